@@ -1,0 +1,11 @@
+module github.com/rpcbench/rpcbench
+
+go 1.26.8
+
+require (
+	github.com/apache/thrift v0.17.0 // indirect
+	github.com/vmihailenco/msgpack/v5 v5.4.1 // indirect
+	github.com/vmihailenco/tagparser/v2 v2.0.0 // indirect
+	go.uber.org/goleak v1.3.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+)

@@ -1,0 +1,76 @@
+// Package service is the one service every rpcbench codec and transport
+// carries: Arith (Multiply, Divide) and Echo (Echo, Records), over the Go
+// types generated from rpcbench.proto.
+package service
+
+import (
+	"errors"
+	"fmt"
+	"net/rpc"
+)
+
+// ErrDivisionByZero is the error Arith.Divide returns when b is 0.
+var ErrDivisionByZero = errors.New("division by zero")
+
+// Register registers Arith and Echo with srv.
+func Register(srv *rpc.Server) error {
+	if err := srv.Register(new(Arith)); err != nil {
+		return err
+	}
+	return srv.Register(new(Echo))
+}
+
+// NewServer returns an rpc.Server with the service registered.
+func NewServer() *rpc.Server {
+	srv := rpc.NewServer()
+	if err := Register(srv); err != nil {
+		panic(err) // the method sets are fixed at compile time
+	}
+	return srv
+}
+
+// Arith multiplies and divides.
+type Arith struct{}
+
+// Multiply sets reply.Value to a*b.
+func (Arith) Multiply(args *Args, reply *Product) (err error) {
+	defer recoverCall(&err)
+	reply.Value = args.GetA() * args.GetB()
+	return nil
+}
+
+// Divide sets reply to the quotient and remainder of a/b.
+func (Arith) Divide(args *Args, reply *Quotient) (err error) {
+	defer recoverCall(&err)
+	if args.GetB() == 0 {
+		return ErrDivisionByZero
+	}
+	reply.Quo = args.GetA() / args.GetB()
+	reply.Rem = args.GetA() % args.GetB()
+	return nil
+}
+
+// Echo returns what it is given.
+type Echo struct{}
+
+// Echo returns the request's payload.
+func (Echo) Echo(args *EchoRequest, reply *EchoReply) (err error) {
+	defer recoverCall(&err)
+	reply.Payload = args.GetPayload()
+	return nil
+}
+
+// Records returns the batch it is given.
+func (Echo) Records(args *RecordBatch, reply *RecordBatch) (err error) {
+	defer recoverCall(&err)
+	reply.Records = args.GetRecords()
+	return nil
+}
+
+// recoverCall turns a panic in a handler into that call's error: net/rpc
+// runs handlers without a recover, and one bad call must not end the process.
+func recoverCall(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("service: handler panicked: %v", r)
+	}
+}
