@@ -29,6 +29,23 @@ func NewServer() *rpc.Server {
 	return srv
 }
 
+// Values returns new, empty argument and reply values for the service
+// method called method ("Arith.Multiply"); ok is false for a method the
+// service doesn't have.
+func Values(method string) (args, reply any, ok bool) {
+	switch method {
+	case "Arith.Multiply":
+		return new(Args), new(Product), true
+	case "Arith.Divide":
+		return new(Args), new(Quotient), true
+	case "Echo.Echo":
+		return new(EchoRequest), new(EchoReply), true
+	case "Echo.Records":
+		return new(RecordBatch), new(RecordBatch), true
+	}
+	return nil, nil, false
+}
+
 // Arith multiplies and divides.
 type Arith struct{}
 

@@ -32,20 +32,90 @@ type Caller interface {
 	Close() error
 }
 
-// Config says where and how a transport connects.
+// Config says where and how a transport connects. The zero value serves
+// on loopback and dials nothing; fields a transport has no use for are
+// ignored.
 type Config struct {
 	// Addr is what the half that dials dials, or what the half that listens
-	// listens on. The serving half of a listening transport listens on
-	// 127.0.0.1:0 when Addr is empty.
+	// listens on: host:port, a Unix socket's path, or a pipe's name. Empty
+	// means the listening half picks a loopback address (tcp: 127.0.0.1:0).
 	Addr string
 	// Codec is the codec's name, for transports that route by it (http).
+	// Empty means net/rpc's own route, as for gob.
 	Codec string
 	// Conns is how many connections a dialling serving half keeps open
 	// (reverse). 0 means 1.
 	Conns int
-	// Logf reports events worth a line (reconnects, handshake failures).
-	// nil means silent.
+
+	// CertFile and KeyFile name a PEM certificate and its key (tls). On
+	// the serving half they are the server's; empty means a self-signed
+	// certificate made in memory. On the calling half they are the client
+	// certificate shown to a server that asks for one; empty means none.
+	CertFile, KeyFile string
+	// CAFile names PEM CA certificates that the calling half verifies the
+	// server's certificate against (tls). Empty means the system's roots.
+	CAFile string
+	// ClientCAFile names PEM CA certificates; when set, the serving half
+	// requires a client certificate signed by one of them (tls). Empty
+	// means client certificates are not asked for.
+	ClientCAFile string
+	// Insecure makes the calling half accept any server certificate
+	// (tls); the handshake and encryption still happen. false means verify.
+	Insecure bool
+
+	// Logf reports events worth a line (reconnects, handshake failures,
+	// a self-signed certificate's fingerprint). nil means silent.
 	Logf func(format string, args ...any)
+}
+
+// Printf reports through cfg.Logf when it is set.
+func (cfg Config) Printf(format string, args ...any) {
+	if cfg.Logf != nil {
+		cfg.Logf(format, args...)
+	}
+}
+
+// Reversed is implemented by a transport whose serving half dials and
+// whose calling half listens (reverse), so that Pair knows which half to
+// start first. A transport without the method is not reversed.
+type Reversed interface {
+	Reversed() bool
+}
+
+// IsReversed reports whether tr's serving half dials its calling half.
+func IsReversed(tr Transport) bool {
+	r, ok := tr.(Reversed)
+	return ok && r.Reversed()
+}
+
+// Pair starts both halves of tr in this process: first the half that
+// listens, on cfg.Addr, then the other, pointed at the address the first
+// got. Closing the listener and the caller stops them.
+func Pair(ctx context.Context, tr Transport, cfg Config) (net.Listener, Caller, error) {
+	if IsReversed(tr) {
+		c, err := tr.Call(ctx, cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.Addr = c.Addr().String()
+		l, err := tr.Serve(ctx, cfg)
+		if err != nil {
+			c.Close()
+			return nil, nil, err
+		}
+		return l, c, nil
+	}
+	l, err := tr.Serve(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.Addr = l.Addr().String()
+	c, err := tr.Call(ctx, cfg)
+	if err != nil {
+		l.Close()
+		return nil, nil, err
+	}
+	return l, c, nil
 }
 
 // registry holds every registered transport, in registration order.

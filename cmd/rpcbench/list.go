@@ -1,0 +1,23 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/transports"
+)
+
+func list(_ context.Context, stdout, stderr io.Writer, args []string) error {
+	fs := newFlagSet("list", "list", stderr)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "codecs:      %s\n", strings.Join(codecs.Names(), " "))
+	fmt.Fprintf(stdout, "transports:  %s\n", strings.Join(transports.Names(), " "))
+	fmt.Fprintf(stdout, "payloads:    %s  (bytes:N takes any size, records:N any count)\n", strings.Join(payload.Examples, " "))
+	return nil
+}

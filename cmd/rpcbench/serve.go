@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"time"
+
+	"github.com/rpcbench/rpcbench/harness/server"
+)
+
+// shutdownGrace is how long serve lets calls in flight finish after a
+// signal before it closes their connections.
+const shutdownGrace = 5 * time.Second
+
+func serve(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	fs := newFlagSet("serve", "serve --codec C [--transport T] [--addr A] [flags]", stderr)
+	codecFlags := addCodecFlags(fs)
+	tf := addTransportFlags(fs)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	codec, err := codecFlags.codec()
+	if err != nil {
+		return err
+	}
+	t, cfg, err := tf.config(codec.Name())
+	if err != nil {
+		return err
+	}
+	logger := log.New(stderr, "rpcbench serve: ", log.LstdFlags)
+	cfg.Logf = logger.Printf
+	l, err := t.Serve(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("serve: %s: %w", t.Name(), err)
+	}
+	// The address comes first on stdout so that scripts can read it.
+	fmt.Fprintln(stdout, l.Addr())
+	logger.Printf("serving codec %s over %s on %s", codec.Name(), t.Name(), l.Addr())
+
+	srv := &server.Server{Codec: codec, Logf: logger.Printf}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Printf("shutting down: letting %d calls in flight finish (at most %v)", srv.InFlight(), shutdownGrace)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		logger.Printf("closed connections with calls still in flight: %v", err)
+	}
+	return <-served
+}
