@@ -13,17 +13,25 @@ import (
 var ErrDivisionByZero = errors.New("division by zero")
 
 // Register registers Arith and Echo with srv.
-func Register(srv *rpc.Server) error {
-	if err := srv.Register(new(Arith)); err != nil {
-		return err
-	}
-	return srv.Register(new(Echo))
-}
+func Register(srv *rpc.Server) error { return (*Delay)(nil).Register(srv) }
 
 // NewServer returns an rpc.Server with the service registered.
-func NewServer() *rpc.Server {
+func NewServer() *rpc.Server { return (*Delay)(nil).NewServer() }
+
+// Register registers Arith and Echo with srv, every call delayed as d says
+// (a nil d: not at all).
+func (d *Delay) Register(srv *rpc.Server) error {
+	if err := srv.Register(&Arith{delay: d}); err != nil {
+		return err
+	}
+	return srv.Register(&Echo{delay: d})
+}
+
+// NewServer returns an rpc.Server with the service registered, every call
+// delayed as d says.
+func (d *Delay) NewServer() *rpc.Server {
 	srv := rpc.NewServer()
-	if err := Register(srv); err != nil {
+	if err := d.Register(srv); err != nil {
 		panic(err) // the method sets are fixed at compile time
 	}
 	return srv
@@ -47,18 +55,20 @@ func Values(method string) (args, reply any, ok bool) {
 }
 
 // Arith multiplies and divides.
-type Arith struct{}
+type Arith struct{ delay *Delay }
 
 // Multiply sets reply.Value to a*b.
-func (Arith) Multiply(args *Args, reply *Product) (err error) {
+func (a *Arith) Multiply(args *Args, reply *Product) (err error) {
 	defer recoverCall(&err)
+	a.delay.Wait()
 	reply.Value = args.GetA() * args.GetB()
 	return nil
 }
 
 // Divide sets reply to the quotient and remainder of a/b.
-func (Arith) Divide(args *Args, reply *Quotient) (err error) {
+func (a *Arith) Divide(args *Args, reply *Quotient) (err error) {
 	defer recoverCall(&err)
+	a.delay.Wait()
 	if args.GetB() == 0 {
 		return ErrDivisionByZero
 	}
@@ -68,18 +78,20 @@ func (Arith) Divide(args *Args, reply *Quotient) (err error) {
 }
 
 // Echo returns what it is given.
-type Echo struct{}
+type Echo struct{ delay *Delay }
 
 // Echo returns the request's payload.
-func (Echo) Echo(args *EchoRequest, reply *EchoReply) (err error) {
+func (e *Echo) Echo(args *EchoRequest, reply *EchoReply) (err error) {
 	defer recoverCall(&err)
+	e.delay.Wait()
 	reply.Payload = args.GetPayload()
 	return nil
 }
 
 // Records returns the batch it is given.
-func (Echo) Records(args *RecordBatch, reply *RecordBatch) (err error) {
+func (e *Echo) Records(args *RecordBatch, reply *RecordBatch) (err error) {
 	defer recoverCall(&err)
+	e.delay.Wait()
 	reply.Records = args.GetRecords()
 	return nil
 }
