@@ -16,7 +16,9 @@ import (
 const usage = `rpcbench measures net/rpc codecs and transports.
 
 Usage:
-  rpcbench list                                   codecs, transports and payloads
+  rpcbench run [flags]                            measure codecs, peers and the floor; print a table
+  rpcbench matrix -o DIR [flags]                  measure many configurations; write DIR/
+  rpcbench list                                   codecs, transports, payloads and peers
   rpcbench serve --codec C [--transport T] [--addr A]
                                                   serve the Arith/Echo service until SIGINT/SIGTERM
   rpcbench call  --codec C [--transport T] --addr A METHOD 'JSON'
@@ -25,6 +27,8 @@ Usage:
 Run 'rpcbench COMMAND --help' for a command's flags.
 
 Examples:
+  rpcbench run
+  rpcbench run --codec msgpack --format bench --count 10 > new.txt
   rpcbench serve --codec msgpack --addr 127.0.0.1:9000
   rpcbench call --codec msgpack --addr 127.0.0.1:9000 Arith.Multiply '{"a":6,"b":7}'
 `
@@ -53,9 +57,11 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		return errUsage
 	}
 	commands := map[string]func(context.Context, io.Writer, io.Writer, []string) error{
-		"list":  list,
-		"serve": serve,
-		"call":  call,
+		"list":   list,
+		"serve":  serve,
+		"call":   call,
+		"run":    runCmd,
+		"matrix": matrixCmd,
 	}
 	cmd, ok := commands[args[0]]
 	switch {

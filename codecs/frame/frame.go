@@ -67,11 +67,15 @@ func Read(r io.Reader, buf []byte, n int) ([]byte, error) {
 // ReadPrefixed reads a 4-byte big-endian length and then that many bytes,
 // refusing lengths over limit before reading the body.
 func ReadPrefixed(r io.Reader, buf []byte, limit int) ([]byte, error) {
-	var prefix [4]byte
-	if _, err := io.ReadFull(r, prefix[:]); err != nil {
+	// The prefix is read into buf, which is on the heap already: a local
+	// array passed to an io.Reader would escape and cost an allocation.
+	if cap(buf) < 4 {
+		buf = make([]byte, 4, 512)
+	}
+	if _, err := io.ReadFull(r, buf[:4]); err != nil {
 		return buf[:0], err
 	}
-	n := binary.BigEndian.Uint32(prefix[:])
+	n := binary.BigEndian.Uint32(buf[:4])
 	if err := Check(uint64(n), limit); err != nil {
 		return buf[:0], err
 	}

@@ -1,0 +1,331 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/service"
+)
+
+// errRunFailed reports a run whose calls failed; the table and the failures
+// have been printed already.
+var errRunFailed = errors.New("some calls failed: the results are not trustworthy")
+
+// loadFlags are the flags run and matrix share.
+type loadFlags struct {
+	codecs, peers, payloads, concurrency string
+	conns, pipeline, count, checkEvery   int
+	rate                                 float64
+	duration, warmup, timeout, work      time.Duration
+	calls                                int64
+	busy                                 bool
+	stall, format, out                   string
+}
+
+func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
+	f := new(loadFlags)
+	list := func(p *string, names []string, value, usage string) {
+		for _, n := range names {
+			fs.StringVar(p, n, value, usage)
+		}
+	}
+	list(&f.codecs, []string{"codec", "codecs"}, "all", "comma-separated codecs to measure, all, or none: "+strings.Join(codecs.Names(), ", "))
+	list(&f.peers, []string{"peers"}, "grpc,thrift,floor", "comma-separated references measured in the same run, or none: "+strings.Join(harness.PeerNames(), ", ")+"\n(floor-mux is added wherever callers share connections)")
+	list(&f.payloads, []string{"payload", "payloads"}, "bytes:1KiB", "comma-separated payloads: "+strings.Join(payload.Examples, ", ")+", bytes:N, records:N")
+	list(&f.concurrency, []string{"concurrency", "conc"}, "16", "comma-separated numbers of concurrent callers")
+	fs.IntVar(&f.conns, "conns", 4, "connections the callers share (stacks that can't share get one per caller)")
+	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight")
+	fs.Float64Var(&f.rate, "rate", 0, "open loop: send this many calls/s on a fixed schedule, latency counted from each call's scheduled time\n(0: closed loop, each caller sends when its last call returns)")
+	fs.DurationVar(&f.duration, "duration", 2*time.Second, "length of each measured window")
+	fs.Int64Var(&f.calls, "calls", 0, "end each window after this many calls instead of after --duration")
+	fs.DurationVar(&f.warmup, "warmup", 500*time.Millisecond, "unmeasured load before each window")
+	count := 1
+	if matrix {
+		count = 5
+	}
+	fs.IntVar(&f.count, "count", count, "repetitions of every configuration, interleaved round-robin")
+	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "fail a call (and its connection) outstanding for longer than this")
+	fs.DurationVar(&f.work, "work", 0, "server-side think time per call (sleeping; see --busy)")
+	fs.BoolVar(&f.busy, "busy", false, "spend --work spinning on the CPU instead of sleeping")
+	fs.StringVar(&f.stall, "stall", "", "PERIOD:DURATION: the server pauses every call for DURATION every PERIOD, e.g. 1s:50ms")
+	fs.IntVar(&f.checkEvery, "check-every", 64, "verify one reply in this many calls (and always the first)")
+	if !matrix {
+		fs.StringVar(&f.format, "format", "text", "output: text, bench (Go benchmark lines for benchstat) or json")
+		fs.StringVar(&f.out, "o", "", "write the output to this file instead of stdout")
+	} else {
+		fs.StringVar(&f.out, "o", "", "directory for the results: bench.txt, results.json and summary.txt (required, e.g. results/NAME)")
+	}
+	return f
+}
+
+func runCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	return measure(ctx, stdout, stderr, args, false)
+}
+
+func matrixCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	return measure(ctx, stdout, stderr, args, true)
+}
+
+const runSynopsis = `run [flags]
+
+Measures every configuration the flags describe and prints one table. With
+no flags: every codec over tcp, the gRPC and Thrift peers and the raw-TCP
+floor, payload bytes:1KiB, 16 callers over 4 connections, an in-process
+server on loopback, 2s each.
+
+  rpcbench run --codec msgpack                      one codec beside the peers and the floor
+  rpcbench run --codec msgpack --format bench --count 10 > new.txt
+  rpcbench run --rate 20000 --stall 1s:50ms         open loop, watching a server stall
+  rpcbench run --codec gob --peers none --addr 127.0.0.1:9000   against rpcbench serve`
+
+const matrixSynopsis = `matrix -o DIR [flags]
+
+Measures the product of --codecs, --transports, --payloads and --concurrency
+(plus the peers and the floor) --count times, round-robin so that drift
+spreads evenly, and writes DIR/bench.txt (for benchstat and rpcbench
+compare), DIR/results.json (everything, histograms included) and
+DIR/summary.txt (the table, also printed).
+
+  rpcbench matrix --codecs gob,msgpack --payloads bytes:16,records:100 --concurrency 1,16 -o results/NAME`
+
+func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matrix bool) error {
+	name, synopsis := "run", runSynopsis
+	if matrix {
+		name, synopsis = "matrix", matrixSynopsis
+	}
+	fs := newFlagSet(name, synopsis, stderr)
+	lf := addLoadFlags(fs, matrix)
+	tf := addTransportFlags(fs)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
+	}
+	if matrix && lf.out == "" {
+		return fmt.Errorf("matrix: -o DIR is required (e.g. -o results/NAME)")
+	}
+	if !matrix && !slices.Contains([]string{"text", "bench", "json"}, lf.format) {
+		return fmt.Errorf("run: --format %q: want text, bench or json", lf.format)
+	}
+	cfgs, err := lf.configs(tf)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	bar := newProgress(stderr, len(cfgs)*lf.count, lf.duration+lf.warmup)
+	results, err := harness.RunAll(ctx, cfgs, lf.count, bar.update)
+	bar.finish()
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	run := format.Run{Env: harness.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results}
+	if matrix {
+		err = writeMatrix(stdout, lf.out, run)
+	} else {
+		err = writeRun(stdout, lf.out, lf.format, run)
+	}
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		if r.Errors > 0 {
+			return errRunFailed
+		}
+	}
+	return nil
+}
+
+func writeRun(stdout io.Writer, out, formatName string, run format.Run) error {
+	w := stdout
+	if out != "" {
+		f, err := os.Create(out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	switch formatName {
+	case "bench":
+		return format.Bench(w, run)
+	case "json":
+		return format.JSON(w, run)
+	}
+	return format.Text(w, run)
+}
+
+func writeMatrix(stdout io.Writer, dir string, run format.Run) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files := []struct {
+		name  string
+		write func(io.Writer, format.Run) error
+	}{
+		{"bench.txt", format.Bench},
+		{"results.json", format.JSON},
+		{"summary.txt", format.Text},
+	}
+	for _, f := range files {
+		if err := writeFile(filepath.Join(dir, f.name), run, f.write); err != nil {
+			return err
+		}
+	}
+	if err := format.Text(stdout, run); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s/{bench.txt,results.json,summary.txt}\n", dir)
+	return nil
+}
+
+func writeFile(name string, run format.Run, write func(io.Writer, format.Run) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := write(f, run); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// configs expands the flags into the configurations to measure.
+func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
+	var delay *service.Delay
+	if f.work > 0 || f.stall != "" {
+		delay = &service.Delay{Work: f.work, Busy: f.busy}
+		if f.stall != "" {
+			var err error
+			if delay.StallEvery, delay.StallFor, err = service.ParseStall(f.stall); err != nil {
+				return nil, fmt.Errorf("--stall: %w", err)
+			}
+		}
+	}
+	switch {
+	case f.conns < 1:
+		return nil, fmt.Errorf("--conns %d: want at least 1", f.conns)
+	case f.pipeline < 1:
+		return nil, fmt.Errorf("--pipeline %d: want at least 1", f.pipeline)
+	case f.count < 1:
+		return nil, fmt.Errorf("--count %d: want at least 1", f.count)
+	case f.rate < 0:
+		return nil, fmt.Errorf("--rate %g: want 0 (closed loop) or a positive rate", f.rate)
+	case f.duration <= 0 && f.calls <= 0:
+		return nil, fmt.Errorf("--duration %v: want a positive duration, or --calls", f.duration)
+	case f.timeout <= 0:
+		return nil, fmt.Errorf("--timeout %v: want a positive duration", f.timeout)
+	}
+	stacks, err := f.stacks()
+	if err != nil {
+		return nil, err
+	}
+	var payloads []payload.Payload
+	for _, s := range split(f.payloads) {
+		p, err := payload.Parse(s)
+		if err != nil {
+			return nil, fmt.Errorf("--payload: %w", err)
+		}
+		payloads = append(payloads, p)
+	}
+	var concs []int
+	for _, s := range split(f.concurrency) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("--concurrency %q: want positive integers separated by commas", s)
+		}
+		concs = append(concs, n)
+	}
+	var cfgs []harness.Config
+	for _, p := range payloads {
+		for _, conc := range concs {
+			for _, tname := range split(tf.transport) {
+				for _, s := range withFloorMux(stacks, conc*f.pipeline > f.conns) {
+					codecName := strings.TrimPrefix(s.Name(), "codec=")
+					tf := *tf
+					tf.transport = tname
+					tr, tcfg, err := tf.config(codecName)
+					if err != nil {
+						return nil, err
+					}
+					cfgs = append(cfgs, harness.Config{
+						Stack: s, Transport: tr, TransportConfig: tcfg, External: tf.addr != "",
+						Payload: p, Concurrency: conc, Conns: f.conns, Pipeline: f.pipeline,
+						Rate: f.rate, Duration: f.duration, Calls: f.calls, Warmup: f.warmup,
+						Timeout: f.timeout, Delay: delay, CheckEvery: f.checkEvery,
+					})
+				}
+			}
+		}
+	}
+	if len(cfgs) == 0 {
+		return nil, fmt.Errorf("nothing to measure: --codec and --peers are both none")
+	}
+	return cfgs, nil
+}
+
+// stacks returns the codecs and peers the flags name.
+func (f *loadFlags) stacks() ([]stack.Stack, error) {
+	names := split(f.codecs)
+	if f.codecs == "all" {
+		names = codecs.Names()
+	}
+	var stacks []stack.Stack
+	for _, n := range names {
+		if n == "none" {
+			continue
+		}
+		s, err := harness.CodecStack(n, codecs.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("--codec: %w", err)
+		}
+		stacks = append(stacks, s)
+	}
+	for _, n := range split(f.peers) {
+		if n == "none" {
+			continue
+		}
+		s, err := harness.LookupPeer(n)
+		if err != nil {
+			return nil, fmt.Errorf("--peers: %w", err)
+		}
+		stacks = append(stacks, s)
+	}
+	return stacks, nil
+}
+
+// withFloorMux adds the multiplexed floor when callers share connections
+// and the plain floor is measured, so that the framework's own hand-offs
+// can be told apart from the codec's work.
+func withFloorMux(stacks []stack.Stack, shared bool) []stack.Stack {
+	hasFloor := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.Name() == (stack.Floor{}).Name() })
+	hasMux := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.Name() == (stack.FloorMux{}).Name() })
+	if shared && hasFloor && !hasMux {
+		return append(slices.Clip(stacks), stack.FloorMux{})
+	}
+	return stacks
+}
+
+func split(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

@@ -1,0 +1,85 @@
+// Package format writes measured results for people (an aligned table),
+// for benchstat (Go benchmark lines) and for programs (JSON).
+package format
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rpcbench/rpcbench/harness"
+)
+
+// Run is one invocation's results with the environment they came from:
+// the JSON document rpcbench writes and reads back.
+type Run struct {
+	Env     harness.Env       `json:"env"`
+	Results []*harness.Result `json:"results"`
+}
+
+// JSON writes run as indented JSON.
+func JSON(w io.Writer, run Run) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(run)
+}
+
+// ReadJSON reads what JSON wrote.
+func ReadJSON(r io.Reader) (Run, error) {
+	var run Run
+	err := json.NewDecoder(r).Decode(&run)
+	return run, err
+}
+
+// Bench writes run in the Go benchmark format, one line per result, with
+// the environment as configuration lines, so that benchstat reads it
+// without help. Units follow golang.org/x/perf/benchunit: "-ns" suffixes
+// tidy to seconds, "B" in the numerator scales in binary.
+func Bench(w io.Writer, run Run) error {
+	e := run.Env
+	fmt.Fprintf(w, "goos: %s\ngoarch: %s\npkg: github.com/rpcbench/rpcbench\ncpu: %s\n", e.GOOS, e.GOARCH, e.CPU)
+	fmt.Fprintf(w, "go-version: %s\nkernel: %s\nrpcbench-version: %s\n", e.GoVersion, e.Kernel, e.Version)
+	for _, r := range run.Results {
+		fmt.Fprintf(w, "Benchmark%s-%d\t%d", r.Name, e.GOMAXPROCS, r.Calls)
+		for _, m := range Metrics {
+			fmt.Fprintf(w, "\t%s %s", formatValue(m.Value(r)), m.Unit)
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+func formatValue(v float64) string {
+	s := fmt.Sprintf("%.4g", v)
+	if strings.ContainsAny(s, "e") {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return s
+}
+
+// A Metric is one figure of a result, under its benchmark unit.
+type Metric struct {
+	Unit  string
+	Value func(*harness.Result) float64
+}
+
+// Metrics are the figures every result reports, in DESIGN 6's names.
+var Metrics = []Metric{
+	{"ns/op", func(r *harness.Result) float64 { return r.PerCall(float64(r.Elapsed)) }},
+	{"calls/s", (*harness.Result).CallsPerSec},
+	{"p50-ns", quantile(50)},
+	{"p90-ns", quantile(90)},
+	{"p99-ns", quantile(99)},
+	{"p99.9-ns", quantile(99.9)},
+	{"max-ns", func(r *harness.Result) float64 { return float64(r.Latency.Max()) }},
+	{"cpu-ns/op", func(r *harness.Result) float64 { return r.PerCall(float64(r.CPU)) }},
+	{"wire-B/op", func(r *harness.Result) float64 { return r.PerCall(float64(r.WireBytes)) }},
+	{"B/op", func(r *harness.Result) float64 { return r.PerCall(float64(r.AllocB)) }},
+	{"allocs/op", func(r *harness.Result) float64 { return r.PerCall(float64(r.Allocs)) }},
+	{"errors", func(r *harness.Result) float64 { return float64(r.Errors) }},
+}
+
+func quantile(q float64) func(*harness.Result) float64 {
+	return func(r *harness.Result) float64 { return float64(r.Latency.Quantile(q)) }
+}

@@ -1,0 +1,159 @@
+package format
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rpcbench/rpcbench/harness"
+)
+
+// A Row is one configuration's figures: the median over its repetitions.
+type Row struct {
+	First   *harness.Result // the first repetition, for its labels
+	Count   int
+	Medians map[string]float64 // by Metric.Unit
+	Errors  int64              // summed: errors are never averaged away
+}
+
+// Rows groups results by configuration, in first-seen order.
+func Rows(results []*harness.Result) []*Row {
+	var rows []*Row
+	byName := make(map[string][]*harness.Result)
+	for _, r := range results {
+		if _, ok := byName[r.Name]; !ok {
+			rows = append(rows, &Row{First: r})
+		}
+		byName[r.Name] = append(byName[r.Name], r)
+	}
+	for _, row := range rows {
+		reps := byName[row.First.Name]
+		row.Count = len(reps)
+		row.Medians = make(map[string]float64, len(Metrics))
+		for _, m := range Metrics {
+			vals := make([]float64, len(reps))
+			for i, r := range reps {
+				vals[i] = m.Value(r)
+			}
+			row.Medians[m.Unit] = median(vals)
+		}
+		for _, r := range reps {
+			row.Errors += r.Errors
+		}
+	}
+	return rows
+}
+
+func median(v []float64) float64 {
+	slices.Sort(v)
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
+
+// reference finds the row of stack measured under the same conditions as
+// row, or nil.
+func reference(rows []*Row, row *Row, stack string) *Row {
+	a := row.First
+	for _, o := range rows {
+		b := o.First
+		if b.Stack == stack && b.Transport == a.Transport && b.Net == a.Net && b.Payload == a.Payload &&
+			b.Concurrency == a.Concurrency && b.Pipeline == a.Pipeline && b.Rate == a.Rate {
+			return o
+		}
+	}
+	return nil
+}
+
+// Text writes an aligned table of the results' medians, with the p50 as a
+// multiple of the floor's and calls/s as a multiple of gRPC's, and a line
+// for any configuration that had errors or fell behind its schedule.
+func Text(w io.Writer, run Run) error {
+	rows := Rows(run.Results)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "stack\ttransport\tpayload\tconc\tcalls/s\tp50\tp90\tp99\tp99.9\tmax\tallocs/op\tB/op\tcpu/op\twire-B/op\tp50 ×floor\tcalls/s ×grpc\terrors\t")
+	for _, row := range rows {
+		r, m := row.First, row.Medians
+		conc := fmt.Sprint(r.Concurrency)
+		if r.Pipeline > 1 {
+			conc += fmt.Sprintf("×%d", r.Pipeline)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.0f\t%s\t%.0f\t%s\t%s\t%d\t\n",
+			strings.TrimPrefix(strings.TrimPrefix(r.Stack, "codec="), "peer="), transportLabel(r), r.Payload, conc,
+			m["calls/s"], dur(m["p50-ns"]), dur(m["p90-ns"]), dur(m["p99-ns"]), dur(m["p99.9-ns"]), dur(m["max-ns"]),
+			m["allocs/op"], m["B/op"], dur(m["cpu-ns/op"]), m["wire-B/op"],
+			ratio(row, reference(rows, row, "peer=floor"), "p50-ns"),
+			ratio(row, reference(rows, row, "peer=grpc"), "calls/s"),
+			row.Errors)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return notes(w, run, rows)
+}
+
+// notes says what the table can't: repetitions, open-loop correction,
+// errors and a generator that fell behind.
+func notes(w io.Writer, run Run, rows []*Row) error {
+	var lines []string
+	if len(rows) > 0 {
+		first := rows[0]
+		if first.Count > 1 {
+			lines = append(lines, fmt.Sprintf("medians of %d repetitions", first.Count))
+		}
+		if r := first.First; r.Rate > 0 {
+			lines = append(lines, fmt.Sprintf("open loop at %g calls/s: latency counts from each call's scheduled send time (coordinated omission corrected)", r.Rate))
+		}
+		if d := first.First.Delay; d != "" && d != "none" {
+			lines = append(lines, "server delay per call: "+d)
+		}
+	}
+	for _, row := range rows {
+		r := row.First
+		if row.Errors > 0 {
+			lines = append(lines, fmt.Sprintf("ERRORS: %s: %d calls failed; first: %s", r.Name, row.Errors, r.FirstError))
+		}
+		if r.Late > 0 {
+			lines = append(lines, fmt.Sprintf("BEHIND SCHEDULE: %s: %d calls started over %v late (worst %v): the generator, not only the server, limited this run", r.Name, r.Late, harness.LateSlack, r.MaxLag))
+		}
+	}
+	for _, l := range lines {
+		if _, err := fmt.Fprintln(w, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func transportLabel(r *harness.Result) string {
+	if r.Net != "" {
+		return r.Transport + "+" + r.Net
+	}
+	return r.Transport
+}
+
+func ratio(row, ref *Row, unit string) string {
+	if ref == nil || ref.Medians[unit] == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", row.Medians[unit]/ref.Medians[unit])
+}
+
+// dur formats nanoseconds with three significant digits.
+func dur(ns float64) string {
+	d := time.Duration(ns)
+	switch {
+	case d < time.Microsecond:
+		return fmt.Sprintf("%.0fns", ns)
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.3gµs", ns/1e3)
+	case d < time.Second:
+		return fmt.Sprintf("%.3gms", ns/1e6)
+	}
+	return fmt.Sprintf("%.3gs", ns/1e9)
+}

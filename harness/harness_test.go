@@ -1,0 +1,71 @@
+package harness_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/transports"
+	_ "github.com/rpcbench/rpcbench/transports/all"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func config(t *testing.T, s stack.Stack, p string) harness.Config {
+	t.Helper()
+	pl, err := payload.Parse(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := transports.Lookup("tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return harness.Config{
+		Stack: s, Transport: tr, Payload: pl,
+		Concurrency: 4, Conns: 2, Pipeline: 1,
+		Calls: 2000, Timeout: 5 * time.Second, CheckEvery: 1,
+	}
+}
+
+func TestRunCountsEveryCall(t *testing.T) {
+	gob, err := codecs.Lookup("msgpack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []stack.Stack{stack.Codec{Codec: gob}, stack.Floor{}, stack.FloorMux{}} {
+		for _, p := range []string{"arith", "bytes:1KiB", "records:10"} {
+			t.Run(s.Name()+"/"+p, func(t *testing.T) {
+				r, err := harness.Run(context.Background(), config(t, s, p))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.Errors != 0 || r.Calls != 2000 || r.Latency.TotalCount() != 2000 {
+					t.Fatalf("calls %d, errors %d (%s), recorded %d; want 2000 calls recorded and no error", r.Calls, r.Errors, r.FirstError, r.Latency.TotalCount())
+				}
+				if r.WireBytes < 2000*2 {
+					t.Fatalf("wire bytes %d for 2000 calls: the calling side's connections were not counted", r.WireBytes)
+				}
+				b, err := json.Marshal(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var back harness.Result
+				if err := json.Unmarshal(b, &back); err != nil {
+					t.Fatal(err)
+				}
+				if back.Latency.TotalCount() != 2000 || back.Latency.Quantile(50) != r.Latency.Quantile(50) {
+					t.Fatalf("histogram did not survive JSON: %d calls, p50 %v; want 2000, %v", back.Latency.TotalCount(), back.Latency.Quantile(50), r.Latency.Quantile(50))
+				}
+				t.Logf("%s: %.0f calls/s p50 %v p99 %v allocs/op %.1f wire-B/op %.0f", r.Name, r.CallsPerSec(), r.Latency.Quantile(50), r.Latency.Quantile(99), r.PerCall(float64(r.Allocs)), r.PerCall(float64(r.WireBytes)))
+			})
+		}
+	}
+}

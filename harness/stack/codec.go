@@ -1,0 +1,57 @@
+package stack
+
+import (
+	"context"
+	"net"
+	"net/rpc"
+
+	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/harness/server"
+	"github.com/rpcbench/rpcbench/service"
+)
+
+// Codec is the net/rpc stack with one codec.
+type Codec struct{ codecs.Codec }
+
+func (c Codec) Name() string { return "codec=" + c.Codec.Name() }
+func (Codec) Shared() bool   { return true }
+
+func (c Codec) Serve(l net.Listener, d *service.Delay) Server {
+	s := &server.Server{Codec: c.Codec, RPC: d.NewServer()}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(l) }()
+	return closer(func() error {
+		l.Close()
+		s.Shutdown(context.Background())
+		return <-done
+	})
+}
+
+func (c Codec) NewClient(conn net.Conn, p payload.Payload) (Client, error) {
+	return &rpcClient{Client: rpc.NewClientWithCodec(c.NewClientCodec(conn)), p: p}, nil
+}
+
+type rpcClient struct {
+	*rpc.Client
+	p payload.Payload
+}
+
+// Call makes the call through Client.Go, as net/rpc's own Call does; the
+// harness bounds it by closing the connection, not with ctx, which would
+// cost allocations on every call.
+func (c *rpcClient) Call(_ context.Context, check bool) error {
+	reply := c.p.NewReply()
+	if err := c.Client.Call(c.p.Method, c.p.Args, reply); err != nil {
+		return err
+	}
+	if check {
+		return c.p.Check(reply)
+	}
+	return nil
+}
+
+// closer adapts a function to Server.
+type closer func() error
+
+func (f closer) Close() error { return f() }

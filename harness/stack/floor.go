@@ -1,0 +1,239 @@
+package stack
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/service"
+)
+
+// Floor echoes the payload's protobuf bytes in length-prefixed frames with
+// no RPC layer at all: one caller per connection, the kernel's limit.
+type Floor struct{}
+
+func (Floor) Name() string { return "peer=floor" }
+func (Floor) Shared() bool { return false }
+
+func (Floor) Serve(l net.Listener, d *service.Delay) Server { return serveEcho(l, d) }
+
+func (Floor) NewClient(conn net.Conn, p payload.Payload) (Client, error) {
+	msg, err := floorBytes(p)
+	if err != nil {
+		return nil, err
+	}
+	req := append(frame.AppendPrefix(nil, len(msg)), msg...)
+	return &floorClient{conn: conn, r: bufio.NewReader(conn), req: req, msg: msg}, nil
+}
+
+type floorClient struct {
+	conn net.Conn
+	r    *bufio.Reader
+	req  []byte // length prefix, then msg
+	msg  []byte
+	in   []byte // reused reply buffer
+}
+
+func (c *floorClient) Call(_ context.Context, check bool) error {
+	if _, err := c.conn.Write(c.req); err != nil {
+		return err
+	}
+	var err error
+	if c.in, err = frame.ReadPrefixed(c.r, c.in, frame.DefaultMax); err != nil {
+		return err
+	}
+	if check && !bytes.Equal(c.in, c.msg) {
+		return fmt.Errorf("floor: echo of %d bytes returned %d different bytes", len(c.msg), len(c.in))
+	}
+	return nil
+}
+
+func (c *floorClient) Close() error { return c.conn.Close() }
+
+// FloorMux is the floor with several callers sharing each connection: a
+// request id in each frame, one writer lock and one reader goroutine per
+// connection, the least any request/response multiplexer can cost.
+type FloorMux struct{}
+
+func (FloorMux) Name() string { return "peer=floor-mux" }
+func (FloorMux) Shared() bool { return true }
+
+func (FloorMux) Serve(l net.Listener, d *service.Delay) Server { return serveEcho(l, d) }
+
+func (FloorMux) NewClient(conn net.Conn, p payload.Payload) (Client, error) {
+	msg, err := floorBytes(p)
+	if err != nil {
+		return nil, err
+	}
+	c := &muxClient{conn: conn, msg: msg, pending: make(map[uint64]*muxCall), done: make(chan struct{})}
+	go c.readLoop()
+	return c, nil
+}
+
+type muxClient struct {
+	conn net.Conn
+	msg  []byte
+	done chan struct{} // closed when readLoop ends
+
+	wmu  sync.Mutex // guards wbuf and writes to conn
+	wbuf []byte
+
+	mu      sync.Mutex // guards pending, nextID and err
+	pending map[uint64]*muxCall
+	nextID  uint64
+	err     error
+}
+
+// muxCall is one call waiting for its reply; they are pooled so that a
+// call costs no allocation.
+type muxCall struct {
+	reply []byte
+	done  chan error
+}
+
+var muxCalls = sync.Pool{New: func() any { return &muxCall{done: make(chan error, 1)} }}
+
+func (c *muxClient) Call(_ context.Context, check bool) error {
+	call := muxCalls.Get().(*muxCall)
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		muxCalls.Put(call)
+		return c.err
+	}
+	id := c.nextID
+	c.nextID++
+	c.pending[id] = call
+	c.mu.Unlock()
+
+	c.wmu.Lock()
+	c.wbuf = frame.AppendPrefix(c.wbuf[:0], 8+len(c.msg))
+	c.wbuf = binary.BigEndian.AppendUint64(c.wbuf, id)
+	c.wbuf = append(c.wbuf, c.msg...)
+	_, err := c.conn.Write(c.wbuf)
+	c.wmu.Unlock()
+	if err != nil {
+		c.conn.Close() // readLoop fails the call
+	}
+	err = <-call.done
+	if err == nil && check && !bytes.Equal(call.reply, c.msg) {
+		err = fmt.Errorf("floor-mux: echo of %d bytes returned %d different bytes", len(c.msg), len(call.reply))
+	}
+	muxCalls.Put(call)
+	return err
+}
+
+func (c *muxClient) readLoop() {
+	defer close(c.done)
+	r := bufio.NewReader(c.conn)
+	var buf []byte
+	var err error
+	for {
+		if buf, err = frame.ReadPrefixed(r, buf, frame.DefaultMax); err != nil {
+			break
+		}
+		if len(buf) < 8 {
+			err = fmt.Errorf("floor-mux: frame of %d bytes has no request id", len(buf))
+			break
+		}
+		id := binary.BigEndian.Uint64(buf)
+		c.mu.Lock()
+		call := c.pending[id]
+		delete(c.pending, id)
+		c.mu.Unlock()
+		if call == nil {
+			err = fmt.Errorf("floor-mux: reply to unknown request %d", id)
+			break
+		}
+		call.reply = append(call.reply[:0], buf[8:]...)
+		call.done <- nil
+	}
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	c.mu.Lock()
+	c.err = err
+	for id, call := range c.pending {
+		delete(c.pending, id)
+		call.done <- err
+	}
+	c.mu.Unlock()
+	c.conn.Close()
+}
+
+func (c *muxClient) Close() error {
+	err := c.conn.Close()
+	<-c.done
+	return err
+}
+
+// floorBytes is what the floor echoes for p: its argument's protobuf bytes.
+func floorBytes(p payload.Payload) ([]byte, error) {
+	m, ok := p.Args.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("floor: payload %s has no protobuf argument", p.Name)
+	}
+	return proto.Marshal(m)
+}
+
+// serveEcho echoes every length-prefixed frame on every connection l
+// yields, after the service's delay, until closed.
+func serveEcho(l net.Listener, d *service.Delay) Server {
+	var wg sync.WaitGroup
+	var mu sync.Mutex // guards conns
+	conns := make(map[net.Conn]struct{})
+	wg.Go(func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns[conn] = struct{}{}
+			mu.Unlock()
+			wg.Go(func() {
+				echo(conn, d)
+				mu.Lock()
+				delete(conns, conn)
+				mu.Unlock()
+				conn.Close()
+			})
+		}
+	})
+	return closer(func() error {
+		err := l.Close()
+		mu.Lock()
+		for conn := range conns {
+			conn.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+		return err
+	})
+}
+
+func echo(conn net.Conn, d *service.Delay) {
+	r := bufio.NewReader(conn)
+	var in, out []byte
+	var err error
+	for {
+		if in, err = frame.ReadPrefixed(r, in, frame.DefaultMax); err != nil {
+			return
+		}
+		d.Wait()
+		out = append(frame.AppendPrefix(out[:0], len(in)), in...)
+		if _, err := conn.Write(out); err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,44 @@
+package harness
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/harness/stack"
+)
+
+// peers are the stacks measured beside the codecs, by the name --peers
+// takes. Adding one is one line here.
+var peers = []stack.Stack{
+	stack.Floor{},
+	stack.FloorMux{},
+}
+
+// PeerNames lists the peers --peers accepts.
+func PeerNames() []string {
+	names := make([]string, len(peers))
+	for i, p := range peers {
+		names[i] = strings.TrimPrefix(p.Name(), "peer=")
+	}
+	return names
+}
+
+// LookupPeer returns the peer called name ("grpc", "floor").
+func LookupPeer(name string) (stack.Stack, error) {
+	for _, p := range peers {
+		if p.Name() == "peer="+name {
+			return p, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown peer %q (have %s)", name, strings.Join(PeerNames(), ", "))
+}
+
+// CodecStack returns the net/rpc stack with the codec called name.
+func CodecStack(name string, opts codecs.Options) (stack.Stack, error) {
+	c, err := codecs.New(name, opts)
+	if err != nil {
+		return nil, err
+	}
+	return stack.Codec{Codec: c}, nil
+}
