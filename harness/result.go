@@ -40,7 +40,7 @@ type Result struct {
 	WireBytes int64         `json:"wire_bytes"`
 
 	// Open loop only: calls sent more than LateSlack after their scheduled
-	// time, and the worst lag.
+	// time or, scheduled inside the window, never sent; and the worst lag.
 	Late   int64         `json:"late,omitempty"`
 	MaxLag time.Duration `json:"max_lag_ns,omitempty"`
 }

@@ -225,6 +225,11 @@ func (d *driver) run(ctx context.Context, dur time.Duration, calls int64, r *Res
 				if !issued.Before(deadline) {
 					return
 				}
+				if interval > 0 && !time.Now().Before(deadline) {
+					// Behind schedule at the end: what was never sent is late too.
+					late.Add(int64(deadline.Sub(issued)/interval) + 1)
+					return
+				}
 				d.started[i].Store(time.Now().UnixNano())
 				err := client.Call(ctx, j%checkEvery == 0)
 				d.started[i].Store(0)

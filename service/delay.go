@@ -51,7 +51,11 @@ func (d *Delay) Wait() {
 		now, sleep = d.now, d.sleep
 	}
 	if d.StallEvery > 0 {
-		phase := now().Sub(d.Epoch) % d.StallEvery
+		epoch := d.Epoch
+		if epoch.IsZero() {
+			epoch = time.Unix(0, 0) // time.Time{} is too far back: Sub would saturate
+		}
+		phase := now().Sub(epoch) % d.StallEvery
 		if phase < d.StallFor {
 			sleep(d.StallFor - phase)
 		}

@@ -1,0 +1,124 @@
+package format_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/harness/format"
+)
+
+// result makes a result whose every call took lat.
+func result(stack string, calls int64, lat time.Duration) *harness.Result {
+	r := &harness.Result{
+		Name:  "RPC/" + stack + "/transport=tcp/payload=arith/conc=1",
+		Stack: stack, Transport: "tcp", Payload: "arith", Concurrency: 1, Conns: 1, Pipeline: 1,
+		Calls: calls, Elapsed: time.Duration(calls) * lat, Latency: harness.NewHistogram(),
+		Allocs: uint64(calls) * 3, AllocB: uint64(calls) * 100, CPU: time.Duration(calls) * lat / 2, WireBytes: calls * 40,
+	}
+	for range calls {
+		r.Latency.Record(lat)
+	}
+	return r
+}
+
+func sampleRun() format.Run {
+	return format.Run{
+		Env: harness.Env{GoVersion: "go1.26", GOOS: "linux", GOARCH: "amd64", GOMAXPROCS: 2, CPU: "Test CPU", Kernel: "6.1", Version: "abc"},
+		Results: []*harness.Result{
+			result("codec=msgpack", 1000, 30*time.Microsecond),
+			result("peer=grpc", 1000, 60*time.Microsecond),
+			result("peer=floor", 1000, 20*time.Microsecond),
+		},
+	}
+}
+
+func TestBenchstatReadsBenchOutput(t *testing.T) {
+	var buf bytes.Buffer
+	if err := format.Bench(&buf, sampleRun()); err != nil {
+		t.Fatal(err)
+	}
+	rd := benchfmt.NewReader(&buf, "run.txt")
+	var names []string
+	for rd.Scan() {
+		switch rec := rd.Result().(type) {
+		case *benchfmt.SyntaxError:
+			t.Fatalf("benchfmt cannot read our output: %v", rec)
+		case *benchfmt.Result:
+			names = append(names, string(rec.Name))
+			if rec.Iters != 1000 {
+				t.Errorf("%s: iterations %d; want the 1000 calls", rec.Name, rec.Iters)
+			}
+			if v, ok := rec.Value("sec/op"); !ok {
+				t.Errorf("%s: no sec/op", rec.Name)
+			} else if strings.Contains(string(rec.Name), "msgpack") && v != 30e-6 {
+				t.Errorf("%s: sec/op %g; want 30e-6 (ns/op tidied)", rec.Name, v)
+			}
+			if v, _ := rec.Value("p50-sec"); strings.Contains(string(rec.Name), "floor") && (v < 19.9e-6 || v > 20.1e-6) {
+				t.Errorf("%s: p50-sec %g; want 20µs", rec.Name, v)
+			}
+			if v, _ := rec.Value("wire-B/op"); v != 40 {
+				t.Errorf("%s: wire-B/op %g; want 40", rec.Name, v)
+			}
+			if v, _ := rec.Value("allocs/op"); v != 3 {
+				t.Errorf("%s: allocs/op %g; want 3", rec.Name, v)
+			}
+		}
+	}
+	if err := rd.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := "RPC/codec=msgpack/transport=tcp/payload=arith/conc=1-2"
+	if len(names) != 3 || names[0] != want {
+		t.Fatalf("names %q; want three, the first %q", names, want)
+	}
+}
+
+func TestTextShowsRatiosToTheFloorAndGRPC(t *testing.T) {
+	var buf bytes.Buffer
+	if err := format.Text(&buf, sampleRun()); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(buf.String(), "\n")
+	fields := strings.Fields(lines[1]) // msgpack
+	// p50 30µs over the floor's 20µs; calls/s 33333 over gRPC's 16667.
+	if got := fields[len(fields)-3:]; got[0] != "1.50" || got[1] != "2.00" || got[2] != "0" {
+		t.Fatalf("msgpack row ends %q; want p50 ×floor 1.50, calls/s ×grpc 2.00, errors 0\n%s", got, buf.String())
+	}
+}
+
+func TestTextShoutsAboutErrors(t *testing.T) {
+	run := sampleRun()
+	run.Results[0].Errors = 7
+	run.Results[0].FirstError = "connection reset"
+	var buf bytes.Buffer
+	format.Text(&buf, run)
+	if !strings.Contains(buf.String(), "ERRORS: RPC/codec=msgpack") || !strings.Contains(buf.String(), "7 calls failed; first: connection reset") {
+		t.Fatalf("errors not reported:\n%s", buf.String())
+	}
+}
+
+func TestJSONRoundTripsHistograms(t *testing.T) {
+	var buf bytes.Buffer
+	run := sampleRun()
+	if err := format.JSON(&buf, run); err != nil {
+		t.Fatal(err)
+	}
+	back, err := format.ReadJSON(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Results[0].Latency.TotalCount(); got != 1000 {
+		t.Fatalf("histogram count after JSON = %d; want 1000", got)
+	}
+	if err := back.Results[0].Merge(run.Results[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Results[0].Latency.TotalCount(); got != 2000 || back.Results[0].Calls != 2000 {
+		t.Fatalf("merged: %d recorded, %d calls; want 2000 and 2000", got, back.Results[0].Calls)
+	}
+}

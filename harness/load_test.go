@@ -1,0 +1,95 @@
+package harness_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/service"
+)
+
+func TestOpenLoopCountsStallsFromTheSchedule(t *testing.T) {
+	cfg := config(t, stack.Floor{}, "arith")
+	cfg.Calls = 0
+	cfg.Duration = 1500 * time.Millisecond
+	cfg.Rate = 2000
+	cfg.Delay = &service.Delay{StallEvery: 500 * time.Millisecond, StallFor: 100 * time.Millisecond}
+	r, err := harness.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A fifth of the schedule falls inside stalls, and each of those calls
+	// waits for the rest of its stall: the 90th percentile can't be short.
+	if p90 := r.Latency.Quantile(90); p90 < 20*time.Millisecond {
+		t.Errorf("open loop p90 = %v under stalls of 100ms every 500ms; want at least 20ms", p90)
+	}
+	var out bytes.Buffer
+	format.Text(&out, format.Run{Results: []*harness.Result{r}})
+	if !strings.Contains(out.String(), "coordinated omission corrected") {
+		t.Errorf("the open-loop table does not say how latency was counted:\n%s", out.String())
+	}
+	t.Logf("open loop: %d calls, p50 %v p90 %v p99 %v", r.Calls, r.Latency.Quantile(50), r.Latency.Quantile(90), r.Latency.Quantile(99))
+}
+
+func TestAGeneratorBehindScheduleSaysSo(t *testing.T) {
+	cfg := config(t, stack.Floor{}, "arith")
+	cfg.Concurrency, cfg.Conns = 1, 1
+	cfg.Calls = 0
+	cfg.Duration = 200 * time.Millisecond
+	cfg.Rate = 1e7 // one caller cannot make a call every 100ns
+	r, err := harness.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Late == 0 || r.MaxLag < harness.LateSlack {
+		t.Fatalf("late %d, max lag %v at 10M calls/s from one caller; want the generator to report falling behind", r.Late, r.MaxLag)
+	}
+	var out bytes.Buffer
+	format.Text(&out, format.Run{Results: []*harness.Result{r}})
+	if !strings.Contains(out.String(), "BEHIND SCHEDULE") {
+		t.Errorf("the table hides that the generator fell behind:\n%s", out.String())
+	}
+}
+
+func TestACallPastItsTimeoutFailsWithoutHanging(t *testing.T) {
+	// A server that reads everything and never answers.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				io.Copy(io.Discard, conn)
+				conn.Close()
+			}()
+		}
+	}()
+	cfg := config(t, stack.Floor{}, "arith")
+	cfg.External = true
+	cfg.TransportConfig.Addr = l.Addr().String()
+	cfg.Calls = 0
+	cfg.Duration = 300 * time.Millisecond
+	cfg.Timeout = 500 * time.Millisecond
+	start := time.Now()
+	r, err := harness.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Errors == 0 || !strings.Contains(r.FirstError, "timed out") {
+		t.Fatalf("errors %d, first %q; want calls that timed out", r.Errors, r.FirstError)
+	}
+	t.Logf("run against a silent server returned after %v with %d errors", time.Since(start), r.Errors)
+}
