@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/transports"
 )
@@ -19,5 +20,6 @@ func list(_ context.Context, stdout, stderr io.Writer, args []string) error {
 	fmt.Fprintf(stdout, "codecs:      %s\n", strings.Join(codecs.Names(), " "))
 	fmt.Fprintf(stdout, "transports:  %s\n", strings.Join(transports.Names(), " "))
 	fmt.Fprintf(stdout, "payloads:    %s  (bytes:N takes any size, records:N any count)\n", strings.Join(payload.Examples, " "))
+	fmt.Fprintf(stdout, "peers:       %s\n", strings.Join(harness.PeerNames(), " "))
 	return nil
 }

@@ -126,6 +126,9 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	if limit := raiseFileLimit(); slices.ContainsFunc(cfgs, func(c harness.Config) bool { return uint64(c.Conns*2+64) > limit }) {
+		fmt.Fprintf(stderr, "rpcbench %s: warning: the open-file limit is %d; a run with more connections than that allows will fail to connect (raise it with ulimit -n)\n", name, limit)
+	}
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.duration+lf.warmup)
 	results, err := harness.RunAll(ctx, cfgs, lf.count, bar.update)
 	bar.finish()

@@ -32,6 +32,7 @@ func serve(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	raiseFileLimit()
 	logger := log.New(stderr, "rpcbench serve: ", log.LstdFlags)
 	cfg.Logf = logger.Printf
 	l, err := t.Serve(ctx, cfg)
