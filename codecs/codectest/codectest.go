@@ -44,7 +44,10 @@ func Run(t *testing.T, newCodec func(maxMessage int) codecs.Codec) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			// Registered first, so it runs after every other cleanup has
+			// stopped what the test started.
+			ignore := goleak.IgnoreCurrent()
+			t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 			watchdog(t)
 			tt.fn(t, newCodec)
 		})
@@ -259,11 +262,16 @@ func testClose(t *testing.T, newCodec func(int) codecs.Codec) {
 		t.Fatalf("second Close = %v; want rpc.ErrShutdown", err)
 	}
 
-	// Closing a server codec ends ServeCodec.
+	// Closing the server's end of a connection fails the calls on it.
 	s := startServer(t, c)
-	raw := s.dialRaw(t)
+	served := s.client(t, c)
+	if err := served.Call("Arith.Multiply", &service.Args{A: 6, B: 7}, new(service.Product)); err != nil {
+		t.Fatal(err)
+	}
 	s.closeConns()
-	expectClosed(t, raw)
+	if err := served.Call("Arith.Multiply", &service.Args{A: 6, B: 7}, new(service.Product)); err == nil {
+		t.Fatal("a call after the server closed the connection succeeded")
+	}
 }
 
 // watchdog fails the test binary loudly, with every goroutine's stack, when
