@@ -1,5 +1,20 @@
 package codecs
 
+import (
+	"github.com/rpcbench/rpcbench/codecs/gob"
+	"github.com/rpcbench/rpcbench/codecs/jsonrpc"
+	"github.com/rpcbench/rpcbench/codecs/msgpack"
+	"github.com/rpcbench/rpcbench/codecs/protobuf"
+	"github.com/rpcbench/rpcbench/codecs/thrift"
+)
+
 // registry holds one constructor per codec: adding a codec is one package
 // and one line here.
-var registry = []func(Options) Codec{}
+var registry = []func(Options) Codec{
+	func(o Options) Codec { return gob.Codec{MaxMessage: o.MaxMessage} },
+	func(o Options) Codec { return jsonrpc.Codec{MaxMessage: o.MaxMessage} },
+	func(o Options) Codec { return msgpack.Codec{MaxMessage: o.MaxMessage} },
+	func(o Options) Codec { return protobuf.Codec{MaxMessage: o.MaxMessage} },
+	func(o Options) Codec { return thrift.Codec{MaxMessage: o.MaxMessage} },
+	func(o Options) Codec { return thrift.Codec{MaxMessage: o.MaxMessage, Compact: true} },
+}

@@ -19,7 +19,10 @@ type Config struct {
 	// listen); otherwise an in-process server is started on loopback.
 	TransportConfig transports.Config
 	External        bool
-	Payload         payload.Payload
+	// Net names the network profile the transport emulates, for results;
+	// empty means none.
+	Net     string
+	Payload payload.Payload
 
 	// Concurrency callers share Conns connections, each keeping Pipeline
 	// calls in flight. A stack that can't share connections gets one per

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -95,6 +96,7 @@ func (cfg *Config) newResult() *Result {
 		Name:        cfg.Name(),
 		Stack:       cfg.Stack.Name(),
 		Transport:   cfg.Transport.Name(),
+		Net:         cfg.Net,
 		Payload:     cfg.Payload.Name,
 		Concurrency: cfg.Concurrency,
 		Conns:       cfg.conns(),
@@ -106,19 +108,24 @@ func (cfg *Config) newResult() *Result {
 }
 
 // Name is the configuration's benchmark name (without the "Benchmark"
-// prefix and the GOMAXPROCS suffix).
+// prefix and the GOMAXPROCS suffix): key=value parts, the optional ones
+// only when they differ from their defaults.
 func (cfg *Config) Name() string {
-	name := fmt.Sprintf("RPC/%s/transport=%s/payload=%s/conc=%d", cfg.Stack.Name(), cfg.Transport.Name(), cfg.Payload.Name, cfg.Concurrency)
+	parts := []string{"RPC", cfg.Stack.Name(), "transport=" + cfg.Transport.Name()}
+	if cfg.Net != "" {
+		parts = append(parts, "net="+cfg.Net)
+	}
+	parts = append(parts, "payload="+cfg.Payload.Name, fmt.Sprintf("conc=%d", cfg.Concurrency))
 	if cfg.Conns != cfg.Concurrency && cfg.Stack.Shared() {
-		name += fmt.Sprintf("/conns=%d", cfg.conns())
+		parts = append(parts, fmt.Sprintf("conns=%d", cfg.conns()))
 	}
 	if cfg.Pipeline > 1 {
-		name += fmt.Sprintf("/pipeline=%d", cfg.Pipeline)
+		parts = append(parts, fmt.Sprintf("pipeline=%d", cfg.Pipeline))
 	}
 	if cfg.Rate > 0 {
-		name += fmt.Sprintf("/rate=%g", cfg.Rate)
+		parts = append(parts, fmt.Sprintf("rate=%g", cfg.Rate))
 	}
-	return name
+	return strings.Join(parts, "/")
 }
 
 // countingConn counts the bytes read and written on the calling side.

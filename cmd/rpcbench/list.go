@@ -10,6 +10,7 @@ import (
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/transports"
+	"github.com/rpcbench/rpcbench/transports/netem"
 )
 
 func list(_ context.Context, stdout, stderr io.Writer, args []string) error {
@@ -21,5 +22,10 @@ func list(_ context.Context, stdout, stderr io.Writer, args []string) error {
 	fmt.Fprintf(stdout, "transports:  %s\n", strings.Join(transports.Names(), " "))
 	fmt.Fprintf(stdout, "payloads:    %s  (bytes:N takes any size, records:N any count)\n", strings.Join(payload.Examples, " "))
 	fmt.Fprintf(stdout, "peers:       %s\n", strings.Join(harness.PeerNames(), " "))
+	fmt.Fprintln(stdout, "network profiles (--net):")
+	for _, p := range netem.Profiles() {
+		fmt.Fprintf(stdout, "  %s\n", p)
+	}
+	fmt.Fprintln(stdout, "  custom:latency=20ms,kbps=10000,mtu=1500: your own figures")
 	return nil
 }

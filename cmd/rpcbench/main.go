@@ -18,6 +18,9 @@ const usage = `rpcbench measures net/rpc codecs and transports.
 Usage:
   rpcbench run [flags]                            measure codecs, peers and the floor; print a table
   rpcbench matrix -o DIR [flags]                  measure many configurations; write DIR/
+  rpcbench compare OLD NEW [MORE...]              benchstat's table of runs' changes
+  rpcbench gate --baseline B NEW                  fail (exit 1) on a regression from baseline B
+  rpcbench report DIR... -o REPORT.md             REPORT.md and its charts from matrix results
   rpcbench list                                   codecs, transports, payloads and peers
   rpcbench serve --codec C [--transport T] [--addr A]
                                                   serve the Arith/Echo service until SIGINT/SIGTERM
@@ -29,6 +32,8 @@ Run 'rpcbench COMMAND --help' for a command's flags.
 Examples:
   rpcbench run
   rpcbench run --codec msgpack --format bench --count 10 > new.txt
+  rpcbench compare old.txt new.txt
+  rpcbench gate --baseline results/baseline results/new
   rpcbench serve --codec msgpack --addr 127.0.0.1:9000
   rpcbench call --codec msgpack --addr 127.0.0.1:9000 Arith.Multiply '{"a":6,"b":7}'
 `
@@ -57,11 +62,14 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		return errUsage
 	}
 	commands := map[string]func(context.Context, io.Writer, io.Writer, []string) error{
-		"list":   list,
-		"serve":  serve,
-		"call":   call,
-		"run":    runCmd,
-		"matrix": matrixCmd,
+		"list":    list,
+		"serve":   serve,
+		"call":    call,
+		"run":     runCmd,
+		"matrix":  matrixCmd,
+		"compare": compareCmd,
+		"gate":    gateCmd,
+		"report":  reportCmd,
 	}
 	cmd, ok := commands[args[0]]
 	switch {

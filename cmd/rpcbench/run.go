@@ -266,7 +266,7 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 						return nil, err
 					}
 					cfgs = append(cfgs, harness.Config{
-						Stack: s, Transport: tr, TransportConfig: tcfg, External: tf.addr != "",
+						Stack: s, Transport: tr, TransportConfig: tcfg, External: tf.external(), Net: tf.net,
 						Payload: p, Concurrency: conc, Conns: f.conns, Pipeline: f.pipeline,
 						Rate: f.rate, Duration: f.duration, Calls: f.calls, Warmup: f.warmup,
 						Timeout: f.timeout, Delay: delay, CheckEvery: f.checkEvery,

@@ -3,5 +3,10 @@
 package all
 
 import (
+	_ "github.com/rpcbench/rpcbench/transports/httpconnect"
+	_ "github.com/rpcbench/rpcbench/transports/pipe"
+	_ "github.com/rpcbench/rpcbench/transports/reverse"
 	_ "github.com/rpcbench/rpcbench/transports/tcp"
+	_ "github.com/rpcbench/rpcbench/transports/tls"
+	_ "github.com/rpcbench/rpcbench/transports/unix"
 )

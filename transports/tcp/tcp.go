@@ -4,35 +4,49 @@ package tcp
 
 import (
 	"context"
+	"errors"
 	"net"
-	"sync"
 
 	"github.com/rpcbench/rpcbench/transports"
+	"github.com/rpcbench/rpcbench/transports/internal/connset"
 )
 
 func init() { transports.Register(Transport{}) }
 
 // Transport is plain TCP: the serving side listens, the calling side dials.
+//
+// Nagle's algorithm stays off on both ends: Go sets TCP_NODELAY on every
+// TCP connection it makes or accepts (see net.TCPConn.SetNoDelay), and the
+// tests check that it is still so, since a request that waits for an ACK
+// would measure Nagle, not the codec.
 type Transport struct{}
 
 func (Transport) Name() string { return "tcp" }
 
 // Serve listens on cfg.Addr (127.0.0.1:0 when empty).
 func (Transport) Serve(ctx context.Context, cfg transports.Config) (net.Listener, error) {
-	addr := cfg.Addr
+	l, err := Listen(ctx, cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	return connset.NewListener(l), nil
+}
+
+// Listen listens for TCP on addr, 127.0.0.1:0 when addr is empty. It is
+// for transports that run over TCP (http, tls, reverse).
+func Listen(ctx context.Context, addr string) (net.Listener, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
 	var lc net.ListenConfig
-	l, err := lc.Listen(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	return &listener{Listener: l, conns: make(map[net.Conn]struct{})}, nil
+	return lc.Listen(ctx, "tcp", addr)
 }
 
 // Call dials cfg.Addr for each connection.
 func (Transport) Call(ctx context.Context, cfg transports.Config) (transports.Caller, error) {
+	if cfg.Addr == "" {
+		return nil, errors.New("tcp: no address to dial (Config.Addr is empty)")
+	}
 	addr, err := net.ResolveTCPAddr("tcp", cfg.Addr)
 	if err != nil {
 		return nil, err
@@ -40,37 +54,9 @@ func (Transport) Call(ctx context.Context, cfg transports.Config) (transports.Ca
 	return &caller{addr: addr}, nil
 }
 
-// listener tracks the connections it yields so that Close ends them too.
-type listener struct {
-	net.Listener
-	mu    sync.Mutex // guards conns
-	conns map[net.Conn]struct{}
-}
-
-func (l *listener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	c.(*net.TCPConn).SetNoDelay(true)
-	l.mu.Lock()
-	l.conns[c] = struct{}{}
-	l.mu.Unlock()
-	return c, nil
-}
-
-func (l *listener) Close() error {
-	err := l.Listener.Close()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for c := range l.conns {
-		c.Close()
-	}
-	return err
-}
-
 type caller struct {
-	addr *net.TCPAddr
+	addr  *net.TCPAddr
+	conns connset.Set
 }
 
 func (c *caller) Conn(ctx context.Context) (net.Conn, error) {
@@ -79,9 +65,16 @@ func (c *caller) Conn(ctx context.Context) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn.(*net.TCPConn).SetNoDelay(true)
-	return conn, nil
+	tc, err := c.conns.Add(conn)
+	if err != nil {
+		return nil, err
+	}
+	return tc, nil
 }
 
 func (c *caller) Addr() net.Addr { return c.addr }
-func (c *caller) Close() error   { return nil }
+
+func (c *caller) Close() error {
+	c.conns.Close()
+	return nil
+}

@@ -88,3 +88,33 @@ func (c *Conn) CloseWrite() error {
 	}
 	return errors.ErrUnsupported
 }
+
+// Listener is a net.Listener whose Close also closes the connections it
+// yielded that are still open, as Transport.Serve promises.
+type Listener struct {
+	net.Listener
+	conns Set
+}
+
+// NewListener tracks the connections l yields.
+func NewListener(l net.Listener) *Listener { return &Listener{Listener: l} }
+
+// Accept returns the inner listener's next connection, tracked.
+func (l *Listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc, err := l.conns.Add(c)
+	if err != nil {
+		return nil, err
+	}
+	return tc, nil
+}
+
+// Close stops the listener, then closes its connections.
+func (l *Listener) Close() error {
+	err := l.Listener.Close()
+	l.conns.Close()
+	return err
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"golang.org/x/perf/benchunit"
+
+	"github.com/rpcbench/rpcbench/harness/compare"
+	"github.com/rpcbench/rpcbench/harness/gate"
+)
+
+const gateSynopsis = `gate --baseline B [flags] NEW
+
+Compares NEW with the baseline B, per benchmark and unit, and exits 0 if
+nothing regressed, 1 if something did, 2 if the inputs cannot decide
+(a missing or unparsable file, no benchmark in common, too few samples,
+no floor to normalise by). B and NEW are Go benchmark files or rpcbench
+matrix directories (their bench.txt).
+
+allocs/op, wire-B/op and errors fail on a rise of the median beyond a
+small tolerance. Time units (sec/op, p50-sec, cpu-sec/op, ...) fail when
+the change is significant (Mann-Whitney U, p <= --alpha) and beyond
+--threshold; they are compared as ratios to the peer=floor row of the
+same run, repetition by repetition, so that a faster or slower CI machine
+does not read as a change, unless --same-machine. Other units (B/op) are
+tested like time, on raw values.
+
+  rpcbench gate --baseline results/baseline results/ci
+  rpcbench gate --baseline old.txt --same-machine --threshold 5% --threshold p99-sec=25% --units sec/op,p99-sec new.txt
+  rpcbench gate --baseline results/baseline --format markdown results/ci >> "$GITHUB_STEP_SUMMARY"`
+
+// errRegression reports a gate that found a regression; the table has
+// been printed.
+var errRegression = errors.New("gate: regression")
+
+func gateCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	fs := newFlagSet("gate", gateSynopsis, stderr)
+	baseline := fs.String("baseline", "", "the baseline: a benchmark file or a matrix directory (required)")
+	sel := addSelectionFlags(fs)
+	var opts gate.Options
+	fs.Float64Var(&opts.Alpha, "alpha", 0.05, "significance level of the U test")
+	fs.Func("threshold", "least change of a time unit that fails, in percent (default 10%);\nUNIT=PCT sets one unit's (repeatable: --threshold p99-sec=25%)", func(s string) error {
+		return parseThreshold(s, &opts)
+	})
+	units := fs.String("units", strings.Join(gate.DefaultUnits, ","), "comma-separated units to gate (ns/op or sec/op alike)")
+	fs.BoolVar(&opts.SameMachine, "same-machine", false, "compare time units raw, not as ratios to the floor: only when both ran on this machine")
+	format := fs.String("format", "text", "output: text or markdown")
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	unusable := func(format string, a ...any) error {
+		fmt.Fprintf(stderr, "rpcbench gate: "+format+"\n", a...)
+		return errUsage // exit status 2
+	}
+	switch {
+	case *baseline == "":
+		return unusable("--baseline is required")
+	case fs.NArg() != 1:
+		return unusable("want one input to gate after the flags, got %d", fs.NArg())
+	case *format != "text" && *format != "markdown":
+		return unusable("--format %q: want text or markdown", *format)
+	case opts.Alpha <= 0 || opts.Alpha >= 1:
+		return unusable("--alpha %g: want a level between 0 and 1", opts.Alpha)
+	}
+	for _, u := range split(*units) {
+		_, u = benchunit.Tidy(1, u)
+		opts.Units = append(opts.Units, u)
+	}
+	filter, err := sel.Filter()
+	if err != nil {
+		return unusable("%v", err)
+	}
+	opts.Filter = filter
+	var files [2]*compare.File
+	for i, arg := range []string{*baseline, fs.Arg(0)} {
+		f, err := compare.Open(arg)
+		if err != nil {
+			return unusable("%v", err)
+		}
+		if len(f.SyntaxErrors) > 0 {
+			for _, e := range f.SyntaxErrors {
+				fmt.Fprintln(stderr, e)
+			}
+			return unusable("%s: %d unparsable benchmark lines", f.Label, len(f.SyntaxErrors))
+		}
+		files[i] = f
+	}
+	rep, err := gate.Run(files[0], files[1], opts)
+	if err != nil {
+		return unusable("%v", err)
+	}
+	if *format == "markdown" {
+		err = rep.Markdown(stdout)
+	} else {
+		err = rep.Text(stdout)
+	}
+	if err != nil {
+		return err
+	}
+	switch rep.Verdict() {
+	case gate.Regression:
+		return errRegression
+	case gate.Warning:
+		return errUsage // the summary line said why
+	}
+	return nil
+}
+
+// parseThreshold reads "10%" (or "10") as the default threshold and
+// "UNIT=PCT" as one unit's.
+func parseThreshold(s string, opts *gate.Options) error {
+	unit, pct, perUnit := strings.Cut(s, "=")
+	if !perUnit {
+		pct = s
+	}
+	v, err := strconv.ParseFloat(strings.TrimSuffix(pct, "%"), 64)
+	if err != nil || v <= 0 {
+		return fmt.Errorf("%q: want a positive percentage such as 10%% or UNIT=PCT such as p99-sec=25%%", s)
+	}
+	if !perUnit {
+		opts.Threshold = v / 100
+		return nil
+	}
+	if opts.Thresholds == nil {
+		opts.Thresholds = make(map[string]float64)
+	}
+	_, unit = benchunit.Tidy(1, unit)
+	opts.Thresholds[unit] = v / 100
+	return nil
+}

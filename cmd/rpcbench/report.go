@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rpcbench/rpcbench/harness/report"
+)
+
+const reportSynopsis = `report -o REPORT.md RESULTS...
+
+Writes REPORT.md from the results of rpcbench matrix runs (each RESULTS is
+a results.json file or a directory holding one): how they were produced,
+per-payload tables with ratios to the floor and to gRPC, and SVG charts
+under charts/ beside REPORT.md, linked by relative paths. The same
+results give byte-identical files, so the report is regenerated, not
+edited.
+
+  rpcbench report -o results/REPORT.md results/baseline results/openloop-*`
+
+func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	fs := newFlagSet("report", reportSynopsis, stderr)
+	out := fs.String("o", "", "the report to write; charts go in charts/ beside it (required)")
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if *out == "" || fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "rpcbench report: want -o REPORT.md and at least one results directory")
+		fs.Usage()
+		return errUsage
+	}
+	var inputs []report.Input
+	for _, path := range fs.Args() {
+		in, err := report.Open(path)
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		inputs = append(inputs, in)
+	}
+	rep, err := report.New("rpcbench report "+strings.Join(args, " "), inputs)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteFiles(*out); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %s and %d charts\n", *out, len(rep.Charts))
+	return nil
+}

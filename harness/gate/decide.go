@@ -1,0 +1,160 @@
+package gate
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchmath"
+)
+
+// decide compares one benchmark's unit; nil means the row is not
+// compared (the floor's own time, which is the reference).
+func decide(name, unit string, a, b *indexed, opts Options) *Row {
+	row := &Row{Name: name, Unit: unit}
+	old, cur := a.values[key{name, unit}], b.values[key{name, unit}]
+	if tol, ok := exact[unit]; ok {
+		if t, ok := opts.Thresholds[unit]; ok {
+			tol.rel = t
+		}
+		decideExact(row, old, cur, tol)
+		return row
+	}
+	if isTime(unit) && !opts.SameMachine {
+		floor, ok := floorName(name)
+		if ok && floor == name {
+			return nil
+		}
+		fa, fb := a.values[key{floor, unit}], b.values[key{floor, unit}]
+		if !ok || fa == nil || fb == nil {
+			row.Verdict = Warning
+			row.Old, row.New, row.Change = math.NaN(), math.NaN(), math.NaN()
+			row.Why = fmt.Sprintf("no %s row with the same transport, payload and concurrency in both files to divide %s by: measure the floor, or pass --same-machine if both ran on this machine", FloorStack, unit)
+			return row
+		}
+		old, cur = ratios(old, fa), ratios(cur, fb)
+		row.Ratio = true
+	}
+	threshold := opts.Threshold
+	if t, ok := opts.Thresholds[unit]; ok {
+		threshold = t
+	}
+	decideStat(row, old, cur, threshold, opts.Alpha)
+	return row
+}
+
+// decideExact fails a rise of the median beyond the tolerance. Exact
+// units all count costs, so lower is better.
+func decideExact(row *Row, old, cur []float64, tol tolerance) {
+	row.Old, row.New = median(old), median(cur)
+	row.Change = change(row.Old, row.New)
+	limit := max(tol.abs, tol.rel*row.Old)
+	switch d := row.New - row.Old; {
+	case d > limit:
+		row.Verdict = Regression
+		row.Why = fmt.Sprintf("%s rose by %.4g, beyond the tolerance of %.4g", row.Unit, d, limit)
+	case -d > limit:
+		row.Verdict = Improved
+	}
+}
+
+// decideStat fails a change that the U test finds significant at alpha
+// and that goes beyond threshold in the unit's bad direction. A test
+// that could not reach significance with so few samples, whatever they
+// were, is a warning.
+func decideStat(row *Row, old, cur []float64, threshold, alpha float64) {
+	th := &benchmath.Thresholds{CompareAlpha: alpha}
+	so := benchmath.NewSample(append([]float64(nil), old...), th)
+	sn := benchmath.NewSample(append([]float64(nil), cur...), th)
+	row.Old, row.New = median(so.Values), median(sn.Values)
+	row.Change = change(row.Old, row.New)
+	row.Tested = true
+	row.Comparison = benchmath.AssumeNothing.Compare(so, sn)
+	row.Warnings = row.Comparison.Warnings
+	// As benchmath's FormatDelta: significant unless P > alpha.
+	significant := row.Comparison.P <= alpha
+	worse, better := row.Change > threshold, row.Change < -threshold
+	if higherIsBetter(row.Unit) {
+		// A drop to 1-threshold of the baseline counts.
+		worse, better = row.Change < -threshold, row.Change > threshold
+	}
+	switch {
+	case significant && worse:
+		row.Verdict = Regression
+		row.Why = fmt.Sprintf("%s changed %+.1f%%, beyond the %.4g%% threshold, p=%.3f < %g", row.Unit, 100*row.Change, 100*threshold, row.Comparison.P, alpha)
+	case significant && better:
+		row.Verdict = Improved
+	case len(row.Warnings) > 0:
+		row.Verdict = Warning
+	}
+}
+
+// isTime reports whether unit measures time or a rate, which depend on
+// the machine's speed.
+func isTime(unit string) bool {
+	return strings.Contains(unit, "sec") || strings.HasSuffix(unit, "/s")
+}
+
+// higherIsBetter reports whether unit is a rate (calls/s, B/s), where a
+// drop is the regression.
+func higherIsBetter(unit string) bool { return strings.HasSuffix(unit, "/s") }
+
+// floorName returns the name of the floor row measured under the same
+// conditions as name: the stack key (codec= or peer=) replaced by the
+// floor's, and conns= dropped, since the floor has one caller per
+// connection and its name says nothing of sharing. ok is false for a
+// name with no stack key, such as plain go test output.
+func floorName(name string) (floor string, ok bool) {
+	base, parts := benchfmt.Name(name).Parts()
+	var b strings.Builder
+	b.Write(base)
+	for _, p := range parts {
+		k, _, _ := strings.Cut(string(p[1:]), "=")
+		switch {
+		case p[0] == '/' && (k == "codec" || k == "peer"):
+			b.WriteString("/" + FloorStack)
+			ok = true
+		case p[0] == '/' && k == "conns":
+		default:
+			b.Write(p)
+		}
+	}
+	return b.String(), ok
+}
+
+// ratios divides each repetition by the same repetition of the floor:
+// with -count N, rpcbench measures every configuration once per round,
+// so the i-th values of a row and of its floor were measured moments
+// apart, under the same load.
+func ratios(values, floor []float64) []float64 {
+	var out []float64
+	for i := range min(len(values), len(floor)) {
+		if floor[i] != 0 {
+			out = append(out, values[i]/floor[i])
+		}
+	}
+	return out
+}
+
+func median(v []float64) float64 {
+	s := benchmath.NewSample(append([]float64(nil), v...), &benchmath.DefaultThresholds)
+	n := len(s.Values)
+	if n == 0 {
+		return math.NaN()
+	}
+	if n%2 == 1 {
+		return s.Values[n/2]
+	}
+	return (s.Values[n/2-1] + s.Values[n/2]) / 2
+}
+
+func change(old, cur float64) float64 {
+	switch {
+	case old == cur:
+		return 0
+	case old == 0:
+		return math.Inf(1)
+	}
+	return cur/old - 1
+}

@@ -1,0 +1,280 @@
+// Package gate decides whether a benchmark run regressed from a
+// baseline, per benchmark and unit, in a way that a CI job can act on
+// without crying wolf.
+//
+// Units fall in three kinds:
+//
+//   - exact units (allocs/op, wire-B/op, errors) count things the code
+//     does; they fail on a rise of the median beyond a small tolerance.
+//   - time units (sec/op, p50-sec and the other percentiles, cpu-sec/op,
+//     calls/s: anything in seconds or per second) fail only when the
+//     change is statistically significant (Mann-Whitney U test from
+//     golang.org/x/perf/benchmath) and beyond a threshold. They depend on
+//     the machine, and a CI runner is not the machine the baseline was
+//     measured on, so by default each repetition is divided by the same
+//     repetition of the floor (peer=floor, the raw TCP echo measured in
+//     the same run under the same transport, payload and concurrency):
+//     a machine twice as slow slows codec and floor alike and the ratio
+//     stays put. SameMachine compares raw values instead.
+//   - all other units, B/op among them, are decided as time units are but
+//     on raw values: bytes allocated per call do not depend on the
+//     machine's speed, but rpcbench counts them process-wide over a
+//     window, where GC timing and buffer growth make them vary run to
+//     run, so a tolerance small enough to catch a real rise would fire on
+//     noise.
+//
+// A comparison that cannot decide (too few samples for the U test to
+// ever reach significance, no floor to normalise by) is a warning, never
+// a pass.
+package gate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchmath"
+	"golang.org/x/perf/benchproc"
+
+	"github.com/rpcbench/rpcbench/harness/compare"
+)
+
+// Options configure the gate; the zero value gates DefaultUnits at alpha
+// 0.05 and a 10% threshold, time as ratios to the floor.
+type Options struct {
+	// Alpha is the U test's significance level; 0 means 0.05.
+	Alpha float64
+	// Threshold is the least relative change of a time or other
+	// statistical unit that counts (0.10 for 10%); 0 means 0.10.
+	Threshold float64
+	// Thresholds override Threshold per unit (tidied: "p99-sec"). For an
+	// exact unit the value replaces its relative tolerance.
+	Thresholds map[string]float64
+	// Units are the tidied units to gate; nil means DefaultUnits.
+	Units []string
+	// SameMachine compares time units raw rather than as ratios to the
+	// floor: right only when baseline and new ran on one machine.
+	SameMachine bool
+	// Filter selects the benchmarks and units to gate; nil keeps all.
+	// The floor rows time is divided by are found whatever it selects.
+	Filter *benchproc.Filter
+}
+
+// DefaultUnits are gated unless Options.Units says otherwise: the tail
+// percentiles (p99-sec and beyond) move by tens of percent between
+// honest runs on a shared machine, and calls/s is the reciprocal of
+// sec/op in a closed loop, so they are left out.
+var DefaultUnits = []string{"sec/op", "p50-sec", "cpu-sec/op", "allocs/op", "B/op", "wire-B/op", "errors"}
+
+// tolerance is how far an exact unit's median may rise before it fails:
+// the larger of abs and rel times the baseline.
+type tolerance struct{ abs, rel float64 }
+
+// exact are the exact units. rpcbench measures allocs/op and wire-B/op
+// over a window, process-wide, so they are averages that a window's
+// background allocations and half-finished calls blur by a fraction of a
+// unit: the tolerance is half an allocation (one more allocation per call
+// always fails) and a byte or 0.5% of the wire bytes.
+var exact = map[string]tolerance{
+	"allocs/op": {abs: 0.5, rel: 0.01},
+	"wire-B/op": {abs: 1, rel: 0.005},
+	"errors":    {},
+}
+
+// FloorStack is the name key of the rows time is divided by.
+const FloorStack = "peer=floor"
+
+// A Verdict is the gate's decision on one benchmark and unit.
+type Verdict int
+
+const (
+	OK Verdict = iota
+	Improved
+	Warning
+	Regression
+)
+
+func (v Verdict) String() string {
+	return [...]string{"ok", "improved", "warning", "REGRESSION"}[v]
+}
+
+// A Row is one benchmark and unit compared.
+type Row struct {
+	Name string // without the GOMAXPROCS suffix when a file has one throughout
+	Unit string
+	// Ratio reports that Old and New are medians of per-repetition
+	// ratios to the floor rather than of raw values.
+	Ratio    bool
+	Old, New float64 // medians
+	Change   float64 // New/Old - 1
+	// Tested reports whether Comparison holds a U test; exact units and
+	// rows that could not be compared have none.
+	Tested     bool
+	Comparison benchmath.Comparison
+	Verdict    Verdict
+	// Why explains a regression, an improvement or a warning.
+	Why string
+	// Warnings are benchmath's, shown with the row.
+	Warnings []error
+}
+
+// A Report is every comparison the gate made, and what it could not
+// compare.
+type Report struct {
+	Rows []*Row
+	// OnlyOld and OnlyNew are the gated benchmarks only one side has.
+	OnlyOld, OnlyNew []string
+	// Notes say how the figures were made.
+	Notes []string
+}
+
+// Counts returns how many rows got each verdict.
+func (r *Report) Counts() map[Verdict]int {
+	n := make(map[Verdict]int)
+	for _, row := range r.Rows {
+		n[row.Verdict]++
+	}
+	return n
+}
+
+// Verdict is the report's overall verdict: Regression if any row
+// regressed, else Warning if any row could not be decided, else OK.
+func (r *Report) Verdict() Verdict {
+	n := r.Counts()
+	switch {
+	case n[Regression] > 0:
+		return Regression
+	case n[Warning] > 0:
+		return Warning
+	}
+	return OK
+}
+
+// A NoCommonError reports inputs with no gated benchmark and unit in
+// common: nothing could be decided.
+type NoCommonError struct{ Old, New string }
+
+func (e *NoCommonError) Error() string {
+	return fmt.Sprintf("%s and %s have no gated benchmark and unit in common", e.Old, e.New)
+}
+
+// Run compares run with baseline.
+func Run(baseline, run *compare.File, opts Options) (*Report, error) {
+	if opts.Alpha == 0 {
+		opts.Alpha = benchmath.DefaultThresholds.CompareAlpha
+	}
+	if opts.Threshold == 0 {
+		opts.Threshold = 0.10
+	}
+	if opts.Units == nil {
+		opts.Units = DefaultUnits
+	}
+	a, b := index(baseline, opts), index(run, opts)
+	rep := newReport(a, b, opts)
+	for _, name := range b.names {
+		if !a.gated[name] {
+			continue
+		}
+		for _, unit := range opts.Units {
+			if a.selected[key{name, unit}] && b.selected[key{name, unit}] {
+				if row := decide(name, unit, a, b, opts); row != nil {
+					rep.Rows = append(rep.Rows, row)
+				}
+			}
+		}
+	}
+	if len(rep.Rows) == 0 {
+		return nil, &NoCommonError{baseline.Label, run.Label}
+	}
+	return rep, nil
+}
+
+func newReport(a, b *indexed, opts Options) *Report {
+	rep := new(Report)
+	for _, n := range a.names {
+		if a.gated[n] && !b.gated[n] {
+			rep.OnlyOld = append(rep.OnlyOld, n)
+		}
+	}
+	for _, n := range b.names {
+		if b.gated[n] && !a.gated[n] {
+			rep.OnlyNew = append(rep.OnlyNew, n)
+		}
+	}
+	if a.procs != b.procs {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("GOMAXPROCS differs: baseline %s, new %s; benchmarks matched by name without it", procsOrNone(a.procs), procsOrNone(b.procs)))
+	}
+	if opts.SameMachine {
+		rep.Notes = append(rep.Notes, "time units compared raw (--same-machine)")
+	} else {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("time units compared as ratios to the %s row of the same run, repetition by repetition (×floor)", FloorStack))
+	}
+	return rep
+}
+
+func procsOrNone(p string) string {
+	if p == "" {
+		return "none"
+	}
+	return strings.TrimPrefix(p, "-")
+}
+
+type key struct{ name, unit string }
+
+// indexed is one file's series by name and unit.
+type indexed struct {
+	names    []string // in order of first appearance
+	values   map[key][]float64
+	selected map[key]bool    // kept by the filter
+	gated    map[string]bool // has a selected unit
+	procs    string          // the GOMAXPROCS suffix stripped from every name, or ""
+}
+
+func index(f *compare.File, opts Options) *indexed {
+	x := &indexed{values: make(map[key][]float64), selected: make(map[key]bool), gated: make(map[string]bool)}
+	x.procs = commonProcs(f.Results)
+	seen := make(map[string]bool)
+	for _, r := range f.Results {
+		name := strings.TrimSuffix(string(r.Name), x.procs)
+		if !seen[name] {
+			seen[name] = true
+			x.names = append(x.names, name)
+		}
+		var m benchproc.Match
+		if opts.Filter != nil {
+			m, _ = opts.Filter.Match(r)
+		}
+		for i, v := range r.Values {
+			k := key{name, v.Unit}
+			x.values[k] = append(x.values[k], v.Value)
+			if (opts.Filter == nil || m.Test(i)) && slices.Contains(opts.Units, v.Unit) {
+				x.selected[k] = true
+				x.gated[name] = true
+			}
+		}
+	}
+	return x
+}
+
+// commonProcs returns the GOMAXPROCS suffix ("-2") that every result's
+// name ends in, or "". Matching names without it lets a baseline from a
+// 2-core machine gate a run on a 4-core runner; a file that mixes
+// suffixes (go test -cpu 1,2) keeps them, since they are different
+// benchmarks.
+func commonProcs(results []*benchfmt.Result) string {
+	common := ""
+	for i, r := range results {
+		_, parts := r.Name.Parts()
+		p := ""
+		if len(parts) > 0 && strings.HasPrefix(string(parts[len(parts)-1]), "-") {
+			p = string(parts[len(parts)-1])
+		}
+		if i == 0 {
+			common = p
+		} else if p != common {
+			return ""
+		}
+	}
+	return common
+}

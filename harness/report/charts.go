@@ -1,0 +1,320 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/harness/format"
+)
+
+// A group is the conditions under which the stacks of one chart were
+// measured side by side.
+type group struct {
+	transport   string
+	concurrency int
+	pipeline    int
+	rate        float64
+}
+
+func groupOf(r *harness.Result) group {
+	return group{transportLabel(r), r.Concurrency, r.Pipeline, r.Rate}
+}
+
+func (g group) String() string {
+	s := g.transport
+	switch {
+	case g.concurrency == 1:
+		s += ", 1 caller"
+	case g.concurrency > 1:
+		s += fmt.Sprintf(", %d callers", g.concurrency)
+	}
+	if g.pipeline > 1 {
+		s += fmt.Sprintf(" × %d in flight", g.pipeline)
+	}
+	if g.rate > 0 {
+		s += fmt.Sprintf(", open loop at %g calls/s", g.rate)
+	}
+	return s
+}
+
+func (g group) slug() string {
+	s := g.transport
+	if g.concurrency > 0 {
+		s += fmt.Sprintf("-c%d", g.concurrency)
+	}
+	if g.pipeline > 1 {
+		s += fmt.Sprintf("-p%d", g.pipeline)
+	}
+	if g.rate > 0 {
+		s += fmt.Sprintf("-r%g", g.rate)
+	}
+	return s
+}
+
+// payloadCharts draws one payload's charts: latency percentiles per
+// measured group, calls/s against concurrency, allocations and wire bytes
+// per stack, and latency against the offered rate in open loop.
+func payloadCharts(payload string, results []*harness.Result, rows []*format.Row) ([]Chart, error) {
+	var charts []Chart
+	add := func(kind, slug, title string, draw func() ([]byte, error)) error {
+		svg, err := draw()
+		if err != nil {
+			return fmt.Errorf("report: chart %s: %w", title, err)
+		}
+		name := fmt.Sprintf("%s/%s-%s-%s.svg", ChartDir, kind, fileSafe(payload), fileSafe(slug))
+		charts = append(charts, Chart{Name: name, Title: title, SVG: svg})
+		return nil
+	}
+	for _, g := range distinct(rows, func(row *format.Row) group { return groupOf(row.First) }) {
+		grows := filter(rows, func(row *format.Row) bool { return groupOf(row.First) == g })
+		title := fmt.Sprintf("Latency percentiles, %s (%s)", payload, g)
+		if err := add("latency", g.slug(), title, func() ([]byte, error) { return latencyChart(title, results, grows) }); err != nil {
+			return nil, err
+		}
+	}
+	closed := filter(rows, func(row *format.Row) bool { return row.First.Rate == 0 })
+	for _, g := range distinct(closed, func(row *format.Row) group { g := groupOf(row.First); g.concurrency = 0; return g }) {
+		grows := filter(closed, func(row *format.Row) bool { h := groupOf(row.First); h.concurrency = 0; return h == g })
+		if len(distinct(grows, func(row *format.Row) int { return row.First.Concurrency })) < 2 {
+			continue
+		}
+		title := fmt.Sprintf("Throughput against callers, %s (%s)", payload, g)
+		if err := add("throughput", g.slug(), title, func() ([]byte, error) { return throughputChart(title, grows) }); err != nil {
+			return nil, err
+		}
+	}
+	costRows := closed
+	if len(costRows) == 0 {
+		costRows = rows
+	}
+	g := groupOf(costRows[0].First)
+	title := fmt.Sprintf("Allocations and wire bytes per call, %s (%s)", payload, g)
+	costRows = filter(costRows, func(row *format.Row) bool { return groupOf(row.First) == g })
+	if err := add("cost", g.slug(), title, func() ([]byte, error) { return costChart(title, costRows) }); err != nil {
+		return nil, err
+	}
+	open := filter(rows, func(row *format.Row) bool { return row.First.Rate > 0 })
+	for _, g := range distinct(open, func(row *format.Row) group { g := groupOf(row.First); g.rate = 0; return g }) {
+		grows := filter(open, func(row *format.Row) bool { h := groupOf(row.First); h.rate = 0; return h == g })
+		if len(distinct(grows, func(row *format.Row) float64 { return row.First.Rate })) < 2 {
+			continue
+		}
+		title := fmt.Sprintf("Open-loop latency against offered rate, %s (%s)", payload, g)
+		if err := add("rate", g.slug(), title, func() ([]byte, error) { return rateChart(title, grows) }); err != nil {
+			return nil, err
+		}
+	}
+	return charts, nil
+}
+
+// latencyChart draws each stack's latency distribution against the
+// percentile on a "number of nines" axis, as HdrHistogram's plots do,
+// so that the tail gets as much room as the median.
+func latencyChart(title string, results []*harness.Result, rows []*format.Row) ([]byte, error) {
+	p := newPlot(title, "percentile", "latency (µs, log scale)")
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	maxNines := 0.0
+	var lines []any
+	for _, row := range rows {
+		h := merged(results, row.First.Name)
+		nines := min(5, math.Log10(float64(h.TotalCount())))
+		maxNines = max(maxNines, nines)
+		var xys plotter.XYs
+		for x := 0.0; x <= nines+1e-9; x += 0.05 {
+			q := 100 * (1 - math.Pow(10, -x))
+			xys = append(xys, plotter.XY{X: x, Y: float64(h.Quantile(q)) / 1e3})
+		}
+		lines = append(lines, stackLabel(row.First.Stack), xys)
+	}
+	if err := plotutil.AddLines(p, lines...); err != nil {
+		return nil, err
+	}
+	var ticks plot.ConstantTicks
+	for i, label := range []string{"0%", "90%", "99%", "99.9%", "99.99%", "99.999%"} {
+		if float64(i) <= maxNines+1e-9 {
+			ticks = append(ticks, plot.Tick{Value: float64(i), Label: label})
+		}
+	}
+	ticks = append(ticks, plot.Tick{Value: math.Log10(2), Label: "50%"})
+	slices.SortFunc(ticks, func(a, b plot.Tick) int { return cmp.Compare(a.Value, b.Value) })
+	p.X.Tick.Marker = ticks
+	p.Legend.Top, p.Legend.Left = true, true
+	return svg(p, 6*vg.Inch, 4*vg.Inch)
+}
+
+// merged is the latency histogram of every repetition of name.
+func merged(results []*harness.Result, name string) *harness.Histogram {
+	h := harness.NewHistogram()
+	for _, r := range results {
+		if r.Name == name {
+			h.Merge(r.Latency.Histogram)
+		}
+	}
+	return h
+}
+
+// throughputChart draws calls/s against the number of callers, one line
+// per stack.
+func throughputChart(title string, rows []*format.Row) ([]byte, error) {
+	p := newPlot(title, "concurrent callers (log scale)", "calls/s")
+	p.X.Scale = plot.LogScale{}
+	var ticks plot.ConstantTicks
+	var lines []any
+	for _, stack := range distinct(rows, func(row *format.Row) string { return row.First.Stack }) {
+		var xys plotter.XYs
+		for _, row := range rows {
+			if row.First.Stack == stack {
+				xys = append(xys, plotter.XY{X: float64(row.First.Concurrency), Y: row.Medians["calls/s"]})
+			}
+		}
+		lines = append(lines, stackLabel(stack), xys)
+	}
+	for _, c := range distinct(rows, func(row *format.Row) int { return row.First.Concurrency }) {
+		ticks = append(ticks, plot.Tick{Value: float64(c), Label: fmt.Sprint(c)})
+	}
+	if err := plotutil.AddLinePoints(p, lines...); err != nil {
+		return nil, err
+	}
+	p.X.Tick.Marker = ticks
+	p.Y.Min = 0
+	p.Legend.Top, p.Legend.Left = true, true
+	return svg(p, 6*vg.Inch, 4*vg.Inch)
+}
+
+// costChart draws allocs/op and wire-B/op per stack side by side, each
+// bar labelled with its value.
+func costChart(title string, rows []*format.Row) ([]byte, error) {
+	var names []string
+	for _, row := range rows {
+		names = append(names, stackLabel(row.First.Stack))
+	}
+	bars := func(unit, label, format string) (*plot.Plot, error) {
+		p := newPlot("", "", label)
+		p.Title.Text = unit
+		var values plotter.Values
+		var labels plotter.XYLabels
+		for i, row := range rows {
+			v := row.Medians[unit]
+			values = append(values, v)
+			labels.XYs = append(labels.XYs, plotter.XY{X: float64(i), Y: v})
+			labels.Labels = append(labels.Labels, fmt.Sprintf(format, v))
+		}
+		b, err := plotter.NewBarChart(values, vg.Points(18))
+		if err != nil {
+			return nil, err
+		}
+		b.Color = plotutil.Color(0)
+		l, err := plotter.NewLabels(labels)
+		if err != nil {
+			return nil, err
+		}
+		for i := range l.TextStyle {
+			l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XCenter, draw.YBottom
+		}
+		p.Add(b, l)
+		p.NominalX(names...)
+		p.X.Tick.Label.Rotation = math.Pi / 6
+		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
+		p.Y.Min = 0
+		p.Y.Max *= 1.15 // room for the labels
+		return p, nil
+	}
+	allocs, err := bars("allocs/op", "allocations per call", "%.1f")
+	if err != nil {
+		return nil, err
+	}
+	wire, err := bars("wire-B/op", "bytes on the wire per call", "%.0f")
+	if err != nil {
+		return nil, err
+	}
+	const w, h = 8 * vg.Inch, 4 * vg.Inch
+	c := vgsvg.New(w, h)
+	dc := draw.New(c)
+	titled := plot.New()
+	titled.Title.Text = title
+	titled.HideAxes()
+	titled.Draw(dc)
+	dc.Max.Y -= titled.Title.TextStyle.Height(title) + titled.Title.Padding*2
+	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 8, PadTop: vg.Millimeter * 2}
+	canvases := plot.Align([][]*plot.Plot{{allocs, wire}}, tiles, dc)
+	allocs.Draw(canvases[0][0])
+	wire.Draw(canvases[0][1])
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// rateChart draws p50 (solid) and p99 (dashed) latency against the
+// offered rate, one colour per stack: where the curve bends up, the
+// stack has reached its capacity.
+func rateChart(title string, rows []*format.Row) ([]byte, error) {
+	p := newPlot(title, "offered rate (calls/s)", "latency (µs, log scale)")
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	for i, stack := range distinct(rows, func(row *format.Row) string { return row.First.Stack }) {
+		for j, q := range []string{"p50-ns", "p99-ns"} {
+			var xys plotter.XYs
+			for _, row := range rows {
+				if row.First.Stack == stack {
+					xys = append(xys, plotter.XY{X: row.First.Rate, Y: row.Medians[q] / 1e3})
+				}
+			}
+			slices.SortFunc(xys, func(a, b plotter.XY) int { return cmp.Compare(a.X, b.X) })
+			l, s, err := plotter.NewLinePoints(xys)
+			if err != nil {
+				return nil, err
+			}
+			l.Color, s.Color = plotutil.Color(i), plotutil.Color(i)
+			l.Dashes = plotutil.Dashes(j)
+			s.Shape = plotutil.Shape(i)
+			p.Add(l, s)
+			p.Legend.Add(stackLabel(stack)+" "+strings.TrimSuffix(q, "-ns"), l, s)
+		}
+	}
+	p.X.Min = 0
+	p.Legend.Top, p.Legend.Left = true, true
+	return svg(p, 6*vg.Inch, 4*vg.Inch)
+}
+
+func newPlot(title, x, y string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, x, y
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+func svg(p *plot.Plot, w, h vg.Length) ([]byte, error) {
+	wt, err := p.WriterTo(w, h, "svg")
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := wt.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// fileSafe keeps letters, digits, dots and dashes: "bytes:1KiB" becomes
+// "bytes-1KiB".
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r == '-' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+			return r
+		}
+		return '-'
+	}, s)
+}
