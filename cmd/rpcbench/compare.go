@@ -25,7 +25,7 @@ func compareCmd(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	fs := newFlagSet("compare", compareSynopsis, stderr)
 	sel := addSelectionFlags(fs)
 	units := fs.String("unit", "", "comma-separated units to show (ns/op or sec/op alike)")
-	alpha := fs.Float64("alpha", 0.05, "significance level: a change shows when p < alpha")
+	alpha := fs.Float64("alpha", 0.05, "significance level: a change shows when p <= alpha")
 	format := fs.String("format", "text", "output: text, csv or markdown")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err

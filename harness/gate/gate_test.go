@@ -250,3 +250,15 @@ func TestFilterKeepsTheFloorForRatios(t *testing.T) {
 		t.Fatalf("want one msgpack sec/op row, as a ratio to the floor, a regression:\n%s", b.String())
 	}
 }
+
+func TestBenchmarksOnOneSideAreListed(t *testing.T) {
+	thrift := stack{"codec=thrift", 75_000, 18, 4100}
+	rep, err := gate.Run(run(t, machine{seed: 1, count: 5, speed: 1}, msgpack, thrift, floor), run(t, machine{seed: 2, count: 5, speed: 1}, msgpack, floor), gate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "RPC/codec=thrift/transport=tcp/payload=bytes:1KiB/conc=4/conns=2"
+	if len(rep.OnlyOld) != 1 || rep.OnlyOld[0] != want || len(rep.OnlyNew) != 0 || rep.Verdict() != gate.OK {
+		t.Fatalf("only in baseline %q, only in new %q, verdict %v; want [%s], none, ok", rep.OnlyOld, rep.OnlyNew, rep.Verdict(), want)
+	}
+}

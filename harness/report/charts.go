@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"image/color"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -124,7 +126,7 @@ func payloadCharts(payload string, results []*harness.Result, rows []*format.Row
 // so that the tail gets as much room as the median.
 func latencyChart(title string, results []*harness.Result, rows []*format.Row) ([]byte, error) {
 	p := newPlot(title, "percentile", "latency (µs, log scale)")
-	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks
 	maxNines := 0.0
 	var lines []any
 	for _, row := range rows {
@@ -150,8 +152,7 @@ func latencyChart(title string, results []*harness.Result, rows []*format.Row) (
 	ticks = append(ticks, plot.Tick{Value: math.Log10(2), Label: "50%"})
 	slices.SortFunc(ticks, func(a, b plot.Tick) int { return cmp.Compare(a.Value, b.Value) })
 	p.X.Tick.Marker = ticks
-	p.Legend.Top, p.Legend.Left = true, true
-	return svg(p, 6*vg.Inch, 4*vg.Inch)
+	return svg(p, 7*vg.Inch, 4*vg.Inch)
 }
 
 // merged is the latency histogram of every repetition of name.
@@ -189,8 +190,8 @@ func throughputChart(title string, rows []*format.Row) ([]byte, error) {
 	}
 	p.X.Tick.Marker = ticks
 	p.Y.Min = 0
-	p.Legend.Top, p.Legend.Left = true, true
-	return svg(p, 6*vg.Inch, 4*vg.Inch)
+	p.Y.Tick.Marker = plainTicks
+	return svg(p, 7*vg.Inch, 4*vg.Inch)
 }
 
 // costChart draws allocs/op and wire-B/op per stack side by side, each
@@ -263,7 +264,7 @@ func costChart(title string, rows []*format.Row) ([]byte, error) {
 // stack has reached its capacity.
 func rateChart(title string, rows []*format.Row) ([]byte, error) {
 	p := newPlot(title, "offered rate (calls/s)", "latency (µs, log scale)")
-	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks
 	for i, stack := range distinct(rows, func(row *format.Row) string { return row.First.Stack }) {
 		for j, q := range []string{"p50-ns", "p99-ns"} {
 			var xys plotter.XYs
@@ -285,8 +286,8 @@ func rateChart(title string, rows []*format.Row) ([]byte, error) {
 		}
 	}
 	p.X.Min = 0
-	p.Legend.Top, p.Legend.Left = true, true
-	return svg(p, 6*vg.Inch, 4*vg.Inch)
+	p.X.Tick.Marker = plainTicks
+	return svg(p, 7*vg.Inch, 4*vg.Inch)
 }
 
 func newPlot(title, x, y string) *plot.Plot {
@@ -296,17 +297,65 @@ func newPlot(title, x, y string) *plot.Plot {
 	return p
 }
 
+// svg draws p with its legend to the right of the plot, where it cannot
+// hide a line.
 func svg(p *plot.Plot, w, h vg.Length) ([]byte, error) {
-	wt, err := p.WriterTo(w, h, "svg")
-	if err != nil {
-		return nil, err
-	}
+	c := vgsvg.New(w, h)
+	dc := draw.New(c)
+	// A white ground, so that the legend reads in dark-mode viewers too.
+	dc.SetColor(color.White)
+	dc.Fill(dc.Rectangle.Path())
+	legend := p.Legend
+	p.Legend = plot.NewLegend()
+	r := legend.Rectangle(dc)
+	const gap = 4 * vg.Millimeter
+	lw := r.Max.X - r.Min.X + 2*gap
+	area := dc
+	area.Max.X -= lw
+	p.Draw(area)
+	area = dc
+	area.Min.X = dc.Max.X - lw + gap
+	area.Max.Y -= p.Title.TextStyle.Height(p.Title.Text) + 2*p.Title.Padding
+	legend.Top, legend.Left = true, true
+	legend.Draw(area)
 	var buf bytes.Buffer
-	if _, err := wt.WriteTo(&buf); err != nil {
+	if _, err := c.WriteTo(&buf); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
+
+// logTicks label 1, 2 and 5 times each power of ten, so that a log axis
+// spanning less than a decade still reads.
+var logTicks = plot.TickerFunc(func(min, max float64) []plot.Tick {
+	var ticks []plot.Tick
+	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+		for m := 1.0; m < 10; m++ {
+			v := m * math.Pow(10, e)
+			if v < min || v > max {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 || m == 2 || m == 5 {
+				t.Label = strconv.FormatFloat(v, 'f', -1, 64)
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	return ticks
+})
+
+// plainTicks are gonum's default ticks labelled without trailing zeros:
+// 50000, not 50000.00.
+var plainTicks = plot.TickerFunc(func(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i, t := range ticks {
+		if t.Label != "" {
+			ticks[i].Label = strconv.FormatFloat(t.Value, 'f', -1, 64)
+		}
+	}
+	return ticks
+})
 
 // fileSafe keeps letters, digits, dots and dashes: "bytes:1KiB" becomes
 // "bytes-1KiB".

@@ -96,11 +96,20 @@ func New(command string, inputs []Input) (*Report, error) {
 }
 
 // WriteFiles writes the report to path and its charts under ChartDir
-// beside it.
+// beside it, removing the charts an earlier report left there that this
+// one does not link, so that the directory holds what the report shows.
 func (r *Report) WriteFiles(path string) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(filepath.Join(dir, ChartDir), 0o755); err != nil {
 		return err
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, ChartDir, "*.svg"))
+	for _, f := range old {
+		if !slices.ContainsFunc(r.Charts, func(c Chart) bool { return filepath.Join(dir, c.Name) == f }) {
+			if err := os.Remove(f); err != nil {
+				return err
+			}
+		}
 	}
 	for _, c := range r.Charts {
 		if err := os.WriteFile(filepath.Join(dir, c.Name), c.SVG, 0o644); err != nil {

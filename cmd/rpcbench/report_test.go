@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// TestReportGolden regenerates a report from two short open-loop runs
+// committed under testdata/report and compares it with its golden copy.
+func TestReportGolden(t *testing.T) {
+	src, err := filepath.Abs("testdata/report")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join(src, "..", "golden", "report.md")
+	t.Chdir(t.TempDir())
+	if err := os.CopyFS(".", os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), &stdout, &stderr, []string{"report", "-o", "REPORT.md", "open1000", "open3000/results.json"}); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if got, want := stdout.String(), "wrote REPORT.md and 4 charts\n"; got != want {
+		t.Errorf("stdout %q; want %q", got, want)
+	}
+	got, err := os.ReadFile("REPORT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else if want, err := os.ReadFile(golden); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("REPORT.md differs from %s (go test -run %s -update to accept), err %v:\n%s", golden, t.Name(), err, got)
+	}
+	charts, _ := filepath.Glob("charts/*.svg")
+	want := []string{"charts/cost-bytes-1KiB-tcp-c4-r1000.svg", "charts/latency-bytes-1KiB-tcp-c4-r1000.svg", "charts/latency-bytes-1KiB-tcp-c4-r3000.svg", "charts/rate-bytes-1KiB-tcp-c4.svg"}
+	if !slices.Equal(charts, want) {
+		t.Errorf("charts %q; want %q", charts, want)
+	}
+}
+
+func TestReportNeedsItsInputs(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), &stdout, &stderr, []string{"report", "-o", filepath.Join(t.TempDir(), "REPORT.md"), "testdata/report/missing"})
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("err = %v; want a missing-file error", err)
+	}
+}
