@@ -6,11 +6,16 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/harness/stack/grpcpeer"
+	"github.com/rpcbench/rpcbench/harness/stack/thriftpeer"
 )
 
 // peers are the stacks measured beside the codecs, by the name --peers
 // takes. Adding one is one line here.
 var peers = []stack.Stack{
+	grpcpeer.Unary{},
+	grpcpeer.Stream{},
+	thriftpeer.Stack{},
 	stack.Floor{},
 	stack.FloorMux{},
 }

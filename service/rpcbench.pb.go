@@ -426,13 +426,17 @@ const file_service_rpcbench_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"9\n" +
 	"\vRecordBatch\x12*\n" +
-	"\arecords\x18\x01 \x03(\v2\x10.rpcbench.RecordR\arecords2d\n" +
+	"\arecords\x18\x01 \x03(\v2\x10.rpcbench.RecordR\arecords2\x9d\x01\n" +
 	"\x05Arith\x12-\n" +
 	"\bMultiply\x12\x0e.rpcbench.Args\x1a\x11.rpcbench.Product\x12,\n" +
-	"\x06Divide\x12\x0e.rpcbench.Args\x1a\x12.rpcbench.Quotient2s\n" +
+	"\x06Divide\x12\x0e.rpcbench.Args\x1a\x12.rpcbench.Quotient\x127\n" +
+	"\x0eMultiplyStream\x12\x0e.rpcbench.Args\x1a\x11.rpcbench.Product(\x010\x012\xf4\x01\n" +
 	"\x04Echo\x122\n" +
 	"\x04Echo\x12\x15.rpcbench.EchoRequest\x1a\x13.rpcbench.EchoReply\x127\n" +
-	"\aRecords\x12\x15.rpcbench.RecordBatch\x1a\x15.rpcbench.RecordBatchB&Z$github.com/rpcbench/rpcbench/serviceb\x06proto3"
+	"\aRecords\x12\x15.rpcbench.RecordBatch\x1a\x15.rpcbench.RecordBatch\x12<\n" +
+	"\n" +
+	"EchoStream\x12\x15.rpcbench.EchoRequest\x1a\x13.rpcbench.EchoReply(\x010\x01\x12A\n" +
+	"\rRecordsStream\x12\x15.rpcbench.RecordBatch\x1a\x15.rpcbench.RecordBatch(\x010\x01B&Z$github.com/rpcbench/rpcbench/serviceb\x06proto3"
 
 var (
 	file_service_rpcbench_proto_rawDescOnce sync.Once
@@ -462,14 +466,20 @@ var file_service_rpcbench_proto_depIdxs = []int32{
 	5, // 1: rpcbench.RecordBatch.records:type_name -> rpcbench.Record
 	0, // 2: rpcbench.Arith.Multiply:input_type -> rpcbench.Args
 	0, // 3: rpcbench.Arith.Divide:input_type -> rpcbench.Args
-	3, // 4: rpcbench.Echo.Echo:input_type -> rpcbench.EchoRequest
-	6, // 5: rpcbench.Echo.Records:input_type -> rpcbench.RecordBatch
-	1, // 6: rpcbench.Arith.Multiply:output_type -> rpcbench.Product
-	2, // 7: rpcbench.Arith.Divide:output_type -> rpcbench.Quotient
-	4, // 8: rpcbench.Echo.Echo:output_type -> rpcbench.EchoReply
-	6, // 9: rpcbench.Echo.Records:output_type -> rpcbench.RecordBatch
-	6, // [6:10] is the sub-list for method output_type
-	2, // [2:6] is the sub-list for method input_type
+	0, // 4: rpcbench.Arith.MultiplyStream:input_type -> rpcbench.Args
+	3, // 5: rpcbench.Echo.Echo:input_type -> rpcbench.EchoRequest
+	6, // 6: rpcbench.Echo.Records:input_type -> rpcbench.RecordBatch
+	3, // 7: rpcbench.Echo.EchoStream:input_type -> rpcbench.EchoRequest
+	6, // 8: rpcbench.Echo.RecordsStream:input_type -> rpcbench.RecordBatch
+	1, // 9: rpcbench.Arith.Multiply:output_type -> rpcbench.Product
+	2, // 10: rpcbench.Arith.Divide:output_type -> rpcbench.Quotient
+	1, // 11: rpcbench.Arith.MultiplyStream:output_type -> rpcbench.Product
+	4, // 12: rpcbench.Echo.Echo:output_type -> rpcbench.EchoReply
+	6, // 13: rpcbench.Echo.Records:output_type -> rpcbench.RecordBatch
+	4, // 14: rpcbench.Echo.EchoStream:output_type -> rpcbench.EchoReply
+	6, // 15: rpcbench.Echo.RecordsStream:output_type -> rpcbench.RecordBatch
+	9, // [9:16] is the sub-list for method output_type
+	2, // [2:9] is the sub-list for method input_type
 	2, // [2:2] is the sub-list for extension type_name
 	2, // [2:2] is the sub-list for extension extendee
 	0, // [0:2] is the sub-list for field type_name

@@ -84,7 +84,7 @@ func Text(w io.Writer, run Run) error {
 			conc += fmt.Sprintf("×%d", r.Pipeline)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.0f\t%s\t%.0f\t%s\t%s\t%d\t\n",
-			strings.TrimPrefix(strings.TrimPrefix(r.Stack, "codec="), "peer="), transportLabel(r), r.Payload, conc,
+			strings.TrimPrefix(r.Stack, "codec="), transportLabel(r), r.Payload, conc,
 			m["calls/s"], dur(m["p50-ns"]), dur(m["p90-ns"]), dur(m["p99-ns"]), dur(m["p99.9-ns"]), dur(m["max-ns"]),
 			m["allocs/op"], m["B/op"], dur(m["cpu-ns/op"]), m["wire-B/op"],
 			ratio(row, reference(rows, row, "peer=floor"), "p50-ns"),
