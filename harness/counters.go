@@ -1,9 +1,9 @@
 package harness
 
 import (
-	"runtime/metrics"
-	"syscall"
 	"time"
+
+	"github.com/rpcbench/rpcbench/service"
 )
 
 // counters are the process-wide totals a window's figures are the
@@ -13,20 +13,13 @@ type counters struct {
 	cpu                time.Duration // user + system
 }
 
-// readCounters reads the allocation totals from runtime/metrics, which,
-// unlike runtime.ReadMemStats, does not stop the world.
-func readCounters() counters {
-	samples := []metrics.Sample{
-		{Name: "/gc/heap/allocs:objects"},
-		{Name: "/gc/heap/tiny/allocs:objects"}, // counted apart, but allocations all the same
-		{Name: "/gc/heap/allocs:bytes"},
-	}
-	metrics.Read(samples)
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return counters{
-		allocs:     samples[0].Value.Uint64() + samples[1].Value.Uint64(),
-		allocBytes: samples[2].Value.Uint64(),
-		cpu:        time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
-	}
+func countersOf(s *service.ServerStats) counters {
+	return counters{allocs: uint64(s.Allocs), allocBytes: uint64(s.AllocBytes), cpu: time.Duration(s.CpuNs)}
+}
+
+func readCounters() counters { return countersOf(service.ReadStats()) }
+
+// sub returns the counts from before to c.
+func (c counters) sub(before counters) counters {
+	return counters{c.allocs - before.allocs, c.allocBytes - before.allocBytes, c.cpu - before.cpu}
 }

@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/harness/server"
 	"github.com/rpcbench/rpcbench/harness/stack"
 	"github.com/rpcbench/rpcbench/service"
 )
@@ -92,4 +94,34 @@ func TestACallPastItsTimeoutFailsWithoutHanging(t *testing.T) {
 		t.Fatalf("errors %d, first %q; want calls that timed out", r.Errors, r.FirstError)
 	}
 	t.Logf("run against a silent server returned after %v with %d errors", time.Since(start), r.Errors)
+}
+
+func TestAnExternalServerReportsItsOwnCosts(t *testing.T) {
+	msgpack, err := codecs.Lookup("msgpack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &server.Server{Codec: msgpack}
+	go srv.Serve(l)
+	defer srv.Shutdown(context.Background())
+
+	cfg := config(t, stack.Codec{Codec: msgpack}, "bytes:1KiB")
+	cfg.External = true
+	cfg.TransportConfig.Addr = l.Addr().String()
+	r, err := harness.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Server == nil || r.Server.Allocs == 0 || r.Server.CPU == 0 {
+		t.Fatalf("server counters %+v; want the server's allocations and CPU over the window", r.Server)
+	}
+	var out bytes.Buffer
+	format.Bench(&out, format.Run{Results: []*harness.Result{r}})
+	if !strings.Contains(out.String(), "server-allocs/op") {
+		t.Errorf("bench output lacks the server's figures:\n%s", out.String())
+	}
 }

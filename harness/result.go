@@ -39,10 +39,21 @@ type Result struct {
 	CPU       time.Duration `json:"cpu_ns"`
 	WireBytes int64         `json:"wire_bytes"`
 
+	// Server holds the server process's own counters over the window, when
+	// it ran in another process and answered Stats.Read; nil otherwise.
+	Server *ServerCounters `json:"server,omitempty"`
+
 	// Open loop only: calls sent more than LateSlack after their scheduled
 	// time or, scheduled inside the window, never sent; and the worst lag.
 	Late   int64         `json:"late,omitempty"`
 	MaxLag time.Duration `json:"max_lag_ns,omitempty"`
+}
+
+// ServerCounters are a server process's costs over a window.
+type ServerCounters struct {
+	Allocs uint64        `json:"allocs"`
+	AllocB uint64        `json:"alloc_bytes"`
+	CPU    time.Duration `json:"cpu_ns"`
 }
 
 // LateSlack is how far behind schedule a call may start before the
@@ -73,6 +84,11 @@ func (r *Result) Merge(o *Result) error {
 	r.AllocB += o.AllocB
 	r.CPU += o.CPU
 	r.WireBytes += o.WireBytes
+	if r.Server != nil && o.Server != nil {
+		r.Server.Allocs += o.Server.Allocs
+		r.Server.AllocB += o.Server.AllocB
+		r.Server.CPU += o.Server.CPU
+	}
 	r.Late += o.Late
 	r.MaxLag = max(r.MaxLag, o.MaxLag)
 	return nil

@@ -55,18 +55,37 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		d.run(ctx, cfg.Warmup, 0, nil)
 	}
 	r := cfg.newResult()
+	server := serverStats(&cfg, clients[0])
 	before := readCounters()
 	wire.Store(0)
 	d.run(ctx, cfg.Duration, cfg.Calls, r)
-	after := readCounters()
-	r.Allocs = after.allocs - before.allocs
-	r.AllocB = after.allocBytes - before.allocBytes
-	r.CPU = after.cpu - before.cpu
+	own := readCounters().sub(before)
+	r.Allocs, r.AllocB, r.CPU = own.allocs, own.allocBytes, own.cpu
 	r.WireBytes = wire.Load()
+	r.Server = server()
 	if err := ctx.Err(); err != nil && r.Calls == 0 {
 		return nil, err
 	}
 	return r, nil
+}
+
+// serverStats reads an external server's totals now, if it answers
+// Stats.Read, and returns a function that reads them again and returns the
+// difference (nil when they can't be read).
+func serverStats(cfg *Config, c stack.Client) func() *ServerCounters {
+	sr, ok := c.(stack.StatsReader)
+	if !cfg.External || !ok {
+		return func() *ServerCounters { return nil }
+	}
+	before, err := sr.ServerStats()
+	return func() *ServerCounters {
+		after, err2 := sr.ServerStats()
+		if err != nil || err2 != nil {
+			return nil
+		}
+		d := countersOf(after).sub(countersOf(before))
+		return &ServerCounters{Allocs: d.allocs, AllocB: d.allocBytes, CPU: d.cpu}
+	}
 }
 
 // connectSides starts the in-process server, when there is one, and the

@@ -397,6 +397,122 @@ func (x *RecordBatch) GetRecords() []*Record {
 	return nil
 }
 
+// StatsRequest asks an rpcbench server for its process's counters.
+type StatsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatsRequest) Reset() {
+	*x = StatsRequest{}
+	mi := &file_service_rpcbench_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatsRequest) ProtoMessage() {}
+
+func (x *StatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_service_rpcbench_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatsRequest.ProtoReflect.Descriptor instead.
+func (*StatsRequest) Descriptor() ([]byte, []int) {
+	return file_service_rpcbench_proto_rawDescGZIP(), []int{7}
+}
+
+// ServerStats are a server process's running totals, read before and after
+// a measured window so that a load generator in another process can report
+// the server's own allocations and CPU per call.
+type ServerStats struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Allocs        int64                  `protobuf:"varint,1,opt,name=allocs,proto3" json:"allocs,omitempty"`                           // heap allocations, tiny ones included
+	AllocBytes    int64                  `protobuf:"varint,2,opt,name=alloc_bytes,json=allocBytes,proto3" json:"alloc_bytes,omitempty"` // bytes allocated on the heap
+	CpuNs         int64                  `protobuf:"varint,3,opt,name=cpu_ns,json=cpuNs,proto3" json:"cpu_ns,omitempty"`                // user + system CPU time
+	Goroutines    int64                  `protobuf:"varint,4,opt,name=goroutines,proto3" json:"goroutines,omitempty"`
+	RssBytes      int64                  `protobuf:"varint,5,opt,name=rss_bytes,json=rssBytes,proto3" json:"rss_bytes,omitempty"` // resident set size
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServerStats) Reset() {
+	*x = ServerStats{}
+	mi := &file_service_rpcbench_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServerStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServerStats) ProtoMessage() {}
+
+func (x *ServerStats) ProtoReflect() protoreflect.Message {
+	mi := &file_service_rpcbench_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServerStats.ProtoReflect.Descriptor instead.
+func (*ServerStats) Descriptor() ([]byte, []int) {
+	return file_service_rpcbench_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ServerStats) GetAllocs() int64 {
+	if x != nil {
+		return x.Allocs
+	}
+	return 0
+}
+
+func (x *ServerStats) GetAllocBytes() int64 {
+	if x != nil {
+		return x.AllocBytes
+	}
+	return 0
+}
+
+func (x *ServerStats) GetCpuNs() int64 {
+	if x != nil {
+		return x.CpuNs
+	}
+	return 0
+}
+
+func (x *ServerStats) GetGoroutines() int64 {
+	if x != nil {
+		return x.Goroutines
+	}
+	return 0
+}
+
+func (x *ServerStats) GetRssBytes() int64 {
+	if x != nil {
+		return x.RssBytes
+	}
+	return 0
+}
+
 var File_service_rpcbench_proto protoreflect.FileDescriptor
 
 const file_service_rpcbench_proto_rawDesc = "" +
@@ -426,7 +542,17 @@ const file_service_rpcbench_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"9\n" +
 	"\vRecordBatch\x12*\n" +
-	"\arecords\x18\x01 \x03(\v2\x10.rpcbench.RecordR\arecords2\x9d\x01\n" +
+	"\arecords\x18\x01 \x03(\v2\x10.rpcbench.RecordR\arecords\"\x0e\n" +
+	"\fStatsRequest\"\x9a\x01\n" +
+	"\vServerStats\x12\x16\n" +
+	"\x06allocs\x18\x01 \x01(\x03R\x06allocs\x12\x1f\n" +
+	"\valloc_bytes\x18\x02 \x01(\x03R\n" +
+	"allocBytes\x12\x15\n" +
+	"\x06cpu_ns\x18\x03 \x01(\x03R\x05cpuNs\x12\x1e\n" +
+	"\n" +
+	"goroutines\x18\x04 \x01(\x03R\n" +
+	"goroutines\x12\x1b\n" +
+	"\trss_bytes\x18\x05 \x01(\x03R\brssBytes2\x9d\x01\n" +
 	"\x05Arith\x12-\n" +
 	"\bMultiply\x12\x0e.rpcbench.Args\x1a\x11.rpcbench.Product\x12,\n" +
 	"\x06Divide\x12\x0e.rpcbench.Args\x1a\x12.rpcbench.Quotient\x127\n" +
@@ -450,19 +576,21 @@ func file_service_rpcbench_proto_rawDescGZIP() []byte {
 	return file_service_rpcbench_proto_rawDescData
 }
 
-var file_service_rpcbench_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_service_rpcbench_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_service_rpcbench_proto_goTypes = []any{
-	(*Args)(nil),        // 0: rpcbench.Args
-	(*Product)(nil),     // 1: rpcbench.Product
-	(*Quotient)(nil),    // 2: rpcbench.Quotient
-	(*EchoRequest)(nil), // 3: rpcbench.EchoRequest
-	(*EchoReply)(nil),   // 4: rpcbench.EchoReply
-	(*Record)(nil),      // 5: rpcbench.Record
-	(*RecordBatch)(nil), // 6: rpcbench.RecordBatch
-	nil,                 // 7: rpcbench.Record.CountersEntry
+	(*Args)(nil),         // 0: rpcbench.Args
+	(*Product)(nil),      // 1: rpcbench.Product
+	(*Quotient)(nil),     // 2: rpcbench.Quotient
+	(*EchoRequest)(nil),  // 3: rpcbench.EchoRequest
+	(*EchoReply)(nil),    // 4: rpcbench.EchoReply
+	(*Record)(nil),       // 5: rpcbench.Record
+	(*RecordBatch)(nil),  // 6: rpcbench.RecordBatch
+	(*StatsRequest)(nil), // 7: rpcbench.StatsRequest
+	(*ServerStats)(nil),  // 8: rpcbench.ServerStats
+	nil,                  // 9: rpcbench.Record.CountersEntry
 }
 var file_service_rpcbench_proto_depIdxs = []int32{
-	7, // 0: rpcbench.Record.counters:type_name -> rpcbench.Record.CountersEntry
+	9, // 0: rpcbench.Record.counters:type_name -> rpcbench.Record.CountersEntry
 	5, // 1: rpcbench.RecordBatch.records:type_name -> rpcbench.Record
 	0, // 2: rpcbench.Arith.Multiply:input_type -> rpcbench.Args
 	0, // 3: rpcbench.Arith.Divide:input_type -> rpcbench.Args
@@ -496,7 +624,7 @@ func file_service_rpcbench_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_service_rpcbench_proto_rawDesc), len(file_service_rpcbench_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

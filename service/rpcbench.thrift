@@ -40,6 +40,17 @@ struct RecordBatch {
   1: list<Record> records
 }
 
+struct StatsRequest {
+}
+
+struct ServerStats {
+  1: i64 allocs
+  2: i64 alloc_bytes
+  3: i64 cpu_ns
+  4: i64 goroutines
+  5: i64 rss_bytes
+}
+
 // Argument fields are named req: the Thrift 0.17 compiler rejects "args".
 service Arith {
   Product Multiply(1: Args req)

@@ -17,6 +17,8 @@ var (
 	_ thrift.TStruct = (*EchoReply)(nil)
 	_ thrift.TStruct = (*Record)(nil)
 	_ thrift.TStruct = (*RecordBatch)(nil)
+	_ thrift.TStruct = (*StatsRequest)(nil)
+	_ thrift.TStruct = (*ServerStats)(nil)
 )
 
 // Read is thriftgen.Args_.Read, moved here by thrifttransplant.
@@ -932,6 +934,270 @@ func (p *RecordBatch) thriftWriteField1(ctx context.Context, oprot thrift.TProto
 	}
 	if err := oprot.WriteFieldEnd(ctx); err != nil {
 		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:records: ", p), err)
+	}
+	return err
+}
+
+// Read is thriftgen.StatsRequest.Read, moved here by thrifttransplant.
+func (p *StatsRequest) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+			return err
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+// Write is thriftgen.StatsRequest.Write, moved here by thrifttransplant.
+func (p *StatsRequest) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "StatsRequest"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+// Read is thriftgen.ServerStats.Read, moved here by thrifttransplant.
+func (p *ServerStats) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.I64 {
+				if err := p.thriftReadField1(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.I64 {
+				if err := p.thriftReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 3:
+			if fieldTypeId == thrift.I64 {
+				if err := p.thriftReadField3(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 4:
+			if fieldTypeId == thrift.I64 {
+				if err := p.thriftReadField4(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 5:
+			if fieldTypeId == thrift.I64 {
+				if err := p.thriftReadField5(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *ServerStats) thriftReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadI64(ctx); err != nil {
+		return thrift.PrependError("error reading field 1: ", err)
+	} else {
+		p.Allocs = v
+	}
+	return nil
+}
+
+func (p *ServerStats) thriftReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadI64(ctx); err != nil {
+		return thrift.PrependError("error reading field 2: ", err)
+	} else {
+		p.AllocBytes = v
+	}
+	return nil
+}
+
+func (p *ServerStats) thriftReadField3(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadI64(ctx); err != nil {
+		return thrift.PrependError("error reading field 3: ", err)
+	} else {
+		p.CpuNs = v
+	}
+	return nil
+}
+
+func (p *ServerStats) thriftReadField4(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadI64(ctx); err != nil {
+		return thrift.PrependError("error reading field 4: ", err)
+	} else {
+		p.Goroutines = v
+	}
+	return nil
+}
+
+func (p *ServerStats) thriftReadField5(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadI64(ctx); err != nil {
+		return thrift.PrependError("error reading field 5: ", err)
+	} else {
+		p.RssBytes = v
+	}
+	return nil
+}
+
+// Write is thriftgen.ServerStats.Write, moved here by thrifttransplant.
+func (p *ServerStats) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "ServerStats"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.thriftWriteField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.thriftWriteField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.thriftWriteField3(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.thriftWriteField4(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.thriftWriteField5(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *ServerStats) thriftWriteField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "allocs", thrift.I64, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:allocs: ", p), err)
+	}
+	if err := oprot.WriteI64(ctx, int64(p.Allocs)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.allocs (1) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:allocs: ", p), err)
+	}
+	return err
+}
+
+func (p *ServerStats) thriftWriteField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "alloc_bytes", thrift.I64, 2); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:alloc_bytes: ", p), err)
+	}
+	if err := oprot.WriteI64(ctx, int64(p.AllocBytes)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.alloc_bytes (2) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 2:alloc_bytes: ", p), err)
+	}
+	return err
+}
+
+func (p *ServerStats) thriftWriteField3(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "cpu_ns", thrift.I64, 3); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 3:cpu_ns: ", p), err)
+	}
+	if err := oprot.WriteI64(ctx, int64(p.CpuNs)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.cpu_ns (3) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 3:cpu_ns: ", p), err)
+	}
+	return err
+}
+
+func (p *ServerStats) thriftWriteField4(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "goroutines", thrift.I64, 4); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 4:goroutines: ", p), err)
+	}
+	if err := oprot.WriteI64(ctx, int64(p.Goroutines)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.goroutines (4) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 4:goroutines: ", p), err)
+	}
+	return err
+}
+
+func (p *ServerStats) thriftWriteField5(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "rss_bytes", thrift.I64, 5); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 5:rss_bytes: ", p), err)
+	}
+	if err := oprot.WriteI64(ctx, int64(p.RssBytes)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.rss_bytes (5) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 5:rss_bytes: ", p), err)
 	}
 	return err
 }

@@ -18,13 +18,15 @@ func Register(srv *rpc.Server) error { return (*Delay)(nil).Register(srv) }
 // NewServer returns an rpc.Server with the service registered.
 func NewServer() *rpc.Server { return (*Delay)(nil).NewServer() }
 
-// Register registers Arith and Echo with srv, every call delayed as d says
+// Register registers Arith, Echo and Stats with srv, every call delayed as d says
 // (a nil d: not at all).
 func (d *Delay) Register(srv *rpc.Server) error {
-	if err := srv.Register(&Arith{delay: d}); err != nil {
-		return err
+	for _, rcvr := range []any{&Arith{delay: d}, &Echo{delay: d}, Stats{}} {
+		if err := srv.Register(rcvr); err != nil {
+			return err
+		}
 	}
-	return srv.Register(&Echo{delay: d})
+	return nil
 }
 
 // NewServer returns an rpc.Server with the service registered, every call
@@ -50,6 +52,8 @@ func Values(method string) (args, reply any, ok bool) {
 		return new(EchoRequest), new(EchoReply), true
 	case "Echo.Records":
 		return new(RecordBatch), new(RecordBatch), true
+	case "Stats.Read":
+		return new(StatsRequest), new(ServerStats), true
 	}
 	return nil, nil, false
 }

@@ -45,6 +45,10 @@ func Bench(w io.Writer, run Run) error {
 		for _, m := range Metrics {
 			fmt.Fprintf(w, "\t%s %s", formatValue(m.Value(r)), m.Unit)
 		}
+		if s := r.Server; s != nil {
+			fmt.Fprintf(w, "\t%s server-cpu-ns/op\t%s server-B/op\t%s server-allocs/op",
+				formatValue(r.PerCall(float64(s.CPU))), formatValue(r.PerCall(float64(s.AllocB))), formatValue(r.PerCall(float64(s.Allocs))))
+		}
 		fmt.Fprintln(w)
 	}
 	return nil

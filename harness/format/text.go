@@ -118,6 +118,10 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 		if row.Errors > 0 {
 			lines = append(lines, fmt.Sprintf("ERRORS: %s: %d calls failed; first: %s", r.Name, row.Errors, r.FirstError))
 		}
+		if s := r.Server; s != nil {
+			lines = append(lines, fmt.Sprintf("server process (%s): %.1f allocs/op, %.0f B/op, %s cpu/op; the table's figures are the calling process's",
+				r.Name, r.PerCall(float64(s.Allocs)), r.PerCall(float64(s.AllocB)), dur(r.PerCall(float64(s.CPU)))))
+		}
 		if r.Late > 0 {
 			lines = append(lines, fmt.Sprintf("BEHIND SCHEDULE: %s: %d calls started over %v late (worst %v): the generator, not only the server, limited this run", r.Name, r.Late, harness.LateSlack, r.MaxLag))
 		}

@@ -2,8 +2,10 @@ package stack
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/rpc"
+	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness/payload"
@@ -12,13 +14,23 @@ import (
 )
 
 // Codec is the net/rpc stack with one codec.
-type Codec struct{ codecs.Codec }
+type Codec struct {
+	codecs.Codec
+	// Token, when not empty, is sent in a login call on every new
+	// connection before anything else, and the stack's own server requires
+	// it (server.Server.Token).
+	Token []byte
+}
+
+// loginTimeout bounds a login, which NewClient makes without a context; a
+// server that does not answer one in this long will not answer calls.
+const loginTimeout = 10 * time.Second
 
 func (c Codec) Name() string { return "codec=" + c.Codec.Name() }
 func (Codec) Shared() bool   { return true }
 
 func (c Codec) Serve(l net.Listener, d *service.Delay) Server {
-	s := &server.Server{Codec: c.Codec, RPC: d.NewServer()}
+	s := &server.Server{Codec: c.Codec, RPC: d.NewServer(), Token: c.Token}
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(l) }()
 	return closer(func() error {
@@ -29,7 +41,16 @@ func (c Codec) Serve(l net.Listener, d *service.Delay) Server {
 }
 
 func (c Codec) NewClient(conn net.Conn, p payload.Payload) (Client, error) {
-	return &rpcClient{Client: rpc.NewClientWithCodec(c.NewClientCodec(conn)), p: p}, nil
+	client := rpc.NewClientWithCodec(c.NewClientCodec(conn))
+	if len(c.Token) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), loginTimeout)
+		defer cancel()
+		if err := server.Login(ctx, client, c.Token); err != nil {
+			client.Close()
+			return nil, fmt.Errorf("%s: %w", c.Name(), err)
+		}
+	}
+	return &rpcClient{Client: client, p: p}, nil
 }
 
 type rpcClient struct {
@@ -55,3 +76,9 @@ func (c *rpcClient) Call(_ context.Context, check bool) error {
 type closer func() error
 
 func (f closer) Close() error { return f() }
+
+func (c *rpcClient) ServerStats() (*service.ServerStats, error) {
+	var s service.ServerStats
+	err := c.Client.Call("Stats.Read", &service.StatsRequest{}, &s)
+	return &s, err
+}

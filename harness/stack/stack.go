@@ -39,3 +39,10 @@ type Client interface {
 	Call(ctx context.Context, check bool) error
 	Close() error
 }
+
+// A StatsReader asks the server it calls for the server process's running
+// totals (rpcbench serve answers Stats.Read), so that a run against a server
+// in another process can report the server's own costs.
+type StatsReader interface {
+	ServerStats() (*service.ServerStats, error)
+}

@@ -1236,6 +1236,357 @@ func (p *RecordBatch) String() string {
 	return fmt.Sprintf("RecordBatch(%+v)", *p)
 }
 
+type StatsRequest struct {
+}
+
+func NewStatsRequest() *StatsRequest {
+	return &StatsRequest{}
+}
+
+func (p *StatsRequest) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+			return err
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *StatsRequest) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "StatsRequest"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *StatsRequest) Equals(other *StatsRequest) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	return true
+}
+
+func (p *StatsRequest) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("StatsRequest(%+v)", *p)
+}
+
+// Attributes:
+//   - Allocs
+//   - AllocBytes
+//   - CPUNs
+//   - Goroutines
+//   - RssBytes
+type ServerStats struct {
+	Allocs     int64 `thrift:"allocs,1" db:"allocs" json:"allocs"`
+	AllocBytes int64 `thrift:"alloc_bytes,2" db:"alloc_bytes" json:"alloc_bytes"`
+	CPUNs      int64 `thrift:"cpu_ns,3" db:"cpu_ns" json:"cpu_ns"`
+	Goroutines int64 `thrift:"goroutines,4" db:"goroutines" json:"goroutines"`
+	RssBytes   int64 `thrift:"rss_bytes,5" db:"rss_bytes" json:"rss_bytes"`
+}
+
+func NewServerStats() *ServerStats {
+	return &ServerStats{}
+}
+
+func (p *ServerStats) GetAllocs() int64 {
+	return p.Allocs
+}
+
+func (p *ServerStats) GetAllocBytes() int64 {
+	return p.AllocBytes
+}
+
+func (p *ServerStats) GetCPUNs() int64 {
+	return p.CPUNs
+}
+
+func (p *ServerStats) GetGoroutines() int64 {
+	return p.Goroutines
+}
+
+func (p *ServerStats) GetRssBytes() int64 {
+	return p.RssBytes
+}
+func (p *ServerStats) Read(ctx context.Context, iprot thrift.TProtocol) error {
+	if _, err := iprot.ReadStructBegin(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
+	}
+
+	for {
+		_, fieldTypeId, fieldId, err := iprot.ReadFieldBegin(ctx)
+		if err != nil {
+			return thrift.PrependError(fmt.Sprintf("%T field %d read error: ", p, fieldId), err)
+		}
+		if fieldTypeId == thrift.STOP {
+			break
+		}
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.I64 {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 2:
+			if fieldTypeId == thrift.I64 {
+				if err := p.ReadField2(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 3:
+			if fieldTypeId == thrift.I64 {
+				if err := p.ReadField3(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 4:
+			if fieldTypeId == thrift.I64 {
+				if err := p.ReadField4(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		case 5:
+			if fieldTypeId == thrift.I64 {
+				if err := p.ReadField5(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
+		}
+		if err := iprot.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	if err := iprot.ReadStructEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T read struct end error: ", p), err)
+	}
+	return nil
+}
+
+func (p *ServerStats) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadI64(ctx); err != nil {
+		return thrift.PrependError("error reading field 1: ", err)
+	} else {
+		p.Allocs = v
+	}
+	return nil
+}
+
+func (p *ServerStats) ReadField2(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadI64(ctx); err != nil {
+		return thrift.PrependError("error reading field 2: ", err)
+	} else {
+		p.AllocBytes = v
+	}
+	return nil
+}
+
+func (p *ServerStats) ReadField3(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadI64(ctx); err != nil {
+		return thrift.PrependError("error reading field 3: ", err)
+	} else {
+		p.CPUNs = v
+	}
+	return nil
+}
+
+func (p *ServerStats) ReadField4(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadI64(ctx); err != nil {
+		return thrift.PrependError("error reading field 4: ", err)
+	} else {
+		p.Goroutines = v
+	}
+	return nil
+}
+
+func (p *ServerStats) ReadField5(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadI64(ctx); err != nil {
+		return thrift.PrependError("error reading field 5: ", err)
+	} else {
+		p.RssBytes = v
+	}
+	return nil
+}
+
+func (p *ServerStats) Write(ctx context.Context, oprot thrift.TProtocol) error {
+	if err := oprot.WriteStructBegin(ctx, "ServerStats"); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
+	}
+	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField2(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField3(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField4(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField5(ctx, oprot); err != nil {
+			return err
+		}
+	}
+	if err := oprot.WriteFieldStop(ctx); err != nil {
+		return thrift.PrependError("write field stop error: ", err)
+	}
+	if err := oprot.WriteStructEnd(ctx); err != nil {
+		return thrift.PrependError("write struct stop error: ", err)
+	}
+	return nil
+}
+
+func (p *ServerStats) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "allocs", thrift.I64, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:allocs: ", p), err)
+	}
+	if err := oprot.WriteI64(ctx, int64(p.Allocs)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.allocs (1) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:allocs: ", p), err)
+	}
+	return err
+}
+
+func (p *ServerStats) writeField2(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "alloc_bytes", thrift.I64, 2); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 2:alloc_bytes: ", p), err)
+	}
+	if err := oprot.WriteI64(ctx, int64(p.AllocBytes)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.alloc_bytes (2) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 2:alloc_bytes: ", p), err)
+	}
+	return err
+}
+
+func (p *ServerStats) writeField3(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "cpu_ns", thrift.I64, 3); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 3:cpu_ns: ", p), err)
+	}
+	if err := oprot.WriteI64(ctx, int64(p.CPUNs)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.cpu_ns (3) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 3:cpu_ns: ", p), err)
+	}
+	return err
+}
+
+func (p *ServerStats) writeField4(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "goroutines", thrift.I64, 4); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 4:goroutines: ", p), err)
+	}
+	if err := oprot.WriteI64(ctx, int64(p.Goroutines)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.goroutines (4) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 4:goroutines: ", p), err)
+	}
+	return err
+}
+
+func (p *ServerStats) writeField5(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "rss_bytes", thrift.I64, 5); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 5:rss_bytes: ", p), err)
+	}
+	if err := oprot.WriteI64(ctx, int64(p.RssBytes)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.rss_bytes (5) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 5:rss_bytes: ", p), err)
+	}
+	return err
+}
+
+func (p *ServerStats) Equals(other *ServerStats) bool {
+	if p == other {
+		return true
+	} else if p == nil || other == nil {
+		return false
+	}
+	if p.Allocs != other.Allocs {
+		return false
+	}
+	if p.AllocBytes != other.AllocBytes {
+		return false
+	}
+	if p.CPUNs != other.CPUNs {
+		return false
+	}
+	if p.Goroutines != other.Goroutines {
+		return false
+	}
+	if p.RssBytes != other.RssBytes {
+		return false
+	}
+	return true
+}
+
+func (p *ServerStats) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("ServerStats(%+v)", *p)
+}
+
 type Arith interface {
 	// Parameters:
 	//  - Req
