@@ -1,0 +1,121 @@
+package gob
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/rpcbench/rpcbench/codecs/frame"
+)
+
+// reader stands between the connection and gob.Decoder. It reads one gob
+// message at a time (an unsigned count in gob's encoding, then that many
+// bytes), refuses a count over the cap before reading on, reads the body
+// with memory that grows as bytes arrive, checks the message against the
+// stream's wire types (types.check), and only then hands the decoder the
+// message, count and all, exactly as it came.
+//
+// An error in the framing or the connection ends the stream: it is returned
+// to every later read. A message that is whole but fails its check is
+// dropped, and its error returned once: gob returns it from that Decode
+// call, and the next call starts at the next message, as gob's own decoding
+// errors leave it.
+type reader struct {
+	r     *bufio.Reader
+	limit int
+	types types
+
+	count [1 + 8]byte // the current message's count as it came
+	head  []byte      // what of count the decoder has yet to read
+	body  []byte      // the current message's body, reused across messages
+	rest  []byte      // what of body the decoder has yet to read
+	err   error       // the error that ended the stream
+}
+
+func newReader(r io.Reader, limit int) *reader {
+	return &reader{r: bufio.NewReader(r), limit: frame.Max(limit), types: types{}}
+}
+
+// Read hands the decoder the current message, reading the next one when the
+// decoder has had all of it. gob.Decoder reads each message's count and then
+// exactly its body, so it never asks past the message it is in.
+func (m *reader) Read(p []byte) (int, error) {
+	if len(m.head) == 0 && len(m.rest) == 0 {
+		if err := m.next(); err != nil {
+			return 0, err
+		}
+	}
+	if len(m.head) > 0 {
+		n := copy(p, m.head)
+		m.head = m.head[n:]
+		return n, nil
+	}
+	n := copy(p, m.rest)
+	m.rest = m.rest[n:]
+	return n, nil
+}
+
+// ReadByte makes reader an io.ByteReader, so that gob.NewDecoder uses it as
+// it is rather than wrapping it in a bufio.Reader of its own.
+func (m *reader) ReadByte() (byte, error) {
+	var b [1]byte
+	if _, err := m.Read(b[:]); err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}
+
+// next reads and checks the next message.
+func (m *reader) next() error {
+	if m.err != nil {
+		return m.err
+	}
+	n, width, err := m.readCount()
+	if err == nil {
+		if err = frame.Check(n, m.limit); err != nil {
+			err = fmt.Errorf("gob: %w", err)
+		}
+	}
+	if err == nil {
+		m.body, err = frame.Read(m.r, m.body, int(n))
+	}
+	if err != nil {
+		m.err = err
+		return err
+	}
+	if err := m.types.check(m.body); err != nil {
+		return err
+	}
+	m.head = m.count[:width]
+	m.rest = m.body
+	return nil
+}
+
+// readCount reads a message's count into m.count as gob encodes an unsigned
+// integer: one byte below 0x80, or a byte holding minus the number of
+// big-endian bytes that follow.
+func (m *reader) readCount() (n uint64, width int, err error) {
+	b, err := m.r.ReadByte()
+	if err != nil {
+		return 0, 0, err // io.EOF between messages is the stream's end
+	}
+	m.count[0] = b
+	if b < 0x80 {
+		return uint64(b), 1, nil
+	}
+	size := -int(int8(b))
+	if size > 8 {
+		return 0, 0, fmt.Errorf("gob: message count begins with invalid byte %#x", b)
+	}
+	if _, err := io.ReadFull(m.r, m.count[1:1+size]); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, 0, err
+	}
+	for _, b := range m.count[1 : 1+size] {
+		n = n<<8 | uint64(b)
+	}
+	return n, 1 + size, nil
+}

@@ -1,0 +1,239 @@
+package jsonrpc_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/rpc"
+	stdjsonrpc "net/rpc/jsonrpc"
+	"runtime"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/codecs/codectest"
+	"github.com/rpcbench/rpcbench/codecs/jsonrpc"
+	"github.com/rpcbench/rpcbench/service"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestConformance(t *testing.T) {
+	codectest.Run(t, func(n int) codecs.Codec { return jsonrpc.Codec{MaxMessage: n} })
+}
+
+func FuzzDecodeRequest(f *testing.F) {
+	f.Add([]byte(strings.Repeat("[", 100000)))
+	f.Add([]byte(`{"method":"Arith.Multiply","params":[` + strings.Repeat(`{"a":`, 20000) + `}],"id":1}`))
+	f.Add([]byte(`{"method":"Echo.Echo","params":[{"payload":"` + strings.Repeat("\\\"", 100) + `"}],"id":"x"}`))
+	codectest.FuzzServer(f, jsonrpc.Codec{})
+}
+
+func FuzzDecodeResponse(f *testing.F) {
+	f.Add([]byte(`{"id":0,"result":` + strings.Repeat("[", 100000)))
+	f.Add([]byte(`{"id":0,"result":null,"error":{"code":-32601,"message":"no"}}` + "\n"))
+	codectest.FuzzClient(f, jsonrpc.Codec{})
+}
+
+// TestInterop calls across the codec and net/rpc/jsonrpc over loopback TCP,
+// in both directions.
+func TestInterop(t *testing.T) {
+	t.Run("net/rpc/jsonrpc client calls the codec's server", func(t *testing.T) {
+		client := stdjsonrpc.NewClient(serve(t, func(conn net.Conn) {
+			service.NewServer().ServeCodec(jsonrpc.NewServerCodec(conn))
+		}))
+		defer client.Close()
+		codectest.Calls(t, client)
+	})
+	t.Run("the codec's client calls net/rpc/jsonrpc's server", func(t *testing.T) {
+		client := rpc.NewClientWithCodec(jsonrpc.NewClientCodec(serve(t, func(conn net.Conn) {
+			service.NewServer().ServeCodec(stdjsonrpc.NewServerCodec(conn))
+		})))
+		defer client.Close()
+		codectest.Calls(t, client)
+	})
+}
+
+// TestWire checks the server's responses byte for byte.
+func TestWire(t *testing.T) {
+	tests := []struct {
+		name, request, response string
+	}{
+		{
+			"a number id and lower-case fields",
+			`{"method":"Arith.Multiply","params":[{"a":6,"b":7}],"id":1}`,
+			`{"id":1,"result":{"value":42},"error":null}`,
+		},
+		{
+			"Go field names and a string id",
+			`{"method":"Arith.Multiply","params":[{"A":6,"B":7}],"id":"x<&>"}`,
+			`{"id":"x<&>","result":{"value":42},"error":null}`,
+		},
+		{
+			"an object id, spaced as sent",
+			"{ \"id\" : { \"k\" : [1, 2.50] } ,\n \"method\":\"Arith.Multiply\",\"params\":[{}]}",
+			`{"id":{ "k" : [1, 2.50] },"result":{},"error":null}`,
+		},
+		{
+			"an error with a null result",
+			`{"method":"Arith.Divide","params":[{"a":1}],"id":-3e2}`,
+			`{"id":-3e2,"result":null,"error":"division by zero"}`,
+		},
+		{
+			"no id",
+			`{"method":"Arith.Multiply","params":[{"a":2,"b":3}]}`,
+			`{"id":null,"result":{"value":6},"error":null}`,
+		},
+		{
+			"no params",
+			`{"method":"Arith.Multiply","id":7}`,
+			`{"id":7,"result":null,"error":"json: request has no params"}`,
+		},
+		{
+			"params of the wrong type",
+			`{"method":"Arith.Multiply","params":[{"a":"six"}],"id":8}`,
+			`{"id":8,"result":null,"error":"json: request params: json: cannot unmarshal string into Go struct field Args.a of type int64"}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conn := serve(t, func(conn net.Conn) {
+				service.NewServer().ServeCodec(jsonrpc.NewServerCodec(conn))
+			})
+			if _, err := io.WriteString(conn, tt.request+"\n"); err != nil {
+				t.Fatal(err)
+			}
+			line, err := bufio.NewReader(conn).ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := tt.response + "\n"; line != want {
+				t.Fatalf("response\n%s\nwant\n%s", line, want)
+			}
+		})
+	}
+}
+
+// TestGeneric sends an untyped argument and decodes the reply untyped, as
+// rpcbench call does for a method it doesn't know.
+func TestGeneric(t *testing.T) {
+	client := rpc.NewClientWithCodec(jsonrpc.NewClientCodec(serve(t, func(conn net.Conn) {
+		service.NewServer().ServeCodec(jsonrpc.NewServerCodec(conn))
+	})))
+	defer client.Close()
+	var reply any
+	if err := client.Call("Arith.Multiply", map[string]any{"a": 6, "b": 7}, &reply); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := reply.(map[string]any); !ok || got["value"] != 42.0 {
+		t.Fatalf("reply = %#v; want map[value:42]", reply)
+	}
+}
+
+// TestClientErrors checks how the client reads the error member.
+func TestClientErrors(t *testing.T) {
+	tests := []struct{ response, want string }{
+		{`{"id":0,"result":null,"error":"boom"}`, "boom"},
+		{`{"id":0,"result":null,"error":""}`, "unspecified error"},
+		{`{"id":0,"error":{"code":-32601,"message":"Method not found"}}`, `{"code":-32601,"message":"Method not found"}`},
+		{`{"id":0,"result":{"value":1},"error":null}`, ""},
+	}
+	for _, tt := range tests {
+		cc := jsonrpc.NewClientCodec(rwc(tt.response + "\n"))
+		var r rpc.Response
+		if err := cc.ReadResponseHeader(&r); err != nil || r.Error != tt.want {
+			t.Errorf("%s: error %q, %v; want %q", tt.response, r.Error, err, tt.want)
+		}
+	}
+}
+
+func TestHostile(t *testing.T) {
+	t.Run("a message over the cap ends the stream with both numbers", func(t *testing.T) {
+		const limit = 1 << 16
+		in := `{"method":"Echo.Echo","params":[{"payload":"` + strings.Repeat("A", 1<<20)
+		sc := jsonrpc.Codec{MaxMessage: limit}.NewServerCodec(rwc(in))
+		var err error
+		allocated := totalAlloc(func() { err = sc.ReadRequestHeader(new(rpc.Request)) })
+		if err == nil || !strings.Contains(err.Error(), "exceeds limit 65536") {
+			t.Fatalf("ReadRequestHeader = %v; want an error naming the cap 65536", err)
+		}
+		if allocated > 4*limit {
+			t.Errorf("refusing a message over a %d-byte cap allocated %d bytes", limit, allocated)
+		}
+	})
+	t.Run("100000-deep nesting is an error, not a crash", func(t *testing.T) {
+		deep := `{"method":"Arith.Multiply","params":[` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `],"id":1}` + "\n"
+		sc := jsonrpc.NewServerCodec(rwc(deep))
+		if err := sc.ReadRequestHeader(new(rpc.Request)); err == nil || !strings.Contains(err.Error(), "depth") {
+			t.Fatalf("ReadRequestHeader = %v; want encoding/json's depth error", err)
+		}
+		unclosed := `{"id":1,"result":` + strings.Repeat(`{"a":[`, 100000)
+		cc := jsonrpc.NewClientCodec(rwc(unclosed))
+		if err := cc.ReadResponseHeader(new(rpc.Response)); err == nil {
+			t.Fatal("ReadResponseHeader of an unclosed response succeeded")
+		}
+	})
+	t.Run("brackets and braces inside strings do not end a message", func(t *testing.T) {
+		in := `{"method":"Echo.Echo","params":[{"payload":"AAAA"}],"id":"}]\"}"}` + "\n" + `{"method":"Nope.Nope","id":2}` + "\n"
+		sc := jsonrpc.NewServerCodec(rwc(in))
+		for _, want := range []string{"Echo.Echo", "Nope.Nope"} {
+			var r rpc.Request
+			if err := sc.ReadRequestHeader(&r); err != nil || r.ServiceMethod != want {
+				t.Fatalf("ReadRequestHeader = %q, %v; want %q", r.ServiceMethod, err, want)
+			}
+			if want == "Echo.Echo" {
+				var args service.EchoRequest
+				if err := sc.ReadRequestBody(&args); err != nil || string(args.Payload) != "\x00\x00\x00" {
+					t.Fatalf("ReadRequestBody = %q, %v; want three zero bytes", args.Payload, err)
+				}
+			}
+		}
+	})
+}
+
+// serve accepts one loopback connection, runs handle on it and returns the
+// calling end; the test waits for handle to return.
+func serve(t *testing.T, handle func(net.Conn)) net.Conn {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		conn, err := l.Accept()
+		l.Close()
+		if err == nil {
+			handle(conn)
+		}
+	}()
+	conn, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn.Close()
+		<-done
+	})
+	return conn
+}
+
+func totalAlloc(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// rwc reads in and discards what is written.
+func rwc(in string) io.ReadWriteCloser {
+	return struct {
+		io.Reader
+		io.Writer
+		io.Closer
+	}{strings.NewReader(in), io.Discard, io.NopCloser(nil)}
+}
