@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -124,4 +125,69 @@ func TestAnExternalServerReportsItsOwnCosts(t *testing.T) {
 	if !strings.Contains(out.String(), "server-allocs/op") {
 		t.Errorf("bench output lacks the server's figures:\n%s", out.String())
 	}
+}
+
+// countingListener counts the bytes its connections read.
+type countingListener struct {
+	net.Listener
+	read *atomic.Int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	return countedConn{c, l.read}, err
+}
+
+type countedConn struct {
+	net.Conn
+	read *atomic.Int64
+}
+
+func (c countedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.read.Add(int64(n))
+	return n, err
+}
+
+func TestARunOutlivesAServerRestart(t *testing.T) {
+	first, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := first.Addr().String()
+	srv := stack.Floor{}.Serve(first, nil)
+	var readBySecond atomic.Int64
+	restarted := make(chan stack.Server, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		srv.Close() // the server goes away: its connections reset
+		time.Sleep(200 * time.Millisecond)
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Error(err)
+			restarted <- nil
+			return
+		}
+		restarted <- stack.Floor{}.Serve(countingListener{l, &readBySecond}, nil)
+	}()
+
+	cfg := config(t, stack.Floor{}, "arith")
+	cfg.External = true
+	cfg.TransportConfig.Addr = addr
+	cfg.Calls = 0
+	cfg.Duration = 1200 * time.Millisecond
+	r, err := harness.Run(context.Background(), cfg)
+	if second := <-restarted; second != nil {
+		second.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Errors == 0 {
+		t.Errorf("no errors across a server restart; want the failed calls counted")
+	}
+	if readBySecond.Load() == 0 {
+		t.Fatalf("the restarted server got no calls: the run did not reconnect (%d calls, %d errors, first %q)", r.Calls, r.Errors, r.FirstError)
+	}
+	t.Logf("%d calls, %d errors (first: %s), %d bytes to the restarted server", r.Calls, r.Errors, r.FirstError, readBySecond.Load())
 }

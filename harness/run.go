@@ -26,42 +26,24 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer stop()
 
-	var wire atomic.Int64
-	clients := make([]stack.Client, cfg.conns())
-	conns := make([]net.Conn, len(clients))
-	defer func() {
-		for _, c := range clients {
-			if c != nil {
-				c.Close()
-			}
-		}
-	}()
-	for i := range clients {
-		dialCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
-		conn, err := caller.Conn(dialCtx)
-		cancel()
-		if err != nil {
-			return nil, fmt.Errorf("connection %d of %d over %s to %s: %w", i+1, len(clients), cfg.Transport.Name(), caller.Addr(), err)
-		}
-		conns[i] = &countingConn{Conn: conn, n: &wire}
-		if clients[i], err = cfg.Stack.NewClient(conns[i], cfg.Payload); err != nil {
-			conn.Close()
-			return nil, err
-		}
+	p, err := newPool(ctx, &cfg, caller)
+	if err != nil {
+		return nil, err
 	}
+	defer p.close()
 
-	d := newDriver(&cfg, clients, conns)
+	d := newDriver(&cfg, p)
 	if cfg.Warmup > 0 {
 		d.run(ctx, cfg.Warmup, 0, nil)
 	}
 	r := cfg.newResult()
-	server := serverStats(&cfg, clients[0])
+	server := serverStats(&cfg, p.client(0).Client)
 	before := readCounters()
-	wire.Store(0)
+	p.wire.Store(0)
 	d.run(ctx, cfg.Duration, cfg.Calls, r)
 	own := readCounters().sub(before)
 	r.Allocs, r.AllocB, r.CPU = own.allocs, own.allocBytes, own.cpu
-	r.WireBytes = wire.Load()
+	r.WireBytes = p.wire.Load()
 	r.Server = server()
 	if err := ctx.Err(); err != nil && r.Calls == 0 {
 		return nil, err
@@ -174,20 +156,19 @@ func (c *countingConn) Write(p []byte) (int, error) {
 // errTimeout is the error of a call that outlived Config.Timeout.
 var errTimeout = errors.New("call timed out")
 
-// driver runs the callers over the clients, each caller bound to one.
+// driver runs the callers over the pool's clients.
 type driver struct {
-	cfg     *Config
-	clients []stack.Client
-	conns   []net.Conn
+	cfg  *Config
+	pool *pool
 	// started[i] is when caller i's outstanding call began, in UnixNano,
 	// or 0; the watchdog closes the connection of a call past its timeout.
 	started  []atomic.Int64
 	timedOut []atomic.Bool
 }
 
-func newDriver(cfg *Config, clients []stack.Client, conns []net.Conn) *driver {
+func newDriver(cfg *Config, p *pool) *driver {
 	n := cfg.callers()
-	return &driver{cfg: cfg, clients: clients, conns: conns, started: make([]atomic.Int64, n), timedOut: make([]atomic.Bool, n)}
+	return &driver{cfg: cfg, pool: p, started: make([]atomic.Int64, n), timedOut: make([]atomic.Bool, n)}
 }
 
 // shard is one lock-protected part of the latency record: callers record
@@ -229,7 +210,6 @@ func (d *driver) run(ctx context.Context, dur time.Duration, calls int64, r *Res
 		interval = time.Duration(float64(time.Second) * float64(n) / d.cfg.Rate)
 	}
 	for i := range n {
-		client := d.clients[i%len(d.clients)]
 		sh := &shards[i%len(shards)]
 		wg.Go(func() {
 			// Open loop: caller i sends at start + (j*n + i)/rate.
@@ -262,12 +242,16 @@ func (d *driver) run(ctx context.Context, dur time.Duration, calls int64, r *Res
 					late.Add(int64(deadline.Sub(issued)/interval) + 1)
 					return
 				}
+				client := d.pool.client(i)
 				d.started[i].Store(time.Now().UnixNano())
 				err := client.Call(ctx, j%checkEvery == 0)
 				d.started[i].Store(0)
 				end := time.Now()
 				if d.timedOut[i].Swap(false) {
 					err = fmt.Errorf("%w after %v", errTimeout, d.cfg.Timeout)
+				}
+				if err != nil && brokenConn(err) && ctx.Err() == nil {
+					d.pool.recover(ctx, i, client)
 				}
 				if r == nil {
 					continue
@@ -340,7 +324,7 @@ func (d *driver) expire(now time.Time) {
 		s := d.started[i].Load()
 		if s != 0 && now.Sub(time.Unix(0, s)) > d.cfg.Timeout {
 			d.timedOut[i].Store(true)
-			d.conns[i%len(d.conns)].Close()
+			d.pool.closeConn(i)
 		}
 	}
 }

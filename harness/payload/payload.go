@@ -4,6 +4,7 @@ package payload
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -26,6 +27,9 @@ type Payload struct {
 	// Check reports whether reply is the right answer to Args.
 	Check func(reply any) error
 }
+
+// ErrWrongReply is wrapped by every error Check returns.
+var ErrWrongReply = errors.New("wrong reply")
 
 // Examples lists payload spellings for help texts.
 var Examples = []string{"arith", "bytes:16", "bytes:1KiB", "bytes:64KiB", "records:100"}
@@ -80,7 +84,7 @@ func arith() Payload {
 		NewReply: func() any { return new(service.Product) },
 		Check: func(reply any) error {
 			if got := reply.(*service.Product).GetValue(); got != 42 {
-				return fmt.Errorf("Arith.Multiply(6, 7) = %d, want 42", got)
+				return fmt.Errorf("%w: Arith.Multiply(6, 7) = %d, want 42", ErrWrongReply, got)
 			}
 			return nil
 		},
@@ -100,7 +104,7 @@ func echoBytes(name string, n int) Payload {
 		Check: func(reply any) error {
 			got := reply.(*service.EchoReply).GetPayload()
 			if !bytes.Equal(got, args.Payload) {
-				return fmt.Errorf("Echo.Echo of %d bytes returned %d different bytes", n, len(got))
+				return fmt.Errorf("%w: Echo.Echo of %d bytes returned %d different bytes", ErrWrongReply, n, len(got))
 			}
 			return nil
 		},
@@ -127,7 +131,7 @@ func records(name string, n int) Payload {
 		NewReply: func() any { return new(service.RecordBatch) },
 		Check: func(reply any) error {
 			if got := reply.(*service.RecordBatch); !proto.Equal(got, args) {
-				return fmt.Errorf("Echo.Records of %d records returned a different batch of %d", n, len(got.GetRecords()))
+				return fmt.Errorf("%w: Echo.Records of %d records returned a different batch of %d", ErrWrongReply, n, len(got.GetRecords()))
 			}
 			return nil
 		},

@@ -53,7 +53,7 @@ func (c *floorClient) Call(_ context.Context, check bool) error {
 		return err
 	}
 	if check && !bytes.Equal(c.in, c.msg) {
-		return fmt.Errorf("floor: echo of %d bytes returned %d different bytes", len(c.msg), len(c.in))
+		return fmt.Errorf("%w: floor: echo of %d bytes returned %d different bytes", payload.ErrWrongReply, len(c.msg), len(c.in))
 	}
 	return nil
 }
@@ -127,7 +127,7 @@ func (c *muxClient) Call(_ context.Context, check bool) error {
 	}
 	err = <-call.done
 	if err == nil && check && !bytes.Equal(call.reply, c.msg) {
-		err = fmt.Errorf("floor-mux: echo of %d bytes returned %d different bytes", len(c.msg), len(call.reply))
+		err = fmt.Errorf("%w: floor-mux: echo of %d bytes returned %d different bytes", payload.ErrWrongReply, len(c.msg), len(call.reply))
 	}
 	muxCalls.Put(call)
 	return err
