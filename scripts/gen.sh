@@ -2,6 +2,8 @@
 # Regenerates the committed code from the IDL in service/:
 #   service/*.pb.go            protoc + protoc-gen-go (pinned below)
 #   service/*_grpc.pb.go       protoc + protoc-gen-go-grpc (pinned below), for the gRPC peer
+#   service/rpcbench_vtproto.pb.go  protoc + protoc-gen-go-vtproto (pinned below): SizeVT and
+#                              MarshalToSizedBufferVT, the protobuf codec's reflection-free encoder
 #   service/thriftgen/         the Thrift compiler's own Go output (0.17.0, Debian)
 #   service/rpcbench_thrift.go its Read/Write methods, moved onto the protobuf types
 # Installs what it needs; running it twice leaves no diff.
@@ -10,6 +12,9 @@ cd "$(dirname "$0")/.."
 
 PROTOC_GEN_GO_VERSION=v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
+# The version grpc-go in go.mod already requires: the generated code needs
+# its protohelpers package, and an older pin would downgrade grpc-go.
+PROTOC_GEN_GO_VTPROTO_VERSION=v0.6.1-0.20240319094008-0393e58bdf10
 
 need() { command -v "$1" >/dev/null 2>&1; }
 if ! need protoc || ! need thrift; then
@@ -19,8 +24,10 @@ fi
 thrift --version | grep -q '0.17.0' || { echo "gen.sh: need the Thrift 0.17.0 compiler (go.mod pins github.com/apache/thrift v0.17.0), have: $(thrift --version)" >&2; exit 1; }
 GOBIN="$PWD/.bin" go install "google.golang.org/protobuf/cmd/protoc-gen-go@$PROTOC_GEN_GO_VERSION"
 GOBIN="$PWD/.bin" go install "google.golang.org/grpc/cmd/protoc-gen-go-grpc@$PROTOC_GEN_GO_GRPC_VERSION"
+GOBIN="$PWD/.bin" go install "github.com/planetscale/vtprotobuf/cmd/protoc-gen-go-vtproto@$PROTOC_GEN_GO_VTPROTO_VERSION"
 
 PATH="$PWD/.bin:$PATH" protoc --go_out=. --go_opt=paths=source_relative --go-grpc_out=. --go-grpc_opt=paths=source_relative service/*.proto
+PATH="$PWD/.bin:$PATH" protoc --go-vtproto_out=. --go-vtproto_opt=paths=source_relative,features=marshal+size service/rpcbench.proto
 
 rm -rf service/thriftgen
 thrift --gen go:package_prefix=github.com/rpcbench/rpcbench/service/,skip_remote -out service service/rpcbench.thrift

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"math"
 	"net"
 	"net/rpc"
 	"runtime"
@@ -13,6 +14,7 @@ import (
 
 	"go.uber.org/goleak"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/codecs/codectest"
@@ -60,7 +62,11 @@ func TestStream(t *testing.T) {
 	}
 	client.Close()
 
-	requests, responses := frames(t, rec.written.Bytes()), frames(t, rec.read.Bytes())
+	// The client's reading goroutine may still be returning from its Read.
+	rec.mu.Lock()
+	written, read := bytes.Clone(rec.written.Bytes()), bytes.Clone(rec.read.Bytes())
+	rec.mu.Unlock()
+	requests, responses := frames(t, written), frames(t, read)
 	if len(requests) != 2 || len(responses) != 2 {
 		t.Fatalf("got %d request and %d response frames; want 2 and 2", len(requests), len(responses))
 	}
@@ -118,6 +124,87 @@ func TestErrorText(t *testing.T) {
 	}
 	if f := frames(t, rw.Bytes()); len(f) != 1 || f[0].Error != "bad \uFFFD input" {
 		t.Fatalf("frames = %v; want one with error %q", f, "bad \uFFFD input")
+	}
+}
+
+// TestEncoding checks that the codec's encoder (protoc-gen-go-vtproto's for
+// the service's messages) writes proto.Marshal's bytes. Maps have at most one
+// entry: both encoders write entries in map order.
+func TestEncoding(t *testing.T) {
+	withUnknown := &service.Args{A: 1}
+	// Field 9 is unknown to Args; both encoders write it back last.
+	if err := proto.Unmarshal([]byte{0x48, 0x05, 0x10, 0x02}, withUnknown); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []proto.Message{
+		&service.Args{A: 6, B: 7},
+		&service.Args{A: -1, B: math.MinInt64},
+		&service.Args{},
+		withUnknown,
+		&service.Product{Value: math.MaxInt64},
+		&service.Quotient{Quo: -3, Rem: 1},
+		&service.EchoRequest{Payload: bytes.Repeat([]byte{0, 0xff}, 200)},
+		&service.EchoReply{Payload: []byte{}},
+		&service.RecordBatch{Records: []*service.Record{
+			{Id: 1, Name: "one", Score: 1.5, Flag: true, Tags: []string{"a", "", "ünïcode ✓"}, Counters: map[string]int64{"x": -2}, Timestamp: 1700000000},
+			{},
+			{Score: math.Inf(-1), Counters: map[string]int64{"": 0}},
+			{Name: strings.Repeat("n", 300), Counters: map[string]int64{strings.Repeat("k", 200): 1 << 62}},
+		}},
+		&service.RecordBatch{},
+		structpb.NewStringValue("generic"),
+	} {
+		want, err := proto.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rw pipe
+		if err := protobuf.NewClientCodec(&rw).WriteRequest(&rpc.Request{ServiceMethod: "Echo.Echo"}, m); err != nil {
+			t.Fatalf("WriteRequest(%v): %v", m, err)
+		}
+		if f := frames(t, rw.Bytes()); len(f) != 1 || !bytes.Equal(f[0].Body, want) {
+			t.Errorf("%T %v: codec wrote body %x; proto.Marshal writes %x", m, m, f[0].Body, want)
+		}
+	}
+}
+
+// TestEncodeAllocs checks that encoding a batch of records, maps and all,
+// allocates nothing once the codec's buffers have grown.
+func TestEncodeAllocs(t *testing.T) {
+	batch := &service.RecordBatch{}
+	for i := range 100 {
+		batch.Records = append(batch.Records, &service.Record{
+			Id: int64(i), Name: "record", Tags: []string{"a", "b"}, Counters: map[string]int64{"reads": 1, "writes": 2},
+		})
+	}
+	cc := protobuf.NewClientCodec(discard{})
+	req := &rpc.Request{ServiceMethod: "Echo.Records"}
+	if n := testing.AllocsPerRun(10, func() {
+		if err := cc.WriteRequest(req, batch); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("WriteRequest of %d records allocated %v times; want 0", len(batch.Records), n)
+	}
+}
+
+// TestInvalidUTF8 checks the one thing the encoder lets through that
+// proto.Marshal refuses, a string that isn't UTF-8: the server refuses it,
+// failing that call only.
+func TestInvalidUTF8(t *testing.T) {
+	cc, sc := net.Pipe()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { service.NewServer().ServeCodec(protobuf.NewServerCodec(sc)) })
+	client := rpc.NewClientWithCodec(protobuf.NewClientCodec(cc))
+	defer client.Close()
+	bad := &service.RecordBatch{Records: []*service.Record{{Name: "bad \xff name"}}}
+	if err := client.Call("Echo.Records", bad, new(service.RecordBatch)); err == nil || !strings.Contains(err.Error(), "UTF-8") {
+		t.Fatalf("Echo.Records of a name that isn't UTF-8 = %v; want an error about UTF-8", err)
+	}
+	var p service.Product
+	if err := client.Call("Arith.Multiply", &service.Args{A: 6, B: 7}, &p); err != nil || p.Value != 42 {
+		t.Fatalf("the next call: %d, %v; want 42", p.Value, err)
 	}
 }
 
@@ -207,6 +294,13 @@ func (r *recorder) Read(p []byte) (int, error) {
 	r.mu.Unlock()
 	return n, err
 }
+
+// discard is a connection that drops what is written to it.
+type discard struct{}
+
+func (discard) Read([]byte) (int, error)    { return 0, io.EOF }
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+func (discard) Close() error                { return nil }
 
 // pipe is a buffer that one codec writes and another reads.
 type pipe struct{ bytes.Buffer }
