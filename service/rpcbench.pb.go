@@ -400,6 +400,7 @@ func (x *RecordBatch) GetRecords() []*Record {
 // StatsRequest asks an rpcbench server for its process's counters.
 type StatsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Gc            bool                   `protobuf:"varint,1,opt,name=gc,proto3" json:"gc,omitempty"` // collect garbage first, so that rss_bytes reflects live memory
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -432,6 +433,13 @@ func (x *StatsRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use StatsRequest.ProtoReflect.Descriptor instead.
 func (*StatsRequest) Descriptor() ([]byte, []int) {
 	return file_service_rpcbench_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *StatsRequest) GetGc() bool {
+	if x != nil {
+		return x.Gc
+	}
+	return false
 }
 
 // ServerStats are a server process's running totals, read before and after
@@ -542,8 +550,9 @@ const file_service_rpcbench_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"9\n" +
 	"\vRecordBatch\x12*\n" +
-	"\arecords\x18\x01 \x03(\v2\x10.rpcbench.RecordR\arecords\"\x0e\n" +
-	"\fStatsRequest\"\x9a\x01\n" +
+	"\arecords\x18\x01 \x03(\v2\x10.rpcbench.RecordR\arecords\"\x1e\n" +
+	"\fStatsRequest\x12\x0e\n" +
+	"\x02gc\x18\x01 \x01(\bR\x02gc\"\x9a\x01\n" +
 	"\vServerStats\x12\x16\n" +
 	"\x06allocs\x18\x01 \x01(\x03R\x06allocs\x12\x1f\n" +
 	"\valloc_bytes\x18\x02 \x01(\x03R\n" +

@@ -41,6 +41,7 @@ struct RecordBatch {
 }
 
 struct StatsRequest {
+  1: bool gc
 }
 
 struct ServerStats {

@@ -952,8 +952,21 @@ func (p *StatsRequest) Read(ctx context.Context, iprot thrift.TProtocol) error {
 		if fieldTypeId == thrift.STOP {
 			break
 		}
-		if err := iprot.Skip(ctx, fieldTypeId); err != nil {
-			return err
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.BOOL {
+				if err := p.thriftReadField1(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
 		}
 		if err := iprot.ReadFieldEnd(ctx); err != nil {
 			return err
@@ -965,12 +978,24 @@ func (p *StatsRequest) Read(ctx context.Context, iprot thrift.TProtocol) error {
 	return nil
 }
 
+func (p *StatsRequest) thriftReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadBool(ctx); err != nil {
+		return thrift.PrependError("error reading field 1: ", err)
+	} else {
+		p.Gc = v
+	}
+	return nil
+}
+
 // Write is thriftgen.StatsRequest.Write, moved here by thrifttransplant.
 func (p *StatsRequest) Write(ctx context.Context, oprot thrift.TProtocol) error {
 	if err := oprot.WriteStructBegin(ctx, "StatsRequest"); err != nil {
 		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
 	}
 	if p != nil {
+		if err := p.thriftWriteField1(ctx, oprot); err != nil {
+			return err
+		}
 	}
 	if err := oprot.WriteFieldStop(ctx); err != nil {
 		return thrift.PrependError("write field stop error: ", err)
@@ -979,6 +1004,19 @@ func (p *StatsRequest) Write(ctx context.Context, oprot thrift.TProtocol) error 
 		return thrift.PrependError("write struct stop error: ", err)
 	}
 	return nil
+}
+
+func (p *StatsRequest) thriftWriteField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "gc", thrift.BOOL, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:gc: ", p), err)
+	}
+	if err := oprot.WriteBool(ctx, bool(p.Gc)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.gc (1) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:gc: ", p), err)
+	}
+	return err
 }
 
 // Read is thriftgen.ServerStats.Read, moved here by thrifttransplant.

@@ -389,6 +389,16 @@ func (m *StatsRequest) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.Gc {
+		i--
+		if m.Gc {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x8
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -585,6 +595,9 @@ func (m *StatsRequest) SizeVT() (n int) {
 	}
 	var l int
 	_ = l
+	if m.Gc {
+		n += 2
+	}
 	n += len(m.unknownFields)
 	return n
 }

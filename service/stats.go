@@ -15,8 +15,12 @@ import (
 // its own.
 type Stats struct{}
 
-// Read returns the process's running totals.
-func (Stats) Read(_ *StatsRequest, reply *ServerStats) error {
+// Read returns the process's running totals, after a garbage collection
+// when the request asks for one.
+func (Stats) Read(req *StatsRequest, reply *ServerStats) error {
+	if req.GetGc() {
+		runtime.GC()
+	}
 	s := ReadStats()
 	reply.Allocs, reply.AllocBytes, reply.CpuNs = s.Allocs, s.AllocBytes, s.CpuNs
 	reply.Goroutines, reply.RssBytes = s.Goroutines, s.RssBytes

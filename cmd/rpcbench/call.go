@@ -9,6 +9,7 @@ import (
 	"net/rpc"
 	"time"
 
+	"github.com/rpcbench/rpcbench/harness/server"
 	"github.com/rpcbench/rpcbench/service"
 )
 
@@ -25,6 +26,7 @@ a generic value, so call can probe any server that speaks the codec:
 	codecFlags := addCodecFlags(fs)
 	tf := addTransportFlags(fs)
 	timeout := fs.Duration("timeout", 10*time.Second, "give up on connecting and on the call after this long")
+	tokenFile := fs.String("token-file", "", "log in first with the token in this file, as rpcbench serve --auth requires")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -45,6 +47,12 @@ a generic value, so call can probe any server that speaks the codec:
 	if err != nil {
 		return err
 	}
+	var token []byte
+	if *tokenFile != "" {
+		if token, err = server.ReadToken(*tokenFile); err != nil {
+			return fmt.Errorf("call: --token-file: %w", err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	caller, err := t.Call(ctx, cfg)
@@ -58,6 +66,11 @@ a generic value, so call can probe any server that speaks the codec:
 	}
 	client := rpc.NewClientWithCodec(codec.NewClientCodec(conn))
 	defer client.Close()
+	if token != nil {
+		if err := server.Login(ctx, client, token); err != nil {
+			return fmt.Errorf("call: %w", err)
+		}
+	}
 	select {
 	case c := <-client.Go(method, callArgs, reply, nil).Done:
 		if c.Error != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/harness/server"
 	"github.com/rpcbench/rpcbench/harness/stack"
 	"github.com/rpcbench/rpcbench/service"
 )
@@ -33,7 +34,7 @@ type loadFlags struct {
 	duration, warmup, timeout, work      time.Duration
 	calls                                int64
 	busy                                 bool
-	stall, format, out                   string
+	stall, format, out, tokenFile        string
 }
 
 func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
@@ -63,6 +64,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.BoolVar(&f.busy, "busy", false, "spend --work spinning on the CPU instead of sleeping")
 	fs.StringVar(&f.stall, "stall", "", "PERIOD:DURATION: the server pauses every call for DURATION every PERIOD, e.g. 1s:50ms")
 	fs.IntVar(&f.checkEvery, "check-every", 64, "verify one reply in this many calls (and always the first)")
+	fs.StringVar(&f.tokenFile, "token-file", "", "codecs: log in on every connection with the token in this file, as rpcbench serve --auth requires\n(the in-process server then requires it too; the gRPC and Thrift peers don't log in)")
 	if !matrix {
 		fs.StringVar(&f.format, "format", "text", "output: text, bench (Go benchmark lines for benchstat) or json")
 		fs.StringVar(&f.out, "o", "", "write the output to this file instead of stdout")
@@ -287,16 +289,23 @@ func (f *loadFlags) stacks() ([]stack.Stack, error) {
 	if f.codecs == "all" {
 		names = codecs.Names()
 	}
+	var token []byte
+	if f.tokenFile != "" {
+		var err error
+		if token, err = server.ReadToken(f.tokenFile); err != nil {
+			return nil, fmt.Errorf("--token-file: %w", err)
+		}
+	}
 	var stacks []stack.Stack
 	for _, n := range names {
 		if n == "none" {
 			continue
 		}
-		s, err := harness.CodecStack(n, codecs.Options{})
+		c, err := codecs.New(n, codecs.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("--codec: %w", err)
 		}
-		stacks = append(stacks, s)
+		stacks = append(stacks, stack.Codec{Codec: c, Token: token})
 	}
 	for _, n := range split(f.peers) {
 		if n == "none" {

@@ -19,12 +19,18 @@ type reader struct {
 	msg   []byte // the message last read, reused across messages
 }
 
+// keepBuffer is the largest message buffer kept for the next message.
+const keepBuffer = 1 << 20
+
 func newReader(r io.Reader, limit int) reader {
 	return reader{r: bufio.NewReader(r), limit: frame.Max(limit)}
 }
 
 // next reads the next message, with the newline after it, into m.msg.
 func (m *reader) next() error {
+	if cap(m.msg) > keepBuffer {
+		m.msg = nil // a rare large message should not pin its buffer for the connection's life
+	}
 	m.msg = m.msg[:0]
 	first, err := m.skipSpace()
 	if err != nil {
@@ -80,6 +86,14 @@ func (m *reader) next() error {
 			// The size is what arrived before the cap was passed: the
 			// message is at least that long.
 			return fmt.Errorf("json: %w", &frame.TooLargeError{Size: uint64(len(m.msg) + n), Limit: m.limit})
+		}
+		if len(m.msg)+n > cap(m.msg) {
+			// Double explicitly: append grows large slices by a quarter, and
+			// the copies it leaves behind would cost several times the
+			// message before the collector caught up.
+			grown := make([]byte, len(m.msg), max(2*cap(m.msg), len(m.msg)+n, 4<<10))
+			copy(grown, m.msg)
+			m.msg = grown
 		}
 		m.msg = append(m.msg, chunk[:n]...)
 		m.r.Discard(n)

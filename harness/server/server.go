@@ -1,17 +1,20 @@
 // Package server serves the rpcbench service with one codec on the
 // connections a transport's serving half yields: every connection
-// concurrently, bad connections logged and dropped, and a graceful shutdown
-// that lets calls in flight finish.
+// concurrently, bad connections logged and dropped, an optional login per
+// connection and idle timeout, Accept backing off while file descriptors
+// run out, and a graceful shutdown that lets calls in flight finish.
 package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"net"
 	"net/rpc"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/service"
@@ -26,50 +29,122 @@ type Server struct {
 	RPC *rpc.Server
 	// Logf reports connections that ended on an error; nil means silent.
 	Logf func(format string, args ...any)
+	// Token, when not empty, is the secret every connection must send in
+	// a LoginMethod call before any other call (see LoginMethod).
+	Token []byte
+	// IdleTimeout, when positive, closes a connection that sends nothing
+	// for that long, counted from the last byte it sent or the last reply
+	// it got: a connection waiting for a reply is not idle.
+	IdleTimeout time.Duration
 
 	inFlight atomic.Int64   // calls read and not yet answered
 	wg       sync.WaitGroup // one per served connection
 
-	mu    sync.Mutex // guards l and conns
+	mu    sync.Mutex // guards l, conns and quit
 	l     net.Listener
 	conns map[net.Conn]struct{}
+	quit  chan struct{} // closed by Shutdown, to end an Accept backoff
 }
 
+// Accept backoff while file descriptors run out, as net/http's: a closed
+// listener ends Serve, but running out of descriptors passes once other
+// connections close, and retrying at once would only spin.
+const (
+	minAcceptDelay = 5 * time.Millisecond
+	maxAcceptDelay = time.Second
+)
+
 // Serve serves every connection l yields until l is closed, and then
-// returns nil; other Accept errors end it with that error.
+// returns nil. On a temporary Accept error (too many open files) it waits,
+// from 5ms doubling up to 1s, and tries again; other Accept errors end it
+// with that error.
 func (s *Server) Serve(l net.Listener) error {
 	srv := s.RPC
 	if srv == nil {
 		srv = service.NewServer()
+	}
+	var token *[sha256.Size]byte
+	if len(s.Token) > 0 {
+		sum := sha256.Sum256(s.Token)
+		token = &sum
 	}
 	s.mu.Lock()
 	s.l = l
 	if s.conns == nil {
 		s.conns = make(map[net.Conn]struct{})
 	}
+	quit := s.quitLocked()
 	s.mu.Unlock()
+	var delay time.Duration // the Accept backoff; 0 while Accept works
 	for {
 		conn, err := l.Accept()
-		if errors.Is(err, net.ErrClosed) {
+		switch {
+		case errors.Is(err, net.ErrClosed):
 			return nil
-		}
-		if err != nil {
+		case err != nil && !temporary(err):
 			return err
+		case err != nil:
+			if delay == 0 {
+				delay = minAcceptDelay
+				s.logf("accept: %v; retrying from %v, backing off up to %v (logged once until Accept works)", err, minAcceptDelay, maxAcceptDelay)
+			} else {
+				delay = min(2*delay, maxAcceptDelay)
+			}
+			select {
+			case <-time.After(delay):
+			case <-quit:
+				return nil
+			}
+			continue
 		}
+		delay = 0
 		s.mu.Lock()
 		s.conns[conn] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
-		go s.serveConn(srv, conn)
+		go s.serveConn(srv, conn, token)
 	}
 }
 
-func (s *Server) serveConn(srv *rpc.Server, conn net.Conn) {
+// temporary reports whether an Accept error passes by itself: running out
+// of file descriptors (EMFILE, ENFILE), a connection aborted before it was
+// accepted, or a listener's own error that says so. Temporary is
+// deprecated for its vague "timeout or not", not for Accept, where net/http
+// still relies on it.
+func temporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+func (s *Server) quitLocked() chan struct{} {
+	if s.quit == nil {
+		s.quit = make(chan struct{})
+	}
+	return s.quit
+}
+
+func (s *Server) serveConn(srv *rpc.Server, conn net.Conn, token *[sha256.Size]byte) {
 	defer s.wg.Done()
-	srv.ServeCodec(&countingCodec{ServerCodec: s.Codec.NewServerCodec(conn), s: s, conn: conn})
+	cc := &countingCodec{s: s, conn: conn}
+	var rwc io.ReadWriteCloser = conn
+	if s.IdleTimeout > 0 {
+		cc.act = new(activity)
+		rwc = &idleConn{Conn: conn, timeout: s.IdleTimeout, act: cc.act}
+	}
+	cc.ServerCodec = s.Codec.NewServerCodec(rwc)
+	if token != nil {
+		cc.ServerCodec = &authCodec{ServerCodec: cc.ServerCodec, want: token}
+	}
+	srv.ServeCodec(cc)
 	s.mu.Lock()
 	delete(s.conns, conn)
 	s.mu.Unlock()
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.Logf != nil {
+		s.Logf(format, args...)
+	}
 }
 
 // InFlight returns how many calls have been read and not yet answered.
@@ -83,6 +158,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.l != nil {
 		s.l.Close()
 	}
+	if quit := s.quitLocked(); !isClosed(quit) {
+		close(quit)
+	}
 	s.mu.Unlock()
 	err := waitIdle(ctx, &s.inFlight)
 	s.mu.Lock()
@@ -94,11 +172,21 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
 // countingCodec counts calls in flight and logs why a connection ended.
 type countingCodec struct {
 	rpc.ServerCodec
 	s    *Server
 	conn net.Conn
+	act  *activity // nil without an idle timeout, which alone needs it
 }
 
 func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
@@ -106,14 +194,24 @@ func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
 	switch {
 	case err == nil:
 		c.s.inFlight.Add(1)
-	case c.s.Logf != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed):
+		if c.act != nil {
+			c.act.calls.Add(1)
+		}
+	case !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed):
 		// net/rpc drops these silently; a user probing limits wants to know.
-		c.s.Logf("%s: closing connection: %v", c.conn.RemoteAddr(), err)
+		c.s.logf("%s: closing connection: %v", c.conn.RemoteAddr(), err)
 	}
 	return err
 }
 
 func (c *countingCodec) WriteResponse(r *rpc.Response, body any) error {
-	defer c.s.inFlight.Add(-1)
-	return c.ServerCodec.WriteResponse(r, body)
+	err := c.ServerCodec.WriteResponse(r, body)
+	c.s.inFlight.Add(-1)
+	if c.act != nil {
+		// answered first: idleConn, seeing no call in flight, must also
+		// see this reply.
+		c.act.answered.Add(1)
+		c.act.calls.Add(-1)
+	}
+	return err
 }

@@ -1236,13 +1236,19 @@ func (p *RecordBatch) String() string {
 	return fmt.Sprintf("RecordBatch(%+v)", *p)
 }
 
+// Attributes:
+//   - Gc
 type StatsRequest struct {
+	Gc bool `thrift:"gc,1" db:"gc" json:"gc"`
 }
 
 func NewStatsRequest() *StatsRequest {
 	return &StatsRequest{}
 }
 
+func (p *StatsRequest) GetGc() bool {
+	return p.Gc
+}
 func (p *StatsRequest) Read(ctx context.Context, iprot thrift.TProtocol) error {
 	if _, err := iprot.ReadStructBegin(ctx); err != nil {
 		return thrift.PrependError(fmt.Sprintf("%T read error: ", p), err)
@@ -1256,8 +1262,21 @@ func (p *StatsRequest) Read(ctx context.Context, iprot thrift.TProtocol) error {
 		if fieldTypeId == thrift.STOP {
 			break
 		}
-		if err := iprot.Skip(ctx, fieldTypeId); err != nil {
-			return err
+		switch fieldId {
+		case 1:
+			if fieldTypeId == thrift.BOOL {
+				if err := p.ReadField1(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+				return err
+			}
 		}
 		if err := iprot.ReadFieldEnd(ctx); err != nil {
 			return err
@@ -1269,11 +1288,23 @@ func (p *StatsRequest) Read(ctx context.Context, iprot thrift.TProtocol) error {
 	return nil
 }
 
+func (p *StatsRequest) ReadField1(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadBool(ctx); err != nil {
+		return thrift.PrependError("error reading field 1: ", err)
+	} else {
+		p.Gc = v
+	}
+	return nil
+}
+
 func (p *StatsRequest) Write(ctx context.Context, oprot thrift.TProtocol) error {
 	if err := oprot.WriteStructBegin(ctx, "StatsRequest"); err != nil {
 		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
 	}
 	if p != nil {
+		if err := p.writeField1(ctx, oprot); err != nil {
+			return err
+		}
 	}
 	if err := oprot.WriteFieldStop(ctx); err != nil {
 		return thrift.PrependError("write field stop error: ", err)
@@ -1284,10 +1315,26 @@ func (p *StatsRequest) Write(ctx context.Context, oprot thrift.TProtocol) error 
 	return nil
 }
 
+func (p *StatsRequest) writeField1(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "gc", thrift.BOOL, 1); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 1:gc: ", p), err)
+	}
+	if err := oprot.WriteBool(ctx, bool(p.Gc)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.gc (1) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 1:gc: ", p), err)
+	}
+	return err
+}
+
 func (p *StatsRequest) Equals(other *StatsRequest) bool {
 	if p == other {
 		return true
 	} else if p == nil || other == nil {
+		return false
+	}
+	if p.Gc != other.Gc {
 		return false
 	}
 	return true

@@ -4,6 +4,7 @@
 package handshake
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"time"
@@ -23,11 +24,12 @@ type Listener struct {
 	hs    Func
 	logf  func(string, ...any)
 
-	ready  chan net.Conn
-	failed chan error // the inner listener's Accept error that ended the loop
-	closed chan struct{}
-	once   sync.Once
-	wg     sync.WaitGroup // the accept loop and handshakes in flight
+	ready   chan net.Conn
+	passing chan error // an Accept error that passes by itself (EMFILE), handed on once
+	failed  chan error // the inner listener's Accept error that ended the loop
+	closed  chan struct{}
+	once    sync.Once
+	wg      sync.WaitGroup // the accept loop and handshakes in flight
 }
 
 // NewListener accepts from inner and runs hs on each connection in a
@@ -37,12 +39,13 @@ type Listener struct {
 // transport's listener does), so that handshakes in flight end too.
 func NewListener(inner net.Listener, hs Func, logf func(string, ...any)) *Listener {
 	l := &Listener{
-		inner:  inner,
-		hs:     hs,
-		logf:   logf,
-		ready:  make(chan net.Conn),
-		failed: make(chan error, 1),
-		closed: make(chan struct{}),
+		inner:   inner,
+		hs:      hs,
+		logf:    logf,
+		ready:   make(chan net.Conn),
+		passing: make(chan error),
+		failed:  make(chan error, 1),
+		closed:  make(chan struct{}),
 	}
 	l.wg.Add(1)
 	go l.acceptLoop()
@@ -53,6 +56,17 @@ func (l *Listener) acceptLoop() {
 	defer l.wg.Done()
 	for {
 		c, err := l.inner.Accept()
+		if temporary(err) {
+			// Hand it to the next Accept, whose caller backs off (running
+			// out of file descriptors passes when connections close); the
+			// unbuffered hand-over paces this loop to that caller.
+			select {
+			case l.passing <- err:
+				continue
+			case <-l.closed:
+				return
+			}
+		}
 		if err != nil {
 			l.failed <- err
 			return
@@ -90,6 +104,8 @@ func (l *Listener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.ready:
 		return c, nil
+	case err := <-l.passing:
+		return nil, err
 	case err := <-l.failed:
 		l.failed <- err // for the next Accept
 		return nil, err
@@ -115,3 +131,10 @@ func (l *Listener) Addr() net.Addr { return l.inner.Addr() }
 
 // Unwrap returns the inner listener.
 func (l *Listener) Unwrap() net.Listener { return l.inner }
+
+// temporary reports whether an Accept error passes by itself, as running
+// out of file descriptors does.
+func temporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
