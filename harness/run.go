@@ -220,6 +220,9 @@ func (d *driver) run(ctx context.Context, dur time.Duration, calls int64, r *Res
 				}
 				issued := time.Now()
 				if interval > 0 {
+					if !next.Before(deadline) {
+						return // the schedule ends with the window; don't sleep past it
+					}
 					if wait := next.Sub(issued); wait > 0 {
 						time.Sleep(wait)
 					} else if -wait > LateSlack {
