@@ -128,7 +128,7 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	if limit := raiseFileLimit(); slices.ContainsFunc(cfgs, func(c harness.Config) bool { return uint64(c.Conns*2+64) > limit }) {
+	if limit := raiseFileLimit(); slices.ContainsFunc(cfgs, func(c harness.Config) bool { return filesNeeded(c) > limit }) {
 		fmt.Fprintf(stderr, "rpcbench %s: warning: the open-file limit is %d; a run with more connections than that allows will fail to connect (raise it with ulimit -n)\n", name, limit)
 	}
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.duration+lf.warmup)
@@ -340,4 +340,15 @@ func split(s string) []string {
 		}
 	}
 	return out
+}
+
+// filesNeeded estimates the file descriptors a configuration holds open:
+// each connection's calling end, its serving end too when the server is in
+// this process, and some to spare.
+func filesNeeded(c harness.Config) uint64 {
+	n := uint64(max(c.Conns, c.Concurrency*c.Pipeline))
+	if !c.External {
+		n *= 2
+	}
+	return n + 64
 }
