@@ -2,7 +2,10 @@ package harness_test
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"io"
+	"net"
 	"testing"
 	"time"
 
@@ -70,4 +73,54 @@ func BenchmarkRPC(b *testing.B) {
 			}
 		}
 	}
+}
+
+// BenchmarkFloor compares the harness's floor with a bare, hand-written
+// ping-pong of the same bytes on one loopback TCP connection, so that the
+// harness's own cost per call can be read off:
+//
+//	go test ./harness -run '^$' -bench Floor -count 10 | benchstat -col /loop -
+func BenchmarkFloor(b *testing.B) {
+	tcp, err := transports.Lookup("tcp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := payload.Parse("bytes:16")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("loop=bare", func(b *testing.B) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv := stack.Floor{}.Serve(l, nil)
+		defer srv.Close()
+		conn, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		msg := make([]byte, 4+18) // the floor's bytes:16 frame: prefix and protobuf bytes
+		binary.BigEndian.PutUint32(msg, 18)
+		in := make([]byte, len(msg))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := conn.Write(msg); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.ReadFull(conn, in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("loop=harness", func(b *testing.B) {
+		cfg := harness.Config{Stack: stack.Floor{}, Transport: tcp, Payload: p,
+			Concurrency: 1, Conns: 1, Pipeline: 1, Timeout: 10 * time.Second, Calls: int64(b.N)}
+		r, err := harness.Run(context.Background(), cfg)
+		if err != nil || r.Errors > 0 {
+			b.Fatalf("%v; %d errors", err, r.Errors)
+		}
+		b.ReportMetric(r.PerCall(float64(r.Elapsed)), "ns/op")
+	})
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gate-validate.sh [N]: does rpcbench gate neither cry wolf nor sleep?
 #
-# Runs N A/A pairs (two honest runs of the same build, back to back) and N
+# Runs N A/A pairs (two honest runs of the same build, their repetitions alternating) and N
 # A/B pairs where B's server spends extra time on every call, gates each
 # pair, and prints the false-alarm rate and the detection rate. Targets:
 # at most 1 false alarm in 20 A/A pairs, at least 19 of 20 slowdowns
@@ -19,7 +19,7 @@
 # t/f towards 1, which looks like an improvement. rpcbench has no
 # codec-only slowdown knob, and adding one only for this script would put
 # test code in the product. So the A/B pairs are gated with
-# --same-machine: A and B run back to back on this machine, which is
+# --same-machine: A and B run on this machine, their repetitions alternating, which is
 # exactly the situation --same-machine is for, and what is validated is
 # the decision rule itself (U test at alpha 0.05 and the 10% threshold)
 # against a known 15% shift. The ratio-to-floor arithmetic (pairing the
@@ -49,12 +49,25 @@ go build -o "$bin" ./cmd/rpcbench
 rm -rf "$out"
 mkdir -p "$out/runs" "$out/gates"
 load=(run --codec msgpack --peers floor --payload bytes:1KiB --concurrency 4
-	--duration 300ms --warmup 200ms --count 5 --format bench)
+	--duration 300ms --warmup 200ms --format bench)
+reps=5
 
-measure() { # measure FILE [EXTRA FLAGS...]
+measure() { # measure FILE [EXTRA FLAGS...]: appends one repetition to FILE
 	local file=$1
 	shift
-	"$bin" "${load[@]}" "$@" -o "$file" 2>>"$out/runs/stderr.log"
+	"$bin" "${load[@]}" "$@" >>"$file" 2>>"$out/runs/stderr.log"
+}
+
+# pair A B [B's FLAGS...]: $reps repetitions of each, alternating A and B,
+# so that the machine's drift over the minute falls on both sides alike, as
+# the matrix's round-robin does within a run.
+pair() {
+	local a=$1 b=$2
+	shift 2
+	for _ in $(seq "$reps"); do
+		measure "$a"
+		measure "$b" "$@"
+	done
 }
 
 # gate BASELINE NEW NAME [FLAGS...]: prints gate's exit status.
@@ -64,21 +77,19 @@ gate() {
 	echo "$status"
 }
 
-measure "$out/runs/calibrate.txt"
+for _ in $(seq "$reps"); do measure "$out/runs/calibrate.txt"; done
 cpu=$(awk '/^BenchmarkRPC\/codec=msgpack/ { for (i = 2; i < NF; i++) if ($(i+1) == "cpu-ns/op") print $i }' "$out/runs/calibrate.txt" |
 	sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 work=$((cpu * 15 / 100))ns
 echo "calibration: msgpack cpu-ns/op ${cpu}; B adds --work $work --busy" | tee "$out/summary.txt"
 
 for i in $(seq -w 1 "$n"); do
-	measure "$out/runs/aa-$i-a.txt"
-	measure "$out/runs/aa-$i-b.txt"
+	pair "$out/runs/aa-$i-a.txt" "$out/runs/aa-$i-b.txt"
 	s=$(gate "$out/runs/aa-$i-a.txt" "$out/runs/aa-$i-b.txt" "aa-$i-same-machine" --same-machine)
 	r=$(gate "$out/runs/aa-$i-a.txt" "$out/runs/aa-$i-b.txt" "aa-$i-ratio")
 	echo "A/A $i: gate exit $s same-machine, $r ratio-to-floor"
 
-	measure "$out/runs/ab-$i-a.txt"
-	measure "$out/runs/ab-$i-b.txt" --work "$work" --busy
+	pair "$out/runs/ab-$i-a.txt" "$out/runs/ab-$i-b.txt" --work "$work" --busy
 	# Only msgpack's rows: the floor slows down too, and counting it would
 	# give every slowdown two chances to be caught.
 	s=$(gate "$out/runs/ab-$i-a.txt" "$out/runs/ab-$i-b.txt" "ab-$i-same-machine" --same-machine --codec msgpack)

@@ -123,7 +123,7 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 				r.Name, r.PerCall(float64(s.Allocs)), r.PerCall(float64(s.AllocB)), dur(r.PerCall(float64(s.CPU)))))
 		}
 		if r.Late > 0 {
-			lines = append(lines, fmt.Sprintf("BEHIND SCHEDULE: %s: %d calls started over %v late (worst %v): the generator, not only the server, limited this run", r.Name, r.Late, harness.LateSlack, r.MaxLag))
+			lines = append(lines, fmt.Sprintf("BEHIND SCHEDULE: %s: %d calls started over %v late (worst %v): callers were held up by earlier calls or by the CPU, so less than the rate was offered; their latency still counts from the schedule (more --concurrency offers the rate better)", r.Name, r.Late, harness.LateSlack, r.MaxLag))
 		}
 	}
 	for _, l := range lines {
