@@ -22,7 +22,8 @@ edited.
 
 func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("report", reportSynopsis, stderr)
-	out := fs.String("o", "", "the report to write; charts go in charts/ beside it (required)")
+	out := fs.String("o", "", "the report to write (required)")
+	charts := fs.String("charts", report.ChartDir, "directory for the SVG charts, relative to the report's")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -39,7 +40,7 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		}
 		inputs = append(inputs, in)
 	}
-	rep, err := report.New("rpcbench report "+strings.Join(args, " "), inputs)
+	rep, err := report.New("rpcbench report "+strings.Join(args, " "), inputs, *charts)
 	if err != nil {
 		return err
 	}

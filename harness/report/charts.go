@@ -68,14 +68,14 @@ func (g group) slug() string {
 // payloadCharts draws one payload's charts: latency percentiles per
 // measured group, calls/s against concurrency, allocations and wire bytes
 // per stack, and latency against the offered rate in open loop.
-func payloadCharts(payload string, results []*harness.Result, rows []*format.Row) ([]Chart, error) {
+func payloadCharts(chartDir, payload string, results []*harness.Result, rows []*format.Row) ([]Chart, error) {
 	var charts []Chart
 	add := func(kind, slug, title string, draw func() ([]byte, error)) error {
 		svg, err := draw()
 		if err != nil {
 			return fmt.Errorf("report: chart %s: %w", title, err)
 		}
-		name := fmt.Sprintf("%s/%s-%s-%s.svg", ChartDir, kind, fileSafe(payload), fileSafe(slug))
+		name := fmt.Sprintf("%s/%s-%s-%s.svg", chartDir, kind, fileSafe(payload), fileSafe(slug))
 		charts = append(charts, Chart{Name: name, Title: title, SVG: svg})
 		return nil
 	}

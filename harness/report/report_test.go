@@ -70,7 +70,7 @@ func names(r *report.Report) []string {
 }
 
 func TestReport(t *testing.T) {
-	r, err := report.New("rpcbench report -o REPORT.md results/closed", []report.Input{closedLoop()})
+	r, err := report.New("rpcbench report -o REPORT.md results/closed", []report.Input{closedLoop()}, report.ChartDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestOpenLoopRateCurveNeedsTwoRates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := report.New("rpcbench report", tt.inputs)
+			r, err := report.New("rpcbench report", tt.inputs, report.ChartDir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +133,7 @@ func TestRegeneratesByteIdenticalFiles(t *testing.T) {
 	inputs := []report.Input{closedLoop(), openLoop(1000), openLoop(2000)}
 	var dirs []string
 	for range 2 {
-		r, err := report.New("rpcbench report -o REPORT.md", inputs)
+		r, err := report.New("rpcbench report -o REPORT.md", inputs, report.ChartDir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestWriteFilesRemovesStaleCharts(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "REPORT.md")
 	for _, inputs := range [][]report.Input{{openLoop(1000), openLoop(2000)}, {openLoop(1000)}} {
-		r, err := report.New("rpcbench report", inputs)
+		r, err := report.New("rpcbench report", inputs, report.ChartDir)
 		if err != nil {
 			t.Fatal(err)
 		}
