@@ -2,7 +2,6 @@ package codectest
 
 import (
 	"net/rpc"
-	"runtime"
 	"testing"
 
 	"github.com/rpcbench/rpcbench/codecs"
@@ -101,11 +100,7 @@ func argsFor(method string) (args, reply any) {
 }
 
 func checkAlloc(t *testing.T, n int, fn func()) {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	if got := after.TotalAlloc - before.TotalAlloc; got > maxFuzzAlloc(n) {
+	if got := Allocated(fn); got > maxFuzzAlloc(n) {
 		t.Fatalf("decoding %d bytes allocated %d bytes; the limit is %d", n, got, maxFuzzAlloc(n))
 	}
 }

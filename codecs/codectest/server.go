@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/rpc"
 	"os"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -166,3 +167,38 @@ func (b *bufferRWC) Write(p []byte) (int, error) {
 }
 
 func (b *bufferRWC) Close() error { return nil }
+
+// ServeOne accepts one loopback connection, runs handle on it and returns
+// the calling end; when the test ends it closes that end and waits for
+// handle to return. Codec tests use it to play a peer byte by byte.
+func ServeOne(t *testing.T, handle func(net.Conn)) net.Conn {
+	t.Helper()
+	l := listen(t)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		conn, err := l.Accept()
+		l.Close()
+		if err == nil {
+			handle(conn)
+		}
+	}()
+	conn, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn.Close()
+		<-done
+	})
+	return conn
+}
+
+// Allocated returns the bytes fn allocates on the heap.
+func Allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}

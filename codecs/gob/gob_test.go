@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/rpc"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -34,14 +33,14 @@ func FuzzDecodeResponse(f *testing.F) { codectest.FuzzClient(f, rpcgob.Codec{}) 
 // loopback TCP, in both directions.
 func TestInterop(t *testing.T) {
 	t.Run("net/rpc client calls the codec's server", func(t *testing.T) {
-		client := rpc.NewClient(serve(t, func(conn net.Conn) {
+		client := rpc.NewClient(codectest.ServeOne(t, func(conn net.Conn) {
 			service.NewServer().ServeCodec(rpcgob.NewServerCodec(conn))
 		}))
 		defer client.Close()
 		codectest.Calls(t, client)
 	})
 	t.Run("the codec's client calls net/rpc's server", func(t *testing.T) {
-		client := rpc.NewClientWithCodec(rpcgob.NewClientCodec(serve(t, func(conn net.Conn) {
+		client := rpc.NewClientWithCodec(rpcgob.NewClientCodec(codectest.ServeOne(t, func(conn net.Conn) {
 			service.NewServer().ServeConn(conn)
 		})))
 		defer client.Close()
@@ -143,7 +142,7 @@ func TestHostile(t *testing.T) {
 	t.Run("a count of 60 MiB followed by 10 bytes allocates little", func(t *testing.T) {
 		in := append([]byte{0xfc, 0x03, 0xc0, 0x00, 0x00}, make([]byte, 10)...)
 		sc := rpcgob.NewServerCodec(rwc(in))
-		allocated := totalAlloc(func() {
+		allocated := codectest.Allocated(func() {
 			if err := sc.ReadRequestHeader(new(rpc.Request)); !errors.Is(err, io.ErrUnexpectedEOF) {
 				t.Errorf("ReadRequestHeader = %v; want io.ErrUnexpectedEOF", err)
 			}
@@ -169,12 +168,12 @@ func TestHostile(t *testing.T) {
 		enc.Encode(service.Args{A: 6, B: 7})
 		stream = append(stream, buf.Bytes()...)
 
-		conn := serve(t, func(conn net.Conn) {
+		conn := codectest.ServeOne(t, func(conn net.Conn) {
 			service.NewServer().ServeCodec(rpcgob.NewServerCodec(conn))
 		})
 		defer conn.Close()
 		var replies []rpc.Response
-		allocated := totalAlloc(func() {
+		allocated := codectest.Allocated(func() {
 			if _, err := conn.Write(stream); err != nil {
 				t.Fatal(err)
 			}
@@ -244,42 +243,6 @@ func raiseMapCount(t *testing.T, stream, old, new []byte) []byte {
 	patched := append(append(append([]byte{}, body[:i]...), new...), body[i+1:]...)
 	out := append(append([]byte{}, stream[:last]...), byte(len(patched)))
 	return append(out, patched...)
-}
-
-// serve accepts one loopback connection, runs handle on it and returns the
-// calling end; the test waits for handle to return.
-func serve(t *testing.T, handle func(net.Conn)) net.Conn {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		conn, err := l.Accept()
-		l.Close()
-		if err == nil {
-			handle(conn)
-		}
-	}()
-	conn, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn.Close()
-		<-done
-	})
-	return conn
-}
-
-func totalAlloc(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 // rwc reads in and discards what is written.

@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/rpc"
 	stdjsonrpc "net/rpc/jsonrpc"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -41,14 +40,14 @@ func FuzzDecodeResponse(f *testing.F) {
 // in both directions.
 func TestInterop(t *testing.T) {
 	t.Run("net/rpc/jsonrpc client calls the codec's server", func(t *testing.T) {
-		client := stdjsonrpc.NewClient(serve(t, func(conn net.Conn) {
+		client := stdjsonrpc.NewClient(codectest.ServeOne(t, func(conn net.Conn) {
 			service.NewServer().ServeCodec(jsonrpc.NewServerCodec(conn))
 		}))
 		defer client.Close()
 		codectest.Calls(t, client)
 	})
 	t.Run("the codec's client calls net/rpc/jsonrpc's server", func(t *testing.T) {
-		client := rpc.NewClientWithCodec(jsonrpc.NewClientCodec(serve(t, func(conn net.Conn) {
+		client := rpc.NewClientWithCodec(jsonrpc.NewClientCodec(codectest.ServeOne(t, func(conn net.Conn) {
 			service.NewServer().ServeCodec(stdjsonrpc.NewServerCodec(conn))
 		})))
 		defer client.Close()
@@ -99,7 +98,7 @@ func TestWire(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			conn := serve(t, func(conn net.Conn) {
+			conn := codectest.ServeOne(t, func(conn net.Conn) {
 				service.NewServer().ServeCodec(jsonrpc.NewServerCodec(conn))
 			})
 			if _, err := io.WriteString(conn, tt.request+"\n"); err != nil {
@@ -119,7 +118,7 @@ func TestWire(t *testing.T) {
 // TestGeneric sends an untyped argument and decodes the reply untyped, as
 // rpcbench call does for a method it doesn't know.
 func TestGeneric(t *testing.T) {
-	client := rpc.NewClientWithCodec(jsonrpc.NewClientCodec(serve(t, func(conn net.Conn) {
+	client := rpc.NewClientWithCodec(jsonrpc.NewClientCodec(codectest.ServeOne(t, func(conn net.Conn) {
 		service.NewServer().ServeCodec(jsonrpc.NewServerCodec(conn))
 	})))
 	defer client.Close()
@@ -155,7 +154,7 @@ func TestHostile(t *testing.T) {
 		in := `{"method":"Echo.Echo","params":[{"payload":"` + strings.Repeat("A", 1<<20)
 		sc := jsonrpc.Codec{MaxMessage: limit}.NewServerCodec(rwc(in))
 		var err error
-		allocated := totalAlloc(func() { err = sc.ReadRequestHeader(new(rpc.Request)) })
+		allocated := codectest.Allocated(func() { err = sc.ReadRequestHeader(new(rpc.Request)) })
 		if err == nil || !strings.Contains(err.Error(), "exceeds limit 65536") {
 			t.Fatalf("ReadRequestHeader = %v; want an error naming the cap 65536", err)
 		}
@@ -191,42 +190,6 @@ func TestHostile(t *testing.T) {
 			}
 		}
 	})
-}
-
-// serve accepts one loopback connection, runs handle on it and returns the
-// calling end; the test waits for handle to return.
-func serve(t *testing.T, handle func(net.Conn)) net.Conn {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		conn, err := l.Accept()
-		l.Close()
-		if err == nil {
-			handle(conn)
-		}
-	}()
-	conn, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn.Close()
-		<-done
-	})
-	return conn
-}
-
-func totalAlloc(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 // rwc reads in and discards what is written.

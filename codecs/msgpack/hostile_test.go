@@ -5,10 +5,10 @@ import (
 	"errors"
 	"io"
 	"net/rpc"
-	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/rpcbench/rpcbench/codecs/codectest"
 	"github.com/rpcbench/rpcbench/codecs/frame"
 	"github.com/rpcbench/rpcbench/codecs/msgpack"
 	"github.com/rpcbench/rpcbench/service"
@@ -32,15 +32,6 @@ var (
 	// msgpack v5.4.0-v5.4.1 would allocate for (upstream issue 401).
 	hugeArray = []byte("\xdd\xff\xff\xff\xff")
 )
-
-// allocated returns the bytes fn allocates.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // A length or count the cap cannot hold ends the connection with an error
 // naming both, having allocated next to nothing; one the cap holds but the
@@ -80,7 +71,7 @@ func TestServerRefusesHostileLengths(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			sc := msgpack.Codec{MaxMessage: tt.limit}.NewServerCodec(rwc{bytes.NewReader(tt.in)})
 			var err error
-			n := allocated(func() { err = sc.ReadRequestHeader(new(rpc.Request)) })
+			n := codectest.Allocated(func() { err = sc.ReadRequestHeader(new(rpc.Request)) })
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("ReadRequestHeader error = %v; want %s", err, tt.want)
 			}
@@ -159,7 +150,7 @@ func TestClientRefusesHostileReplies(t *testing.T) {
 			}
 			var resp rpc.Response
 			var err error
-			n := allocated(func() { err = cc.ReadResponseHeader(&resp) })
+			n := codectest.Allocated(func() { err = cc.ReadResponseHeader(&resp) })
 			if got := errText(err); got != tt.wantErr || resp.Error != tt.wantError {
 				t.Errorf("ReadResponseHeader = error %q, call error %q; want %q, %q", got, resp.Error, tt.wantErr, tt.wantError)
 			}
@@ -193,7 +184,7 @@ func TestMapInsideExtensionFailsTheCall(t *testing.T) {
 			t.Fatal(err)
 		}
 		var err error
-		n := allocated(func() { err = sc.ReadRequestBody(new(service.RecordBatch)) })
+		n := codectest.Allocated(func() { err = sc.ReadRequestBody(new(service.RecordBatch)) })
 		if err == nil || !strings.Contains(err.Error(), "extension") {
 			t.Errorf("params % x: error %v; want one about an extension", params, err)
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"io"
 	"net/rpc"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -120,7 +119,7 @@ func TestHostileRequest(t *testing.T) {
 					t.Fatalf("ReadRequestHeader = %q, %v; want Echo.Records", req.ServiceMethod, err)
 				}
 				var err error
-				alloc := allocated(func() { err = sc.ReadRequestBody(new(service.RecordBatch)) })
+				alloc := codectest.Allocated(func() { err = sc.ReadRequestBody(new(service.RecordBatch)) })
 				if err == nil || !strings.Contains(err.Error(), h.want) {
 					t.Fatalf("ReadRequestBody error = %v; want one that says %q", err, h.want)
 				}
@@ -173,7 +172,7 @@ func TestHostileReply(t *testing.T) {
 					t.Fatalf("ReadResponseHeader = seq %d, %v; want seq 1", resp.Seq, err)
 				}
 				var err error
-				alloc := allocated(func() { err = cc.ReadResponseBody(new(service.RecordBatch)) })
+				alloc := codectest.Allocated(func() { err = cc.ReadResponseBody(new(service.RecordBatch)) })
 				if err == nil || !strings.Contains(err.Error(), h.want) {
 					t.Fatalf("ReadResponseBody error = %v; want one that says %q", err, h.want)
 				}
@@ -213,7 +212,7 @@ func TestBrokenFrames(t *testing.T) {
 			t.Run(p.name+"/"+tt.name, func(t *testing.T) {
 				sc := p.codec.NewServerCodec(&rwc{in: tt.input})
 				var err error
-				alloc := allocated(func() { err = sc.ReadRequestHeader(new(rpc.Request)) })
+				alloc := codectest.Allocated(func() { err = sc.ReadRequestHeader(new(rpc.Request)) })
 				if err == nil || !strings.Contains(err.Error(), tt.want) {
 					t.Fatalf("ReadRequestHeader error = %v; want one that says %q", err, tt.want)
 				}
@@ -305,15 +304,6 @@ func (l *loop) Read(p []byte) (int, error) {
 
 func (l *loop) Write(p []byte) (int, error) { return len(p), nil }
 func (l *loop) Close() error                { return nil }
-
-// allocated returns the bytes fn allocates.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // TestPayloadsOutliveTheFrame: a binary value read from a frame is a copy,
 // not a view of the frame buffer, which the next message overwrites.
