@@ -108,7 +108,7 @@ verdict=PASS
 [ $((aa_raw * 20)) -le "$n" ] && [ $((aa_ratio * 20)) -le "$n" ] && [ $((ab_caught * 20)) -ge $((19 * n)) ] || verdict=FAIL
 {
 	echo
-	echo "false alarms in $n A/A pairs: $aa_raw same-machine, $aa_ratio ratio-to-floor (target: at most $n/20); $aa_undecided gates inconclusive"
+	echo "false alarms in $n A/A pairs: $aa_raw same-machine, $aa_ratio ratio-to-floor (target: at most $((n / 20)) in $n); $aa_undecided gates inconclusive"
 	echo "slowdowns of 15% caught in $n A/B pairs: $ab_caught (target: at least 19 in 20); $ab_undecided inconclusive"
 	echo "gate-validate: $verdict"
 } | tee -a "$out/summary.txt"
