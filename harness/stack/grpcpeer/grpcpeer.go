@@ -34,26 +34,17 @@ func (Unary) Shared() bool { return true }
 func (Unary) Serve(l net.Listener, d *service.Delay) stack.Server { return serve(l, d) }
 
 func (Unary) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) {
-	cc, err := dial(conn)
-	if err != nil {
-		return nil, err
-	}
-	var call func(context.Context) (any, error)
-	switch p.Method {
-	case "Arith.Multiply":
-		call, err = unary(service.NewArithClient(cc).Multiply, p)
-	case "Echo.Echo":
-		call, err = unary(service.NewEchoClient(cc).Echo, p)
-	case "Echo.Records":
-		call, err = unary(service.NewEchoClient(cc).Records, p)
-	default:
-		err = fmt.Errorf("grpc: payload %s calls %s, which the gRPC peer doesn't serve", p.Name, p.Method)
-	}
-	if err != nil {
-		cc.Close()
-		return nil, err
-	}
-	return &client{cc: cc, call: call, check: p.Check}, nil
+	return newClient(conn, p, func(cc *grpc.ClientConn) (func(context.Context) (any, error), error) {
+		switch p.Method {
+		case "Arith.Multiply":
+			return unary(service.NewArithClient(cc).Multiply, p)
+		case "Echo.Echo":
+			return unary(service.NewEchoClient(cc).Echo, p)
+		case "Echo.Records":
+			return unary(service.NewEchoClient(cc).Records, p)
+		}
+		return nil, fmt.Errorf("grpc: payload %s calls %s, which the gRPC peer doesn't serve", p.Name, p.Method)
+	})
 }
 
 // Stream is grpc-go with one bidirectional stream per client, one Send and
@@ -67,21 +58,27 @@ func (Stream) Shared() bool { return false }
 func (Stream) Serve(l net.Listener, d *service.Delay) stack.Server { return serve(l, d) }
 
 func (Stream) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) {
+	return newClient(conn, p, func(cc *grpc.ClientConn) (func(context.Context) (any, error), error) {
+		switch p.Method {
+		case "Arith.Multiply":
+			return stream(service.NewArithClient(cc).MultiplyStream, p)
+		case "Echo.Echo":
+			return stream(service.NewEchoClient(cc).EchoStream, p)
+		case "Echo.Records":
+			return stream(service.NewEchoClient(cc).RecordsStream, p)
+		}
+		return nil, fmt.Errorf("grpc-stream: payload %s calls %s, which the gRPC peer doesn't stream", p.Name, p.Method)
+	})
+}
+
+// newClient dials a client over conn and has pick choose the call that
+// p's method makes through it.
+func newClient(conn net.Conn, p payload.Payload, pick func(*grpc.ClientConn) (func(context.Context) (any, error), error)) (stack.Client, error) {
 	cc, err := dial(conn)
 	if err != nil {
 		return nil, err
 	}
-	var call func(context.Context) (any, error)
-	switch p.Method {
-	case "Arith.Multiply":
-		call, err = stream(service.NewArithClient(cc).MultiplyStream, p)
-	case "Echo.Echo":
-		call, err = stream(service.NewEchoClient(cc).EchoStream, p)
-	case "Echo.Records":
-		call, err = stream(service.NewEchoClient(cc).RecordsStream, p)
-	default:
-		err = fmt.Errorf("grpc-stream: payload %s calls %s, which the gRPC peer doesn't stream", p.Name, p.Method)
-	}
+	call, err := pick(cc)
 	if err != nil {
 		cc.Close()
 		return nil, err
