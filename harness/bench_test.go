@@ -25,11 +25,11 @@ import (
 func BenchmarkRPC(b *testing.B) {
 	var stacks []stack.Stack
 	for _, name := range codecs.Names() {
-		s, err := harness.CodecStack(name, codecs.Options{})
+		c, err := codecs.Lookup(name)
 		if err != nil {
 			b.Fatal(err)
 		}
-		stacks = append(stacks, s)
+		stacks = append(stacks, stack.Codec{Codec: c})
 	}
 	for _, name := range harness.PeerNames() {
 		s, err := harness.LookupPeer(name)

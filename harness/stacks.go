@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness/stack"
 	"github.com/rpcbench/rpcbench/harness/stack/grpcpeer"
 	"github.com/rpcbench/rpcbench/harness/stack/thriftpeer"
@@ -37,13 +36,4 @@ func LookupPeer(name string) (stack.Stack, error) {
 		}
 	}
 	return nil, fmt.Errorf("unknown peer %q (have %s)", name, strings.Join(PeerNames(), ", "))
-}
-
-// CodecStack returns the net/rpc stack with the codec called name.
-func CodecStack(name string, opts codecs.Options) (stack.Stack, error) {
-	c, err := codecs.New(name, opts)
-	if err != nil {
-		return nil, err
-	}
-	return stack.Codec{Codec: c}, nil
 }

@@ -5,6 +5,7 @@ package transports
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -145,4 +146,14 @@ func Names() []string {
 		names[i] = t.Name()
 	}
 	return names
+}
+
+// Temporary reports whether an Accept error passes by itself: running out
+// of file descriptors (EMFILE, ENFILE), a connection aborted before it was
+// accepted, or a listener's own error that says so. An accept loop backs
+// off on these rather than ending. (net.Error's Temporary is deprecated for
+// its vague "timeout or not", not for Accept, where net/http relies on it.)
+func Temporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/transports"
 )
 
 // A Server serves calls with one codec. Its zero value is not usable; set
@@ -81,7 +82,7 @@ func (s *Server) Serve(l net.Listener) error {
 		switch {
 		case errors.Is(err, net.ErrClosed):
 			return nil
-		case err != nil && !temporary(err):
+		case err != nil && !transports.Temporary(err):
 			return err
 		case err != nil:
 			if delay == 0 {
@@ -104,16 +105,6 @@ func (s *Server) Serve(l net.Listener) error {
 		s.mu.Unlock()
 		go s.serveConn(srv, conn, token)
 	}
-}
-
-// temporary reports whether an Accept error passes by itself: running out
-// of file descriptors (EMFILE, ENFILE), a connection aborted before it was
-// accepted, or a listener's own error that says so. Temporary is
-// deprecated for its vague "timeout or not", not for Accept, where net/http
-// still relies on it.
-func temporary(err error) bool {
-	var t interface{ Temporary() bool }
-	return errors.As(err, &t) && t.Temporary()
 }
 
 func (s *Server) quitLocked() chan struct{} {

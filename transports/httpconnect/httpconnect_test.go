@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/rpc"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,32 +23,6 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestConformance(t *testing.T) {
 	transporttest.Run(t, httpconnect.Transport{}, transports.Config{Codec: "msgpack"})
-}
-
-// serveRPC serves the service with stdlib gob on every connection l
-// yields, until the test ends.
-func serveRPC(t *testing.T, l net.Listener) {
-	srv := service.NewServer()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				srv.ServeConn(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		wg.Wait()
-	})
 }
 
 func multiply(t *testing.T, client *rpc.Client) {
@@ -69,7 +42,7 @@ func TestStdlibDialHTTPAgainstServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	serveRPC(t, l)
+	transporttest.ServeGob(t, l)
 	client, err := rpc.DialHTTP("tcp", l.Addr().String())
 	if err != nil {
 		t.Fatalf("rpc.DialHTTP: %v", err)
@@ -115,7 +88,7 @@ func TestHandlerInAUserMux(t *testing.T) {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	s := httptest.NewServer(mux)
 	defer s.Close()
-	serveRPC(t, h)
+	transporttest.ServeGob(t, h)
 
 	client, err := rpc.DialHTTP("tcp", s.Listener.Addr().String())
 	if err != nil {
@@ -138,7 +111,7 @@ func TestWrongRequestsGetReadableErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	serveRPC(t, l)
+	transporttest.ServeGob(t, l)
 	addr := l.Addr().String()
 
 	t.Run("a client of another codec", func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/reverse"
+	"github.com/rpcbench/rpcbench/transports/transporttest"
 )
 
 // reconnectBound is the longest a worker may take to come back once the
@@ -29,27 +30,7 @@ func worker(t *testing.T, addr string, conns int, logf func(string, ...any)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := service.NewServer()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				srv.ServeConn(c) // closes c when the caller goes away
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		wg.Wait()
-	})
+	transporttest.ServeGob(t, l)
 }
 
 // multiply calls Arith.Multiply over c with the standard library's gob

@@ -17,6 +17,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/netem"
 )
@@ -433,4 +434,25 @@ func testConnContext(t *testing.T, p *pair) {
 	client, server := p.pairConns(t)
 	send(t, client, "still here")
 	expect(t, server, "still here")
+}
+
+// ServeGob serves the rpcbench service with the standard library's gob
+// codec (rpc.Server.ServeConn) on every connection l yields, until the test
+// ends: the stdlib peer that interop tests of a transport talk to.
+func ServeGob(t *testing.T, l net.Listener) {
+	srv := service.NewServer()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { srv.ServeConn(c) }) // closes c when the caller goes away
+		}
+	})
+	t.Cleanup(func() {
+		l.Close()
+		wg.Wait()
+	})
 }

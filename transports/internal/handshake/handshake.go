@@ -4,10 +4,11 @@
 package handshake
 
 import (
-	"errors"
 	"net"
 	"sync"
 	"time"
+
+	"github.com/rpcbench/rpcbench/transports"
 )
 
 // Timeout bounds one handshake. A peer that has not finished by then is
@@ -56,7 +57,7 @@ func (l *Listener) acceptLoop() {
 	defer l.wg.Done()
 	for {
 		c, err := l.inner.Accept()
-		if temporary(err) {
+		if transports.Temporary(err) {
 			// Hand it to the next Accept, whose caller backs off (running
 			// out of file descriptors passes when connections close); the
 			// unbuffered hand-over paces this loop to that caller.
@@ -131,10 +132,3 @@ func (l *Listener) Addr() net.Addr { return l.inner.Addr() }
 
 // Unwrap returns the inner listener.
 func (l *Listener) Unwrap() net.Listener { return l.inner }
-
-// temporary reports whether an Accept error passes by itself, as running
-// out of file descriptors does.
-func temporary(err error) bool {
-	var t interface{ Temporary() bool }
-	return errors.As(err, &t) && t.Temporary()
-}
