@@ -56,9 +56,9 @@ func median(v []float64) float64 {
 	return (v[n/2-1] + v[n/2]) / 2
 }
 
-// reference finds the row of stack measured under the same conditions as
-// row, or nil.
-func reference(rows []*Row, row *Row, stack string) *Row {
+// Reference finds the row of stack ("peer=floor") measured under the
+// same conditions as row, or nil: the row ratios divide by.
+func Reference(rows []*Row, row *Row, stack string) *Row {
 	a := row.First
 	for _, o := range rows {
 		b := o.First
@@ -79,16 +79,12 @@ func Text(w io.Writer, run Run) error {
 	fmt.Fprintln(tw, "stack\ttransport\tpayload\tconc\tcalls/s\tp50\tp90\tp99\tp99.9\tmax\tallocs/op\tB/op\tcpu/op\twire-B/op\tp50 ×floor\tcalls/s ×grpc\terrors\t")
 	for _, row := range rows {
 		r, m := row.First, row.Medians
-		conc := fmt.Sprint(r.Concurrency)
-		if r.Pipeline > 1 {
-			conc += fmt.Sprintf("×%d", r.Pipeline)
-		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.0f\t%s\t%.0f\t%s\t%s\t%d\t\n",
-			strings.TrimPrefix(r.Stack, "codec="), transportLabel(r), r.Payload, conc,
+			strings.TrimPrefix(r.Stack, "codec="), TransportLabel(r), r.Payload, Callers(r),
 			m["calls/s"], dur(m["p50-ns"]), dur(m["p90-ns"]), dur(m["p99-ns"]), dur(m["p99.9-ns"]), dur(m["max-ns"]),
 			m["allocs/op"], m["B/op"], dur(m["cpu-ns/op"]), m["wire-B/op"],
-			ratio(row, reference(rows, row, "peer=floor"), "p50-ns"),
-			ratio(row, reference(rows, row, "peer=grpc"), "calls/s"),
+			Ratio(row, Reference(rows, row, "peer=floor"), "p50-ns"),
+			Ratio(row, Reference(rows, row, "peer=grpc"), "calls/s"),
 			row.Errors)
 	}
 	if err := tw.Flush(); err != nil {
@@ -134,14 +130,16 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 	return nil
 }
 
-func transportLabel(r *harness.Result) string {
+// TransportLabel names the transport with its network profile: "tcp+wan".
+func TransportLabel(r *harness.Result) string {
 	if r.Net != "" {
 		return r.Transport + "+" + r.Net
 	}
 	return r.Transport
 }
 
-func ratio(row, ref *Row, unit string) string {
+// Ratio formats row's median of unit over ref's, or "-" with no reference.
+func Ratio(row, ref *Row, unit string) string {
 	if ref == nil || ref.Medians[unit] == 0 {
 		return "-"
 	}
@@ -160,4 +158,13 @@ func dur(ns float64) string {
 		return fmt.Sprintf("%.3gms", ns/1e6)
 	}
 	return fmt.Sprintf("%.3gs", ns/1e9)
+}
+
+// Callers is the concurrency, with the pipeline depth when there is one:
+// "16", "16×8".
+func Callers(r *harness.Result) string {
+	if r.Pipeline > 1 {
+		return fmt.Sprintf("%d×%d", r.Concurrency, r.Pipeline)
+	}
+	return fmt.Sprint(r.Concurrency)
 }

@@ -31,7 +31,7 @@ type group struct {
 }
 
 func groupOf(r *harness.Result) group {
-	return group{transportLabel(r), r.Concurrency, r.Pipeline, r.Rate}
+	return group{format.TransportLabel(r), r.Concurrency, r.Pipeline, r.Rate}
 }
 
 func (g group) String() string {

@@ -161,7 +161,7 @@ func table(b *bytes.Buffer, all, rows []*format.Row) {
 	fmt.Fprintf(b, "| %s |\n|---|---|%s\n", strings.Join(cols, " | "), strings.Repeat("---:|", len(cols)-2))
 	for _, row := range rows {
 		r, m := row.First, row.Medians
-		cells := []string{stackLabel(r.Stack), transportLabel(r), callers(r)}
+		cells := []string{stackLabel(r.Stack), format.TransportLabel(r), format.Callers(r)}
 		if rated {
 			rate := "closed loop"
 			if r.Rate > 0 {
@@ -169,11 +169,11 @@ func table(b *bytes.Buffer, all, rows []*format.Row) {
 			}
 			cells = append(cells, rate)
 		}
-		floor, grpc := reference(all, row, "peer=floor"), reference(all, row, "peer=grpc")
+		floor, grpc := format.Reference(all, row, "peer=floor"), format.Reference(all, row, "peer=grpc")
 		cells = append(cells,
 			fmt.Sprintf("%.0f", m["calls/s"]), duration(m["p50-ns"]), duration(m["p99-ns"]), duration(m["p99.9-ns"]), duration(m["cpu-ns/op"]),
 			fmt.Sprintf("%.1f", m["allocs/op"]), fmt.Sprintf("%.0f", m["B/op"]), fmt.Sprintf("%.0f", m["wire-B/op"]),
-			ratio(row, floor, "p50-ns"), ratio(row, grpc, "p50-ns"), ratio(row, grpc, "calls/s"))
+			format.Ratio(row, floor, "p50-ns"), format.Ratio(row, grpc, "p50-ns"), format.Ratio(row, grpc, "calls/s"))
 		fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
 	}
 	fmt.Fprintln(b)
@@ -197,27 +197,6 @@ func notes(b *bytes.Buffer, rows []*format.Row) {
 	}
 }
 
-// reference finds the row of stack measured under the same conditions
-// as row, or nil.
-func reference(rows []*format.Row, row *format.Row, stack string) *format.Row {
-	a := row.First
-	for _, o := range rows {
-		b := o.First
-		if b.Stack == stack && b.Transport == a.Transport && b.Net == a.Net && b.Payload == a.Payload &&
-			b.Concurrency == a.Concurrency && b.Pipeline == a.Pipeline && b.Rate == a.Rate {
-			return o
-		}
-	}
-	return nil
-}
-
-func ratio(row, ref *format.Row, unit string) string {
-	if ref == nil || ref.Medians[unit] == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.2f", row.Medians[unit]/ref.Medians[unit])
-}
-
 // duration formats nanoseconds with benchstat's scaling: "98.4µs".
 func duration(ns float64) string {
 	return benchunit.Scale(ns/1e9, benchunit.Decimal) + "s"
@@ -225,21 +204,6 @@ func duration(ns float64) string {
 
 func stackLabel(s string) string {
 	return strings.TrimPrefix(s, "codec=")
-}
-
-func transportLabel(r *harness.Result) string {
-	if r.Net != "" {
-		return r.Transport + "+" + r.Net
-	}
-	return r.Transport
-}
-
-// callers is the concurrency, with the pipeline depth when there is one.
-func callers(r *harness.Result) string {
-	if r.Pipeline > 1 {
-		return fmt.Sprintf("%d×%d", r.Concurrency, r.Pipeline)
-	}
-	return fmt.Sprint(r.Concurrency)
 }
 
 // distinct returns the distinct keys of rows in order of first appearance.
