@@ -7,27 +7,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"sync"
 	"time"
 
+	"github.com/rpcbench/rpcbench/internal/backoff"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/internal/connset"
 	"github.com/rpcbench/rpcbench/transports/tcp"
 )
 
 func init() { transports.Register(Transport{}) }
-
-// Redial backoff: the first retry waits about minBackoff, each failure
-// doubles the wait up to maxBackoff, and a successful dial starts over.
-// Each wait is varied by ±jitter so that workers that lost the caller
-// together do not return together.
-const (
-	minBackoff = 50 * time.Millisecond
-	maxBackoff = 5 * time.Second
-	jitter     = 0.2
-)
 
 // Transport is reverse TCP: the serving half dials cfg.Addr and keeps
 // cfg.Conns connections there; the calling half listens on cfg.Addr.
@@ -93,25 +83,29 @@ type listener struct {
 // again.
 func (l *listener) keepDialled(slot int) {
 	defer l.wg.Done()
-	backoff := minBackoff
+	// Redial backoff (package backoff): about 50ms doubling to 5s, varied
+	// so that workers that lost the caller together do not return
+	// together; a successful dial starts over.
+	var wait backoff.Backoff
 	for attempt := 1; ; attempt++ {
 		l.cfg.Printf("reverse: slot %d dialling %s (attempt %d)", slot, l.addr, attempt)
 		var d net.Dialer
 		c, err := d.DialContext(l.ctx, "tcp", l.addr.String())
 		if err == nil {
-			attempt, backoff = 0, minBackoff
+			attempt = 0
+			wait.Reset()
 			if !l.serve(c) {
 				return
 			}
 		} else {
 			l.cfg.Printf("reverse: slot %d: %v", slot, err)
 		}
-		wait := vary(backoff)
+		pause := backoff.Vary(backoff.Min)
 		if err != nil {
-			backoff = nextBackoff(backoff)
+			pause = wait.Next()
 		}
 		select {
-		case <-time.After(wait):
+		case <-time.After(pause):
 		case <-l.closed:
 			return
 		}
@@ -137,14 +131,6 @@ func (l *listener) serve(c net.Conn) bool {
 	case <-l.closed:
 		return false // Close closes tc
 	}
-}
-
-// nextBackoff is the wait after one more failed dial.
-func nextBackoff(d time.Duration) time.Duration { return min(2*d, maxBackoff) }
-
-// vary spreads d by ±jitter.
-func vary(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (1 - jitter + 2*jitter*rand.Float64()))
 }
 
 // Accept returns the next dialled connection.

@@ -1,0 +1,51 @@
+// Package backoff paces retries: capped exponential waits with jitter, so
+// that a dialler that keeps failing neither spins nor returns in lockstep
+// with others that failed at the same moment. The reverse transport's
+// worker and the harness's reconnecting pool both use it.
+package backoff
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// Defaults: the first wait is about Min, each failure doubles it up to
+// Max, and each wait is varied by ±Jitter.
+const (
+	Min    = 50 * time.Millisecond
+	Max    = 5 * time.Second
+	Jitter = 0.2
+)
+
+// Backoff is the wait before the next attempt. The zero value uses the
+// defaults. It is not safe for concurrent use: each retrying loop owns one.
+type Backoff struct {
+	Min, Max time.Duration // 0: the defaults
+	next     time.Duration
+}
+
+// Next returns how long to wait after one more failure, and doubles the
+// wait after it up to Max.
+func (b *Backoff) Next() time.Duration {
+	lo, hi := b.Min, b.Max
+	if lo <= 0 {
+		lo = Min
+	}
+	if hi <= 0 {
+		hi = Max
+	}
+	if b.next < lo {
+		b.next = lo
+	}
+	wait := Vary(b.next)
+	b.next = min(2*b.next, hi)
+	return wait
+}
+
+// Reset starts over from Min: after an attempt that really succeeded.
+func (b *Backoff) Reset() { b.next = 0 }
+
+// Vary spreads d by ±Jitter.
+func Vary(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (1 - Jitter + 2*Jitter*rand.Float64()))
+}
