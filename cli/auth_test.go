@@ -105,8 +105,8 @@ func TestAuthFlags(t *testing.T) {
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Fatalf("%v; stderr:\n%s", err, stderr.String())
-			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
-				t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error()+stderr.String(), tt.wantErr)):
+				t.Fatalf("error %v (stderr %q), want one containing %q", err, stderr.String(), tt.wantErr)
 			case !strings.Contains(stdout.String(), tt.wantOut):
 				t.Fatalf("stdout does not contain %q:\n%s", tt.wantOut, stdout.String())
 			}

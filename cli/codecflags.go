@@ -2,7 +2,6 @@ package cli
 
 import (
 	"flag"
-	"fmt"
 	"strings"
 
 	"github.com/rpcbench/rpcbench/codecs"
@@ -25,7 +24,11 @@ func addCodecFlags(fs *flag.FlagSet) *codecFlags {
 func (f *codecFlags) codec() (codecs.Codec, error) {
 	limit, err := payload.ParseSize(f.maxMessage)
 	if err != nil || limit == 0 {
-		return nil, fmt.Errorf("--max-message %q: want a positive size such as 1MiB or 65536", f.maxMessage)
+		return nil, usagef("--max-message %q: want a positive size such as 1MiB or 65536", f.maxMessage)
 	}
-	return codecs.New(f.name, codecs.Options{MaxMessage: limit})
+	c, err := codecs.New(f.name, codecs.Options{MaxMessage: limit})
+	if err != nil {
+		return nil, usagef("--codec %q: %v", f.name, err)
+	}
+	return c, nil
 }

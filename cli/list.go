@@ -14,9 +14,17 @@ import (
 )
 
 func list(_ context.Context, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("list", "list", stderr)
+	fs := newFlagSet("list", `list
+
+Lists what the other commands can be given: the codecs (--codec), the
+transports (--transport), example payloads (--payload), the peers measured
+beside the codecs (--peers) and the network profiles (--net) with their
+figures. It takes no flags.`, stderr)
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q: list takes none", fs.Arg(0))
 	}
 	fmt.Fprintf(stdout, "codecs:      %s\n", strings.Join(codecs.Names(), " "))
 	fmt.Fprintf(stdout, "transports:  %s\n", strings.Join(transports.Names(), " "))

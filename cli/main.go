@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -37,7 +38,11 @@ Usage:
   rpcbench call  --codec C [--transport T] --addr A METHOD 'JSON'
                                                   make one call and print the reply as JSON
 
-Run 'rpcbench COMMAND --help' for a command's flags.
+Run 'rpcbench COMMAND --help' for a command's flags; flags may come before or after
+arguments. 'rpcbench --version' prints the version.
+
+Exit status: 0 ok, 1 a failed run or call or a gate regression, 2 a usage
+error or unusable input, 130 interrupted (finished rows still printed and written).
 
 Examples:
   rpcbench run
@@ -48,25 +53,72 @@ Examples:
   rpcbench call --codec msgpack --addr 127.0.0.1:9000 Arith.Multiply '{"a":6,"b":7}'
 `
 
-// errUsage marks an error whose message has already been printed with the
-// command's usage; main only sets the exit status.
+// errUsage marks an error whose message has already been printed; main
+// only sets the exit status (2).
 var errUsage = errors.New("usage")
 
+// errInterrupted reports a run cut short by SIGINT or SIGTERM: what was
+// finished has been printed and written; main exits 130.
+var errInterrupted = errors.New("interrupted")
+
+// A usageError is a misuse of the command line: a bad flag value, a
+// missing argument. run prints it as one line with a pointer to --help,
+// not the whole usage, and main exits 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string        { return e.msg }
+func (e *usageError) Is(target error) bool { return target == errUsage }
+
+// usagef returns a usageError; the message should name the bad value.
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
 // Main runs the command line with args (os.Args[1:]) and returns the
-// process's exit status: 0 success, 1 a failed run or call, 2 a usage error.
+// process's exit status (CONTRACTS 6): 0 success, 1 a failed run or call,
+// 2 a usage error, 130 interrupted. The first SIGINT or SIGTERM cancels the
+// command's context, so that a run ends its window and keeps what it
+// measured; a second one exits at once.
 func Main(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	handled := make(chan struct{})
+	go func() {
+		defer close(handled)
+		select {
+		case <-sigs:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-sigs:
+			fmt.Fprintln(os.Stderr, "rpcbench: interrupted twice: exiting without results")
+			os.Exit(130)
+		case <-done:
+		}
+	}()
 	err := run(ctx, os.Stdout, os.Stderr, args)
-	stop()
+	close(done)
+	<-handled
+	return exitCode(err, os.Stderr)
+}
+
+// exitCode maps what a command returned to the process's exit status,
+// printing the error unless it has been printed already.
+func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
-	default:
-		fmt.Fprintln(os.Stderr, "rpcbench:", err)
-		return 1
+	case errors.Is(err, errInterrupted):
+		return 130
 	}
+	fmt.Fprintln(stderr, "rpcbench:", err)
+	return 1
 }
 
 func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -84,38 +136,127 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		"gate":    gateCmd,
 		"report":  reportCmd,
 	}
-	cmd, ok := commands[args[0]]
+	name := args[0]
+	if name == "--version" || name == "-version" {
+		name = "version"
+	}
+	cmd, ok := commands[name]
 	switch {
 	case ok:
-		return cmd(ctx, stdout, stderr, args[1:])
-	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
+		err := cmd(ctx, stdout, stderr, args[1:])
+		if ue := (*usageError)(nil); errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "rpcbench %s: %s\nRun 'rpcbench %s --help' for usage.\n", name, ue.msg, name)
+			return errUsage
+		}
+		return err
+	case name == "help" || name == "-h" || name == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	fmt.Fprintf(stderr, "rpcbench: unknown command %q\n\n%s", args[0], usage)
+	fmt.Fprintf(stderr, "rpcbench: unknown command %q\nRun 'rpcbench --help' for the commands.\n", name)
 	return errUsage
 }
 
-// newFlagSet returns a flag set whose errors and help go to stderr with the
-// command's synopsis.
+// newFlagSet returns a flag set whose help (--help, or fs.Usage) prints
+// the command's synopsis and its flags, each once, to stderr. Parse errors
+// are returned, not printed: run prints them on one line.
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: rpcbench %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() { printHelp(stderr, fs, synopsis) }
 	return fs
 }
 
-// parseFlags parses args, mapping a parse error (already printed with the
-// usage) to errUsage and -help to a clean exit.
+// aliasMark begins the usage text of a flag that is another's second
+// spelling, so that help lists it under the first.
+const aliasMark = "\x00alias of "
+
+// alias makes spelling a second name for the flag name: --codecs for
+// --codec. Help lists the flag once and names the alias in its text;
+// giving both spellings is a usage error.
+func alias(fs *flag.FlagSet, name, spelling string) {
+	fs.Var(fs.Lookup(name).Value, spelling, aliasMark+name)
+}
+
+// printHelp writes the command's synopsis and each flag once, aliases named
+// beside it, in the --name form the documentation uses.
+func printHelp(w io.Writer, fs *flag.FlagSet, synopsis string) {
+	fmt.Fprintf(w, "Usage: rpcbench %s\n", synopsis)
+	aliases := map[string][]string{}
+	fs.VisitAll(func(f *flag.Flag) {
+		if of, ok := strings.CutPrefix(f.Usage, aliasMark); ok {
+			aliases[of] = append(aliases[of], "--"+f.Name)
+		}
+	})
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Usage, aliasMark) {
+			return
+		}
+		if first {
+			fmt.Fprintln(w, "\nFlags:")
+			first = false
+		}
+		typ, text := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if typ != "" {
+			line += " " + typ
+		}
+		if a := aliases[f.Name]; len(a) > 0 {
+			line += "  (also " + strings.Join(a, ", ") + ")"
+		}
+		fmt.Fprintln(w, line)
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
+			text += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		for l := range strings.SplitSeq(text, "\n") {
+			fmt.Fprintf(w, "      %s\n", l)
+		}
+	})
+}
+
+// parseFlags parses args, flags before and after the positional arguments
+// alike ("compare a b --unit x"; "--" ends the flags), and leaves the
+// positional ones in fs.Args(). help reports --help, already printed with
+// the synopsis; a bad flag, or one flag given under both its spellings, is a
+// usageError.
 func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
-	switch err := fs.Parse(args); {
-	case errors.Is(err, flag.ErrHelp):
-		return true, nil
-	case err != nil:
-		return false, errUsage
+	usage := fs.Usage
+	fs.Usage = func() {} // the flag package calls it on errors too
+	defer func() { fs.Usage = usage }()
+	var positional []string
+	for {
+		switch err := fs.Parse(args); {
+		case errors.Is(err, flag.ErrHelp):
+			usage()
+			return true, nil
+		case err != nil:
+			return false, usagef("%v", err)
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
-	return false, nil
+	// Leave the positional arguments where fs.Args finds them.
+	if err := fs.Parse(append([]string{"--"}, positional...)); err != nil {
+		return false, usagef("%v", err)
+	}
+	var twice error
+	fs.Visit(func(f *flag.Flag) {
+		if of, ok := strings.CutPrefix(f.Usage, aliasMark); ok && twice == nil {
+			fs.Visit(func(g *flag.Flag) {
+				if g.Name == of {
+					twice = usagef("--%s and --%s are two spellings of one flag: give it once", of, f.Name)
+				}
+			})
+		}
+	})
+	return false, twice
 }

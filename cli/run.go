@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,6 +31,8 @@ var errRunFailed = errors.New("some calls failed: the results are not trustworth
 
 // loadFlags are the flags run and matrix share.
 type loadFlags struct {
+	fs                                   *flag.FlagSet
+	matrix                               bool
 	codecs, peers, payloads, concurrency string
 	conns, pipeline, count, checkEvery   int
 	rate                                 float64
@@ -37,18 +42,20 @@ type loadFlags struct {
 	stall, format, out, tokenFile        string
 }
 
+// addLoadFlags defines every flag of run and matrix but the transport's,
+// in one place; validate checks them, in one place.
 func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
-	f := new(loadFlags)
-	list := func(p *string, names []string, value, usage string) {
-		for _, n := range names {
-			fs.StringVar(p, n, value, usage)
-		}
-	}
-	list(&f.codecs, []string{"codec", "codecs"}, "all", "comma-separated codecs to measure, all, or none: "+strings.Join(codecs.Names(), ", "))
-	list(&f.peers, []string{"peers"}, "grpc,thrift,floor", "comma-separated references measured in the same run, or none: "+strings.Join(harness.PeerNames(), ", ")+"\n(floor-mux is added wherever callers share connections)")
-	list(&f.payloads, []string{"payload", "payloads"}, "bytes:1KiB", "comma-separated payloads: "+strings.Join(payload.Examples, ", ")+", bytes:N, records:N")
-	list(&f.concurrency, []string{"concurrency", "conc"}, "16", "comma-separated numbers of concurrent callers")
-	fs.IntVar(&f.conns, "conns", 4, "connections the callers share (stacks that can't share get one per caller)")
+	f := &loadFlags{fs: fs, matrix: matrix}
+	fs.StringVar(&f.codecs, "codec", "all", "comma-separated codecs to measure, all, or none: "+strings.Join(codecs.Names(), ", ")+
+		"\n(with --addr or --listen: the one codec the server speaks, gob unless named)")
+	alias(fs, "codec", "codecs")
+	fs.StringVar(&f.peers, "peers", "grpc,thrift,floor", "comma-separated references measured in the same run, or none: "+strings.Join(harness.PeerNames(), ", ")+
+		"\n(floor-mux is added wherever callers share connections; none with --addr or --listen: peers run in this process)")
+	fs.StringVar(&f.payloads, "payload", "bytes:1KiB", "comma-separated payloads: "+strings.Join(payload.Examples, ", ")+", bytes:N, records:N")
+	alias(fs, "payload", "payloads")
+	fs.StringVar(&f.concurrency, "concurrency", "16", "comma-separated numbers of concurrent callers")
+	alias(fs, "concurrency", "conc")
+	fs.IntVar(&f.conns, "conns", 4, "connections the callers share (stacks that can't share get one per caller);\nwith --listen (reverse), 1 unless given: as many as serve --conns dials")
 	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight")
 	fs.Float64Var(&f.rate, "rate", 0, "open loop: send this many calls/s on a fixed schedule, latency counted from each call's scheduled time\n(0: closed loop, each caller sends when its last call returns)")
 	fs.DurationVar(&f.duration, "duration", 2*time.Second, "length of each measured window")
@@ -66,12 +73,87 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.IntVar(&f.checkEvery, "check-every", 64, "verify one reply in this many calls (and always the first)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "codecs: log in on every connection with the token in this file, as rpcbench serve --auth requires\n(the in-process server then requires it too; the gRPC and Thrift peers don't log in)")
 	if !matrix {
-		fs.StringVar(&f.format, "format", "text", "output: text, bench (Go benchmark lines for benchstat) or json")
-		fs.StringVar(&f.out, "o", "", "write the output to this file instead of stdout")
+		fs.StringVar(&f.format, "format", "text", "output: "+strings.Join(runFormats, ", ")+" (Go benchmark lines for benchstat, everything as JSON)")
+		fs.StringVar(&f.out, "o", "", "write the output to this file (the table is still printed)")
 	} else {
 		fs.StringVar(&f.out, "o", "", "directory for the results: bench.txt, results.json and summary.txt (required, e.g. results/NAME)")
 	}
 	return f
+}
+
+// runFormats are run's --format values.
+var runFormats = []string{"text", "bench", "json"}
+
+// isSet reports whether name was given on the command line, under any
+// spelling.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		set = set || f.Name == name || f.Usage == aliasMark+name
+	})
+	return set
+}
+
+// validate checks the flags before anything runs, and settles the defaults
+// that depend on others: against an external server (--addr, --listen),
+// one codec and no peers. Its errors are usage errors naming the value.
+func (f *loadFlags) validate(tf *transportFlags, args []string) error {
+	name := "run"
+	if f.matrix {
+		name = "matrix"
+	}
+	switch {
+	case len(args) > 0:
+		return usagef("unexpected argument %q: %s takes only flags", args[0], name)
+	case f.matrix && f.out == "":
+		return usagef("-o DIR is required (e.g. -o results/NAME)")
+	case !f.matrix && !slices.Contains(runFormats, f.format):
+		return usagef("--format %q: want %s", f.format, strings.Join(runFormats, ", "))
+	case f.conns < 1:
+		return usagef("--conns %d: want at least 1", f.conns)
+	case f.pipeline < 1:
+		return usagef("--pipeline %d: want at least 1", f.pipeline)
+	case f.count < 1:
+		return usagef("--count %d: want at least 1", f.count)
+	case f.rate < 0 || math.IsNaN(f.rate) || math.IsInf(f.rate, 0):
+		return usagef("--rate %g: want 0 (closed loop) or a positive rate in calls/s", f.rate)
+	case f.calls < 0:
+		return usagef("--calls %d: want a positive number of calls, or 0 to use --duration", f.calls)
+	case f.duration <= 0 && f.calls == 0:
+		return usagef("--duration %v: want a positive duration, or --calls", f.duration)
+	case f.warmup < 0:
+		return usagef("--warmup %v: want a positive duration, or 0 for none", f.warmup)
+	case f.timeout <= 0:
+		return usagef("--timeout %v: want a positive duration", f.timeout)
+	case f.work < 0:
+		return usagef("--work %v: want a positive think time, or 0 for none", f.work)
+	case f.checkEvery < 1:
+		return usagef("--check-every %d: want at least 1 (1 checks every reply)", f.checkEvery)
+	case f.busy && f.work == 0:
+		return usagef("--busy spins for --work per call: give --work too")
+	}
+	if tf.external() {
+		where := cmp.Or(tf.addr, tf.listen)
+		if !isSet(f.fs, "codec") {
+			f.codecs = "gob"
+		}
+		if cs := split(f.codecs); f.codecs == "all" || len(cs) != 1 || cs[0] == "none" {
+			return usagef("--codec %q with --addr or --listen: the server at %s speaks one codec; name it", f.codecs, where)
+		}
+		if !isSet(f.fs, "peers") {
+			f.peers = "none"
+		}
+		if f.peers != "none" {
+			return usagef("--peers %q with --addr or --listen: peers are references measured in this process; measure them without --addr", f.peers)
+		}
+		if tf.listen != "" && !isSet(f.fs, "conns") {
+			f.conns = 1
+		}
+		if f.work > 0 || f.stall != "" {
+			return usagef("--work and --stall shape the in-process server: start the external one with them instead")
+		}
+	}
+	return nil
 }
 
 func runCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -87,12 +169,16 @@ const runSynopsis = `run [flags]
 Measures every configuration the flags describe and prints one table. With
 no flags: every codec over tcp, the gRPC and Thrift peers and the raw-TCP
 floor, payload bytes:1KiB, 16 callers over 4 connections, an in-process
-server on loopback, 2s each.
+server on loopback, 0.5s warm-up and 2s window each: about 25 seconds.
+Against an external server (--addr), the one codec it speaks and no peers.
 
   rpcbench run --codec msgpack                      one codec beside the peers and the floor
   rpcbench run --codec msgpack --format bench --count 10 > new.txt
   rpcbench run --rate 20000 --stall 1s:50ms         open loop, watching a server stall
-  rpcbench run --codec gob --peers none --addr 127.0.0.1:9000   against rpcbench serve`
+  rpcbench run --codec gob --addr 127.0.0.1:9000    against rpcbench serve
+
+Ctrl-C ends the window under way and prints (and writes) what was measured,
+marked interrupted, exit 130; a second Ctrl-C exits at once.`
 
 const matrixSynopsis = `matrix -o DIR [flags]
 
@@ -100,9 +186,10 @@ Measures the product of --codecs, --transports, --payloads and --concurrency
 (plus the peers and the floor) --count times, round-robin so that drift
 spreads evenly, and writes DIR/bench.txt (for benchstat and rpcbench
 compare), DIR/results.json (everything, histograms included) and
-DIR/summary.txt (the table, also printed).
+DIR/summary.txt (the table, also printed). Ctrl-C ends the window under way
+and writes the rows finished by then, marked interrupted, exit 130.
 
-  rpcbench matrix --codecs gob,msgpack --payloads bytes:16,records:100 --concurrency 1,16 -o results/NAME`
+  rpcbench matrix --codecs gob,msgpack --transports tcp,unix --payloads bytes:16,records:100 --concurrency 1,16 -o results/NAME`
 
 func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matrix bool) error {
 	name, synopsis := "run", runSynopsis
@@ -111,102 +198,149 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	}
 	fs := newFlagSet(name, synopsis, stderr)
 	lf := addLoadFlags(fs, matrix)
-	tf := addTransportFlags(fs)
+	tf := addTransportFlags(fs, callingSide|servingSide)
+	alias(fs, "transport", "transports")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
-	}
-	if matrix && lf.out == "" {
-		return fmt.Errorf("matrix: -o DIR is required (e.g. -o results/NAME)")
-	}
-	if !matrix && !slices.Contains([]string{"text", "bench", "json"}, lf.format) {
-		return fmt.Errorf("run: --format %q: want text, bench or json", lf.format)
+	if err := lf.validate(tf, fs.Args()); err != nil {
+		return err
 	}
 	cfgs, err := lf.configs(tf)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return err
 	}
-	if limit := raiseFileLimit(); slices.ContainsFunc(cfgs, func(c harness.Config) bool { return filesNeeded(c) > limit }) {
-		fmt.Fprintf(stderr, "rpcbench %s: warning: the open-file limit is %d; a run with more connections than that allows will fail to connect (raise it with ulimit -n)\n", name, limit)
-	}
-	bar := newProgress(stderr, len(cfgs)*lf.count, lf.duration+lf.warmup)
-	results, err := harness.RunAll(ctx, cfgs, lf.count, bar.update)
-	bar.finish()
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	run := format.Run{Env: harness.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results}
-	if matrix {
-		err = writeMatrix(stdout, lf.out, run)
-	} else {
-		err = writeRun(stdout, lf.out, lf.format, run)
-	}
+	out, err := openOutputs(lf.out, lf.format, matrix)
 	if err != nil {
 		return err
 	}
-	for _, r := range results {
-		if r.Errors > 0 {
-			return errRunFailed
-		}
+	defer out.discard()
+	if limit := raiseFileLimit(); slices.ContainsFunc(cfgs, func(c harness.Config) bool { return filesNeeded(c) > limit }) {
+		fmt.Fprintf(stderr, "rpcbench %s: warning: the open-file limit is %d; a run with more connections than that allows will fail to connect (raise it with ulimit -n)\n", name, limit)
+	}
+	bar := newProgress(stderr, len(cfgs)*lf.count, lf.warmup, lf.duration, lf.calls)
+	results, runErr := harness.RunAll(ctx, cfgs, lf.count, bar.update)
+	bar.finish()
+	run := format.Run{Env: harness.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results}
+	if ctx.Err() != nil {
+		// Interrupted: keep every row finished, and say so.
+		run.Interrupted, runErr = true, nil
+	}
+	if err := out.write(stdout, stderr, run); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	switch {
+	case runErr != nil:
+		return fmt.Errorf("%s: %w", name, runErr)
+	case run.Interrupted:
+		return errInterrupted
+	case slices.ContainsFunc(results, func(r *harness.Result) bool { return r.Errors > 0 }):
+		return errRunFailed
 	}
 	return nil
 }
 
-func writeRun(stdout io.Writer, out, formatName string, run format.Run) error {
-	w := stdout
-	if out != "" {
-		f, err := os.Create(out)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
-	}
-	switch formatName {
-	case "bench":
-		return format.Bench(w, run)
-	case "json":
-		return format.JSON(w, run)
-	}
-	return format.Text(w, run)
+// outputs are where a run's results go: files opened (as temporary files
+// beside their final names) before the run, so that an unwritable path
+// fails at once, and renamed into place only once written whole.
+type outputs struct {
+	format string
+	toFile bool
+	dir    string // matrix's
+	files  []*pendingFile
 }
 
-func writeMatrix(stdout io.Writer, dir string, run format.Run) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+// pendingFile is a temporary file that becomes name when committed.
+type pendingFile struct {
+	*os.File
+	name  string
+	write func(io.Writer, format.Run) error
+}
+
+func openOutputs(out, formatName string, matrix bool) (*outputs, error) {
+	o := &outputs{format: formatName, toFile: out != ""}
+	if out == "" {
+		return o, nil
 	}
-	files := []struct {
-		name  string
-		write func(io.Writer, format.Run) error
-	}{
-		{"bench.txt", format.Bench},
-		{"results.json", format.JSON},
-		{"summary.txt", format.Text},
+	paths := map[string]func(io.Writer, format.Run) error{out: writers[formatName]}
+	if matrix {
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return nil, usagef("-o %q: %v", out, err)
+		}
+		o.dir = out
+		paths = map[string]func(io.Writer, format.Run) error{
+			filepath.Join(out, "bench.txt"):    format.Bench,
+			filepath.Join(out, "results.json"): format.JSON,
+			filepath.Join(out, "summary.txt"):  format.Text,
+		}
 	}
-	for _, f := range files {
-		if err := writeFile(filepath.Join(dir, f.name), run, f.write); err != nil {
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
+		f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+		if err != nil {
+			o.discard()
+			return nil, usagef("-o %q: cannot write there: %v", out, err)
+		}
+		o.files = append(o.files, &pendingFile{File: f, name: path, write: paths[path]})
+	}
+	return o, nil
+}
+
+// writers are the formats by --format name.
+var writers = map[string]func(io.Writer, format.Run) error{
+	"text":  format.Text,
+	"bench": format.Bench,
+	"json":  format.JSON,
+}
+
+// write writes run to every output file and renames each into place, and
+// prints the table: to stdout, unless stdout carries another format
+// (--format bench with no -o), when it goes to a terminal's stderr instead.
+func (o *outputs) write(stdout, stderr io.Writer, run format.Run) error {
+	for _, f := range o.files {
+		err := f.write(f.File, run)
+		if err == nil {
+			err = f.Sync()
+		}
+		if err2 := f.Close(); err == nil {
+			err = err2
+		}
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", f.name, err)
+		}
+	}
+	for len(o.files) > 0 {
+		f := o.files[0]
+		if err := os.Rename(f.File.Name(), f.name); err != nil {
 			return err
 		}
+		o.files = o.files[1:]
+	}
+	if !o.toFile && o.format != "text" {
+		if err := writers[o.format](stdout, run); err != nil {
+			return err
+		}
+		if isTerminal(stderr) {
+			return format.Text(stderr, run)
+		}
+		return nil
 	}
 	if err := format.Text(stdout, run); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s/{bench.txt,results.json,summary.txt}\n", dir)
+	if o.dir != "" {
+		fmt.Fprintf(stdout, "wrote %s/{bench.txt,results.json,summary.txt}\n", o.dir)
+	}
 	return nil
 }
 
-func writeFile(name string, run format.Run, write func(io.Writer, format.Run) error) error {
-	f, err := os.Create(name)
-	if err != nil {
-		return err
-	}
-	if err := write(f, run); err != nil {
+// discard removes the temporary files not renamed into place: after a
+// failure, the paths keep what they held before.
+func (o *outputs) discard() {
+	for _, f := range o.files {
 		f.Close()
-		return err
+		os.Remove(f.File.Name())
 	}
-	return f.Close()
+	o.files = nil
 }
 
 // configs expands the flags into the configurations to measure.
@@ -217,23 +351,9 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 		if f.stall != "" {
 			var err error
 			if delay.StallEvery, delay.StallFor, err = service.ParseStall(f.stall); err != nil {
-				return nil, fmt.Errorf("--stall: %w", err)
+				return nil, usagef("--stall %q: %v", f.stall, err)
 			}
 		}
-	}
-	switch {
-	case f.conns < 1:
-		return nil, fmt.Errorf("--conns %d: want at least 1", f.conns)
-	case f.pipeline < 1:
-		return nil, fmt.Errorf("--pipeline %d: want at least 1", f.pipeline)
-	case f.count < 1:
-		return nil, fmt.Errorf("--count %d: want at least 1", f.count)
-	case f.rate < 0:
-		return nil, fmt.Errorf("--rate %g: want 0 (closed loop) or a positive rate", f.rate)
-	case f.duration <= 0 && f.calls <= 0:
-		return nil, fmt.Errorf("--duration %v: want a positive duration, or --calls", f.duration)
-	case f.timeout <= 0:
-		return nil, fmt.Errorf("--timeout %v: want a positive duration", f.timeout)
 	}
 	stacks, err := f.stacks()
 	if err != nil {
@@ -243,7 +363,7 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 	for _, s := range split(f.payloads) {
 		p, err := payload.Parse(s)
 		if err != nil {
-			return nil, fmt.Errorf("--payload: %w", err)
+			return nil, usagef("--payload %q: %v", s, err)
 		}
 		payloads = append(payloads, p)
 	}
@@ -251,7 +371,7 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 	for _, s := range split(f.concurrency) {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			return nil, fmt.Errorf("--concurrency %q: want positive integers separated by commas", s)
+			return nil, usagef("--concurrency %q: want positive integers separated by commas", s)
 		}
 		concs = append(concs, n)
 	}
@@ -278,7 +398,7 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 		}
 	}
 	if len(cfgs) == 0 {
-		return nil, fmt.Errorf("nothing to measure: --codec and --peers are both none")
+		return nil, usagef("nothing to measure: --codec and --peers are both none")
 	}
 	return cfgs, nil
 }
@@ -293,7 +413,7 @@ func (f *loadFlags) stacks() ([]stack.Stack, error) {
 	if f.tokenFile != "" {
 		var err error
 		if token, err = server.ReadToken(f.tokenFile); err != nil {
-			return nil, fmt.Errorf("--token-file: %w", err)
+			return nil, usagef("--token-file: %v", err)
 		}
 	}
 	var stacks []stack.Stack
@@ -303,7 +423,7 @@ func (f *loadFlags) stacks() ([]stack.Stack, error) {
 		}
 		c, err := codecs.New(n, codecs.Options{})
 		if err != nil {
-			return nil, fmt.Errorf("--codec: %w", err)
+			return nil, usagef("--codec: %v", err)
 		}
 		stacks = append(stacks, stack.Codec{Codec: c, Token: token})
 	}
@@ -313,7 +433,7 @@ func (f *loadFlags) stacks() ([]stack.Stack, error) {
 		}
 		s, err := harness.LookupPeer(n)
 		if err != nil {
-			return nil, fmt.Errorf("--peers: %w", err)
+			return nil, usagef("--peers: %v", err)
 		}
 		stacks = append(stacks, s)
 	}

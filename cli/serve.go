@@ -15,19 +15,30 @@ import (
 const shutdownGrace = 5 * time.Second
 
 func serve(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("serve", "serve --codec C [--transport T] [--addr A] [--auth FILE] [flags]", stderr)
+	fs := newFlagSet("serve", `serve --codec C [--transport T] [--addr A] [--auth FILE] [flags]
+
+Serves the Arith/Echo service until SIGINT or SIGTERM, then lets calls in
+flight finish for up to 5s. The address it serves on is the first line of
+stdout; log lines go to stderr. With --transport reverse it dials the
+calling side (run or call --listen) instead, --conns times.
+
+  rpcbench serve --codec msgpack --addr 127.0.0.1:9000
+  rpcbench serve --codec gob --transport tls            (logs the certificate's fingerprint, for call --pin)
+  rpcbench serve --codec gob --transport reverse --addr 127.0.0.1:9100`, stderr)
 	codecFlags := addCodecFlags(fs)
-	tf := addTransportFlags(fs)
+	tf := addTransportFlags(fs, servingSide)
 	authFile := fs.String("auth", "", "require every connection to log in first with the token in this file (white space around it ignored):\ncall Auth.Login with EchoRequest{Payload: token}, as call and run do with --token-file;\nother calls until then fail with \"unauthenticated\", and 3 bad tokens close the connection")
 	idleTimeout := fs.Duration("idle-timeout", 0, "close a connection that sends nothing for this long after its last request or reply (0: never);\na connection waiting for a reply is not idle")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
-	}
-	if *idleTimeout < 0 {
-		return fmt.Errorf("serve: --idle-timeout %v: want a positive duration, or 0 for none", *idleTimeout)
+	switch {
+	case fs.NArg() > 0:
+		return usagef("unexpected argument %q: serve takes only flags", fs.Arg(0))
+	case *idleTimeout < 0:
+		return usagef("--idle-timeout %v: want a positive duration, or 0 for none", *idleTimeout)
+	case tf.transport == "pipe":
+		return usagef("--transport pipe: a pipe is in-process only, nothing outside serve could reach it; use tcp or unix")
 	}
 	codec, err := codecFlags.codec()
 	if err != nil {
@@ -40,7 +51,7 @@ func serve(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	var token []byte
 	if *authFile != "" {
 		if token, err = server.ReadToken(*authFile); err != nil {
-			return fmt.Errorf("serve: --auth: %w", err)
+			return usagef("--auth: %v", err)
 		}
 	}
 	raiseFileLimit()

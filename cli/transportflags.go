@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"errors"
 	"flag"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -12,10 +10,20 @@ import (
 	"github.com/rpcbench/rpcbench/transports/netem"
 )
 
+// sides says which halves of a transport a command runs, so that it
+// defines only the flags those halves use: serve has no --insecure, call
+// no --client-ca.
+type sides int
+
+const (
+	callingSide sides = 1 << iota // call, run: dials the server (or listens, reverse)
+	servingSide                   // serve, and run's in-process server
+)
+
 // transportFlags are the flags that choose and configure a transport.
 type transportFlags struct {
 	fs        *flag.FlagSet
-	transport string // one name; matrix flags may hold a comma-separated list
+	transport string // one name; run and matrix may hold a comma-separated list
 	addr      string
 	listen    string
 	net       string
@@ -23,24 +31,46 @@ type transportFlags struct {
 	ca        string
 	clientCA  string
 	insecure  bool
+	pin       string
 }
 
-func addTransportFlags(fs *flag.FlagSet) *transportFlags {
+func addTransportFlags(fs *flag.FlagSet, s sides) *transportFlags {
 	f := &transportFlags{fs: fs}
 	fs.StringVar(&f.transport, "transport", "tcp", "how the two sides connect: "+strings.Join(transports.Names(), ", ")+
 		"\n(pipe: in one process only; http: a CONNECT handshake as net/rpc's HandleHTTP; reverse: the serving side dials the calling side; tls: TLS 1.3)")
-	fs.StringVar(&f.addr, "addr", "", "the serving side's address: where serve listens (default 127.0.0.1 on a free port),\nand what call and run dial; a socket path for unix, a name for pipe;\nfor reverse, what the serving side dials (the calling side's --listen)")
-	fs.StringVar(&f.listen, "listen", "", "reverse only: where the calling side (call, run) listens for serving sides to dial in,\ne.g. 127.0.0.1:9000, while workers run: rpcbench serve --transport reverse --addr HOST:9000")
-	if fs.Lookup("conns") == nil { // run and matrix define it for the callers; reverse follows that
-		fs.Int("conns", 1, "reverse serving side: connections to keep dialled to the calling side")
+	switch s {
+	case servingSide:
+		fs.StringVar(&f.addr, "addr", "", "where to listen (default 127.0.0.1 on a free port); a socket path for unix;\nfor reverse, the calling side's --listen address to dial")
+		fs.Int("conns", 1, "reverse: connections to keep dialled to the calling side (run's callers spread over those that arrive)")
+	case callingSide:
+		fs.StringVar(&f.addr, "addr", "", "the server's address: host:port, or a socket path for unix")
+	default:
+		fs.StringVar(&f.addr, "addr", "", "an external server to measure (host:port, or a socket path for unix) instead of one in this process")
+	}
+	if s&callingSide != 0 {
+		fs.StringVar(&f.listen, "listen", "", "reverse only: where to listen for serving sides to dial in, e.g. 127.0.0.1:9000,\nwhile workers run: rpcbench serve --transport reverse --addr HOST:9000")
 	}
 	fs.StringVar(&f.net, "net", "", "emulate a network on every connection, both sides alike: "+profileNames()+
 		",\nor custom:latency=20ms,kbps=10000,mtu=1500 (latency one way, kbps of 1024 bits); rpcbench list shows the figures")
-	fs.StringVar(&f.cert, "cert", "", "tls: PEM certificate file; serve's own (default: a self-signed one whose fingerprint is logged),\nor the client certificate call and run present")
-	fs.StringVar(&f.key, "key", "", "tls: PEM private key file for --cert")
-	fs.StringVar(&f.ca, "ca", "", "tls, calling side: PEM CA certificates to verify the server against (default: the system's roots)")
-	fs.StringVar(&f.clientCA, "client-ca", "", "tls, serving side: require client certificates signed by these PEM CA certificates")
-	fs.BoolVar(&f.insecure, "insecure", false, "tls, calling side: accept any server certificate, e.g. serve's self-signed one\n(the connection is still encrypted, but not authenticated)")
+	switch s {
+	case servingSide:
+		fs.StringVar(&f.cert, "cert", "", "tls: PEM certificate file (default: a self-signed one whose SHA-256 fingerprint is logged, for call --pin)")
+		fs.StringVar(&f.key, "key", "", "tls: PEM private key file for --cert")
+	case callingSide:
+		fs.StringVar(&f.cert, "cert", "", "tls: PEM client certificate file to present")
+		fs.StringVar(&f.key, "key", "", "tls: PEM private key file for --cert")
+	default:
+		fs.StringVar(&f.cert, "cert", "", "tls: PEM certificate file: the in-process server's, or the client's against --addr")
+		fs.StringVar(&f.key, "key", "", "tls: PEM private key file for --cert")
+	}
+	if s&servingSide != 0 {
+		fs.StringVar(&f.clientCA, "client-ca", "", "tls: require client certificates signed by these PEM CA certificates")
+	}
+	if s&callingSide != 0 {
+		fs.StringVar(&f.ca, "ca", "", "tls: PEM CA certificates to verify the server against (default: the system's roots)")
+		fs.BoolVar(&f.insecure, "insecure", false, "tls: accept any server certificate (still encrypted, not authenticated)")
+		fs.StringVar(&f.pin, "pin", "", "tls: accept exactly the server certificate with this SHA-256 fingerprint, as serve logs it")
+	}
 	return f
 }
 
@@ -57,11 +87,11 @@ func profileNames() string {
 func (f *transportFlags) external() bool { return f.addr != "" || f.listen != "" }
 
 // config returns the chosen transport, wrapped in the --net profile, and
-// its configuration for codec.
+// its configuration for codec. Its errors are usage errors.
 func (f *transportFlags) config(codec string) (transports.Transport, transports.Config, error) {
 	t, err := transports.Lookup(f.transport)
 	if err != nil {
-		return nil, transports.Config{}, fmt.Errorf("--transport %q: %w", f.transport, err)
+		return nil, transports.Config{}, usagef("--transport %q: %v", f.transport, err)
 	}
 	cfg := transports.Config{
 		Addr:         f.addr,
@@ -71,32 +101,42 @@ func (f *transportFlags) config(codec string) (transports.Transport, transports.
 		CAFile:       f.ca,
 		ClientCAFile: f.clientCA,
 		Insecure:     f.insecure,
+		Pin:          f.pin,
 	}
 	if f.listen != "" {
 		if !transports.IsReversed(t) {
-			return nil, cfg, fmt.Errorf("--listen %q: only --transport reverse listens on the calling side; %s serves on --addr", f.listen, t.Name())
+			return nil, cfg, usagef("--listen %q: only --transport reverse listens on the calling side; %s serves on --addr", f.listen, t.Name())
 		}
 		if f.addr != "" {
-			return nil, cfg, fmt.Errorf("--listen %q and --addr %q: the calling side of reverse listens (--listen), the serving side dials (--addr); give the one for this side", f.listen, f.addr)
+			return nil, cfg, usagef("--listen %q and --addr %q: the calling side of reverse listens (--listen), the serving side dials (--addr); give the one for this side", f.listen, f.addr)
 		}
 		cfg.Addr = f.listen
 	}
-	conns := f.fs.Lookup("conns").Value.String()
-	if cfg.Conns, err = strconv.Atoi(conns); err != nil || cfg.Conns < 1 {
-		return nil, cfg, fmt.Errorf("--conns %q: want a number of connections, at least 1", conns)
+	cfg.Conns = 1
+	if c := f.fs.Lookup("conns"); c != nil {
+		if cfg.Conns, err = strconv.Atoi(c.Value.String()); err != nil || cfg.Conns < 1 {
+			return nil, cfg, usagef("--conns %q: want a number of connections, at least 1", c.Value)
+		}
 	}
 	if (f.cert == "") != (f.key == "") {
-		return nil, cfg, fmt.Errorf("--cert %q and --key %q: a certificate needs both", f.cert, f.key)
+		return nil, cfg, usagef("--cert %q and --key %q: a certificate needs both", f.cert, f.key)
 	}
-	if f.insecure && f.ca != "" {
-		return nil, cfg, errors.New("--insecure and --ca: --ca verifies the server, --insecure skips verifying it; give one")
+	if n := btoi(f.insecure) + btoi(f.ca != "") + btoi(f.pin != ""); n > 1 {
+		return nil, cfg, usagef("--insecure, --ca and --pin: each decides how to trust the server; give one")
 	}
 	if f.net != "" {
 		p, err := netem.Parse(f.net)
 		if err != nil {
-			return nil, cfg, fmt.Errorf("--net: %w", err)
+			return nil, cfg, usagef("--net: %v", err)
 		}
 		t = netem.Wrap(t, p)
 	}
 	return t, cfg, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

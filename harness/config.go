@@ -47,8 +47,19 @@ type Config struct {
 	// first); 0 means 64.
 	CheckEvery int
 	// Progress, when set, is called about ten times a second during the
-	// measured window with the fraction done.
-	Progress func(done float64)
+	// warm-up and the measured window with how far along they are.
+	Progress func(Progress)
+}
+
+// Progress is how far one run is: which phase, the fraction of it done,
+// and the window's figures so far, for a live display.
+type Progress struct {
+	Warmup bool    // the unmeasured warm-up, not the window
+	Done   float64 // fraction of the phase done, 0 to 1
+	// The measured window's completed and failed calls and its p99 so
+	// far (0 during the warm-up and before the first call).
+	Calls, Errors int64
+	P99           time.Duration
 }
 
 // callers returns how many calls are in flight at once.

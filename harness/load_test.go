@@ -87,14 +87,13 @@ func TestACallPastItsTimeoutFailsWithoutHanging(t *testing.T) {
 	cfg.Duration = 300 * time.Millisecond
 	cfg.Timeout = 500 * time.Millisecond
 	start := time.Now()
-	r, err := harness.Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
+	_, err = harness.Run(context.Background(), cfg)
+	// The first call on each connection finds the server silent: the run
+	// stops there, saying so, instead of timing out every call.
+	if err == nil || !strings.Contains(err.Error(), "sent nothing back to a floor request within 500ms") {
+		t.Fatalf("run against a silent server: %v; want the first call's timeout explained", err)
 	}
-	if r.Errors == 0 || !strings.Contains(r.FirstError, "timed out") {
-		t.Fatalf("errors %d, first %q; want calls that timed out", r.Errors, r.FirstError)
-	}
-	t.Logf("run against a silent server returned after %v with %d errors", time.Since(start), r.Errors)
+	t.Logf("run against a silent server returned after %v: %v", time.Since(start), err)
 }
 
 func TestAnExternalServerReportsItsOwnCosts(t *testing.T) {

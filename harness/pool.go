@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/internal/backoff"
 	"github.com/rpcbench/rpcbench/transports"
 )
 
@@ -27,16 +29,35 @@ type pool struct {
 }
 
 type slot struct {
-	mu  sync.Mutex // serialises reconnecting
-	cur atomic.Pointer[client]
+	mu      sync.Mutex // serialises reconnecting; guards backoff
+	cur     atomic.Pointer[client]
+	backoff backoff.Backoff
 }
 
 // client is one stack client and the connection it calls over.
 type client struct {
 	stack.Client
-	conn net.Conn
+	conn  net.Conn
+	first *FirstBytes
+	// served is set by the first call that succeeds: a connection that
+	// broke after serving calls is redialled at once, one that never
+	// served any only after a growing pause.
+	served atomic.Bool
 }
 
+// Call makes one call and notes that the connection has served one.
+func (c *client) Call(ctx context.Context, check bool) error {
+	err := c.Client.Call(ctx, check)
+	if err == nil && !c.served.Load() {
+		c.served.Store(true)
+	}
+	return err
+}
+
+// newPool opens the connections and makes one call over each, so that a
+// server that cannot answer (another codec, another transport, a wrong
+// token) stops the run at once with the likely cause, instead of failing
+// every call of the window.
 func newPool(ctx context.Context, cfg *Config, caller transports.Caller) (*pool, error) {
 	p := &pool{cfg: cfg, caller: caller, slots: make([]slot, cfg.conns())}
 	for i := range p.slots {
@@ -45,7 +66,58 @@ func newPool(ctx context.Context, cfg *Config, caller transports.Caller) (*pool,
 			return nil, fmt.Errorf("connection %d of %d over %s to %s: %w", i+1, len(p.slots), cfg.Transport.Name(), caller.Addr(), err)
 		}
 	}
+	if err := p.probe(ctx); err != nil {
+		p.close()
+		return nil, err
+	}
 	return p, nil
+}
+
+// probe makes the first call on every connection at once, each within the
+// call timeout, and explains the first that fails.
+func (p *pool) probe(ctx context.Context) error {
+	errs := make([]error, len(p.slots))
+	var wg sync.WaitGroup
+	for i := range p.slots {
+		c := p.slots[i].cur.Load()
+		wg.Go(func() {
+			done := make(chan error, 1)
+			go func() { done <- c.Call(ctx, true) }()
+			timer := time.NewTimer(p.cfg.Timeout)
+			defer timer.Stop()
+			var err error
+			select {
+			case err = <-done:
+			case <-timer.C:
+				c.conn.Close() // unblocks the call
+				<-done
+				err = fmt.Errorf("%w after %v", errTimeout, p.cfg.Timeout)
+			case <-ctx.Done():
+				c.conn.Close()
+				<-done
+				err = ctx.Err()
+			}
+			if err != nil {
+				errs[i] = FirstCallError(p.caller.Addr().String(), wireName(p.cfg.Stack.Name()), c.first.Bytes(), p.cfg.Timeout, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var first error
+	failed := 0
+	for _, err := range errs {
+		if err != nil {
+			first = cmp.Or(first, err)
+			failed++
+		}
+	}
+	if failed > 1 {
+		return fmt.Errorf("%w (the first call failed on %d of %d connections)", first, failed, len(errs))
+	}
+	return first
 }
 
 // connect gives s a client over a new connection, waiting at most the call
@@ -57,13 +129,14 @@ func (p *pool) connect(ctx context.Context, s *slot) error {
 	if err != nil {
 		return err
 	}
-	counted := &countingConn{Conn: conn, n: &p.wire}
+	first := &FirstBytes{Conn: conn}
+	counted := &countingConn{Conn: first, n: &p.wire}
 	c, err := p.cfg.Stack.NewClient(counted, p.cfg.Payload)
 	if err != nil {
 		conn.Close()
 		return err
 	}
-	s.cur.Store(&client{Client: c, conn: counted})
+	s.cur.Store(&client{Client: c, conn: counted, first: first})
 	return nil
 }
 
@@ -72,9 +145,13 @@ func (p *pool) connect(ctx context.Context, s *slot) error {
 func (p *pool) client(i int) *client { return p.slots[i%len(p.slots)].cur.Load() }
 
 // recover replaces caller i's client when it is still broken, the one
-// that failed; callers sharing it find it replaced already. When no new
-// connection comes, the broken client stays, failing fast, and the next
-// error tries again.
+// that failed; callers sharing it find it replaced already. It pauses
+// before dialling, with the reverse worker's capped exponential backoff
+// (package backoff), which starts over only when the broken connection had
+// served a call: a server that accepts and then fails every call is
+// redialled ever more slowly, not in a tight loop. When no new connection
+// comes, the broken client stays, failing fast, and the next error tries
+// again.
 func (p *pool) recover(ctx context.Context, i int, broken *client) {
 	s := &p.slots[i%len(p.slots)]
 	s.mu.Lock()
@@ -83,17 +160,16 @@ func (p *pool) recover(ctx context.Context, i int, broken *client) {
 		return
 	}
 	broken.Close()
-	if err := p.connect(ctx, s); err != nil {
-		// Nothing to connect to yet: pace the retries rather than spin.
-		select {
-		case <-ctx.Done():
-		case <-time.After(min(retryPause, p.cfg.Timeout)):
-		}
+	if broken.served.Load() {
+		s.backoff.Reset()
 	}
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(s.backoff.Next()):
+	}
+	p.connect(ctx, s)
 }
-
-// retryPause is the least time between a failed reconnection and the next.
-const retryPause = 100 * time.Millisecond
 
 // closeConn ends caller i's connection, failing its calls: how a call past
 // its timeout is cut off.

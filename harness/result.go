@@ -47,6 +47,10 @@ type Result struct {
 	// time or, scheduled inside the window, never sent; and the worst lag.
 	Late   int64         `json:"late,omitempty"`
 	MaxLag time.Duration `json:"max_lag_ns,omitempty"`
+
+	// Interrupted is set when the run was cancelled (SIGINT) during the
+	// window: the figures cover the part of the window before it.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // ServerCounters are a server process's costs over a window.
@@ -89,6 +93,7 @@ func (r *Result) Merge(o *Result) error {
 		r.Server.AllocB += o.Server.AllocB
 		r.Server.CPU += o.Server.CPU
 	}
+	r.Interrupted = r.Interrupted || o.Interrupted
 	r.Late += o.Late
 	r.MaxLag = max(r.MaxLag, o.MaxLag)
 	return nil

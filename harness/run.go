@@ -45,8 +45,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r.Allocs, r.AllocB, r.CPU = own.allocs, own.allocBytes, own.cpu
 	r.WireBytes = p.wire.Load()
 	r.Server = server()
-	if err := ctx.Err(); err != nil && r.Calls == 0 {
-		return nil, err
+	if err := ctx.Err(); err != nil {
+		if r.Calls == 0 {
+			return nil, err
+		}
+		r.Interrupted = true
 	}
 	return r, nil
 }
@@ -260,6 +263,9 @@ func (d *driver) run(ctx context.Context, dur time.Duration, calls int64, r *Res
 					continue
 				}
 				if err != nil {
+					if ctx.Err() != nil {
+						continue // cut off by cancellation, not failed
+					}
 					errs.Add(1)
 					firstErr.CompareAndSwap(nil, &err)
 					continue
@@ -271,7 +277,23 @@ func (d *driver) run(ctx context.Context, dur time.Duration, calls int64, r *Res
 			}
 		})
 	}
-	stopWatch := d.watch(ctx, start, dur, calls, &done)
+	stopWatch := d.watch(ctx, start, dur, calls, func(p *Progress, latency bool) {
+		p.Warmup = r == nil
+		if r == nil {
+			return
+		}
+		p.Calls, p.Errors = done.Load(), errs.Load()
+		if !latency {
+			return
+		}
+		h := NewHistogram()
+		for i := range shards {
+			shards[i].mu.Lock()
+			h.Merge(shards[i].h.Histogram)
+			shards[i].mu.Unlock()
+		}
+		p.P99 = h.Quantile(99)
+	})
 	wg.Wait()
 	stopWatch()
 	if r == nil {
@@ -290,29 +312,37 @@ func (d *driver) run(ctx context.Context, dur time.Duration, calls int64, r *Res
 	}
 }
 
-// watch runs until stop is called: it reports progress and closes the
-// connection of any call outstanding for longer than the timeout, failing
-// it and every other call on that connection.
-func (d *driver) watch(ctx context.Context, start time.Time, dur time.Duration, calls int64, done *atomic.Int64) (stop func()) {
+// watch runs until stop is called: it reports progress with the figures
+// that figures fills in (the latency only about once a second: it costs a
+// histogram merge), and
+// closes the connection of any call outstanding for longer than the
+// timeout, failing it and every other call on that connection.
+func (d *driver) watch(ctx context.Context, start time.Time, dur time.Duration, calls int64, figures func(p *Progress, latency bool)) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
-		for {
+		var last Progress
+		for n := 0; ; n++ {
 			select {
 			case <-ctx.Done():
 				return
 			case now := <-tick.C:
 				d.expire(now)
-				if p := d.cfg.Progress; p != nil {
-					if calls > 0 {
-						p(min(float64(done.Load())/float64(calls), 1))
-					} else {
-						p(min(float64(now.Sub(start))/float64(dur), 1))
-					}
+				report := d.cfg.Progress
+				if report == nil {
+					continue
 				}
+				figures(&last, n%10 == 0)
+				p := last
+				if calls > 0 {
+					p.Done = min(float64(p.Calls)/float64(calls), 1)
+				} else {
+					p.Done = min(float64(now.Sub(start))/float64(dur), 1)
+				}
+				report(p)
 			}
 		}
 	}()
@@ -336,14 +366,14 @@ func (d *driver) expire(now time.Time) {
 // them once, then again), so that drift on a noisy machine spreads evenly
 // over them. progress, when set, hears which run is under way and how far
 // along it is.
-func RunAll(ctx context.Context, cfgs []Config, count int, progress func(run, runs int, name string, done float64)) ([]*Result, error) {
+func RunAll(ctx context.Context, cfgs []Config, count int, progress func(run, runs int, name string, p Progress)) ([]*Result, error) {
 	var results []*Result
 	runs := len(cfgs) * count
 	for rep := range count {
 		for i, cfg := range cfgs {
 			n := rep*len(cfgs) + i
 			if progress != nil {
-				cfg.Progress = func(done float64) { progress(n, runs, cfg.Name(), done) }
+				cfg.Progress = func(p Progress) { progress(n, runs, cfg.Name(), p) }
 			}
 			r, err := Run(ctx, cfg)
 			if err != nil {

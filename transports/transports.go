@@ -63,6 +63,12 @@ type Config struct {
 	// Insecure makes the calling half accept any server certificate
 	// (tls); the handshake and encryption still happen. false means verify.
 	Insecure bool
+	// Pin, when set, makes the calling half accept exactly the server
+	// certificate with this SHA-256 fingerprint (tls), in the form serve
+	// logs (`openssl x509 -fingerprint -sha256`; colons and case are
+	// ignored), instead of verifying it against CAs: how to trust a
+	// self-signed certificate without --insecure.
+	Pin string
 
 	// Logf reports events worth a line (reconnects, handshake failures,
 	// a self-signed certificate's fingerprint). nil means silent.

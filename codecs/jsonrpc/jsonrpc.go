@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/rpc"
 	"sync"
+
+	"github.com/rpcbench/rpcbench/codecs/rpcparams"
 )
 
 // Codec is the JSON-RPC 1.0 codec of net/rpc/jsonrpc.
@@ -167,6 +169,13 @@ type clientRequest struct {
 	ID     uint64 `json:"id"`
 }
 
+// listRequest is a request whose params are an rpcparams.List.
+type listRequest struct {
+	Method string `json:"method"`
+	Params []any  `json:"params"`
+	ID     uint64 `json:"id"`
+}
+
 type clientResponse struct {
 	ID     uint64          `json:"id"`
 	Result json.RawMessage `json:"result"`
@@ -190,10 +199,16 @@ type clientCodec struct {
 // it was.
 func (c *clientCodec) WriteRequest(r *rpc.Request, x any) error {
 	c.req.Method = r.ServiceMethod
-	c.req.Params[0] = x
 	c.req.ID = r.Seq
-	err := c.enc.Encode(&c.req)
-	c.req.Params[0] = nil
+	var err error
+	if list, ok := x.(rpcparams.List); ok {
+		// A foreign method's whole parameter list, [] when empty.
+		err = c.enc.Encode(&listRequest{Method: r.ServiceMethod, Params: append([]any{}, list...), ID: r.Seq})
+	} else {
+		c.req.Params[0] = x
+		err = c.enc.Encode(&c.req)
+		c.req.Params[0] = nil
+	}
 	if err != nil {
 		return fmt.Errorf("json: encoding %T: %w", x, err)
 	}

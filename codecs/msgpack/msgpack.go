@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/codecs/rpcparams"
 )
 
 // Message types of MessagePack-RPC: the first element of every message.
@@ -213,8 +214,20 @@ func (c *clientCodec) WriteRequest(r *rpc.Request, body any) error {
 	e.EncodeInt(typeRequest)
 	e.EncodeUint(uint64(id))
 	e.EncodeString(r.ServiceMethod)
-	e.EncodeArrayLen(1)
-	err := c.flush(c.conn, e.Encode(body))
+	var err error
+	if list, ok := body.(rpcparams.List); ok {
+		// A foreign method's whole parameter list.
+		e.EncodeArrayLen(len(list))
+		for _, p := range list {
+			if err = e.Encode(p); err != nil {
+				break
+			}
+		}
+	} else {
+		e.EncodeArrayLen(1)
+		err = e.Encode(body)
+	}
+	err = c.flush(c.conn, err)
 	if err != nil {
 		c.mu.Lock()
 		delete(c.pending, id)

@@ -16,6 +16,9 @@ import (
 type Run struct {
 	Env     harness.Env       `json:"env"`
 	Results []*harness.Result `json:"results"`
+	// Interrupted says the run was cut short (SIGINT): the results are the
+	// rows finished by then, the last perhaps over part of its window.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // JSON writes run as indented JSON.
@@ -40,6 +43,9 @@ func Bench(w io.Writer, run Run) error {
 	e := run.Env
 	fmt.Fprintf(w, "goos: %s\ngoarch: %s\npkg: github.com/rpcbench/rpcbench\ncpu: %s\n", e.GOOS, e.GOARCH, e.CPU)
 	fmt.Fprintf(w, "go-version: %s\nkernel: %s\nrpcbench-version: %s\n", e.GoVersion, e.Kernel, e.Version)
+	if run.Interrupted {
+		fmt.Fprintln(w, "interrupted: true")
+	}
 	for _, r := range run.Results {
 		fmt.Fprintf(w, "Benchmark%s-%d\t%d", r.Name, e.GOMAXPROCS, r.Calls)
 		for _, m := range Metrics {

@@ -122,3 +122,39 @@ func TestJSONRoundTripsHistograms(t *testing.T) {
 		t.Fatalf("merged: %d recorded, %d calls; want 2000 and 2000", got, back.Results[0].Calls)
 	}
 }
+
+func TestARowWithNoSuccessfulCallShowsDashesNotZero(t *testing.T) {
+	r := result("codec=json", 0, 0)
+	r.Errors, r.FirstError = 12931, "connection is shut down"
+	var out bytes.Buffer
+	if err := format.Text(&out, format.Run{Results: []*harness.Result{r}}); err != nil {
+		t.Fatal(err)
+	}
+	row := strings.Split(out.String(), "\n")[1]
+	if strings.Contains(row, "0ns") || strings.Count(row, " - ") < 10 || !strings.HasSuffix(strings.TrimSpace(row), "12931") {
+		t.Errorf("a row of failed calls shows figures:\n%s", out.String())
+	}
+}
+
+func TestAnInterruptedRunSaysSoInEveryFormat(t *testing.T) {
+	run := sampleRun()
+	run.Interrupted = true
+	run.Results[len(run.Results)-1].Interrupted = true
+	var text, bench, js bytes.Buffer
+	format.Text(&text, run)
+	format.Bench(&bench, run)
+	format.JSON(&js, run)
+	if !strings.Contains(text.String(), "INTERRUPTED") || !strings.Contains(text.String(), "*") {
+		t.Errorf("text does not mark the interrupted run and row:\n%s", text.String())
+	}
+	if !strings.Contains(bench.String(), "\ninterrupted: true\n") {
+		t.Errorf("bench has no interrupted: true configuration line:\n%s", bench.String())
+	}
+	if !strings.Contains(js.String(), `"interrupted": true`) {
+		t.Errorf("JSON does not say interrupted")
+	}
+	back, err := format.ReadJSON(&js)
+	if err != nil || !back.Interrupted || !back.Results[len(back.Results)-1].Interrupted {
+		t.Errorf("JSON read back: interrupted %v, err %v", back.Interrupted, err)
+	}
+}

@@ -17,6 +17,9 @@ type Row struct {
 	Count   int
 	Medians map[string]float64 // by Metric.Unit
 	Errors  int64              // summed: errors are never averaged away
+	Calls   int64              // successful calls, summed over the repetitions
+	// Interrupted: a repetition's window was cut short by a signal.
+	Interrupted bool
 }
 
 // Rows groups results by configuration, in first-seen order.
@@ -42,6 +45,8 @@ func Rows(results []*harness.Result) []*Row {
 		}
 		for _, r := range reps {
 			row.Errors += r.Errors
+			row.Calls += r.Calls
+			row.Interrupted = row.Interrupted || r.Interrupted
 		}
 	}
 	return rows
@@ -79,8 +84,19 @@ func Text(w io.Writer, run Run) error {
 	fmt.Fprintln(tw, "stack\ttransport\tpayload\tconc\tcalls/s\tp50\tp90\tp99\tp99.9\tmax\tallocs/op\tB/op\tcpu/op\twire-B/op\tp50 ×floor\tcalls/s ×grpc\terrors\t")
 	for _, row := range rows {
 		r, m := row.First, row.Medians
+		label := strings.TrimPrefix(r.Stack, "codec=")
+		if row.Interrupted {
+			label += "*"
+		}
+		if row.Calls == 0 {
+			// Nothing succeeded: there is no latency or cost to show,
+			// and 0ns would read as a very fast server.
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t%d\t\n",
+				label, TransportLabel(r), r.Payload, Callers(r), row.Errors)
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.0f\t%s\t%.0f\t%s\t%s\t%d\t\n",
-			strings.TrimPrefix(r.Stack, "codec="), TransportLabel(r), r.Payload, Callers(r),
+			label, TransportLabel(r), r.Payload, Callers(r),
 			m["calls/s"], dur(m["p50-ns"]), dur(m["p90-ns"]), dur(m["p99-ns"]), dur(m["p99.9-ns"]), dur(m["max-ns"]),
 			m["allocs/op"], m["B/op"], dur(m["cpu-ns/op"]), m["wire-B/op"],
 			Ratio(row, Reference(rows, row, "peer=floor"), "p50-ns"),
@@ -97,6 +113,9 @@ func Text(w io.Writer, run Run) error {
 // errors and a generator that fell behind.
 func notes(w io.Writer, run Run, rows []*Row) error {
 	var lines []string
+	if run.Interrupted {
+		lines = append(lines, "INTERRUPTED: these are the rows finished before the signal; a row marked * was cut short")
+	}
 	if len(rows) > 0 {
 		first := rows[0]
 		if first.Count > 1 {

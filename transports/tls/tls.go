@@ -148,6 +148,11 @@ func fingerprint(der []byte) string {
 	return strings.Join(pairs, ":")
 }
 
+// normalizePin reduces a fingerprint to lower-case hex without separators.
+func normalizePin(s string) string {
+	return strings.ToLower(strings.NewReplacer(":", "", " ", "").Replace(s))
+}
+
 func loadKeyPair(certFile, keyFile string) (stdtls.Certificate, error) {
 	if certFile == "" || keyFile == "" {
 		return stdtls.Certificate{}, fmt.Errorf("tls: a certificate needs both files: certificate %q, key %q", certFile, keyFile)
@@ -186,6 +191,22 @@ func (Transport) Call(ctx context.Context, cfg transports.Config) (transports.Ca
 		MinVersion:         stdtls.VersionTLS13,
 		ServerName:         host,
 		InsecureSkipVerify: cfg.Insecure,
+	}
+	if cfg.Pin != "" {
+		want := normalizePin(cfg.Pin)
+		if len(want) != 64 {
+			return nil, fmt.Errorf("tls: pin %q: want a SHA-256 fingerprint, 32 hex pairs such as serve logs", cfg.Pin)
+		}
+		conf.InsecureSkipVerify = true // the pin replaces verification against CAs
+		conf.VerifyConnection = func(cs stdtls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("tls: the server showed no certificate to check against the pin")
+			}
+			if got := fingerprint(cs.PeerCertificates[0].Raw); normalizePin(got) != want {
+				return fmt.Errorf("tls: the server's certificate has fingerprint %s, not the pinned %s", got, cfg.Pin)
+			}
+			return nil
+		}
 	}
 	if cfg.CAFile != "" {
 		if conf.RootCAs, err = loadPool(cfg.CAFile); err != nil {
