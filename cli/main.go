@@ -199,6 +199,9 @@ func printHelp(w io.Writer, fs *flag.FlagSet, synopsis string) {
 		}
 		typ, text := flag.UnquoteUsage(f)
 		line := "  --" + f.Name
+		if len(f.Name) == 1 {
+			line = "  -" + f.Name // -o, as the documentation spells it
+		}
 		if typ != "" {
 			line += " " + typ
 		}

@@ -73,7 +73,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.IntVar(&f.checkEvery, "check-every", 64, "verify one reply in this many calls (and always the first)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "codecs: log in on every connection with the token in this file, as rpcbench serve --auth requires\n(the in-process server then requires it too; the gRPC and Thrift peers don't log in)")
 	if !matrix {
-		fs.StringVar(&f.format, "format", "text", "output: "+strings.Join(runFormats, ", ")+" (Go benchmark lines for benchstat, everything as JSON)")
+		fs.StringVar(&f.format, "format", "text", "output: text (the table), bench (Go benchmark lines for benchstat) or json (everything, histograms included)")
 		fs.StringVar(&f.out, "o", "", "write the output to this file (the table is still printed)")
 	} else {
 		fs.StringVar(&f.out, "o", "", "directory for the results: bench.txt, results.json and summary.txt (required, e.g. results/NAME)")
@@ -226,7 +226,12 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		// Interrupted: keep every row finished, and say so.
 		run.Interrupted, runErr = true, nil
 	}
-	if err := out.write(stdout, stderr, run); err != nil {
+	if len(results) == 0 {
+		// Nothing finished: leave the outputs as they were.
+		if run.Interrupted {
+			fmt.Fprintf(stderr, "rpcbench %s: interrupted before any row finished\n", name)
+		}
+	} else if err := out.write(stdout, stderr, run); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	switch {
