@@ -35,7 +35,7 @@ Usage:
   rpcbench list                                   codecs, transports, payloads and peers
   rpcbench serve --codec C [--transport T] [--addr A]
                                                   serve the Arith/Echo service until SIGINT/SIGTERM
-  rpcbench call  --codec C [--transport T] --addr A METHOD 'JSON'
+  rpcbench call  --codec C [--transport T] --addr A METHOD [ARGS]
                                                   make one call and print the reply as JSON
 
 Run 'rpcbench COMMAND --help' for a command's flags; flags may come before or after

@@ -41,7 +41,7 @@ func addTransportFlags(fs *flag.FlagSet, s sides) *transportFlags {
 	switch s {
 	case servingSide:
 		fs.StringVar(&f.addr, "addr", "", "where to listen (default 127.0.0.1 on a free port); a socket path for unix;\nfor reverse, the calling side's --listen address to dial")
-		fs.Int("conns", 1, "reverse: connections to keep dialled to the calling side (run's callers spread over those that arrive)")
+		fs.Int("conns", 1, "reverse: connections to keep dialled to the calling side; run --listen waits for its --conns (1 on both unless given)")
 	case callingSide:
 		fs.StringVar(&f.addr, "addr", "", "the server's address: host:port, or a socket path for unix")
 	default:
