@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -117,7 +118,7 @@ func (ps *position) status(now time.Time) string {
 	if ps.run < 0 {
 		return "starting"
 	}
-	s := fmt.Sprintf("%d/%d %s", ps.run+1, ps.runs, ps.name)
+	s := fmt.Sprintf("%d/%d %s", ps.run+1, ps.runs, strings.TrimPrefix(ps.name, "RPC/"))
 	if ps.windowAt.IsZero() {
 		return s + "  warming up"
 	}
