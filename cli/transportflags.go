@@ -121,6 +121,9 @@ func (f *transportFlags) config(codec string) (transports.Transport, transports.
 	if (f.cert == "") != (f.key == "") {
 		return nil, cfg, usagef("--cert %q and --key %q: a certificate needs both", f.cert, f.key)
 	}
+	if hex := strings.ToLower(strings.NewReplacer(":", "", " ", "").Replace(f.pin)); f.pin != "" && (len(hex) != 64 || strings.Trim(hex, "0123456789abcdef") != "") {
+		return nil, cfg, usagef("--pin %q: want a SHA-256 fingerprint, 32 hex pairs as serve logs it (45:85:9B:…)", f.pin)
+	}
 	if n := btoi(f.insecure) + btoi(f.ca != "") + btoi(f.pin != ""); n > 1 {
 		return nil, cfg, usagef("--insecure, --ca and --pin: each decides how to trust the server; give one")
 	}
