@@ -55,7 +55,7 @@ var (
 	comment  = regexp.MustCompile(`\s+#\s.*$`)
 	redirect = regexp.MustCompile(`\s+(>>?)\s*(\S+)\s*$`)
 	loopback = regexp.MustCompile(`127\.0\.0\.1:\d+`)
-	wantExit = regexp.MustCompile(`#\s*exit (\d+)`)
+	wantExit = regexp.MustCompile(`#\s*exit (\d+):`)
 	wantOut  = regexp.MustCompile(`#\s*(\{.*\})\s*$`)
 )
 
@@ -64,8 +64,9 @@ var (
 // block: serve lines in the background until the block ends, the others in
 // order, with short windows (--duration 50ms --warmup 0; matrix --count 1)
 // and each block's loopback ports moved to free ones. A line's comment may
-// say what it prints (# {"value":42}) or how it exits (# exit 1: ...);
-// otherwise it must exit 0 (gate: 0 or 1, since short windows are noisy).
+// say what it prints (# {"value":42}) or how it exits (# exit 1: ...)
+// (the colon matters); otherwise it must exit 0 (gate: 0 or 1, since short
+// windows are noisy).
 // Lines that need what a test machine lacks are skipped, and say so.
 func TestREADMEExamplesRunAsWritten(t *testing.T) {
 	bin := binary(t)

@@ -40,7 +40,7 @@ func TestMisuseExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"run", "--addr", "127.0.0.1:1", "--codec", "gob,json"}, `--codec "gob,json" with --addr`},
 		{[]string{"run", "--addr", "127.0.0.1:1", "--peers", "grpc"}, `--peers "grpc" with --addr or --listen: peers are references measured in this process`},
 		{[]string{"run", "--listen", "127.0.0.1:0"}, "--listen \"127.0.0.1:0\": only --transport reverse listens"},
-		{[]string{"run", "--insecure", "--pin", "AB"}, "--insecure, --ca and --pin"},
+		{[]string{"run", "--insecure", "--pin", strings.Repeat("ab", 32)}, "--insecure, --ca and --pin"},
 		{[]string{"run", "-o", "/proc/nonexistent/out.txt"}, `-o "/proc/nonexistent/out.txt": cannot write there`},
 		{[]string{"run", "--codec", "none", "--peers", "none"}, "nothing to measure"},
 		{[]string{"matrix"}, "-o DIR is required"},
