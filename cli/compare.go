@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/rpcbench/rpcbench/harness/compare"
 )
@@ -52,6 +54,7 @@ func compareCmd(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		return fmt.Errorf("compare: %w", err)
 	}
 	var files []*compare.File
+	before := 0 // values in the inputs, before selection
 	for _, arg := range fs.Args() {
 		f, err := compare.Open(arg)
 		if err != nil {
@@ -62,6 +65,14 @@ func compareCmd(ctx context.Context, stdout, stderr io.Writer, args []string) er
 			fmt.Fprintln(stderr, e)
 		}
 		files = append(files, f.Select(filter))
+		before += countValues(f)
+	}
+	if after := countValues(files...); after == 0 && before > 0 {
+		msg := selectionFlags(fs) + ": no result in the inputs matches"
+		if *units != "" {
+			msg += " (their units: " + strings.Join(unitsOf(fs.Args()), ", ") + ")"
+		}
+		return usagef("%s", msg)
 	}
 	return write(compare.Compare(files, compare.Options{Alpha: *alpha}), stdout)
 }
@@ -78,4 +89,50 @@ func addSelectionFlags(fs *flag.FlagSet) *compare.Selection {
 	fs.Func("transport", "comma-separated transports to keep", list(&s.Transports))
 	fs.Func("payload", "comma-separated payloads to keep, e.g. bytes:1KiB", list(&s.Payloads))
 	return s
+}
+
+// countValues counts the measurements in files.
+func countValues(files ...*compare.File) int {
+	n := 0
+	for _, f := range files {
+		for _, r := range f.Results {
+			n += len(r.Values)
+		}
+	}
+	return n
+}
+
+// selectionFlags names the selection flags given, with their values, for
+// a message that says they matched nothing.
+func selectionFlags(fs *flag.FlagSet) string {
+	var given []string
+	fs.Visit(func(f *flag.Flag) {
+		if slices.Contains([]string{"filter", "codec", "transport", "payload", "unit"}, f.Name) {
+			if v := f.Value.String(); v != "" {
+				given = append(given, fmt.Sprintf("--%s %s", f.Name, v))
+			} else {
+				given = append(given, "--"+f.Name) // a Func flag keeps no value
+			}
+		}
+	})
+	return strings.Join(given, " ")
+}
+
+// unitsOf lists the units the inputs at paths measure, as written.
+func unitsOf(paths []string) []string {
+	var units []string
+	for _, p := range paths {
+		f, err := compare.Open(p)
+		if err != nil {
+			continue
+		}
+		for _, r := range f.Results {
+			for _, v := range r.Values {
+				if !slices.Contains(units, v.Unit) {
+					units = append(units, v.Unit)
+				}
+			}
+		}
+	}
+	return units
 }

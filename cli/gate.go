@@ -47,7 +47,8 @@ func gateCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error
 	fs.Func("threshold", "least change of a time unit that fails, in percent (default 10%);\nUNIT=PCT sets one unit's (repeatable: --threshold p99-sec=25%)", func(s string) error {
 		return parseThreshold(s, &opts)
 	})
-	units := fs.String("units", strings.Join(gate.DefaultUnits, ","), "comma-separated units to gate (ns/op or sec/op alike)")
+	units := fs.String("unit", strings.Join(gate.DefaultUnits, ","), "comma-separated units to gate (ns/op or sec/op alike), as compare --unit")
+	alias(fs, "unit", "units")
 	fs.BoolVar(&opts.SameMachine, "same-machine", false, "compare time units raw, not as ratios to the floor: only when both ran on this machine")
 	format := fs.String("format", "text", "output: text or markdown")
 	if help, err := parseFlags(fs, args); help || err != nil {

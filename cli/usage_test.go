@@ -103,3 +103,24 @@ func TestFlagsAfterArgumentsAreParsed(t *testing.T) {
 		t.Errorf("call -- M --codec: --codec was not taken as the argument:\n%s", stderr.String())
 	}
 }
+
+func TestSelectionsThatMatchNothingAreUsageErrors(t *testing.T) {
+	golden(t, "compare-unit-matches-nothing", "compare", "rpc-base.txt", "rpc-aa.txt", "--unit", "p99")
+}
+
+func TestCodecSelectionThatMatchesNothing(t *testing.T) {
+	golden(t, "compare-codec-matches-nothing", "compare", "--codec", "nope", "rpc-base.txt", "rpc-aa.txt")
+}
+
+func TestMisuseGolden(t *testing.T) {
+	for name, args := range map[string][]string{
+		"run-unknown-codec":  {"run", "--codec", "nope"},
+		"call-missing-addr":  {"call", "Arith.Multiply", `{"a":6,"b":7}`},
+		"serve-pipe":         {"serve", "--transport", "pipe"},
+		"matrix-without-o":   {"matrix", "--codecs", "gob"},
+		"unknown-command":    {"benchmark"},
+		"run-flag-two-names": {"run", "--conc", "1", "--concurrency", "2"},
+	} {
+		t.Run(name, func(t *testing.T) { golden(t, name, args...) })
+	}
+}
