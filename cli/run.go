@@ -286,6 +286,11 @@ func openOutputs(out, formatName string, matrix bool) (*outputs, error) {
 			return nil, usagef("-o %q: cannot write there: %v", out, err)
 		}
 		o.files = append(o.files, &pendingFile{File: f, name: path, write: paths[path]})
+		// CreateTemp makes it private; a result file reads as os.Create's.
+		if err := f.Chmod(0o644); err != nil {
+			o.discard()
+			return nil, usagef("-o %q: %v", out, err)
+		}
 	}
 	return o, nil
 }
