@@ -156,3 +156,27 @@ func TestCallProbes(t *testing.T) {
 		})
 	}
 }
+
+func TestRunAgainstAServerOfAnotherCodecStopsAtOnce(t *testing.T) {
+	addr, log := startServe(t, "--codec", "msgpack")
+	var stdout, stderr bytes.Buffer
+	began := time.Now()
+	err := run(context.Background(), &stdout, &stderr, []string{"run", "--codec", "json", "--addr", addr, "--duration", "1m"})
+	took := time.Since(began)
+	code := exitCode(err, &stderr)
+	want := "the server at " + addr + " closed the connection without answering a json request: is it serving another codec"
+	if code != 1 || !strings.Contains(stderr.String(), want) {
+		t.Errorf("exit %d; want 1 and %q in:\n%s", code, want, stderr.String())
+	}
+	if took > 10*time.Second {
+		t.Errorf("took %v to give up on a one-minute window", took)
+	}
+	if stdout.Len() > 0 {
+		t.Errorf("printed a table with no rows:\n%s", stdout.String())
+	}
+	// One connection per --conns (4), each closed by the server once: a
+	// handful of lines, not one per retry.
+	if n := strings.Count(log.String(), "\n"); n > 8 {
+		t.Errorf("serve logged %d lines for one refused run:\n%s", n, log.String())
+	}
+}
