@@ -34,9 +34,7 @@ func compareCmd(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	}
 	sel.Units = split(*units)
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "rpcbench compare: want at least one input (OLD NEW to compare)")
-		fs.Usage()
-		return errUsage
+		return usagef("want at least one input (OLD NEW to compare)")
 	}
 	write := map[string]func(*compare.Comparison, io.Writer) error{
 		"text":     (*compare.Comparison).Text,
@@ -44,10 +42,10 @@ func compareCmd(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		"markdown": (*compare.Comparison).Markdown,
 	}[*format]
 	if write == nil {
-		return fmt.Errorf("compare: --format %q: want text, csv or markdown", *format)
+		return usagef("--format %q: want text, csv or markdown", *format)
 	}
 	if *alpha <= 0 || *alpha >= 1 {
-		return fmt.Errorf("compare: --alpha %g: want a level between 0 and 1", *alpha)
+		return usagef("--alpha %g: want a level between 0 and 1", *alpha)
 	}
 	filter, err := sel.Filter()
 	if err != nil {

@@ -28,9 +28,7 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		return err
 	}
 	if *out == "" || fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "rpcbench report: want -o REPORT.md and at least one results directory")
-		fs.Usage()
-		return errUsage
+		return usagef("want -o REPORT.md and at least one results directory, e.g. report -o REPORT.md results/NAME")
 	}
 	var inputs []report.Input
 	for _, path := range fs.Args() {

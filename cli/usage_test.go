@@ -124,3 +124,13 @@ func TestMisuseGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) { golden(t, name, args...) })
 	}
 }
+
+func TestCompareAndReportMisuse(t *testing.T) {
+	for name, args := range map[string][]string{
+		"compare-no-input":   {"compare"},
+		"compare-bad-format": {"compare", "--format", "yaml", "rpc-base.txt"},
+		"report-no-o":        {"report", "results"},
+	} {
+		t.Run(name, func(t *testing.T) { golden(t, name, args...) })
+	}
+}
