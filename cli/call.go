@@ -122,6 +122,9 @@ func callIn(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, args
 			return fmt.Errorf("call %s: %w", method, harness.FirstCallError(caller.Addr().String(), codec.Name(), first.Bytes(), *timeout, c.Error))
 		}
 	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return errInterrupted // SIGINT, not the timeout
+		}
 		return fmt.Errorf("call %s: %w", method, harness.FirstCallError(caller.Addr().String(), codec.Name(), first.Bytes(), *timeout, context.DeadlineExceeded))
 	}
 	out, err := json.Marshal(jsonable(reply))
