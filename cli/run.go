@@ -260,7 +260,7 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 		for _, conc := range concs {
 			for _, tname := range split(tf.transport) {
 				for _, s := range withFloorMux(stacks, conc*f.pipeline > f.conns) {
-					codecName := strings.TrimPrefix(s.Name(), "codec=")
+					codecName := s.ID().Short() // names the http transport's path
 					tf := *tf
 					tf.transport = tname
 					tr, tcfg, err := tf.config(codecName)
@@ -324,8 +324,8 @@ func (f *loadFlags) stacks() ([]stack.Stack, error) {
 // and the plain floor is measured, so that the framework's own hand-offs
 // can be told apart from the codec's work.
 func withFloorMux(stacks []stack.Stack, shared bool) []stack.Stack {
-	hasFloor := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.Name() == (stack.Floor{}).Name() })
-	hasMux := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.Name() == (stack.FloorMux{}).Name() })
+	hasFloor := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == stack.FloorID })
+	hasMux := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == stack.FloorMuxID })
 	if shared && hasFloor && !hasMux {
 		return append(slices.Clip(stacks), stack.FloorMux{})
 	}

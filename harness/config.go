@@ -46,12 +46,32 @@ type Config struct {
 	// CheckEvery checks one reply in this many calls (and always the
 	// first); 0 means 64.
 	CheckEvery int
+	// Workload is what the callers do; nil means DefaultWorkload (call).
+	Workload Workload
 	// Progress, when set, is called about ten times a second during the
 	// measured window with the fraction done.
 	Progress func(done float64)
+
+	// testClock, when set, replaces the system's clock.
+	testClock Clock
 }
 
-// callers returns how many calls are in flight at once.
+func (c *Config) workload() Workload {
+	if c.Workload == nil {
+		return DefaultWorkload
+	}
+	return c.Workload
+}
+
+func (c *Config) clock() Clock {
+	if c.testClock == nil {
+		return realClock{}
+	}
+	return c.testClock
+}
+
+// callers returns how many calls are in flight at once: Pipeline for each
+// of the Concurrency callers.
 func (c *Config) callers() int { return c.Concurrency * c.Pipeline }
 
 // conns returns how many connections the run opens.

@@ -42,7 +42,7 @@ func TestRunCountsEveryCall(t *testing.T) {
 	}
 	for _, s := range []stack.Stack{stack.Codec{Codec: gob}, stack.Floor{}, stack.FloorMux{}} {
 		for _, p := range []string{"arith", "bytes:1KiB", "records:10"} {
-			t.Run(s.Name()+"/"+p, func(t *testing.T) {
+			t.Run(s.ID().String()+"/"+p, func(t *testing.T) {
 				r, err := harness.Run(context.Background(), config(t, s, p))
 				if err != nil {
 					t.Fatal(err)

@@ -22,7 +22,7 @@ import (
 // no RPC layer at all: one caller per connection, the kernel's limit.
 type Floor struct{}
 
-func (Floor) Name() string { return "peer=floor" }
+func (Floor) ID() ID       { return FloorID }
 func (Floor) Shared() bool { return false }
 
 func (Floor) Serve(l net.Listener, d *service.Delay) Server { return serveEcho(l, d) }
@@ -65,7 +65,7 @@ func (c *floorClient) Close() error { return c.conn.Close() }
 // connection, the least any request/response multiplexer can cost.
 type FloorMux struct{}
 
-func (FloorMux) Name() string { return "peer=floor-mux" }
+func (FloorMux) ID() ID       { return FloorMuxID }
 func (FloorMux) Shared() bool { return true }
 
 func (FloorMux) Serve(l net.Listener, d *service.Delay) Server { return serveEcho(l, d) }
