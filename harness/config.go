@@ -43,6 +43,10 @@ type Config struct {
 	Timeout time.Duration
 	// Delay is the in-process server's think time and stalls.
 	Delay *service.Delay
+	// MaxMessage is the codecs' cap on one message in bytes, as the stack
+	// was built with (codecs.Options.MaxMessage), for the name; 0 means
+	// the default, 64 MiB.
+	MaxMessage int
 	// CheckEvery checks one reply in this many calls (and always the
 	// first); 0 means 64.
 	CheckEvery int
@@ -74,12 +78,14 @@ func (c *Config) clock() Clock {
 // of the Concurrency callers.
 func (c *Config) callers() int { return c.Concurrency * c.Pipeline }
 
-// conns returns how many connections the run opens.
+// conns returns how many connections the run opens: one per call in
+// flight for a stack that can't share them; else Conns, but no more than
+// there are callers, since a caller keeps all its calls on one.
 func (c *Config) conns() int {
 	if !c.Stack.Shared() {
 		return c.callers()
 	}
-	return min(c.Conns, c.callers())
+	return min(c.Conns, c.Concurrency)
 }
 
 func (c *Config) validate() error {

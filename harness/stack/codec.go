@@ -32,6 +32,10 @@ const loginTimeout = 10 * time.Second
 func (c Codec) ID() ID     { return CodecID(c.Codec.Name()) }
 func (Codec) Shared() bool { return true }
 
+// LogsIn reports whether every connection logs in first (Token), which
+// benchmark names say with /auth.
+func (c Codec) LogsIn() bool { return len(c.Token) > 0 }
+
 func (c Codec) Serve(l net.Listener, d *service.Delay) Server {
 	s := &server.Server{Codec: c.Codec, RPC: d.NewServer(), Token: c.Token}
 	done := make(chan error, 1)
