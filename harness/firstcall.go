@@ -81,13 +81,3 @@ func showBytes(b []byte) string {
 	}
 	return "0x" + hex.EncodeToString(b) + more
 }
-
-// wireName is what a stack's requests are called in FirstCallError:
-// the codec's or the peer's name.
-func wireName(stack string) string {
-	_, name, ok := strings.Cut(stack, "=")
-	if !ok {
-		return stack
-	}
-	return name
-}

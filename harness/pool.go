@@ -37,21 +37,10 @@ type slot struct {
 // client is one stack client and the connection it calls over.
 type client struct {
 	stack.Client
-	conn  net.Conn
+	conn net.Conn
+	// first keeps the first bytes the server sent: what a failed first
+	// call shows, and whether the connection ever carried a reply.
 	first *FirstBytes
-	// served is set by the first call that succeeds: a connection that
-	// broke after serving calls is redialled at once, one that never
-	// served any only after a growing pause.
-	served atomic.Bool
-}
-
-// Call makes one call and notes that the connection has served one.
-func (c *client) Call(ctx context.Context, check bool) error {
-	err := c.Client.Call(ctx, check)
-	if err == nil && !c.served.Load() {
-		c.served.Store(true)
-	}
-	return err
 }
 
 // newPool opens the connections and makes one call over each, so that a
@@ -98,7 +87,7 @@ func (p *pool) probe(ctx context.Context) error {
 				err = ctx.Err()
 			}
 			if err != nil {
-				errs[i] = FirstCallError(p.caller.Addr().String(), wireName(p.cfg.Stack.Name()), c.first.Bytes(), p.cfg.Timeout, err)
+				errs[i] = FirstCallError(p.caller.Addr().String(), p.cfg.Stack.ID().Name, c.first.Bytes(), p.cfg.Timeout, err)
 			}
 		})
 	}
@@ -148,8 +137,8 @@ func (p *pool) client(i int) *client { return p.slots[i%len(p.slots)].cur.Load()
 // that failed; callers sharing it find it replaced already. It pauses
 // before dialling, with the reverse worker's capped exponential backoff
 // (package backoff), which starts over only when the broken connection had
-// served a call: a server that accepts and then fails every call is
-// redialled ever more slowly, not in a tight loop. When no new connection
+// carried replies: a server that accepts and then drops every connection
+// is redialled ever more slowly, not in a tight loop. When no new connection
 // comes, the broken client stays, failing fast, and the next error tries
 // again.
 func (p *pool) recover(ctx context.Context, i int, broken *client) {
@@ -160,7 +149,9 @@ func (p *pool) recover(ctx context.Context, i int, broken *client) {
 		return
 	}
 	broken.Close()
-	if broken.served.Load() {
+	if len(broken.first.Bytes()) > 0 {
+		// It carried replies: a server that went away, not one that
+		// hangs up on every connection.
 		s.backoff.Reset()
 	}
 	select {

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/harness/stack"
 )
 
 // A Row is one configuration's figures: the median over its repetitions.
@@ -61,7 +61,7 @@ func median(v []float64) float64 {
 	return (v[n/2-1] + v[n/2]) / 2
 }
 
-// Reference finds the row of stack ("peer=floor") measured under the
+// Reference finds the row of stack (stack.FloorID.String()) measured under the
 // same conditions as row, or nil: the row ratios divide by.
 func Reference(rows []*Row, row *Row, stack string) *Row {
 	a := row.First
@@ -84,7 +84,7 @@ func Text(w io.Writer, run Run) error {
 	fmt.Fprintln(tw, "stack\ttransport\tpayload\tconc\tcalls/s\tp50\tp90\tp99\tp99.9\tmax\tallocs/op\tB/op\tcpu/op\twire-B/op\tp50 ×floor\tcalls/s ×grpc\terrors\t")
 	for _, row := range rows {
 		r, m := row.First, row.Medians
-		label := strings.TrimPrefix(r.Stack, "codec=")
+		label := stack.Label(r.Stack)
 		if row.Interrupted {
 			label += "*"
 		}
@@ -99,8 +99,8 @@ func Text(w io.Writer, run Run) error {
 			label, TransportLabel(r), r.Payload, Callers(r),
 			m["calls/s"], dur(m["p50-ns"]), dur(m["p90-ns"]), dur(m["p99-ns"]), dur(m["p99.9-ns"]), dur(m["max-ns"]),
 			m["allocs/op"], m["B/op"], dur(m["cpu-ns/op"]), m["wire-B/op"],
-			Ratio(row, Reference(rows, row, "peer=floor"), "p50-ns"),
-			Ratio(row, Reference(rows, row, "peer=grpc"), "calls/s"),
+			Ratio(row, Reference(rows, row, stack.FloorID.String()), "p50-ns"),
+			Ratio(row, Reference(rows, row, stack.GRPCID.String()), "calls/s"),
 			row.Errors)
 	}
 	if err := tw.Flush(); err != nil {
