@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -58,7 +57,7 @@ func newCaller(w *Window, i, n int) *caller {
 		if !w.cfg.Stack.Shared() {
 			c.idx[k] = i*depth + k // a connection per call in flight
 		}
-		c.trackers[k] = w.track(func() { w.pool.closeConn(c.idx[k]) })
+		c.trackers[k] = w.track(c.idx[k], func() { w.pool.closeConn(c.idx[k]) })
 	}
 	return c
 }
@@ -143,8 +142,8 @@ func (c *caller) drive(ctx context.Context, pl stack.Pipeline) (over bool) {
 		end := clock.Now()
 		inflight--
 		free = append(free, k)
-		if c.trackers[k].end() {
-			err = fmt.Errorf("%w after %v", errTimeout, c.w.cfg.Timeout)
+		if cut := c.trackers[k].end(c.w.cfg.Timeout); cut != nil {
+			err = cut
 		}
 		switch {
 		case err == nil:

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness/stack"
-	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 )
 
@@ -48,7 +47,7 @@ func RunRows(ctx context.Context, cfg Config) ([]*Result, error) {
 	if cfg.Warmup > 0 {
 		d.window(ctx, cfg.Warmup, 0, false)
 	}
-	server := serverStats(ctx, &cfg, p.client(0).Client)
+	server := serverStats(ctx, cfg.Timeout, serverReaders(&cfg, p))
 	before := readCounters()
 	p.wire.Store(0)
 	results := d.window(ctx, cfg.Duration, cfg.Calls, true)
@@ -149,23 +148,56 @@ func (d *driver) watch(ctx context.Context, w *Window, calls int64) (stop func()
 // watchEvery is how often the watchdog looks.
 const watchEvery = 100 * time.Millisecond
 
-// serverStats reads an external server's totals now, if it answers
-// Stats.Read, and returns a function that reads them again and returns the
-// difference (nil when they can't be read). Each read waits at most the
-// call timeout, and no longer than ctx.
-func serverStats(ctx context.Context, cfg *Config, c stack.Client) func() *ServerCounters {
-	sr, ok := c.(stack.StatsReader)
-	if !cfg.External || !ok {
-		return func() *ServerCounters { return nil }
+// serverReaders returns what to read an external server's figures
+// through: one StatsReader per server process. When the serving side
+// dials (reverse), each connection may come from a different worker, so
+// every connection's server is read and the figures are summed (serve
+// --transport reverse dials one connection per worker by default; a worker
+// that dials several is counted once per connection, since Stats.Read does
+// not say which process answers). Otherwise every connection reaches the
+// same server, and connection 0 speaks for it.
+func serverReaders(cfg *Config, p *pool) []stack.StatsReader {
+	if !cfg.External {
+		return nil
 	}
-	read := func() (*service.ServerStats, error) {
-		ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	n := 1
+	if transports.IsReversed(cfg.Transport) {
+		n = len(p.slots)
+	}
+	var readers []stack.StatsReader
+	for i := range n {
+		if sr, ok := p.slots[i].cur.Load().Client.(stack.StatsReader); ok {
+			readers = append(readers, sr)
+		}
+	}
+	return readers
+}
+
+// serverStats reads the servers' totals now and returns a function that
+// reads them again and returns the summed difference; nil when there are
+// none, or when any can't be read (a partial sum would mislead). Each read
+// waits at most the call timeout, and no longer than ctx.
+func serverStats(ctx context.Context, timeout time.Duration, readers []stack.StatsReader) func() *ServerCounters {
+	none := func() *ServerCounters { return nil }
+	if len(readers) == 0 {
+		return none
+	}
+	read := func() ([]counters, error) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		return sr.ServerStats(ctx)
+		all := make([]counters, len(readers))
+		for i, sr := range readers {
+			s, err := sr.ServerStats(ctx)
+			if err != nil {
+				return nil, err
+			}
+			all[i] = countersOf(s)
+		}
+		return all, nil
 	}
 	before, err := read()
 	if err != nil {
-		return func() *ServerCounters { return nil }
+		return none
 	}
 	return func() *ServerCounters {
 		if ctx.Err() != nil {
@@ -175,8 +207,15 @@ func serverStats(ctx context.Context, cfg *Config, c stack.Client) func() *Serve
 		if err != nil {
 			return nil
 		}
-		d := countersOf(after).sub(countersOf(before))
-		return &ServerCounters{Allocs: d.allocs, AllocB: d.allocBytes, CPU: d.cpu}
+		var sum ServerCounters
+		for i := range after {
+			d := after[i].sub(before[i])
+			sum.Allocs += d.allocs
+			sum.AllocB += d.allocBytes
+			sum.CPU += d.cpu
+		}
+		sum.Servers = len(after)
+		return &sum
 	}
 }
 

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -99,25 +100,40 @@ func (w *Window) pacer(row, i, n int) *pacer {
 // client returns the client over connection i (of the pool's, modulo).
 func (w *Window) client(i int) *client { return w.pool.client(i) }
 
-// track registers a call that may hang: cut ends the connection it
-// travels on. See watchdog.
-func (w *Window) track(cut func()) *tracker { return w.dog.add(cut) }
+// track registers a call slot that may hang: cut ends the connection its
+// calls travel on, and slots with the same conn share that connection (a
+// pool index). See watchdog.
+func (w *Window) track(conn int, cut func()) *tracker { return w.dog.add(conn, cut) }
 
 // A tracker is one call slot the watchdog keeps an eye on.
 type tracker struct {
-	started  atomic.Int64 // UnixNano of the call in flight, or 0
-	timedOut atomic.Bool
-	cut      func()
+	started atomic.Int64 // UnixNano of the call in flight, or 0
+	cutOff  atomic.Int32 // why the watchdog cut the call off: a cutReason
+	conn    int
+	cut     func()
 }
+
+// Why a call was cut off.
+const (
+	notCut        = iota
+	timedOut      // the call outlived the timeout
+	sharedTimeout // another call on its connection did
+)
 
 // begin notes that a call started at now.
 func (t *tracker) begin(now time.Time) { t.started.Store(now.UnixNano()) }
 
-// end notes that the call ended and reports whether the watchdog cut it
-// off for outliving the timeout.
-func (t *tracker) end() (timedOut bool) {
+// end notes that the call ended and returns the error to report instead
+// of its own when the watchdog cut it off for a timeout, else nil.
+func (t *tracker) end(timeout time.Duration) error {
 	t.started.Store(0)
-	return t.timedOut.Swap(false)
+	switch t.cutOff.Swap(notCut) {
+	case timedOut:
+		return fmt.Errorf("%w after %v", errTimeout, timeout)
+	case sharedTimeout:
+		return fmt.Errorf("%w: another call on its connection timed out after %v, and the connection was closed", errTimeout, timeout)
+	}
+	return nil
 }
 
 // A watchdog cuts off calls outstanding for longer than the timeout (by
@@ -130,8 +146,8 @@ type watchdog struct {
 	all     []*tracker
 }
 
-func (d *watchdog) add(cut func()) *tracker {
-	t := &tracker{cut: cut}
+func (d *watchdog) add(conn int, cut func()) *tracker {
+	t := &tracker{conn: conn, cut: cut}
 	d.mu.Lock()
 	d.all = append(d.all, t)
 	d.mu.Unlock()
@@ -139,17 +155,47 @@ func (d *watchdog) add(cut func()) *tracker {
 }
 
 // expire cuts off the calls that began more than the timeout before now,
-// or every call in flight when all is set.
+// with every other call on their connections, or every call in flight
+// when all is set (the run was interrupted: no call is to blame).
 func (d *watchdog) expire(now time.Time, all bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	var conns []int
 	for _, t := range d.all {
 		s := t.started.Load()
-		if s != 0 && (all || now.Sub(time.Unix(0, s)) > d.timeout) {
-			if !all {
-				t.timedOut.Store(true)
-			}
+		if s == 0 {
+			continue
+		}
+		if all {
 			t.cut()
+		} else if now.Sub(time.Unix(0, s)) > d.timeout && !slices.Contains(conns, t.conn) {
+			conns = append(conns, t.conn)
+		}
+	}
+	if len(conns) == 0 {
+		return
+	}
+	// Mark every call on those connections before closing them, so that
+	// each failure is reported for what it is.
+	var cuts []*tracker
+	for _, t := range d.all {
+		s := t.started.Load()
+		if s == 0 || !slices.Contains(conns, t.conn) {
+			continue
+		}
+		why := int32(sharedTimeout)
+		if now.Sub(time.Unix(0, s)) > d.timeout {
+			why = timedOut
+		}
+		t.cutOff.Store(why)
+		cuts = append(cuts, t)
+	}
+	for _, c := range conns {
+		for _, t := range cuts {
+			if t.conn == c {
+				t.cut()
+				break
+			}
 		}
 	}
 }
