@@ -188,13 +188,12 @@ func driveFake(t *testing.T, cfg Config, s *fakeServer) *Result {
 	cfg.Timeout = time.Hour
 	cfg.testClock = s.clock
 	d := &driver{cfg: &cfg, clock: s.clock, pool: p}
-	start := s.clock.Now()
-	end := start.Add(cfg.Duration)
-	if cfg.Calls > 0 {
-		end = start.Add(time.Hour)
-	}
-	w := &Window{cfg: d.cfg, clock: d.clock, pool: p, start: start, end: end,
-		budget: newBudget(cfg.Calls), rows: []*Recorder{newRecorder(start, cfg.callers())}, dog: &watchdog{timeout: cfg.Timeout}}
+	// d.drive without its watchdog, whose timer would be one more event
+	// on the fake clock.
+	w := d.window(cfg.Duration, cfg.Calls, true)
+	w.start = s.clock.Now()
+	w.end = w.start.Add(w.dur)
+	w.rows[0].begin(w.start)
 	Call{}.Drive(t.Context(), w)
 	r := &Result{Latency: NewHistogram()}
 	w.rows[0].fill(r, s.clock.Now())
@@ -342,7 +341,8 @@ func TestPacerClosedLoop(t *testing.T) {
 }
 
 func TestRecorderSplitsTheWindowIntoSeconds(t *testing.T) {
-	r := newRecorder(epoch, 4)
+	r := newRecorder(4, 2*time.Second)
+	r.begin(epoch)
 	at := func(d time.Duration) time.Time { return epoch.Add(d) }
 	samples := []struct {
 		shard    int

@@ -45,12 +45,13 @@ func RunRows(ctx context.Context, cfg Config) ([]*Result, error) {
 
 	d := &driver{cfg: &cfg, clock: cfg.clock(), pool: p}
 	if cfg.Warmup > 0 {
-		d.window(ctx, cfg.Warmup, 0, false)
+		d.drive(ctx, d.window(cfg.Warmup, 0, false))
 	}
 	server := serverStats(ctx, cfg.Timeout, serverReaders(&cfg, p))
+	w := d.window(cfg.Duration, cfg.Calls, true)
 	before := readCounters()
 	p.wire.Store(0)
-	results := d.window(ctx, cfg.Duration, cfg.Calls, true)
+	results := d.drive(ctx, w)
 	own := readCounters().sub(before)
 	srv := server()
 	for _, r := range results {
@@ -75,27 +76,38 @@ type driver struct {
 	pool  *pool
 }
 
-// window drives the workload for dur, or until calls calls have been
-// made when calls is positive, and returns its rows' results when record
-// is set.
-func (d *driver) window(ctx context.Context, dur time.Duration, calls int64, record bool) []*Result {
+// window prepares a window of dur, or of calls calls when calls is
+// positive, with recorders when record is set; drive runs it. The two are
+// apart so that what the recorders allocate up front is not counted in
+// the window's allocations.
+func (d *driver) window(dur time.Duration, calls int64, record bool) *Window {
 	wl := d.cfg.workload()
-	start := d.clock.Now()
-	end := start.Add(dur)
-	if calls > 0 {
-		end = start.Add(100 * 365 * 24 * time.Hour)
-	}
-	w := &Window{cfg: d.cfg, clock: d.clock, pool: d.pool, start: start, end: end,
+	w := &Window{cfg: d.cfg, clock: d.clock, pool: d.pool, dur: dur,
 		budget: newBudget(calls), rows: make([]*Recorder, len(wl.Rows())), dog: &watchdog{timeout: d.cfg.Timeout}}
+	if calls > 0 {
+		w.dur = 100 * 365 * 24 * time.Hour
+	}
 	if record {
 		for i := range w.rows {
-			w.rows[i] = newRecorder(start, d.cfg.callers())
+			w.rows[i] = newRecorder(d.cfg.Concurrency, dur)
 		}
 	}
-	stopWatch := d.watch(ctx, w, calls)
+	return w
+}
+
+// drive runs the workload through w from now, and returns its rows'
+// results when it records them.
+func (d *driver) drive(ctx context.Context, w *Window) []*Result {
+	wl := d.cfg.workload()
+	w.start = d.clock.Now()
+	w.end = w.start.Add(w.dur)
+	for _, r := range w.rows {
+		r.begin(w.start)
+	}
+	stopWatch := d.watch(ctx, w, w.budget.total())
 	wl.Drive(ctx, w)
 	stopWatch()
-	if !record {
+	if w.rows[0] == nil {
 		return nil
 	}
 	stopped := d.clock.Now()

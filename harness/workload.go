@@ -82,6 +82,7 @@ type Window struct {
 	cfg        *Config
 	clock      Clock
 	pool       *pool
+	dur        time.Duration // the window's length (very long when counted in calls)
 	start, end time.Time
 	budget     *budget
 	rows       []*Recorder // by Workload.Rows; nil ones (warm-up) record nothing
