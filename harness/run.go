@@ -43,6 +43,14 @@ func RunRows(ctx context.Context, cfg Config) ([]*Result, error) {
 	}
 	defer p.close()
 
+	if pr, ok := cfg.workload().(Preparer); ok {
+		run, done, err := pr.Prepare(ctx, &cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.workload().Name(), err)
+		}
+		defer done()
+		cfg.Workload = run
+	}
 	d := &driver{cfg: &cfg, clock: cfg.clock(), pool: p}
 	if cfg.Warmup > 0 {
 		d.drive(ctx, d.window(cfg.Warmup, 0, false))

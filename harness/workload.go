@@ -20,20 +20,28 @@ import (
 // model beyond asking its pacers when to act.
 //
 // Adding a workload is one file in this package: a type with these three
-// methods and a line in workloads. For example:
+// methods and a line in workloads. What a workload needs of the stacks
+// beyond the payload's call, it asks of their clients through an optional
+// interface, as the call workload asks for stack.Pipeliner. For example:
 //
-//   - watch: Rows is one row. Drive starts Config.Watchers goroutines,
-//     each blocked in KV.Watch over w.client(i) and re-armed as it
-//     returns, and one setter that asks w.pacer(0, 0, 1) when to send
-//     each KV.Set (open loop at Config.Rate). The setter notes each Set's
-//     scheduled time under the value it writes; each woken watcher calls
-//     w.rec(0).Record(i, scheduled, now) for the value it got: one sample
-//     per woken watcher, from the Set's schedule.
-//   - duplex: Rows is {"down", "up"}, which benchmark names carry as
-//     dir=down and dir=up. Drive runs the master→worker callers as call
-//     does, recording into w.rec(0), and the worker→master callers over
-//     the connections the worker opened, recording into w.rec(1); each
-//     row gets its own pacers (w.pacer(row, i, n)).
+//   - watch: Rows is one row. The stacks' clients gain an optional KV
+//     interface (Set, and a Watch that blocks until the key changes).
+//     Drive starts the watchers, each a goroutine blocked in Watch over
+//     w.client(i) (spread over the connections) and re-armed as it
+//     returns, and one setter that asks w.pacer(0, 0, 1) when to send each
+//     Set (open loop at Config.Rate). The setter notes each Set's
+//     scheduled time under the version it makes; each woken watcher calls
+//     w.rec(0).Record(i, scheduled, now) for the version it got: one
+//     sample per woken watcher, from the Set's schedule. Blocked watches
+//     register with w.track under a timeout of their own.
+//   - duplex: Rows is {"down", "up"}, which names carry as dir=down and
+//     dir=up. It implements Preparer: Prepare opens what the run's
+//     connections don't give (the worker's streams back to the master, a
+//     server for them on the master's end) and returns a workload holding
+//     them. Its Drive runs the master→worker callers as Call does over
+//     w.client, recording into w.rec(0) with pacers w.pacer(0, i, n), and
+//     the worker→master callers over its own clients, recording into
+//     w.rec(1) with pacers w.pacer(1, i, n).
 //
 // Calls that may hang register with w.track so that the run's timeout and
 // its context can cut them off.
@@ -48,6 +56,15 @@ type Workload interface {
 	// returns when every goroutine it started has ended: when its pacers
 	// say stop, or ctx ends.
 	Drive(ctx context.Context, w *Window)
+}
+
+// A Preparer is a Workload that needs more than the run's connections.
+// RunRows calls Prepare once, after the connections are open and before
+// the warm-up, measures with the workload it returns (of the same Name and
+// Rows, holding what Prepare opened), and calls done after the last
+// window.
+type Preparer interface {
+	Prepare(ctx context.Context, cfg *Config) (run Workload, done func(), err error)
 }
 
 // DefaultWorkload is the workload of a Config that names none.
