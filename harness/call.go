@@ -103,11 +103,10 @@ func (c *caller) drive(ctx context.Context, pl stack.Pipeline) (over bool) {
 	)
 	for {
 		wakeAt = time.Time{}
+		if ctx.Err() != nil {
+			over = true
+		}
 		for !over && !reconnect && len(free) > 0 {
-			if ctx.Err() != nil {
-				over = true
-				break
-			}
 			now := clock.Now()
 			at, s := c.p.due(now)
 			if s == stop {
@@ -134,8 +133,14 @@ func (c *caller) drive(ctx context.Context, pl stack.Pipeline) (over bool) {
 			return over
 		}
 		// Wait for a call to complete or, with a slot free, for the
-		// schedule; with nothing in flight, only for the schedule.
-		k, err, ok := pl.Finish(wake, ctx.Done())
+		// schedule; with nothing in flight, only for the schedule. Once
+		// over, only for the calls in flight (when ctx ended, the
+		// watchdog has cut them off).
+		stopped := ctx.Done()
+		if over {
+			stopped = nil
+		}
+		k, err, ok := pl.Finish(wake, stopped)
 		if !ok {
 			continue // the next slot is due, or ctx ended
 		}
