@@ -342,3 +342,19 @@ func TestASilentReverseDialerCostsOneTimeout(t *testing.T) {
 		t.Fatal("Run waited for the missing reverse connections more than once")
 	}
 }
+
+func TestAnInterruptedRunKeepsWhatItMeasuredAndSaysSo(t *testing.T) {
+	cfg := config(t, stack.FloorMux{}, "bytes:16")
+	cfg.Calls, cfg.Duration = 0, time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg.Progress = func(float64) { cancel() } // the first report, a tenth of a second in
+	r, err := harness.Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Interrupted || r.Calls == 0 || r.Errors != 0 {
+		t.Fatalf("interrupted %v, calls %d, errors %d (%s); want the calls made before the interrupt, none failed, marked interrupted",
+			r.Interrupted, r.Calls, r.Errors, r.FirstError)
+	}
+}
