@@ -22,6 +22,7 @@ func init() {
 		service.Args{}, service.Product{}, service.Quotient{},
 		service.EchoRequest{}, service.EchoReply{},
 		service.Record{}, service.RecordBatch{},
+		service.KeyValue{}, service.WatchRequest{},
 	} {
 		sc := newStructCodec(reflect.TypeOf(v))
 		msgpack.Register(v, sc.encode, sc.decode)
