@@ -212,7 +212,7 @@ func (kv *KV) Watch(args *WatchRequest, reply *KeyValue) (err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	got, err := kv.store.Watch(ctx, args.GetKey(), watchTimeout(args.GetTimeoutMs()))
+	got, err := kv.store.Watch(ctx, args.GetKey(), WatchTimeout(args.GetTimeoutMs()))
 	if err != nil {
 		return err
 	}
@@ -220,9 +220,10 @@ func (kv *KV) Watch(args *WatchRequest, reply *KeyValue) (err error) {
 	return nil
 }
 
-// watchTimeout converts a WatchRequest's timeout_ms, keeping it negative
-// when it is (an error) and saturating where nanoseconds would overflow.
-func watchTimeout(ms int64) time.Duration {
+// WatchTimeout converts a WatchRequest's timeout_ms into the timeout
+// KVStore.Watch takes: 0 stays 0 (no limit), a negative one stays negative
+// (an error), and one too long for a Duration saturates.
+func WatchTimeout(ms int64) time.Duration {
 	if ms > math.MaxInt64/int64(time.Millisecond) {
 		return math.MaxInt64
 	}
