@@ -91,7 +91,10 @@ func TestAbandonedWatchesLeaveNothing(t *testing.T) {
 		}
 		client := rpc.NewClientWithCodec(c.NewClientCodec(conn))
 		for i := range perConn {
-			client.Go("KV.Watch", &service.WatchRequest{Key: fmt.Sprint("key", i%10)}, new(service.KeyValue), make(chan *rpc.Call, 1))
+			// The timeout outlasts waitFor's watchdog: when the watches
+			// are not forgotten, the test fails first, and its cleanup
+			// still ends.
+			client.Go("KV.Watch", &service.WatchRequest{Key: fmt.Sprint("key", i%10), TimeoutMs: 30000}, new(service.KeyValue), make(chan *rpc.Call, 1))
 		}
 		clients = append(clients, client)
 	}
