@@ -25,10 +25,17 @@ matrix directories (their bench.txt).
 allocs/op, wire-B/op and errors fail on a rise of the median beyond a
 small tolerance. Time units (sec/op, p50-sec, cpu-sec/op, ...) fail when
 the change is significant (Mann-Whitney U, p <= --alpha) and beyond
---threshold; they are compared as ratios to the peer=floor row of the
-same run, repetition by repetition, so that a faster or slower CI machine
-does not read as a change, unless --same-machine. Other units (B/op) are
-tested like time, on raw values.
+--threshold. When both files say they ran in the same environment (the
+cpu, gomaxprocs, kernel and go lines match) times are compared raw;
+otherwise as ratios to the peer=floor row of the same run, repetition by
+repetition, so that a faster or slower CI machine does not read as a
+change, with a warning wherever the floor itself moved beyond the
+threshold. The first line says which. Other units (B/op, and ctxsw/op and
+rw-syscalls/op with a 25% threshold) are tested like time, on raw values.
+
+Rows pair by exact name; a baseline row whose partner has the same codec
+(or peer), transport, payload and conc but another configuration (work=,
+pipeline=, rate=, ...) refuses the whole gate, naming the keys (exit 2).
 
   rpcbench gate --baseline results/baseline results/ci
   rpcbench gate --baseline old.txt --same-machine --threshold 5% --threshold p99-sec=25% --units sec/op,p99-sec new.txt
@@ -48,7 +55,7 @@ func gateCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error
 		return parseThreshold(s, &opts)
 	})
 	units := fs.String("units", strings.Join(gate.DefaultUnits, ","), "comma-separated units to gate (ns/op or sec/op alike)")
-	fs.BoolVar(&opts.SameMachine, "same-machine", false, "compare time units raw, not as ratios to the floor: only when both ran on this machine")
+	fs.BoolVar(&opts.SameMachine, "same-machine", false, "compare time units raw even when the files' environment lines differ or are missing:\nonly when both ran on one machine")
 	format := fs.String("format", "text", "output: text or markdown")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/harness/gate"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/server"
 	"github.com/rpcbench/rpcbench/harness/stack"
@@ -130,6 +131,12 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	}
 	if limit := raiseFileLimit(); slices.ContainsFunc(cfgs, func(c harness.Config) bool { return filesNeeded(c) > limit }) {
 		fmt.Fprintf(stderr, "rpcbench %s: warning: the open-file limit is %d; a run with more connections than that allows will fail to connect (raise it with ulimit -n)\n", name, limit)
+	}
+	if matrix || lf.count > 1 {
+		// Said now, before the run spends its time, in benchmath's words.
+		for _, w := range gate.CountWarnings(lf.count, 0) {
+			fmt.Fprintf(stderr, "rpcbench %s: warning: --count %d is too few for rpcbench gate and compare: %v\n", name, lf.count, w)
+		}
 	}
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.duration+lf.warmup)
 	results, err := harness.RunAll(ctx, cfgs, lf.count, bar.update)

@@ -33,9 +33,13 @@ func plural(n int, s string) string {
 	return s + "s"
 }
 
-// Text writes the table, a verdict per row, its footnotes and notes, and
-// the summary line last.
+// Text writes how time was compared first, then the table with a verdict
+// per row, its footnotes and notes, and the summary line last.
 func (r *Report) Text(w io.Writer) error {
+	fmt.Fprintln(w, "gate: "+r.Method)
+	for _, l := range r.FloorMoved {
+		fmt.Fprintln(w, l)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	var notes compare.Footnotes
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
@@ -54,8 +58,14 @@ func (r *Report) Text(w io.Writer) error {
 }
 
 // Markdown writes what Text does as Markdown, for a pull request comment
-// or $GITHUB_STEP_SUMMARY.
+// or $GITHUB_STEP_SUMMARY, with the verdict first: it is what a reader of
+// a job summary came for.
 func (r *Report) Markdown(w io.Writer) error {
+	fmt.Fprintf(w, "**%s**\n\n%s  \n", r.Summary(), r.Method)
+	for _, l := range r.FloorMoved {
+		fmt.Fprintf(w, "%s  \n", l)
+	}
+	fmt.Fprintln(w)
 	var notes compare.Footnotes
 	fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("---|", len(header)))
 	for _, row := range r.Rows {
@@ -63,10 +73,10 @@ func (r *Report) Markdown(w io.Writer) error {
 	}
 	fmt.Fprintln(w)
 	notes.Write(w, "  ")
+	var err error
 	for _, l := range r.notes() {
-		fmt.Fprintf(w, "%s  \n", l)
+		_, err = fmt.Fprintf(w, "%s  \n", l)
 	}
-	_, err := fmt.Fprintf(w, "\n**%s**\n", r.Summary())
 	return err
 }
 
