@@ -19,7 +19,7 @@ type Row struct {
 	// Spreads are, by Metric.Unit, the largest distance from the median
 	// to any repetition, as a fraction of the median (0 for one).
 	Spreads map[string]float64
-	Errors  int64              // summed: errors are never averaged away
+	Errors  int64 // summed: errors are never averaged away
 }
 
 // Rows groups results by configuration, in first-seen order.
