@@ -27,6 +27,9 @@ func TestGateGolden(t *testing.T) {
 		{"gate-too-few-samples", []string{"gate", "--codec", "msgpack", "--baseline", "rpc-few.txt", "rpc-few2.txt"}},
 		{"gate-go-test-no-floor", []string{"gate", "--baseline", "go-old.txt", "go-new.txt"}},
 		{"gate-go-test-same-machine", []string{"gate", "--same-machine", "--baseline", "go-old.txt", "go-new.txt"}},
+		// Matrix directories with profiles: the regressed rows say what grew.
+		{"gate-explains-with-profiles", []string{"gate", "--codec", "msgpack", "--baseline", "prof-base", "prof-slow"}},
+		{"gate-explains-markdown", []string{"gate", "--format", "markdown", "--codec", "msgpack", "--units", "sec/op,allocs/op", "--baseline", "prof-base", "prof-slow"}},
 		{"gate-missing-file", []string{"gate", "--baseline", "missing.txt", "rpc-aa.txt"}},
 		{"gate-unparsable", []string{"gate", "--baseline", "rpc-base.txt", "rpc-bad.txt"}},
 		{"gate-no-common", []string{"gate", "--baseline", "go-old.txt", "rpc-aa.txt"}},

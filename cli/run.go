@@ -34,7 +34,7 @@ type loadFlags struct {
 	rate                                 float64
 	duration, warmup, timeout, work      time.Duration
 	calls                                int64
-	busy                                 bool
+	busy, profile                        bool
 	stall, format, out, tokenFile        string
 }
 
@@ -71,6 +71,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 		fs.StringVar(&f.out, "o", "", "write the output to this file instead of stdout")
 	} else {
 		fs.StringVar(&f.out, "o", "", "directory for the results: bench.txt, results.json and summary.txt (required, e.g. results/NAME)")
+		fs.BoolVar(&f.profile, "profile", false, "also save a CPU and an allocation profile per configuration, from one more repetition of its own,\nunder DIR/profiles (rpcbench gate shows what grew under a regressed row)")
 	}
 	return f
 }
@@ -101,7 +102,8 @@ Measures the product of --codecs, --transports, --payloads and --concurrency
 (plus the peers and the floor) --count times, round-robin so that drift
 spreads evenly, and writes DIR/bench.txt (for benchstat and rpcbench
 compare), DIR/results.json (everything, histograms included) and
-DIR/summary.txt (the table, also printed).
+DIR/summary.txt (the table, also printed). With --profile, also
+DIR/profiles/NAME.cpu.pb.gz and NAME.alloc.pb.gz per configuration.
 
   rpcbench matrix --codecs gob,msgpack --payloads bytes:16,records:100 --concurrency 1,16 -o results/NAME`
 
@@ -143,6 +145,11 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	bar.finish()
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
+	}
+	if matrix && lf.profile {
+		if err := profileRuns(ctx, stderr, lf.out, cfgs); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	run := format.Run{Env: harness.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results}
 	if matrix {

@@ -138,6 +138,9 @@ type Row struct {
 	Why string
 	// Warnings are benchmath's, shown with the row.
 	Warnings []error
+	// Explanation is printed under the row: for a regression, what the
+	// profiles of the two runs say grew (see harness/profile).
+	Explanation []string
 }
 
 // A Report is every comparison the gate made, and what it could not

@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -40,7 +41,11 @@ func (r *Report) Text(w io.Writer) error {
 	for _, l := range r.FloorMoved {
 		fmt.Fprintln(w, l)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	// The table is aligned whole, then each row's explanation goes under
+	// it: a line without tabs inside the tabwriter would restart the
+	// alignment.
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	var notes compare.Footnotes
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, row := range r.Rows {
@@ -48,6 +53,14 @@ func (r *Report) Text(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	lines := strings.SplitAfter(table.String(), "\n")
+	io.WriteString(w, lines[0])
+	for i, row := range r.Rows {
+		io.WriteString(w, lines[i+1])
+		for _, l := range row.Explanation {
+			fmt.Fprintln(w, "    "+l)
+		}
 	}
 	notes.Write(w, "")
 	for _, l := range r.notes() {
@@ -73,6 +86,11 @@ func (r *Report) Markdown(w io.Writer) error {
 	}
 	fmt.Fprintln(w)
 	notes.Write(w, "  ")
+	for _, row := range r.Rows {
+		if len(row.Explanation) > 0 {
+			fmt.Fprintf(w, "\n`%s` %s:\n\n```\n%s\n```\n", row.Name, row.Unit, strings.Join(row.Explanation, "\n"))
+		}
+	}
 	var err error
 	for _, l := range r.notes() {
 		_, err = fmt.Fprintf(w, "%s  \n", l)
