@@ -190,3 +190,46 @@ func TestCountWarnings(t *testing.T) {
 		}
 	}
 }
+
+// ctxsw/op and rw-syscalls/op are noisy counts: a significant change
+// fails only beyond their own, larger threshold.
+func TestNoisyCounts(t *testing.T) {
+	file := func(seed uint64, ctxsw, rw float64) *compare.File {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		var b strings.Builder
+		b.WriteString("cpu: Test CPU\ngo: go1.26.8\nkernel: 6.1.0\ngomaxprocs: 2\n")
+		for range 8 {
+			fmt.Fprintf(&b, "BenchmarkRPC/codec=gob/transport=tcp/payload=arith/conc=1-2\t1000\t%.3f ctxsw/op\t%.3f rw-syscalls/op\n",
+				ctxsw*(1+0.02*rng.NormFloat64()), rw*(1+0.02*rng.NormFloat64()))
+		}
+		f, err := compare.Read(strings.NewReader(b.String()), "f")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	base := file(1, 2, 4)
+	for _, tt := range []struct {
+		name       string
+		ctxsw, rw  float64
+		ctx, rwant gate.Verdict
+	}{
+		{"a 15% rise is within the noise", 2.3, 4.6, gate.OK, gate.OK},
+		{"a 40% rise fails", 2.8, 4, gate.Regression, gate.OK},
+		{"a halving improves", 2, 2, gate.OK, gate.Improved},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := gate.Run(base, file(2, tt.ctxsw, tt.rw), gate.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]gate.Verdict{}
+			for _, r := range rep.Rows {
+				got[r.Unit] = r.Verdict
+			}
+			if got["ctxsw/op"] != tt.ctx || got["rw-syscalls/op"] != tt.rwant {
+				t.Errorf("ctxsw/op %v, rw-syscalls/op %v; want %v, %v", got["ctxsw/op"], got["rw-syscalls/op"], tt.ctx, tt.rwant)
+			}
+		})
+	}
+}
