@@ -35,25 +35,21 @@ func environment(f *compare.File, procs string) map[string]string {
 	return env
 }
 
-// envDiffs says how two environments differ in EnvKeys, "" when they
-// match. A key missing from either side is a difference: nothing says the
-// machines were alike.
-func envDiffs(a, b map[string]string) []string {
-	var out []string
+// envDiffs says how two environments differ in EnvKeys: the keys whose
+// values differ, and those missing from either side. A missing key is a
+// difference too: nothing says the machines were alike.
+func envDiffs(a, b map[string]string) (differ, missing []string) {
 	for _, k := range EnvKeys {
 		switch va, vb := a[k], b[k]; {
-		case va == "" || vb == "":
-			out = append(out, fmt.Sprintf("%s unknown (baseline %s, new %s)", k, orMissing(va), orMissing(vb)))
+		case va == "" && vb == "":
+			missing = append(missing, k)
+		case va == "":
+			missing = append(missing, k+" (baseline)")
+		case vb == "":
+			missing = append(missing, k+" (new)")
 		case va != vb:
-			out = append(out, fmt.Sprintf("%s: baseline %s, new %s", k, va, vb))
+			differ = append(differ, fmt.Sprintf("%s: baseline %s, new %s", k, va, vb))
 		}
 	}
-	return out
-}
-
-func orMissing(v string) string {
-	if v == "" {
-		return "missing"
-	}
-	return v
+	return differ, missing
 }

@@ -256,11 +256,15 @@ func method(envA, envB map[string]string, opts Options) (line string, raw bool) 
 	if opts.SameMachine {
 		return "time compared raw: --same-machine says both ran on one machine", true
 	}
-	diffs := envDiffs(envA, envB)
-	if len(diffs) == 0 {
-		return fmt.Sprintf("time compared raw: same environment (%s match)", strings.Join(EnvKeys, ", ")), true
+	differ, missing := envDiffs(envA, envB)
+	ratios := fmt.Sprintf("time compared as ratios to the in-run %s (×floor), repetition by repetition", FloorStack)
+	switch {
+	case len(differ) > 0:
+		return fmt.Sprintf("%s: the environments differ (%s)", ratios, strings.Join(differ, "; ")), false
+	case len(missing) > 0:
+		return fmt.Sprintf("%s: nothing says both ran in one environment (no %s line)", ratios, strings.Join(missing, ", ")), false
 	}
-	return fmt.Sprintf("time compared as ratios to the in-run %s (×floor), repetition by repetition: the environments differ (%s)", FloorStack, strings.Join(diffs, "; ")), false
+	return fmt.Sprintf("time compared raw: same environment (%s match)", strings.Join(EnvKeys, ", ")), true
 }
 
 // floorsMoved returns the change of each floor's time unit that moved
