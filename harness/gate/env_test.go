@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/perf/benchfmt"
+
 	"github.com/rpcbench/rpcbench/harness/compare"
 	"github.com/rpcbench/rpcbench/harness/gate"
 )
@@ -231,5 +233,18 @@ func TestNoisyCounts(t *testing.T) {
 				t.Errorf("ctxsw/op %v, rw-syscalls/op %v; want %v, %v", got["ctxsw/op"], got["rw-syscalls/op"], tt.ctx, tt.rwant)
 			}
 		})
+	}
+}
+
+func TestInterruptedRunIsNoted(t *testing.T) {
+	base := envFile(t, 1, 2, 60_000, 25_000, "")
+	cur := envFile(t, 2, 2, 60_000, 25_000, "")
+	cur.Results[0].Config = append(cur.Results[0].Config, benchfmt.Config{Key: "interrupted", Value: []byte("true"), File: true})
+	rep, err := gate.Run(base, cur, gate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.HasPrefix(n, "the new run was interrupted") }) {
+		t.Errorf("notes %q do not say the new run was interrupted", rep.Notes)
 	}
 }

@@ -208,7 +208,16 @@ func Run(baseline, run *compare.File, opts Options) (*Report, error) {
 		return nil, &compare.MismatchError{OldLabel: baseline.Label, NewLabel: run.Label, Mismatches: m}
 	}
 	rep := newReport(a, b, opts)
-	rep.Method, rep.Raw = method(environment(baseline, a.procs), environment(run, b.procs), opts)
+	envA, envB := environment(baseline, a.procs), environment(run, b.procs)
+	rep.Method, rep.Raw = method(envA, envB, opts)
+	for _, side := range []struct {
+		label string
+		env   map[string]string
+	}{{"baseline", envA}, {"new run", envB}} {
+		if side.env["interrupted"] == "true" {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("the %s was interrupted (interrupted: true): its last round may lack some rows, and those rows have fewer samples", side.label))
+		}
+	}
 	opts.SameMachine = rep.Raw
 	var moved map[key]float64
 	if !rep.Raw {
