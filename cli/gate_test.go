@@ -9,7 +9,7 @@ func TestGateGolden(t *testing.T) {
 	}{
 		// rpc-aa.txt ran the same build on another machine, 30% slower.
 		{"gate-pass-slower-machine", []string{"gate", "--baseline", "rpc-base.txt", "rpc-aa.txt"}},
-		// The case: a run with --work 200us has the same codec,
+		// The case: a run with --work 200us (work=200us in its names) has the same codec,
 		// transport, payload and conc, and another configuration.
 		{"gate-refuses-work", []string{"gate", "--baseline", "rpc-base.txt", "rpc-work.txt"}},
 		// Same machine, codecs 20% slower, floor 60% slower: raw times,

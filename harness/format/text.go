@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/harness/stack"
 )
 
 // A Row is one configuration's figures: the median over its repetitions.
@@ -64,7 +64,7 @@ func median(v []float64) float64 {
 	return (v[n/2-1] + v[n/2]) / 2
 }
 
-// Reference finds the row of stack ("peer=floor") measured under the
+// Reference finds the row of stack (stack.FloorID.String()) measured under the
 // same conditions as row, or nil: the row ratios divide by.
 func Reference(rows []*Row, row *Row, stack string) *Row {
 	a := row.First
@@ -95,13 +95,13 @@ func Text(w io.Writer, run Run) error {
 			return fmt.Sprintf("%s ±%.0f%%", s, 100*row.Spreads[unit])
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n",
-			strings.TrimPrefix(r.Stack, "codec="), TransportLabel(r), r.Payload, Callers(r),
+			stack.Label(r.Stack), TransportLabel(r), r.Payload, Callers(r),
 			f("calls/s", fmt.Sprintf("%.0f", m["calls/s"])), f("p50-ns", dur(m["p50-ns"])), f("p90-ns", dur(m["p90-ns"])),
 			f("p99-ns", dur(m["p99-ns"])), f("p99.9-ns", dur(m["p99.9-ns"])), f("max-ns", dur(m["max-ns"])),
 			f("allocs/op", fmt.Sprintf("%.1f", m["allocs/op"])), f("B/op", fmt.Sprintf("%.0f", m["B/op"])),
 			f("cpu-ns/op", dur(m["cpu-ns/op"])), f("wire-B/op", fmt.Sprintf("%.0f", m["wire-B/op"])),
-			Ratio(row, Reference(rows, row, "peer=floor"), "p50-ns"),
-			Ratio(row, Reference(rows, row, "peer=grpc"), "calls/s"),
+			Ratio(row, Reference(rows, row, stack.FloorID.String()), "p50-ns"),
+			Ratio(row, Reference(rows, row, stack.GRPCID.String()), "calls/s"),
 			row.Errors)
 	}
 	if err := tw.Flush(); err != nil {

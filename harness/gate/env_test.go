@@ -122,7 +122,7 @@ func TestConfigurationMismatch(t *testing.T) {
 		suffix string
 		keys   []string
 	}{
-		{"/work=200µs", []string{"work"}},
+		{"/work=200us", []string{"work"}},
 		{"/pipeline=8/busy", []string{"busy", "pipeline"}},
 		{"/conns=2", []string{"conns"}},
 	}

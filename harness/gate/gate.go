@@ -49,6 +49,7 @@ import (
 	"golang.org/x/perf/benchproc"
 
 	"github.com/rpcbench/rpcbench/harness/compare"
+	"github.com/rpcbench/rpcbench/harness/stack"
 )
 
 // Options configure the gate; the zero value gates DefaultUnits at alpha
@@ -104,7 +105,7 @@ var exact = map[string]tolerance{
 }
 
 // FloorStack is the name key of the rows time is divided by.
-const FloorStack = "peer=floor"
+var FloorStack = stack.FloorID.String()
 
 // A Verdict is the gate's decision on one benchmark and unit.
 type Verdict int
