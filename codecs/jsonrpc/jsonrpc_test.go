@@ -73,7 +73,7 @@ func TestWire(t *testing.T) {
 		{
 			"an object id, spaced as sent",
 			"{ \"id\" : { \"k\" : [1, 2.50] } ,\n \"method\":\"Arith.Multiply\",\"params\":[{}]}",
-			`{"id":{ "k" : [1, 2.50] },"result":{},"error":null}`,
+			`{"id":{ "k" : [1, 2.50] },"result":{"value":0},"error":null}`,
 		},
 		{
 			"an error with a null result",
