@@ -17,6 +17,12 @@ func TestFieldCodecsWriteTheLibrarysBytes(t *testing.T) {
 		enc func(*msgpack.Encoder, reflect.Value) error
 		dec func(*msgpack.Decoder, reflect.Value) error
 	}{
+		{int64(-1 << 40), encodeInt, decodeInt},
+		{int64(5), encodeInt, decodeInt},
+		{"ünï", encodeString, decodeString},
+		{"", encodeString, decodeString},
+		{0.25, encodeFloat, decodeFloat},
+		{true, encodeBool, decodeBool},
 		{[]string(nil), encodeStrings, nil},
 		{[]string{}, encodeStrings, nil},
 		{[]string{"", "a", "ünï", string(make([]byte, 300))}, encodeStrings, nil},
