@@ -27,8 +27,8 @@ const (
 
 type Args struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	A             int64                  `protobuf:"varint,1,opt,name=a,proto3" json:"a,omitempty"`
-	B             int64                  `protobuf:"varint,2,opt,name=b,proto3" json:"b,omitempty"`
+	A             int64                  `protobuf:"varint,1,opt,name=a,proto3" json:"a"`
+	B             int64                  `protobuf:"varint,2,opt,name=b,proto3" json:"b"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -79,7 +79,7 @@ func (x *Args) GetB() int64 {
 
 type Product struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Value         int64                  `protobuf:"varint,1,opt,name=value,proto3" json:"value,omitempty"`
+	Value         int64                  `protobuf:"varint,1,opt,name=value,proto3" json:"value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -123,8 +123,8 @@ func (x *Product) GetValue() int64 {
 
 type Quotient struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Quo           int64                  `protobuf:"varint,1,opt,name=quo,proto3" json:"quo,omitempty"`
-	Rem           int64                  `protobuf:"varint,2,opt,name=rem,proto3" json:"rem,omitempty"`
+	Quo           int64                  `protobuf:"varint,1,opt,name=quo,proto3" json:"quo"`
+	Rem           int64                  `protobuf:"varint,2,opt,name=rem,proto3" json:"rem"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -175,7 +175,7 @@ func (x *Quotient) GetRem() int64 {
 
 type EchoRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Payload       []byte                 `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	Payload       []byte                 `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -219,7 +219,7 @@ func (x *EchoRequest) GetPayload() []byte {
 
 type EchoReply struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Payload       []byte                 `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	Payload       []byte                 `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -263,13 +263,13 @@ func (x *EchoReply) GetPayload() []byte {
 
 type Record struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Score         float64                `protobuf:"fixed64,3,opt,name=score,proto3" json:"score,omitempty"`
-	Flag          bool                   `protobuf:"varint,4,opt,name=flag,proto3" json:"flag,omitempty"`
-	Tags          []string               `protobuf:"bytes,5,rep,name=tags,proto3" json:"tags,omitempty"`
-	Counters      map[string]int64       `protobuf:"bytes,6,rep,name=counters,proto3" json:"counters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
-	Timestamp     int64                  `protobuf:"varint,7,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name"`
+	Score         float64                `protobuf:"fixed64,3,opt,name=score,proto3" json:"score"`
+	Flag          bool                   `protobuf:"varint,4,opt,name=flag,proto3" json:"flag"`
+	Tags          []string               `protobuf:"bytes,5,rep,name=tags,proto3" json:"tags"`
+	Counters      map[string]int64       `protobuf:"bytes,6,rep,name=counters,proto3" json:"counters" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	Timestamp     int64                  `protobuf:"varint,7,opt,name=timestamp,proto3" json:"timestamp"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -355,7 +355,7 @@ func (x *Record) GetTimestamp() int64 {
 
 type RecordBatch struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Records       []*Record              `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	Records       []*Record              `protobuf:"bytes,1,rep,name=records,proto3" json:"records"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -400,7 +400,7 @@ func (x *RecordBatch) GetRecords() []*Record {
 // StatsRequest asks an rpcbench server for its process's counters.
 type StatsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Gc            bool                   `protobuf:"varint,1,opt,name=gc,proto3" json:"gc,omitempty"` // collect garbage first, so that rss_bytes reflects live memory
+	Gc            bool                   `protobuf:"varint,1,opt,name=gc,proto3" json:"gc"` // collect garbage first, so that rss_bytes reflects live memory
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -447,13 +447,13 @@ func (x *StatsRequest) GetGc() bool {
 // the server's own allocations and CPU per call.
 type ServerStats struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Allocs        int64                  `protobuf:"varint,1,opt,name=allocs,proto3" json:"allocs,omitempty"`                           // heap allocations, tiny ones included
-	AllocBytes    int64                  `protobuf:"varint,2,opt,name=alloc_bytes,json=allocBytes,proto3" json:"alloc_bytes,omitempty"` // bytes allocated on the heap
-	CpuNs         int64                  `protobuf:"varint,3,opt,name=cpu_ns,json=cpuNs,proto3" json:"cpu_ns,omitempty"`                // user + system CPU time
-	Goroutines    int64                  `protobuf:"varint,4,opt,name=goroutines,proto3" json:"goroutines,omitempty"`
-	RssBytes      int64                  `protobuf:"varint,5,opt,name=rss_bytes,json=rssBytes,proto3" json:"rss_bytes,omitempty"`          // resident set size
-	CtxSwitches   uint64                 `protobuf:"varint,6,opt,name=ctx_switches,json=ctxSwitches,proto3" json:"ctx_switches,omitempty"` // voluntary + involuntary context switches (getrusage)
-	RwSyscalls    uint64                 `protobuf:"varint,7,opt,name=rw_syscalls,json=rwSyscalls,proto3" json:"rw_syscalls,omitempty"`    // read- and write-family system calls (/proc/self/io syscr + syscw)
+	Allocs        int64                  `protobuf:"varint,1,opt,name=allocs,proto3" json:"allocs"`                           // heap allocations, tiny ones included
+	AllocBytes    int64                  `protobuf:"varint,2,opt,name=alloc_bytes,json=allocBytes,proto3" json:"alloc_bytes"` // bytes allocated on the heap
+	CpuNs         int64                  `protobuf:"varint,3,opt,name=cpu_ns,json=cpuNs,proto3" json:"cpu_ns"`                // user + system CPU time
+	Goroutines    int64                  `protobuf:"varint,4,opt,name=goroutines,proto3" json:"goroutines"`
+	RssBytes      int64                  `protobuf:"varint,5,opt,name=rss_bytes,json=rssBytes,proto3" json:"rss_bytes"`          // resident set size
+	CtxSwitches   uint64                 `protobuf:"varint,6,opt,name=ctx_switches,json=ctxSwitches,proto3" json:"ctx_switches"` // voluntary + involuntary context switches (getrusage)
+	RwSyscalls    uint64                 `protobuf:"varint,7,opt,name=rw_syscalls,json=rwSyscalls,proto3" json:"rw_syscalls"`    // read- and write-family system calls (/proc/self/io syscr + syscw)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -542,9 +542,9 @@ func (x *ServerStats) GetRwSyscalls() uint64 {
 // of Set, Get and Watch.
 type KeyValue struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
-	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
-	Version       uint64                 `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"` // 1 after the first Set, one more at each change
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key"`
+	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value"`
+	Version       uint64                 `protobuf:"varint,3,opt,name=version,proto3" json:"version"` // 1 after the first Set, one more at each change
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -604,8 +604,8 @@ func (x *KeyValue) GetVersion() uint64 {
 // timeout_ms milliseconds (0: no limit but the connection's life).
 type WatchRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
-	TimeoutMs     int64                  `protobuf:"varint,2,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key"`
+	TimeoutMs     int64                  `protobuf:"varint,2,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
