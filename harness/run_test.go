@@ -121,7 +121,10 @@ func TestAnExternalServerReportsItsOwnCosts(t *testing.T) {
 	}
 	var out bytes.Buffer
 	format.Bench(&out, format.Run{Results: []*harness.Result{r}})
-	if !strings.Contains(out.String(), "server-allocs/op") {
+	if r.Server.CtxSwitches == 0 || r.Server.RWSyscalls == 0 {
+		t.Errorf("server counters %+v; want its context switches and system calls over the window", r.Server)
+	}
+	if !strings.Contains(out.String(), "server-allocs/op") || !strings.Contains(out.String(), "server-ctxsw/op") {
 		t.Errorf("bench output lacks the server's figures:\n%s", out.String())
 	}
 }
