@@ -361,3 +361,29 @@ func TestAnInterruptedRunKeepsWhatItMeasuredAndSaysSo(t *testing.T) {
 			r.Interrupted, r.Calls, r.Errors, r.FirstError)
 	}
 }
+
+func TestALoginToASilentServerEndsWithinTheTimeout(t *testing.T) {
+	msgpack, err := codecs.Lookup("msgpack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := silentServer(t)
+	cfg := config(t, stack.Codec{Codec: msgpack, Token: []byte("0123456789abcdef")}, "bytes:16")
+	cfg.External = true
+	cfg.TransportConfig.Addr = addr
+	cfg.Timeout = 500 * time.Millisecond
+	done := make(chan error, 1)
+	go func() {
+		_, err := harness.Run(context.Background(), cfg)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Run logged in to a server that never replies")
+		}
+		t.Logf("Run: %v", err)
+	case <-time.After(5 * time.Second): // the login's own limit is 10s
+		t.Fatal("a login to a server that never replies outlived the run's timeout")
+	}
+}
