@@ -17,7 +17,7 @@ import (
 	"github.com/rpcbench/rpcbench/transports/tcp"
 )
 
-func init() { transports.Register(Transport{}) }
+func init() { transports.MustRegister(Transport{}) }
 
 // Redial backoff: the first retry waits about minBackoff, each failure
 // doubles the wait up to maxBackoff, and a successful dial starts over.

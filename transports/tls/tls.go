@@ -26,7 +26,7 @@ import (
 	"github.com/rpcbench/rpcbench/transports/tcp"
 )
 
-func init() { transports.Register(Transport{}) }
+func init() { transports.MustRegister(Transport{}) }
 
 // Transport is TLS 1.3 over TCP. See transports.Config for the
 // certificate fields.
