@@ -45,7 +45,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 		}
 	}
 	list(&f.codecs, []string{"codec", "codecs"}, "all", "comma-separated codecs to measure, all, or none: "+strings.Join(codecs.Names(), ", "))
-	list(&f.peers, []string{"peers"}, "grpc,thrift,floor", "comma-separated references measured in the same run, or none: "+strings.Join(harness.PeerNames(), ", ")+"\n(floor-mux is added wherever callers share connections)")
+	list(&f.peers, []string{"peers"}, "grpc,thrift,stdlib-gob,stdlib-json,floor", "comma-separated references measured in the same run, or none: "+strings.Join(harness.PeerNames(), ", ")+"\n(floor-mux is added wherever callers share connections)")
 	list(&f.payloads, []string{"payload", "payloads"}, "bytes:1KiB", "comma-separated payloads: "+strings.Join(payload.Examples, ", ")+", bytes:N, records:N")
 	list(&f.concurrency, []string{"concurrency", "conc"}, "16", "comma-separated numbers of concurrent callers")
 	fs.IntVar(&f.conns, "conns", 4, "connections the callers share (stacks that can't share get one per caller)")
@@ -85,7 +85,8 @@ func matrixCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 const runSynopsis = `run [flags]
 
 Measures every configuration the flags describe and prints one table. With
-no flags: every codec over tcp, the gRPC and Thrift peers and the raw-TCP
+no flags: every codec over tcp, the gRPC and Thrift peers, the standard
+library's own gob and JSON-RPC (stdlib-gob, stdlib-json) and the raw-TCP
 floor, payload bytes:1KiB, 16 callers over 4 connections, an in-process
 server on loopback, 2s each.
 
