@@ -37,6 +37,7 @@ func Run(t *testing.T, newCodec func(maxMessage int) codecs.Codec) {
 		{"unknown service and method fail the call only", testUnknown},
 		{"concurrent calls get their own replies", testConcurrent},
 		{"payloads up to the cap pass and over it fail", testCap},
+		{"the cap bounds what a codec reads, not what it writes", testCapReadsOnly},
 		{"a truncated request ends only its connection", testTruncatedRequest},
 		{"a truncated reply fails the call", testTruncatedReply},
 		{"garbage ends only its connection", testGarbage},
@@ -166,6 +167,47 @@ func testCap(t *testing.T, newCodec func(int) codecs.Codec) {
 		t.Fatalf("Echo.Echo of %d bytes through a client capped at %d succeeded; want an error", len(over.Payload), limit)
 	}
 	s.checkServing(t, big)
+}
+
+// testCapReadsOnly holds every codec to codecs.Options' one rule: the cap
+// is the reader's, so a capped codec writes a message over its cap (the
+// peer refuses it or not by its own cap) and a peer with room reads it.
+func testCapReadsOnly(t *testing.T, newCodec func(int) codecs.Codec) {
+	const limit = 64 << 10
+	capped, roomy := newCodec(limit), newCodec(0)
+	args := &service.EchoRequest{Payload: pattern(2 * limit)}
+	var rw bufferRWC
+	if err := capped.NewClientCodec(&rw).WriteRequest(&rpc.Request{ServiceMethod: "Echo.Echo", Seq: 1}, args); err != nil {
+		t.Fatalf("a client capped at %d bytes writing a %d-byte request: %v; want it written", limit, len(args.Payload), err)
+	}
+	if len(rw.out) <= limit {
+		t.Fatalf("a %d-byte payload encoded to %d bytes, not over the %d-byte cap", len(args.Payload), len(rw.out), limit)
+	}
+	sc := roomy.NewServerCodec(&bufferRWC{in: rw.out})
+	var req rpc.Request
+	got := new(service.EchoRequest)
+	if err := sc.ReadRequestHeader(&req); err != nil {
+		t.Fatalf("a server with the default cap reading it: %v", err)
+	}
+	if err := sc.ReadRequestBody(got); err != nil || !bytes.Equal(got.Payload, args.Payload) {
+		t.Fatalf("a server with the default cap reading it: %d bytes, %v; want the %d bytes", len(got.Payload), err, len(args.Payload))
+	}
+
+	reply := &service.EchoReply{Payload: args.Payload}
+	out := bufferRWC{in: Request(roomy, 2, "Echo.Echo", &service.EchoRequest{})}
+	csc := capped.NewServerCodec(&out)
+	if err := csc.ReadRequestHeader(&req); err != nil {
+		t.Fatal(err)
+	}
+	if err := csc.ReadRequestBody(new(service.EchoRequest)); err != nil {
+		t.Fatal(err)
+	}
+	if err := csc.WriteResponse(&rpc.Response{ServiceMethod: req.ServiceMethod, Seq: req.Seq}, reply); err != nil {
+		t.Fatalf("a server capped at %d bytes writing a %d-byte reply: %v; want it written", limit, len(reply.Payload), err)
+	}
+	if len(out.out) <= limit {
+		t.Fatalf("a %d-byte reply encoded to %d bytes, not over the %d-byte cap", len(reply.Payload), len(out.out), limit)
+	}
 }
 
 func testTruncatedRequest(t *testing.T, newCodec func(int) codecs.Codec) {

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/codecs/internal/limits"
 )
 
 // reader reads one JSON object at a time from a stream. It tracks only
@@ -20,7 +21,7 @@ type reader struct {
 }
 
 // keepBuffer is the largest message buffer kept for the next message.
-const keepBuffer = 1 << 20
+const keepBuffer = limits.KeepBuffer
 
 func newReader(r io.Reader, limit int) reader {
 	return reader{r: bufio.NewReader(r), limit: frame.Max(limit)}
