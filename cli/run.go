@@ -35,6 +35,7 @@ type loadFlags struct {
 	calls                                int64
 	busy                                 bool
 	stall, format, out, tokenFile        string
+	maxMessage                           string
 }
 
 func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
@@ -64,6 +65,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.BoolVar(&f.busy, "busy", false, "spend --work spinning on the CPU instead of sleeping")
 	fs.StringVar(&f.stall, "stall", "", "PERIOD:DURATION: the server pauses every call for DURATION every PERIOD, e.g. 1s:50ms")
 	fs.IntVar(&f.checkEvery, "check-every", 64, "verify one reply in this many calls (and always the first)")
+	addMaxMessageFlag(fs, &f.maxMessage)
 	fs.StringVar(&f.tokenFile, "token-file", "", "codecs: log in on every connection with the token in this file, as rpcbench serve --auth requires\n(the in-process server then requires it too; the gRPC and Thrift peers don't log in)")
 	if !matrix {
 		fs.StringVar(&f.format, "format", "text", "output: text, bench (Go benchmark lines for benchstat) or json")
@@ -297,16 +299,20 @@ func (f *loadFlags) stacks() ([]stack.Stack, error) {
 			return nil, fmt.Errorf("--token-file: %w", err)
 		}
 	}
+	limit, err := parseMaxMessage(f.maxMessage)
+	if err != nil {
+		return nil, err
+	}
 	var stacks []stack.Stack
 	for _, n := range names {
 		if n == "none" {
 			continue
 		}
-		c, err := codecs.New(n, codecs.Options{})
+		c, err := codecs.New(n, codecs.Options{MaxMessage: limit})
 		if err != nil {
 			return nil, fmt.Errorf("--codec: %w", err)
 		}
-		stacks = append(stacks, stack.Codec{Codec: c, Token: token})
+		stacks = append(stacks, stack.Codec{Codec: c, Token: token, MaxMessage: limit})
 	}
 	for _, n := range split(f.peers) {
 		if n == "none" {

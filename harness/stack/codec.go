@@ -20,6 +20,10 @@ type Codec struct {
 	// connection before anything else, and the stack's own server requires
 	// it (server.Server.Token).
 	Token []byte
+	// MaxMessage is the cap Codec reads under (codecs.Options.MaxMessage),
+	// for the max-message key of the benchmark name: the codec cannot
+	// say. 0 means the default, frame.DefaultMax.
+	MaxMessage int
 }
 
 // loginTimeout bounds a login, which NewClient makes without a context; a
