@@ -1,15 +1,24 @@
 // Package codectest is the conformance suite every rpcbench codec passes,
 // in the manner of golang.org/x/net/nettest: one battery of behaviour
-// tests run against any codecs.Codec.
+// tests run against any codecs.Codec. A team with a codec in its own
+// module runs it in its own go test, as the built-in codecs do:
+//
+//	func TestConformance(t *testing.T) {
+//		codectest.Run(t, func(maxMessage int) codecs.Codec { return mycodec.Codec{MaxMessage: maxMessage} })
+//	}
+//
+// and fuzzes its decoders with FuzzServer and FuzzClient. Each test runs
+// under a watchdog: a hung codec fails its test, and the connections the
+// test opened are closed, instead of hanging the run.
 package codectest
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/rpc"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -19,11 +28,12 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/internal/watchdog"
 	"github.com/rpcbench/rpcbench/service"
 )
 
-// hangLimit is how long one conformance test may run before the watchdog
-// declares the codec hung.
+// hangLimit is how long one conformance test may run before its watchdog
+// declares the codec hung, fails the test and closes its connections.
 const hangLimit = 60 * time.Second
 
 // Run runs the conformance suite. newCodec returns the codec under test with
@@ -49,7 +59,9 @@ func Run(t *testing.T, newCodec func(maxMessage int) codecs.Codec) {
 			// stopped what the test started.
 			ignore := goleak.IgnoreCurrent()
 			t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-			watchdog(t)
+			w := watchdog.Arm(t, hangLimit, "codectest")
+			dogs.Store(t, w)
+			t.Cleanup(func() { dogs.Delete(t) })
 			tt.fn(t, newCodec)
 		})
 	}
@@ -237,16 +249,14 @@ func testTruncatedReply(t *testing.T, newCodec func(int) codecs.Codec) {
 			if err != nil {
 				return
 			}
+			track(t, conn)
 			defer conn.Close()
 			conn.Read(make([]byte, 4096)) // the request, or enough of it
 			conn.Write(reply[:cut])
 		}()
-		conn, err := net.Dial("tcp", l.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
+		conn := dial(t, l.Addr().String())
 		client := rpc.NewClientWithCodec(c.NewClientCodec(conn))
-		err = client.Call("Arith.Multiply", &service.Args{A: 6, B: 7}, new(service.Product))
+		err := client.Call("Arith.Multiply", &service.Args{A: 6, B: 7}, new(service.Product))
 		client.Close()
 		if err == nil {
 			t.Fatalf("a reply cut to %d of %d bytes gave no error", cut, len(reply))
@@ -280,13 +290,11 @@ func testClose(t *testing.T, newCodec func(int) codecs.Codec) {
 	go func() {
 		conn, err := l.Accept()
 		if err == nil {
+			track(t, conn)
 			accepted <- conn
 		}
 	}()
-	conn, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := dial(t, l.Addr().String())
 	client := rpc.NewClientWithCodec(c.NewClientCodec(conn))
 	call := client.Go("Arith.Multiply", &service.Args{A: 6, B: 7}, new(service.Product), nil)
 	server := <-accepted
@@ -316,15 +324,16 @@ func testClose(t *testing.T, newCodec func(int) codecs.Codec) {
 	}
 }
 
-// watchdog fails the test binary loudly, with every goroutine's stack, when
-// a test outlives hangLimit: a hung codec must fail, not hang CI.
-func watchdog(t *testing.T) {
-	name := t.Name()
-	timer := time.AfterFunc(hangLimit, func() {
-		debug.SetTraceback("all")
-		panic("codectest: " + name + " hung for " + hangLimit.String())
-	})
-	t.Cleanup(func() { timer.Stop() })
+// dogs holds each running test's watchdog, by its *testing.T, so that
+// the helpers that open connections (listen, dial, startServer) have them
+// closed when it fires.
+var dogs sync.Map
+
+// track has c closed when t's watchdog fires.
+func track(t testing.TB, c io.Closer) {
+	if w, ok := dogs.Load(t); ok {
+		w.(*watchdog.Watchdog).Track(c)
+	}
 }
 
 func pattern(n int) []byte {

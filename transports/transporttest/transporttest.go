@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 	"golang.org/x/net/nettest"
 
+	"github.com/rpcbench/rpcbench/internal/watchdog"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/netem"
@@ -69,7 +70,7 @@ func run(t *testing.T, tr transports.Transport, cfg transports.Config) {
 			cfg.Conns = tt.conns
 			p := start(t, tr, cfg)
 			defer p.stop()
-			defer arm(t, tr.Name(), p.stop)()
+			watchdog.Arm(t, Watchdog, tr.Name()).TrackFunc(p.stop)
 			tt.test(t, p)
 		})
 	}
@@ -81,18 +82,6 @@ func run(t *testing.T, tr transports.Transport, cfg transports.Config) {
 	t.Run("the serving end behaves as a net.Conn", func(t *testing.T) {
 		nettest.TestConn(t, makePipe(t, tr, cfg, true))
 	})
-}
-
-// arm starts the suite's watchdog on t and returns its disarm: when
-// Watchdog passes first, the test fails and stop closes what the test
-// started, which unblocks a correct implementation, as nettest's own
-// timeoutWrapper does. codectest arms the same watchdog.
-func arm(t *testing.T, what string, stop func()) (disarm func()) {
-	timer := time.AfterFunc(Watchdog, func() {
-		t.Errorf("%s: still running after %v; closing what the test started", what, Watchdog)
-		stop()
-	})
-	return func() { timer.Stop() }
 }
 
 // makePipe returns nettest's factory over tr: each pipe is both ends of one
