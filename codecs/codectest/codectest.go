@@ -17,8 +17,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/rpc"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +30,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/codecs/hostile"
 	"github.com/rpcbench/rpcbench/internal/watchdog"
 	"github.com/rpcbench/rpcbench/service"
 )
@@ -52,6 +55,7 @@ func Run(t *testing.T, newCodec func(maxMessage int) codecs.Codec) {
 		{"a truncated reply fails the call", testTruncatedReply},
 		{"garbage ends only its connection", testGarbage},
 		{"close ends pending and later calls", testClose},
+		{"messages that lie about lengths or nest deep cost little", testHostile},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,6 +223,53 @@ func testCapReadsOnly(t *testing.T, newCodec func(int) codecs.Codec) {
 	}
 	if len(out.out) <= limit {
 		t.Fatalf("a %d-byte reply encoded to %d bytes, not over the %d-byte cap", len(reply.Payload), len(out.out), limit)
+	}
+}
+
+// testHostile feeds the server codec each lie and the deep message of the
+// codec's own description (hostile.Describer), alone on a connection: each
+// must fail that connection, allocating in proportion to the bytes sent,
+// not to what they claim, and without exhausting the stack.
+func testHostile(t *testing.T, newCodec func(int) codecs.Codec) {
+	c := newCodec(0)
+	d, ok := c.(hostile.Describer)
+	if !ok {
+		t.Skipf("%s does not describe its wire format (hostile.Describer); the attack suite will refuse it", c.Name())
+	}
+	f := d.Hostile()
+	cases := make(map[string][]byte)
+	maps.Copy(cases, f.Lies)
+	if f.Deep != nil {
+		cases["nesting 100,000 levels deep"] = f.Deep
+	}
+	if f.Prefix != nil {
+		cases["a message claiming 4 GiB"] = f.Prefix(hostile.Huge)
+	}
+	for _, what := range slices.Sorted(maps.Keys(cases)) {
+		in := cases[what]
+		var failed bool
+		got := Allocated(func() {
+			sc := c.NewServerCodec(&bufferRWC{in: in})
+			defer sc.Close()
+			for {
+				var req rpc.Request
+				if err := sc.ReadRequestHeader(&req); err != nil {
+					failed = !errors.Is(err, io.EOF)
+					return
+				}
+				args, _ := argsFor(req.ServiceMethod)
+				if err := sc.ReadRequestBody(args); err != nil {
+					failed = true
+					return
+				}
+			}
+		})
+		if !failed {
+			t.Errorf("%s: %d bytes that lie about %s were read as whole requests", c.Name(), len(in), what)
+		}
+		if limit := maxFuzzAlloc(len(in)); got > limit {
+			t.Errorf("%s: reading %d bytes that lie about %s allocated %d bytes; the limit is %d", c.Name(), len(in), what, got, limit)
+		}
 	}
 }
 
