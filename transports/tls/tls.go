@@ -42,6 +42,13 @@ type Transport struct{}
 
 func (Transport) Name() string { return "tls" }
 
+// WriteTimeoutIsFatal says that a connection cannot go on after a Write
+// times out: crypto/tls documents its state as corrupt then (tls.Conn's
+// SetWriteDeadline), and transporttest's run of nettest, which writes on
+// after timeouts, found it so ("bad record MAC"). rpcbench never does:
+// its codecs treat any write error as the end of the connection.
+func (Transport) WriteTimeoutIsFatal() bool { return true }
+
 // Listener is the serving half's listener.
 type Listener struct {
 	*handshake.Listener
