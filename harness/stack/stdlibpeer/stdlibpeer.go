@@ -7,7 +7,6 @@
 package stdlibpeer
 
 import (
-	"context"
 	"io"
 	"net"
 	"net/rpc"
@@ -22,7 +21,7 @@ import (
 // Gob is net/rpc with its built-in gob codec.
 type Gob struct{}
 
-func (Gob) Name() string { return "peer=stdlib-gob" }
+func (Gob) ID() stack.ID { return stack.PeerID("stdlib-gob") }
 func (Gob) Shared() bool { return true }
 
 func (Gob) Serve(l net.Listener, d *service.Delay) stack.Server {
@@ -31,13 +30,13 @@ func (Gob) Serve(l net.Listener, d *service.Delay) stack.Server {
 }
 
 func (Gob) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) {
-	return &client{Client: rpc.NewClient(conn), p: p}, nil
+	return stack.NewRPCClient(rpc.NewClient(conn), p), nil
 }
 
 // JSON is net/rpc with net/rpc/jsonrpc's codec.
 type JSON struct{}
 
-func (JSON) Name() string { return "peer=stdlib-json" }
+func (JSON) ID() stack.ID { return stack.PeerID("stdlib-json") }
 func (JSON) Shared() bool { return true }
 
 func (JSON) Serve(l net.Listener, d *service.Delay) stack.Server {
@@ -46,26 +45,7 @@ func (JSON) Serve(l net.Listener, d *service.Delay) stack.Server {
 }
 
 func (JSON) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) {
-	return &client{Client: jsonrpc.NewClient(conn), p: p}, nil
-}
-
-type client struct {
-	*rpc.Client
-	p payload.Payload
-}
-
-// Call makes the call as the codecs' stack does (stack.Codec), so that the
-// two differ only in the codec: the harness bounds a call by closing the
-// connection, not with ctx.
-func (c *client) Call(_ context.Context, check bool) error {
-	reply := c.p.NewReply()
-	if err := c.Client.Call(c.p.Method, c.p.Args, reply); err != nil {
-		return err
-	}
-	if check {
-		return c.p.Check(reply)
-	}
-	return nil
+	return stack.NewRPCClient(jsonrpc.NewClient(conn), p), nil
 }
 
 // server accepts connections and serves each with serveConn, as

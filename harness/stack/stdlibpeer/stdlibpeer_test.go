@@ -67,10 +67,10 @@ func TestNames(t *testing.T) {
 		s    stack.Stack
 		want string
 	}{{stdlibpeer.Gob{}, "peer=stdlib-gob"}, {stdlibpeer.JSON{}, "peer=stdlib-json"}} {
-		if got := tt.s.Name(); got != tt.want {
-			t.Errorf("%T.Name() = %q, want %q", tt.s, got, tt.want)
+		if got := tt.s.ID().String(); got != tt.want {
+			t.Errorf("%T.ID() = %q, want %q", tt.s, got, tt.want)
 		}
-		if p, err := harness.LookupPeer(tt.want[len("peer="):]); err != nil || p.Name() != tt.want {
+		if p, err := harness.LookupPeer(tt.want[len("peer="):]); err != nil || p.ID().String() != tt.want {
 			t.Errorf("harness.LookupPeer(%q) = %v, %v; want the peer registered", tt.want, p, err)
 		}
 	}
@@ -83,7 +83,7 @@ func TestCheckedCalls(t *testing.T) {
 	for _, s := range peers {
 		_, dial := serve(t, s, nil)
 		for _, name := range []string{"arith", "bytes:0", "bytes:1KiB", "records:10"} {
-			t.Run(s.Name()+"/"+name, func(t *testing.T) {
+			t.Run(s.ID().String()+"/"+name, func(t *testing.T) {
 				c := newClient(t, s, dial(), parse(t, name))
 				for range 3 {
 					if err := c.Call(context.Background(), true); err != nil {
@@ -114,7 +114,7 @@ func TestDelay(t *testing.T) {
 			t.Fatal(err)
 		}
 		if took := time.Since(begin); took < work {
-			t.Errorf("%s: call took %v with %v of server work", s.Name(), took, work)
+			t.Errorf("%s: call took %v with %v of server work", s.ID().String(), took, work)
 		}
 	}
 }
@@ -132,7 +132,7 @@ func TestServerClose(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := c.Call(context.Background(), true); err == nil {
-			t.Fatalf("%s: call after the server closed succeeded", s.Name())
+			t.Fatalf("%s: call after the server closed succeeded", s.ID().String())
 		}
 	}
 }
@@ -146,10 +146,10 @@ func TestRun(t *testing.T) {
 	}
 	for _, s := range peers {
 		for _, name := range []string{"arith", "bytes:1KiB", "records:100"} {
-			t.Run(s.Name()+"/"+name, func(t *testing.T) {
+			t.Run(s.ID().String()+"/"+name, func(t *testing.T) {
 				r, err := harness.Run(context.Background(), harness.Config{
 					Stack: s, Transport: tr, Payload: parse(t, name),
-					Concurrency: 4, Conns: 2, Pipeline: 1,
+					Concurrency: 4, Conns: 2, Pipeline: 4,
 					Calls: 500, Timeout: 5 * time.Second, CheckEvery: 1,
 				})
 				if err != nil {
