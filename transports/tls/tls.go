@@ -42,12 +42,6 @@ type Transport struct{}
 
 func (Transport) Name() string { return "tls" }
 
-// WriteTimeoutIsFatal says that a connection cannot go on after a Write
-// times out: crypto/tls documents its state as corrupt then (tls.Conn's
-// SetWriteDeadline), and transporttest's run of nettest, which writes on
-// after timeouts, found it so ("bad record MAC"). rpcbench never does:
-// its codecs treat any write error as the end of the connection.
-func (Transport) WriteTimeoutIsFatal() bool { return true }
 
 // Listener is the serving half's listener.
 type Listener struct {
@@ -105,7 +99,7 @@ func (Transport) Serve(ctx context.Context, cfg transports.Config) (net.Listener
 	}
 	hs := func(c net.Conn) (net.Conn, error) {
 		tc := stdtls.Server(c, conf)
-		return tc, tc.Handshake()
+		return newConn(tc), tc.Handshake()
 	}
 	logf := func(format string, args ...any) { cfg.Printf("tls: "+format, args...) }
 	l := &Listener{Listener: handshake.NewListener(inner, hs, logf), fingerprint: fingerprint(cert.Certificate[0])}
@@ -230,7 +224,7 @@ func (c *caller) Conn(ctx context.Context) (net.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tls: connecting to %s: %w", c.addr, err)
 	}
-	tc, err := c.conns.Add(conn)
+	tc, err := c.conns.Add(newConn(conn.(*stdtls.Conn)))
 	if err != nil {
 		return nil, err
 	}

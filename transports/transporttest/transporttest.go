@@ -89,21 +89,9 @@ func run(t *testing.T, tr transports.Transport, cfg transports.Config) {
 		servingFirst bool
 	}{{"calling", false}, {"serving", true}} {
 		t.Run("the "+end.name+" end behaves as a net.Conn", func(t *testing.T) {
-			if f, ok := tr.(WriteTimeoutFatal); ok && f.WriteTimeoutIsFatal() {
-				t.Skipf("%s: a Write that times out ends the connection, and nettest writes on after one", tr.Name())
-			}
 			nettest.TestConn(t, makePipe(t, tr, cfg, end.servingFirst))
 		})
 	}
-}
-
-// WriteTimeoutFatal is implemented by a transport whose connections cannot
-// be used after a Write times out (tls: crypto/tls's documented limit).
-// Run skips nettest's battery for it, which writes on after timeouts; its
-// own cases still run, and so does the battery under network emulation,
-// whose wrapper keeps write deadlines above the inner connection.
-type WriteTimeoutFatal interface {
-	WriteTimeoutIsFatal() bool
 }
 
 // makePipe returns nettest's factory over tr: each pipe is both ends of one
