@@ -42,7 +42,6 @@ type Transport struct{}
 
 func (Transport) Name() string { return "tls" }
 
-
 // Listener is the serving half's listener.
 type Listener struct {
 	*handshake.Listener
