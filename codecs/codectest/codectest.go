@@ -49,6 +49,7 @@ func Run(t *testing.T, newCodec func(maxMessage int) codecs.Codec) {
 		{"every method answers correctly", testMethods},
 		{"unknown service and method fail the call only", testUnknown},
 		{"concurrent calls get their own replies", testConcurrent},
+		{"replies with every field zero come back whole", testZeroReplies},
 		{"payloads up to the cap pass and over it fail", testCap},
 		{"the cap bounds what a codec reads, not what it writes", testCapReadsOnly},
 		{"a truncated request ends only its connection", testTruncatedRequest},
@@ -63,9 +64,7 @@ func Run(t *testing.T, newCodec func(maxMessage int) codecs.Codec) {
 			// stopped what the test started.
 			ignore := goleak.IgnoreCurrent()
 			t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-			w := watchdog.Arm(t, hangLimit, "codectest")
-			dogs.Store(t, w)
-			t.Cleanup(func() { dogs.Delete(t) })
+			arm(t)
 			tt.fn(t, newCodec)
 		})
 	}
@@ -379,6 +378,13 @@ func testClose(t *testing.T, newCodec func(int) codecs.Codec) {
 // the helpers that open connections (listen, dial, startServer) have them
 // closed when it fires.
 var dogs sync.Map
+
+// arm arms t's watchdog, which fails t after hangLimit and closes the
+// connections the helpers opened for it.
+func arm(t *testing.T) {
+	dogs.Store(t, watchdog.Arm(t, hangLimit, "codectest"))
+	t.Cleanup(func() { dogs.Delete(t) })
+}
 
 // track has c closed when t's watchdog fires.
 func track(t testing.TB, c io.Closer) {
