@@ -26,7 +26,7 @@ const keepBuffer = limits.KeepBuffer
 // maxDepth bounds how deeply a message may nest objects and arrays, as
 // encoding/json bounds it: decoders recurse, and a message of 64 MiB of
 // brackets must not be handed to one.
-const maxDepth = 10000
+const maxDepth = limits.MaxDepth
 
 func newReader(r io.Reader, limit int) reader {
 	return reader{r: bufio.NewReader(r), limit: frame.Max(limit)}
