@@ -22,14 +22,16 @@ const callSynopsis = `call --codec C [--transport T] --addr A METHOD [ARGS]
 
 Makes one call and prints the reply as JSON. ARGS is JSON, @FILE to read it
 from a file, or - to read it from stdin. For the built-in service's methods
-(Arith.Multiply, Arith.Divide, Echo.Echo, Echo.Records) it is decoded into
-the method's argument type; for any other method it is sent as a generic
-value, so call can probe any server that speaks the codec. With json and
-msgpack, whose requests carry a list of parameters, a JSON array is that
-list (no ARGS is []), so methods of zero or several parameters can be
-called; with other codecs it is one argument.
+(Arith.Multiply, Arith.Divide, Echo.Echo, Echo.Records, Stats.Read, KV.Set,
+KV.Get, KV.Watch) it is decoded into the method's argument type; for any
+other method it is sent as a generic value, so call can probe any server
+that speaks the codec. With json and msgpack, whose requests carry a list of
+parameters, a JSON array is that list (no ARGS is []), so methods of zero or
+several parameters can be called; with other codecs it is one argument.
+KV.Watch blocks until the key changes (its timeout_ms is added to --timeout).
 
   rpcbench call --codec msgpack --addr 127.0.0.1:9000 Arith.Multiply '{"a":6,"b":7}'
+  rpcbench call --codec msgpack --addr 127.0.0.1:9000 KV.Watch '{"key":"k","timeout_ms":5000}'
   rpcbench call --codec msgpack --addr 127.0.0.1:6666 nvim_eval '["6*7"]'
   rpcbench call --codec msgpack --addr 127.0.0.1:6666 nvim_get_api_info
   rpcbench call --codec gob --transport tls --pin 3A:…:9F --addr 127.0.0.1:9443 Arith.Multiply @args.json`
@@ -89,7 +91,11 @@ func callIn(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, args
 			return usagef("--token-file: %v", err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	wait := *timeout
+	if w, ok := callArgs.(*service.WatchRequest); ok {
+		wait += watchTimeout(w.GetTimeoutMs()) // the server holds a Watch that long
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	caller, err := t.Call(ctx, cfg)
 	if err != nil {
@@ -119,13 +125,13 @@ func callIn(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, args
 			// The login's reply came back: the codec matches.
 			return fmt.Errorf("call %s: %w", method, c.Error)
 		default:
-			return fmt.Errorf("call %s: %w", method, harness.FirstCallError(caller.Addr().String(), codec.Name(), first.Bytes(), *timeout, c.Error))
+			return fmt.Errorf("call %s: %w", method, harness.FirstCallError(caller.Addr().String(), codec.Name(), first.Bytes(), wait, c.Error))
 		}
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return errInterrupted // SIGINT, not the timeout
 		}
-		return fmt.Errorf("call %s: %w", method, harness.FirstCallError(caller.Addr().String(), codec.Name(), first.Bytes(), *timeout, context.DeadlineExceeded))
+		return fmt.Errorf("call %s: %w", method, harness.FirstCallError(caller.Addr().String(), codec.Name(), first.Bytes(), wait, context.DeadlineExceeded))
 	}
 	out, err := json.Marshal(jsonable(reply))
 	if err != nil {
@@ -191,6 +197,15 @@ func unknownMethod(err error) error {
 		}
 	}
 	return err
+}
+
+// watchTimeout is how long a KV.Watch with timeoutMS may wait: that, or
+// a day for no limit.
+func watchTimeout(timeoutMS int64) time.Duration {
+	if timeoutMS <= 0 || timeoutMS > int64(24*time.Hour/time.Millisecond) {
+		return 24 * time.Hour
+	}
+	return time.Duration(timeoutMS) * time.Millisecond
 }
 
 // decodeArgs decodes argJSON into method's argument type, or into a generic

@@ -33,6 +33,7 @@ Usage:
   rpcbench gate --baseline B NEW                  fail (exit 1) on a regression from baseline B
   rpcbench report DIR... -o REPORT.md             REPORT.md and its charts from matrix results
   rpcbench list                                   codecs, transports, payloads and peers
+  rpcbench version                                module version and VCS revision (also --version)
   rpcbench serve --codec C [--transport T] [--addr A]
                                                   serve the Arith/Echo service until SIGINT/SIGTERM
   rpcbench call  --codec C [--transport T] --addr A METHOD [ARGS]
@@ -135,6 +136,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		"compare": compareCmd,
 		"gate":    gateCmd,
 		"report":  reportCmd,
+		"version": versionCmd,
 	}
 	name := args[0]
 	if name == "--version" || name == "-version" {

@@ -60,13 +60,14 @@ var (
 )
 
 // TestREADMEExamplesRunAsWritten runs every rpcbench command line of the
-// README's sh blocks with the real binary, in a scratch directory, block by
-// block: serve lines in the background until the block ends, the others in
-// order, with short windows (--duration 50ms --warmup 0; matrix --count 1)
-// and each block's loopback ports moved to free ones. A line's comment may
-// say what it prints (# {"value":42}) or how it exits (# exit 1: ...)
-// (the colon matters); otherwise it must exit 0 (gate: 0 or 1, since short
-// windows are noisy).
+// README's sh blocks with the real binary, in a scratch directory, in
+// order: serve lines in the background (until another line serves their
+// address, or the test ends), lines ending in & in the background until
+// their block ends, the others in the foreground, with short windows
+// (--duration 50ms --warmup 0; matrix --count 1) and every loopback port
+// moved to a free one. A line's comment may say what it prints
+// (# {"value":42}) or how it exits (# exit 1: ..., the colon matters);
+// otherwise it must exit 0 (gate: 0 or 1, since short windows are noisy).
 // Lines that need what a test machine lacks are skipped, and say so.
 func TestREADMEExamplesRunAsWritten(t *testing.T) {
 	bin := binary(t)
@@ -75,9 +76,25 @@ func TestREADMEExamplesRunAsWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	ran := 0
+	// An address means one server throughout the README: a block that
+	// calls 127.0.0.1:9000 without serving it calls the one an earlier
+	// block started, until a later block serves that address anew.
+	ports := map[string]string{}
+	servers := map[string]*exec.Cmd{}
+	stopServer := func(addr string) {
+		if s := servers[addr]; s != nil {
+			s.Process.Signal(syscall.SIGINT)
+			s.Wait()
+			delete(servers, addr)
+		}
+	}
+	defer func() {
+		for addr := range servers {
+			stopServer(addr)
+		}
+	}()
 	for _, block := range readmeExamples(t) {
-		ports := map[string]string{}
-		var servers, background []*exec.Cmd
+		var background []*exec.Cmd
 		var backgroundOut []*strings.Builder
 		for _, ex := range block {
 			line := comment.ReplaceAllString(ex.line, "")
@@ -120,6 +137,8 @@ func TestREADMEExamplesRunAsWritten(t *testing.T) {
 			ran++
 			switch {
 			case args[0] == "serve":
+				addr := loopback.FindString(line)
+				stopServer(addr)
 				r, w, err := os.Pipe()
 				if err != nil {
 					t.Fatal(err)
@@ -129,8 +148,8 @@ func TestREADMEExamplesRunAsWritten(t *testing.T) {
 					t.Fatal(err)
 				}
 				w.Close()
-				servers = append(servers, cmd)
-				defer func() { cmd.Process.Kill(); cmd.Wait(); r.Close() }()
+				servers[addr] = cmd
+				defer r.Close()
 				if !strings.Contains(line, "reverse") {
 					// It prints its address once it serves.
 					if _, err := bufio.NewReader(r).ReadString('\n'); err != nil {
@@ -143,6 +162,9 @@ func TestREADMEExamplesRunAsWritten(t *testing.T) {
 					t.Fatal(err)
 				}
 				background, backgroundOut = append(background, cmd), append(backgroundOut, &stderr)
+				// As a reader would, let it start (a Watch must be waiting
+				// before the Set that wakes it).
+				time.Sleep(500 * time.Millisecond)
 				continue
 			}
 			err := cmd.Run()
@@ -174,9 +196,6 @@ func TestREADMEExamplesRunAsWritten(t *testing.T) {
 				<-done
 				t.Errorf("README: %v still running after 30s; stderr:\n%s", cmd.Args[1:], backgroundOut[i])
 			}
-		}
-		for _, s := range servers {
-			s.Process.Signal(syscall.SIGINT)
 		}
 	}
 	if ran < 10 {

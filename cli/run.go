@@ -19,6 +19,7 @@ import (
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/harness/gate"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/server"
 	"github.com/rpcbench/rpcbench/harness/stack"
@@ -38,7 +39,7 @@ type loadFlags struct {
 	rate                                 float64
 	duration, warmup, timeout, work      time.Duration
 	calls                                int64
-	busy                                 bool
+	busy, profile                        bool
 	stall, format, out, tokenFile        string
 	workload, maxMessage                 string
 }
@@ -50,7 +51,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.StringVar(&f.codecs, "codec", "all", "comma-separated codecs to measure, all, or none: "+strings.Join(codecs.Names(), ", ")+
 		"\n(with --addr or --listen: the one codec the server speaks, gob unless named)")
 	alias(fs, "codec", "codecs")
-	fs.StringVar(&f.peers, "peers", "grpc,thrift,floor", "comma-separated references measured in the same run, or none: "+strings.Join(harness.PeerNames(), ", ")+
+	fs.StringVar(&f.peers, "peers", "grpc,thrift,stdlib-gob,stdlib-json,floor", "comma-separated references measured in the same run, or none: "+strings.Join(harness.PeerNames(), ", ")+
 		"\n(floor-mux is added wherever callers share connections; none with --addr or --listen: peers run in this process)")
 	fs.StringVar(&f.payloads, "payload", "bytes:1KiB", "comma-separated payloads: "+strings.Join(payload.Examples, ", ")+", bytes:N, records:N")
 	alias(fs, "payload", "payloads")
@@ -59,7 +60,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.IntVar(&f.conns, "conns", 4, "connections the callers share (stacks that can't share get one per caller);\nwith --listen (reverse), 1 unless given: as many as serve --conns dials")
 	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight: one goroutine per caller issues them with net/rpc's Client.Go,\ncollects each from one Done channel it shares and issues the next (no goroutine per call);\nfloor-mux does the same with request ids, other peers keep a connection (or goroutine) per call in flight")
 	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload.Name(), "what each caller does: "+strings.Join(harness.WorkloadNames(), ", "))
-	fs.StringVar(&f.maxMessage, "max-message", "64MiB", "codecs: largest message accepted, in bytes (KiB and MiB suffixes allowed)")
+	addMaxMessageFlag(fs, &f.maxMessage)
 	fs.Float64Var(&f.rate, "rate", 0, "open loop: send this many calls/s on a fixed schedule, latency counted from each call's scheduled time\n(0: closed loop, each caller sends when its last call returns)")
 	fs.DurationVar(&f.duration, "duration", 2*time.Second, "length of each measured window")
 	fs.Int64Var(&f.calls, "calls", 0, "end each window after this many calls instead of after --duration")
@@ -80,6 +81,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 		fs.StringVar(&f.out, "o", "", "write the output to this file (the table is still printed)")
 	} else {
 		fs.StringVar(&f.out, "o", "", "directory for the results: bench.txt, results.json and summary.txt (required, e.g. results/NAME)")
+		fs.BoolVar(&f.profile, "profile", false, "also save a CPU and an allocation profile per configuration, from one more repetition of its own,\nunder DIR/profiles (rpcbench gate shows what grew under a regressed row)")
 	}
 	return f
 }
@@ -170,9 +172,10 @@ func matrixCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 const runSynopsis = `run [flags]
 
 Measures every configuration the flags describe and prints one table. With
-no flags: every codec over tcp, the gRPC and Thrift peers and the raw-TCP
+no flags: every codec over tcp, the gRPC and Thrift peers, the standard
+library's own gob and JSON-RPC (stdlib-gob, stdlib-json) and the raw-TCP
 floor, payload bytes:1KiB, 16 callers over 4 connections, an in-process
-server on loopback, 0.5s warm-up and 2s window each: about 25 seconds.
+server on loopback, 0.5s warm-up and 2s window each: about 30 seconds.
 Against an external server (--addr), the one codec it speaks and no peers.
 
   rpcbench run --codec msgpack                      one codec beside the peers and the floor
@@ -189,8 +192,10 @@ Measures the product of --codecs, --transports, --payloads and --concurrency
 (plus the peers and the floor) --count times, round-robin so that drift
 spreads evenly, and writes DIR/bench.txt (for benchstat and rpcbench
 compare), DIR/results.json (everything, histograms included) and
-DIR/summary.txt (the table, also printed). Ctrl-C ends the window under way
-and writes the rows finished by then, marked interrupted, exit 130.
+DIR/summary.txt (the table, also printed). With --profile, also
+DIR/profiles/NAME.cpu.pb.gz and NAME.alloc.pb.gz per configuration.
+Ctrl-C ends the window under way and writes the rows finished by then,
+marked interrupted, exit 130.
 
   rpcbench matrix --codecs gob,msgpack --transports tcp,unix --payloads bytes:16,records:100 --concurrency 1,16 -o results/NAME`
 
@@ -221,9 +226,18 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if limit := raiseFileLimit(); slices.ContainsFunc(cfgs, func(c harness.Config) bool { return filesNeeded(c) > limit }) {
 		fmt.Fprintf(stderr, "rpcbench %s: warning: the open-file limit is %d; a run with more connections than that allows will fail to connect (raise it with ulimit -n)\n", name, limit)
 	}
+	if matrix || lf.count > 1 {
+		// Said now, before the run spends its time, in benchmath's words.
+		for _, w := range gate.CountWarnings(lf.count, 0) {
+			fmt.Fprintf(stderr, "rpcbench %s: warning: --count %d is too few for rpcbench gate and compare: %v\n", name, lf.count, w)
+		}
+	}
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.warmup, lf.duration, lf.calls)
 	results, runErr := harness.RunAll(ctx, cfgs, lf.count, bar.update)
 	bar.finish()
+	if runErr == nil && ctx.Err() == nil && matrix && lf.profile {
+		runErr = profileRuns(ctx, stderr, lf.out, cfgs)
+	}
 	run := format.Run{Env: harness.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results}
 	if ctx.Err() != nil {
 		// Interrupted: keep every row finished, and say so.
@@ -368,9 +382,9 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 			}
 		}
 	}
-	maxMessage, err := payload.ParseSize(f.maxMessage)
-	if err != nil || maxMessage == 0 {
-		return nil, usagef("--max-message %q: want a positive size such as 1MiB or 65536", f.maxMessage)
+	maxMessage, err := parseMaxMessage(f.maxMessage)
+	if err != nil {
+		return nil, err
 	}
 	workload, err := harness.LookupWorkload(f.workload)
 	if err != nil {

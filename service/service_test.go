@@ -1,6 +1,7 @@
 package service
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func TestPanickingHandlerFailsItsCallOnly(t *testing.T) {
 }
 
 func TestValuesCoverEveryMethod(t *testing.T) {
-	for _, m := range []string{"Arith.Multiply", "Arith.Divide", "Echo.Echo", "Echo.Records"} {
+	for _, m := range []string{"Arith.Multiply", "Arith.Divide", "Echo.Echo", "Echo.Records", "Stats.Read", "KV.Set", "KV.Get", "KV.Watch"} {
 		if args, reply, ok := Values(m); !ok || args == nil || reply == nil {
 			t.Errorf("Values(%q) = %v, %v, %v", m, args, reply, ok)
 		}
@@ -71,5 +72,29 @@ func TestParseStall(t *testing.T) {
 		if _, _, err := ParseStall(bad); err == nil || !strings.Contains(err.Error(), bad) {
 			t.Errorf("ParseStall(%q) error = %v; want one naming the value", bad, err)
 		}
+	}
+}
+
+func TestMessagesListsEveryServiceType(t *testing.T) {
+	got := make(map[reflect.Type]bool)
+	for _, typ := range Messages() {
+		if typ.Kind() != reflect.Struct {
+			t.Errorf("Messages() lists %v, a %v; want structs", typ, typ.Kind())
+		}
+		got[typ] = true
+	}
+	for _, method := range []string{"Arith.Multiply", "Arith.Divide", "Echo.Echo", "Echo.Records", "Stats.Read"} {
+		args, reply, ok := Values(method)
+		if !ok {
+			t.Fatalf("Values(%q) = not ok", method)
+		}
+		for _, v := range []any{args, reply} {
+			if typ := reflect.TypeOf(v).Elem(); !got[typ] {
+				t.Errorf("Messages() lacks %v, which %s carries", typ, method)
+			}
+		}
+	}
+	if typ := reflect.TypeOf(Record{}); !got[typ] {
+		t.Errorf("Messages() lacks %v, which RecordBatch nests", typ)
 	}
 }

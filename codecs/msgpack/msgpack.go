@@ -182,6 +182,7 @@ func (c *serverCodec) WriteResponse(r *rpc.Response, body any) error {
 		e.EncodeNil()
 	} else {
 		e.EncodeNil()
+		slowEncode()
 		err = e.Encode(body)
 	}
 	return c.flush(c.conn, err)
@@ -225,6 +226,7 @@ func (c *clientCodec) WriteRequest(r *rpc.Request, body any) error {
 		}
 	} else {
 		e.EncodeArrayLen(1)
+		slowEncode()
 		err = e.Encode(body)
 	}
 	err = c.flush(c.conn, err)

@@ -9,15 +9,14 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"time"
 
-	"github.com/rpcbench/rpcbench/internal/backoff"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/internal/connset"
+	"github.com/rpcbench/rpcbench/transports/internal/redial"
 	"github.com/rpcbench/rpcbench/transports/tcp"
 )
 
-func init() { transports.Register(Transport{}) }
+func init() { transports.MustRegister(Transport{}) }
 
 // Transport is reverse TCP: the serving half dials cfg.Addr and keeps
 // cfg.Conns connections there; the calling half listens on cfg.Addr.
@@ -71,7 +70,7 @@ type listener struct {
 	cfg    transports.Config
 	ready  chan net.Conn // dialled connections waiting for Accept
 	closed chan struct{}
-	ctx    context.Context // ends dials in flight when the listener closes
+	ctx    context.Context // ends dials in flight and backoffs when the listener closes
 	cancel context.CancelFunc
 	once   sync.Once
 	wg     sync.WaitGroup // the dialling slots
@@ -80,36 +79,10 @@ type listener struct {
 
 // keepDialled keeps one connection to the calling half open: it dials,
 // hands the connection to Accept, waits for it to be closed, and dials
-// again.
+// again, with redial's backoff.
 func (l *listener) keepDialled(slot int) {
 	defer l.wg.Done()
-	// Redial backoff (package backoff): about 50ms doubling to 5s, varied
-	// so that workers that lost the caller together do not return
-	// together; a successful dial starts over.
-	var wait backoff.Backoff
-	for attempt := 1; ; attempt++ {
-		l.cfg.Printf("reverse: slot %d dialling %s (attempt %d)", slot, l.addr, attempt)
-		var d net.Dialer
-		c, err := d.DialContext(l.ctx, "tcp", l.addr.String())
-		if err == nil {
-			attempt = 0
-			wait.Reset()
-			if !l.serve(c) {
-				return
-			}
-		} else {
-			l.cfg.Printf("reverse: slot %d: %v", slot, err)
-		}
-		pause := backoff.Vary(backoff.Min)
-		if err != nil {
-			pause = wait.Next()
-		}
-		select {
-		case <-time.After(pause):
-		case <-l.closed:
-			return
-		}
-	}
+	redial.Keep(l.ctx, fmt.Sprintf("reverse: slot %d", slot), l.addr.String(), l.cfg.Logf, l.serve)
 }
 
 // serve hands c to Accept and waits until it is closed; false means the
