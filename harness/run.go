@@ -278,6 +278,7 @@ func (d *driver) run(ctx context.Context, dur time.Duration, calls int64, r *Res
 		return
 	}
 	r.Elapsed = time.Since(start)
+	r.WindowStart, r.WindowEnd = start.Round(0), start.Round(0).Add(r.Elapsed) // wall clock, for merge
 	r.Calls = done.Load()
 	r.Errors = errs.Load()
 	if e := firstErr.Load(); e != nil {
