@@ -60,6 +60,10 @@ type Result struct {
 	// Processes is how many load processes' results Merge added into this
 	// one; 0 for a result measured by one process.
 	Processes int `json:"processes,omitempty"`
+	// LatencyOnly marks a result read from an HdrHistogram interval log,
+	// which holds latencies and nothing else: its errors and costs are
+	// unknown, not zero.
+	LatencyOnly bool `json:"latency_only,omitempty"`
 }
 
 // An Interval is the latency of the calls that ended in one second of the
@@ -123,6 +127,13 @@ func (r *Result) Merge(o *Result) error {
 	r.Processes = max(r.Processes, 1) + max(o.Processes, 1)
 	r.Late += o.Late
 	r.MaxLag = max(r.MaxLag, o.MaxLag)
+	if o.LatencyOnly {
+		// The sum would spread r's costs over o's calls too.
+		r.LatencyOnly = true
+	}
+	if r.LatencyOnly {
+		r.Errors, r.FirstError, r.Allocs, r.AllocB, r.CPU, r.WireBytes, r.Server, r.Late, r.MaxLag = 0, "", 0, 0, 0, 0, nil, 0, 0
+	}
 	r.mergeWindow(o)
 	return nil
 }

@@ -115,6 +115,9 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 		if row.Errors > 0 {
 			lines = append(lines, fmt.Sprintf("ERRORS: %s: %d calls failed; first: %s", r.Name, row.Errors, r.FirstError))
 		}
+		if r.LatencyOnly {
+			lines = append(lines, fmt.Sprintf("latency only: %s: an HdrHistogram interval log holds latencies alone; errors and per-call costs are unknown and shown as 0", r.Name))
+		}
 		if r.Processes > 1 {
 			lines = append(lines, fmt.Sprintf("merged: %s: %d load processes, histograms added; calls/s over the union of their windows, %s to %s",
 				r.Name, r.Processes, r.WindowStart.UTC().Format("15:04:05.000"), r.WindowEnd.UTC().Format("15:04:05.000")))

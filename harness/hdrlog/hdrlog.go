@@ -123,7 +123,7 @@ func Read(r io.Reader) ([]*harness.Result, error) {
 		lat := &harness.Histogram{Histogram: h}
 		res, ok := byTag[tag]
 		if !ok {
-			res = &harness.Result{Name: tag, Latency: &harness.Histogram{Histogram: h.Clone()}, WindowStart: start, WindowEnd: end}
+			res = &harness.Result{Name: tag, Latency: &harness.Histogram{Histogram: h.Clone()}, WindowStart: start, WindowEnd: end, LatencyOnly: true}
 			label(res)
 			byTag[tag] = res
 			results = append(results, res)

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -45,6 +46,10 @@ func unusable(file, msg string, args ...any) error {
 func Read(file string) (Input, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the file is named once, by UnusableError
+		}
 		return Input{}, &UnusableError{File: file, Err: err}
 	}
 	in := Input{File: file}
