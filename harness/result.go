@@ -134,20 +134,23 @@ func (r *Result) Merge(o *Result) error {
 	if r.LatencyOnly {
 		r.Errors, r.FirstError, r.Allocs, r.AllocB, r.CPU, r.WireBytes, r.Server, r.Late, r.MaxLag = 0, "", 0, 0, 0, 0, nil, 0, 0
 	}
-	r.mergeWindow(o)
+	if err := r.mergeWindow(o); err != nil {
+		return fmt.Errorf("harness: %s: %w", r.Name, err)
+	}
 	return nil
 }
 
 // mergeWindow makes r's window the union of r's and o's. Results without
 // wall-clock windows (written before rpcbench recorded them) keep the
 // longer elapsed time, the best that can be said of them.
-func (r *Result) mergeWindow(o *Result) {
-	r.Intervals = append(r.Intervals, o.Intervals...)
-	slices.SortStableFunc(r.Intervals, func(a, b Interval) int { return a.Start.Compare(b.Start) })
+func (r *Result) mergeWindow(o *Result) error {
+	if err := r.mergeIntervals(o.Intervals); err != nil {
+		return err
+	}
 	if r.WindowStart.IsZero() || o.WindowStart.IsZero() {
 		r.Elapsed = max(r.Elapsed, o.Elapsed)
 		r.WindowStart, r.WindowEnd = time.Time{}, time.Time{}
-		return
+		return nil
 	}
 	if o.WindowStart.Before(r.WindowStart) {
 		r.WindowStart = o.WindowStart
@@ -156,6 +159,39 @@ func (r *Result) mergeWindow(o *Result) {
 		r.WindowEnd = o.WindowEnd
 	}
 	r.Elapsed = r.WindowEnd.Sub(r.WindowStart)
+	return nil
+}
+
+// mergeIntervals adds the seconds of another process's window into r's:
+// processes that started together (--start-at) have their n-th seconds
+// within milliseconds of each other, and each merged second holds both
+// processes' calls of that second, starting at the earlier start. Seconds
+// that do not line up (processes not started together) are kept apart.
+func (r *Result) mergeIntervals(ivs []Interval) error {
+	mine := len(r.Intervals)
+	r.Intervals = slices.Clone(r.Intervals) // r's may be shared with the result it was copied from
+	for i, iv := range ivs {
+		if i < mine {
+			if d := r.Intervals[i].Start.Sub(iv.Start).Abs(); d < time.Second/2 {
+				sum := &Histogram{r.Intervals[i].Latency.Clone()}
+				if err := sum.Add(iv.Latency); err != nil {
+					return fmt.Errorf("second %d: %w", i+1, err)
+				}
+				r.Intervals[i] = Interval{Start: minTime(r.Intervals[i].Start, iv.Start), Latency: sum}
+				continue
+			}
+		}
+		r.Intervals = append(r.Intervals, iv)
+	}
+	slices.SortStableFunc(r.Intervals, func(a, b Interval) int { return a.Start.Compare(b.Start) })
+	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // Histogram is an HDR histogram of nanoseconds that serialises as the

@@ -315,3 +315,52 @@ func checkUnusable(t *testing.T, err error, file, want string) {
 		t.Errorf("error %q; want it to start with the file's name and say %q", err, want)
 	}
 }
+
+// withSeconds gives r one interval per second of its window, the calls
+// spread evenly over them.
+func withSeconds(r *harness.Result, lat time.Duration) *harness.Result {
+	n := int(r.Elapsed / time.Second)
+	for s := range n {
+		iv := harness.Interval{Start: r.WindowStart.Add(time.Duration(s) * time.Second), Latency: harness.NewHistogram()}
+		for range r.Calls / int64(n) {
+			iv.Latency.Record(lat)
+		}
+		r.Intervals = append(r.Intervals, iv)
+	}
+	return r
+}
+
+// Processes started together have their n-th seconds milliseconds apart:
+// the merge adds them second by second, so that the interval log of a
+// merge still has one interval per second.
+func TestSecondsOfProcessesStartedTogetherAdd(t *testing.T) {
+	dir := t.TempDir()
+	a := withSeconds(result(name, 0, 3*time.Second, repeat(300, time.Millisecond)...), time.Millisecond)
+	b := withSeconds(result(name, 4*time.Millisecond, 3*time.Second+4*time.Millisecond, repeat(600, 2*time.Millisecond)...), 2*time.Millisecond)
+	run := mergeFiles(t,
+		write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*harness.Result{a}}),
+		write(t, dir, "b.json", format.Run{Env: env("b"), Results: []*harness.Result{b}}))
+	m := run.Results[0]
+	if len(m.Intervals) != 3 {
+		t.Fatalf("%d intervals; want 3, one per second", len(m.Intervals))
+	}
+	for i, iv := range m.Intervals {
+		if !iv.Start.Equal(t0.Add(time.Duration(i)*time.Second)) || iv.Latency.TotalCount() != 300 {
+			t.Errorf("second %d: starts %v with %d calls; want %v with 100+200", i, iv.Start, iv.Latency.TotalCount(), t0.Add(time.Duration(i)*time.Second))
+		}
+	}
+	if a.Intervals[0].Latency.TotalCount() != 100 {
+		t.Errorf("merging changed an input's interval: %d calls", a.Intervals[0].Latency.TotalCount())
+	}
+	var buf bytes.Buffer
+	if err := hdrlog.Write(&buf, run.Results); err != nil {
+		t.Fatal(err)
+	}
+	back, err := hdrlog.Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back[0].Calls != 900 || len(back[0].Intervals) != 3 || back[0].Elapsed != 3004*time.Millisecond {
+		t.Errorf("interval log of the merge: %d calls in %d intervals over %v; want 900 in 3 over 3.004s", back[0].Calls, len(back[0].Intervals), back[0].Elapsed)
+	}
+}
