@@ -163,25 +163,25 @@ func (r *Result) mergeWindow(o *Result) error {
 }
 
 // mergeIntervals adds the seconds of another process's window into r's:
-// processes that started together (--start-at) have their n-th seconds
-// within milliseconds of each other, and each merged second holds both
+// processes that started together (--start-at) have their seconds within
+// milliseconds of each other, and each merged second holds both
 // processes' calls of that second, starting at the earlier start. Seconds
-// that do not line up (processes not started together) are kept apart.
+// that do not line up (processes not started together, or a second
+// without calls, which has no interval) are kept apart.
 func (r *Result) mergeIntervals(ivs []Interval) error {
 	mine := len(r.Intervals)
 	r.Intervals = slices.Clone(r.Intervals) // r's may be shared with the result it was copied from
-	for i, iv := range ivs {
-		if i < mine {
-			if d := r.Intervals[i].Start.Sub(iv.Start).Abs(); d < time.Second/2 {
-				sum := &Histogram{r.Intervals[i].Latency.Clone()}
-				if err := sum.Add(iv.Latency); err != nil {
-					return fmt.Errorf("second %d: %w", i+1, err)
-				}
-				r.Intervals[i] = Interval{Start: minTime(r.Intervals[i].Start, iv.Start), Latency: sum}
-				continue
-			}
+	for _, iv := range ivs {
+		i := slices.IndexFunc(r.Intervals[:mine], func(m Interval) bool { return m.Start.Sub(iv.Start).Abs() < time.Second/2 })
+		if i < 0 {
+			r.Intervals = append(r.Intervals, iv)
+			continue
 		}
-		r.Intervals = append(r.Intervals, iv)
+		sum := &Histogram{r.Intervals[i].Latency.Clone()}
+		if err := sum.Add(iv.Latency); err != nil {
+			return fmt.Errorf("the second from %v: %w", iv.Start, err)
+		}
+		r.Intervals[i] = Interval{Start: minTime(r.Intervals[i].Start, iv.Start), Latency: sum}
 	}
 	slices.SortStableFunc(r.Intervals, func(a, b Interval) int { return a.Start.Compare(b.Start) })
 	return nil

@@ -74,20 +74,25 @@ func Write(w io.Writer, results []*harness.Result) error {
 	return nil
 }
 
-// intervalsOf returns r's intervals with their ends.
+// intervalsOf returns r's intervals with their ends: a second after the
+// start, or sooner where the next interval or the window begins or ends
+// (a second without calls has no interval). A result without intervals
+// is one interval over its whole window.
 func intervalsOf(r *harness.Result) ([]line, error) {
 	if r.WindowStart.IsZero() || r.WindowEnd.IsZero() {
 		return nil, fmt.Errorf("hdrlog: %s: the result has no measured window to place its intervals in", r.Name)
 	}
-	ivs := r.Intervals
-	if len(ivs) == 0 {
-		ivs = []harness.Interval{{Start: r.WindowStart, Latency: r.Latency}}
+	if len(r.Intervals) == 0 {
+		return []line{{tag: r.Name, start: r.WindowStart, end: r.WindowEnd, latency: r.Latency}}, nil
 	}
-	lines := make([]line, len(ivs))
-	for i, iv := range ivs {
-		end := r.WindowEnd
-		if i+1 < len(ivs) {
-			end = ivs[i+1].Start
+	lines := make([]line, len(r.Intervals))
+	for i, iv := range r.Intervals {
+		end := iv.Start.Add(time.Second)
+		if end.After(r.WindowEnd) {
+			end = r.WindowEnd
+		}
+		if i+1 < len(r.Intervals) && end.After(r.Intervals[i+1].Start) {
+			end = r.Intervals[i+1].Start
 		}
 		if end.Before(iv.Start) {
 			end = iv.Start

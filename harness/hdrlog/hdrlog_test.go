@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -137,6 +138,21 @@ func TestResultWithoutIntervalsIsOneInterval(t *testing.T) {
 	ivs := parseLog(t, buf.String()).intervals[gob]
 	if len(ivs) != 1 || ivs[0].hist.total() != 11 || math.Abs(ivs[0].length-1.5) > 1e-3 {
 		t.Fatalf("got %d intervals; want one of 11 calls over 1.5s", len(ivs))
+	}
+}
+
+// A second without calls has no interval: its neighbour still lasts a
+// second, not until the next interval.
+func TestSecondWithoutCallsIsAGap(t *testing.T) {
+	r := synthetic(gob, time.Millisecond, 5, 0, 6)
+	r.Intervals = slices.Delete(r.Intervals, 1, 2)
+	var buf bytes.Buffer
+	if err := hdrlog.Write(&buf, []*harness.Result{r}); err != nil {
+		t.Fatal(err)
+	}
+	ivs := parseLog(t, buf.String()).intervals[gob]
+	if len(ivs) != 2 || ivs[0].length != 1 || ivs[1].start-ivs[0].start != 2 || ivs[1].length != 0.5 {
+		t.Fatalf("intervals %+v; want one second at 0.25s and half a second at 2.25s", ivs)
 	}
 }
 
