@@ -67,7 +67,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.StringVar(&f.stall, "stall", "", "PERIOD:DURATION: the server pauses every call for DURATION every PERIOD, e.g. 1s:50ms")
 	fs.IntVar(&f.checkEvery, "check-every", 64, "verify one reply in this many calls (and always the first)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "codecs: log in on every connection with the token in this file, as rpcbench serve --auth requires\n(the in-process server then requires it too; the gRPC and Thrift peers don't log in)")
-	fs.StringVar(&f.startAt, "start-at", "", "wait until this wall-clock time (RFC 3339, e.g. 2026-11-30T15:04:05Z) before the warm-up,\nso that load processes started at different moments measure the same window (see rpcbench merge)")
+	fs.StringVar(&f.startAt, "start-at", "", "wait until this wall-clock time (RFC 3339, e.g. 2026-11-30T15:04:05Z) before the first warm-up,\nso that load processes started at different moments measure the same windows (see rpcbench merge);\nlater configurations follow one another as usual")
 	fs.StringVar(&f.hdrLog, "hdr-log", "", "also write the latencies as an HdrHistogram interval log to this file:\none interval per configuration per second, tagged with its name")
 	if !matrix {
 		fs.StringVar(&f.format, "format", "text", "output: text, bench (Go benchmark lines for benchstat) or json")
