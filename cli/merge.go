@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/rpcbench/rpcbench/harness/merge"
 )
@@ -50,6 +51,13 @@ func mergeCmd(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 	run, err := merge.Merge(inputs)
 	if err != nil {
 		return usageErr("%v", err)
+	}
+	switch span := merge.Windows(inputs); {
+	case span.Inputs < 2:
+	case span.Together == 0:
+		fmt.Fprintf(stderr, "rpcbench merge: warning: the %d inputs' windows do not overlap: their calls/s is over %v, most of which some of them were idle (start them with one --start-at)\n", span.Inputs, span.Union.Round(time.Millisecond))
+	default:
+		fmt.Fprintf(stderr, "rpcbench merge: %d load processes measured together for %v of the %v from the first start to the last end\n", span.Inputs, span.Together.Round(time.Millisecond), span.Union.Round(time.Millisecond))
 	}
 	return writeRun(stdout, *out, *formatName, run)
 }

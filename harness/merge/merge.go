@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
@@ -180,4 +181,60 @@ func combineEnv(hosts []harness.Env) harness.Env {
 		}
 	}
 	return env
+}
+
+// Span is how the inputs' measured windows lie: Together is how long every
+// input was measuring at once, Union from the first start to the last end.
+// It tells a person whether a shared --start-at did its job.
+type Span struct {
+	Inputs          int
+	Together, Union time.Duration
+}
+
+// Windows compares the inputs' windows, each input's from its first
+// result's start to its last result's end. Inputs without windows (older
+// files) are left out.
+func Windows(inputs []Input) Span {
+	var s Span
+	var first, last, commonStart, commonEnd time.Time
+	for _, in := range inputs {
+		var start, end time.Time
+		for _, r := range in.Run.Results {
+			if r.WindowStart.IsZero() {
+				continue
+			}
+			if start.IsZero() || r.WindowStart.Before(start) {
+				start = r.WindowStart
+			}
+			if r.WindowEnd.After(end) {
+				end = r.WindowEnd
+			}
+		}
+		if start.IsZero() {
+			continue
+		}
+		if s.Inputs == 0 {
+			first, last, commonStart, commonEnd = start, end, start, end
+		}
+		s.Inputs++
+		first, last = minTime(first, start), maxTime(last, end)
+		commonStart, commonEnd = maxTime(commonStart, start), minTime(commonEnd, end)
+	}
+	s.Union = last.Sub(first)
+	s.Together = max(commonEnd.Sub(commonStart), 0)
+	return s
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

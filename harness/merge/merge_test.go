@@ -364,3 +364,24 @@ func TestSecondsOfProcessesStartedTogetherAdd(t *testing.T) {
 		t.Errorf("interval log of the merge: %d calls in %d intervals over %v; want 900 in 3 seconds", back[0].Calls, len(back[0].Intervals), back[0].Elapsed)
 	}
 }
+
+func TestWindowsSayHowLongTheProcessesMeasuredTogether(t *testing.T) {
+	in := func(start, end time.Duration) merge.Input {
+		return merge.Input{Run: format.Run{Results: []*harness.Result{result(name, start, end)}}}
+	}
+	tests := []struct {
+		name            string
+		inputs          []merge.Input
+		together, union time.Duration
+	}{
+		{"started together", []merge.Input{in(0, 2*time.Second), in(5*time.Millisecond, 2*time.Second+5*time.Millisecond)}, 1995 * time.Millisecond, 2005 * time.Millisecond},
+		{"three, one late", []merge.Input{in(0, 2*time.Second), in(0, 2*time.Second), in(time.Second, 3*time.Second)}, time.Second, 3 * time.Second},
+		{"one after the other", []merge.Input{in(0, time.Second), in(2*time.Second, 3*time.Second)}, 0, 3 * time.Second},
+	}
+	for _, tt := range tests {
+		s := merge.Windows(tt.inputs)
+		if s.Inputs != len(tt.inputs) || s.Together != tt.together || s.Union != tt.union {
+			t.Errorf("%s: %+v; want %d inputs together %v of %v", tt.name, s, len(tt.inputs), tt.together, tt.union)
+		}
+	}
+}
