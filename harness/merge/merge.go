@@ -78,9 +78,10 @@ func readJSON(file string, text []byte) (format.Run, error) {
 		if errors.As(err, &syntax) || strings.Contains(err.Error(), "unexpected end of JSON input") {
 			return run, unusable(file, "truncated or malformed JSON: %v", err)
 		}
-		return run, unusable(file, "not rpcbench output: %v", err)
+		return run, unusable(file, "damaged, or not rpcbench output: %v", err)
 	}
-	if run.Env.GOOS == "" || run.Results == nil {
+	var keys struct{ Env, Results json.RawMessage }
+	if json.Unmarshal(text, &keys) != nil || keys.Env == nil || run.Results == nil {
 		return run, unusable(file, "not rpcbench output: JSON without rpcbench's \"env\" and \"results\"")
 	}
 	for i, r := range run.Results {

@@ -278,7 +278,7 @@ func TestBadInputIsAnErrorNamingTheFile(t *testing.T) {
 		{"go-test.txt", "BenchmarkX-8   1000   1234 ns/op\n", "not rpcbench output"},
 		{"empty.json", "", "empty file"},
 		{"no-histogram.json", `{"env": {"goos": "linux"}, "results": [{"name": "RPC/x"}]}`, "no latency histogram"},
-		{"bad-histogram.json", `{"env": {"goos": "linux"}, "results": [{"name": "RPC/x", "latency": "HISTFAAAAB"}]}`, "not rpcbench output"},
+		{"bad-histogram.json", `{"env": {"goos": "linux"}, "results": [{"name": "RPC/x", "latency": "HISTFAAAAB"}]}`, "damaged, or not rpcbench output: harness: decoding latency histogram"},
 		{"other-settings.json", "", "histogram settings differ: 1..3600000000000 ns at 2 significant figures"},
 		{"missing.json", "", "no such file"},
 	}
