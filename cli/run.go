@@ -36,6 +36,7 @@ type loadFlags struct {
 	calls                                int64
 	busy                                 bool
 	stall, format, out, tokenFile        string
+	workload, maxMessage                 string
 	startAt, hdrLog                      string
 }
 
@@ -51,7 +52,9 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	list(&f.payloads, []string{"payload", "payloads"}, "bytes:1KiB", "comma-separated payloads: "+strings.Join(payload.Examples, ", ")+", bytes:N, records:N")
 	list(&f.concurrency, []string{"concurrency", "conc"}, "16", "comma-separated numbers of concurrent callers")
 	fs.IntVar(&f.conns, "conns", 4, "connections the callers share (stacks that can't share get one per caller)")
-	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight")
+	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight: one goroutine per caller issues them with net/rpc's Client.Go,\ncollects each from one Done channel it shares and issues the next (no goroutine per call);\nfloor-mux does the same with request ids, other peers keep a connection (or goroutine) per call in flight")
+	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload.Name(), "what each caller does: "+strings.Join(harness.WorkloadNames(), ", "))
+	fs.StringVar(&f.maxMessage, "max-message", "64MiB", "codecs: largest message accepted, in bytes (KiB and MiB suffixes allowed)")
 	fs.Float64Var(&f.rate, "rate", 0, "open loop: send this many calls/s on a fixed schedule, latency counted from each call's scheduled time\n(0: closed loop, each caller sends when its last call returns)")
 	fs.DurationVar(&f.duration, "duration", 2*time.Second, "length of each measured window")
 	fs.Int64Var(&f.calls, "calls", 0, "end each window after this many calls instead of after --duration")
@@ -295,7 +298,15 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 	case f.timeout <= 0:
 		return nil, fmt.Errorf("--timeout %v: want a positive duration", f.timeout)
 	}
-	stacks, err := f.stacks()
+	maxMessage, err := payload.ParseSize(f.maxMessage)
+	if err != nil || maxMessage == 0 {
+		return nil, fmt.Errorf("--max-message %q: want a positive size such as 1MiB or 65536", f.maxMessage)
+	}
+	workload, err := harness.LookupWorkload(f.workload)
+	if err != nil {
+		return nil, fmt.Errorf("--workload: %w", err)
+	}
+	stacks, err := f.stacks(maxMessage)
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +331,7 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 		for _, conc := range concs {
 			for _, tname := range split(tf.transport) {
 				for _, s := range withFloorMux(stacks, conc*f.pipeline > f.conns) {
-					codecName := strings.TrimPrefix(s.Name(), "codec=")
+					codecName := s.ID().Short() // names the http transport's path
 					tf := *tf
 					tf.transport = tname
 					tr, tcfg, err := tf.config(codecName)
@@ -332,6 +343,7 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 						Payload: p, Concurrency: conc, Conns: f.conns, Pipeline: f.pipeline,
 						Rate: f.rate, Duration: f.duration, Calls: f.calls, Warmup: f.warmup,
 						Timeout: f.timeout, Delay: delay, CheckEvery: f.checkEvery,
+						MaxMessage: maxMessage, Workload: workload,
 					})
 				}
 			}
@@ -344,7 +356,7 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 }
 
 // stacks returns the codecs and peers the flags name.
-func (f *loadFlags) stacks() ([]stack.Stack, error) {
+func (f *loadFlags) stacks(maxMessage int) ([]stack.Stack, error) {
 	names := split(f.codecs)
 	if f.codecs == "all" {
 		names = codecs.Names()
@@ -361,7 +373,7 @@ func (f *loadFlags) stacks() ([]stack.Stack, error) {
 		if n == "none" {
 			continue
 		}
-		c, err := codecs.New(n, codecs.Options{})
+		c, err := codecs.New(n, codecs.Options{MaxMessage: maxMessage})
 		if err != nil {
 			return nil, fmt.Errorf("--codec: %w", err)
 		}
@@ -384,8 +396,8 @@ func (f *loadFlags) stacks() ([]stack.Stack, error) {
 // and the plain floor is measured, so that the framework's own hand-offs
 // can be told apart from the codec's work.
 func withFloorMux(stacks []stack.Stack, shared bool) []stack.Stack {
-	hasFloor := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.Name() == (stack.Floor{}).Name() })
-	hasMux := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.Name() == (stack.FloorMux{}).Name() })
+	hasFloor := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == stack.FloorID })
+	hasMux := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == stack.FloorMuxID })
 	if shared && hasFloor && !hasMux {
 		return append(slices.Clip(stacks), stack.FloorMux{})
 	}

@@ -3,6 +3,7 @@ package harness_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/harness/stack/grpcpeer"
 	"github.com/rpcbench/rpcbench/transports"
 	_ "github.com/rpcbench/rpcbench/transports/all"
 )
@@ -40,10 +42,16 @@ func TestRunCountsEveryCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []stack.Stack{stack.Codec{Codec: gob}, stack.Floor{}, stack.FloorMux{}} {
-		for _, p := range []string{"arith", "bytes:1KiB", "records:10"} {
-			t.Run(s.Name()+"/"+p, func(t *testing.T) {
-				r, err := harness.Run(context.Background(), config(t, s, p))
+	for _, s := range []stack.Stack{stack.Codec{Codec: gob}, stack.Floor{}, stack.FloorMux{}, grpcpeer.Unary{}} {
+		for _, tt := range []struct {
+			payload  string
+			pipeline int
+		}{{"arith", 1}, {"bytes:1KiB", 1}, {"records:10", 1}, {"bytes:1KiB", 8}} {
+			p := tt.payload
+			t.Run(fmt.Sprintf("%s/%s/pipeline=%d", s.ID(), p, tt.pipeline), func(t *testing.T) {
+				cfg := config(t, s, p)
+				cfg.Pipeline = tt.pipeline
+				r, err := harness.Run(context.Background(), cfg)
 				if err != nil {
 					t.Fatal(err)
 				}

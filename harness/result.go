@@ -30,8 +30,20 @@ type Result struct {
 	Errors     int64         `json:"errors"`
 	FirstError string        `json:"first_error,omitempty"`
 	Elapsed    time.Duration `json:"elapsed_ns"`
+	// WindowStart and WindowEnd are the wall-clock bounds of the measured
+	// window, so that results of processes that ran side by side can be
+	// merged over the union of their windows and a person can see the
+	// overlap.
+	WindowStart time.Time `json:"window_start"`
+	WindowEnd   time.Time `json:"window_end"`
 	// Latency holds every call's latency in nanoseconds.
 	Latency *Histogram `json:"latency"`
+	// Intervals split Latency by the second of the window in which each
+	// call ended, for the HDR interval log; seconds without a call are
+	// left out.
+	Intervals []Interval `json:"intervals,omitempty"`
+	// Interrupted is set when the run was stopped before its window ended.
+	Interrupted bool `json:"interrupted,omitempty"`
 
 	// Process-wide counters over the window. In-process they count client
 	// and server together.
@@ -39,6 +51,11 @@ type Result struct {
 	AllocB    uint64        `json:"alloc_bytes"`
 	CPU       time.Duration `json:"cpu_ns"`
 	WireBytes int64         `json:"wire_bytes"`
+	// CtxSwitches are the process's context switches, voluntary and
+	// involuntary (getrusage); RWSyscalls its read- and write-family
+	// system calls (/proc/self/io syscr + syscw; 0 where there is none).
+	CtxSwitches uint64 `json:"ctx_switches"`
+	RWSyscalls  uint64 `json:"rw_syscalls"`
 
 	// Server holds the server process's own counters over the window, when
 	// it ran in another process and answered Stats.Read; nil otherwise.
@@ -49,14 +66,6 @@ type Result struct {
 	Late   int64         `json:"late,omitempty"`
 	MaxLag time.Duration `json:"max_lag_ns,omitempty"`
 
-	// WindowStart and WindowEnd are the wall clock of the measured window,
-	// so that results of processes that ran side by side can be merged
-	// over the union of their windows and a person can see the overlap.
-	WindowStart time.Time `json:"window_start"`
-	WindowEnd   time.Time `json:"window_end"`
-	// Intervals are the window's latencies second by second, in order:
-	// what an HdrHistogram interval log holds.
-	Intervals []Interval `json:"intervals,omitempty"`
 	// Processes is how many load processes' results Merge added into this
 	// one; 0 for a result measured by one process.
 	Processes int `json:"processes,omitempty"`
@@ -66,9 +75,8 @@ type Result struct {
 	LatencyOnly bool `json:"latency_only,omitempty"`
 }
 
-// An Interval is the latency of the calls that ended in one second of the
-// measured window: from Start to the next interval's Start, or to the
-// window's end for the last.
+// An Interval is the latency of the calls that ended in one second of a
+// window, starting at Start.
 type Interval struct {
 	Start   time.Time  `json:"start"`
 	Latency *Histogram `json:"latency"`
@@ -113,6 +121,9 @@ func (r *Result) Merge(o *Result) error {
 	r.AllocB += o.AllocB
 	r.CPU += o.CPU
 	r.WireBytes += o.WireBytes
+	r.CtxSwitches += o.CtxSwitches
+	r.RWSyscalls += o.RWSyscalls
+	r.Interrupted = r.Interrupted || o.Interrupted
 	if r.Server != nil && o.Server != nil {
 		s := *r.Server
 		s.Allocs += o.Server.Allocs
@@ -133,6 +144,7 @@ func (r *Result) Merge(o *Result) error {
 	}
 	if r.LatencyOnly {
 		r.Errors, r.FirstError, r.Allocs, r.AllocB, r.CPU, r.WireBytes, r.Server, r.Late, r.MaxLag = 0, "", 0, 0, 0, 0, nil, 0, 0
+		r.CtxSwitches, r.RWSyscalls = 0, 0
 	}
 	if err := r.mergeWindow(o); err != nil {
 		return fmt.Errorf("harness: %s: %w", r.Name, err)

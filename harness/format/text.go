@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/harness/stack"
 )
 
 // A Row is one configuration's figures: the median over its repetitions.
@@ -57,7 +58,7 @@ func median(v []float64) float64 {
 	return (v[n/2-1] + v[n/2]) / 2
 }
 
-// Reference finds the row of stack ("peer=floor") measured under the
+// Reference finds the row of stack (stack.FloorID.String()) measured under the
 // same conditions as row, or nil: the row ratios divide by.
 func Reference(rows []*Row, row *Row, stack string) *Row {
 	a := row.First
@@ -81,11 +82,11 @@ func Text(w io.Writer, run Run) error {
 	for _, row := range rows {
 		r, m := row.First, row.Medians
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.0f\t%s\t%.0f\t%s\t%s\t%d\t\n",
-			strings.TrimPrefix(r.Stack, "codec="), TransportLabel(r), r.Payload, Callers(r),
+			stack.Label(r.Stack), TransportLabel(r), r.Payload, Callers(r),
 			m["calls/s"], dur(m["p50-ns"]), dur(m["p90-ns"]), dur(m["p99-ns"]), dur(m["p99.9-ns"]), dur(m["max-ns"]),
 			m["allocs/op"], m["B/op"], dur(m["cpu-ns/op"]), m["wire-B/op"],
-			Ratio(row, Reference(rows, row, "peer=floor"), "p50-ns"),
-			Ratio(row, Reference(rows, row, "peer=grpc"), "calls/s"),
+			Ratio(row, Reference(rows, row, stack.FloorID.String()), "p50-ns"),
+			Ratio(row, Reference(rows, row, stack.GRPCID.String()), "calls/s"),
 			row.Errors)
 	}
 	if err := tw.Flush(); err != nil {

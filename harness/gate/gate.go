@@ -38,6 +38,7 @@ import (
 	"golang.org/x/perf/benchproc"
 
 	"github.com/rpcbench/rpcbench/harness/compare"
+	"github.com/rpcbench/rpcbench/harness/stack"
 )
 
 // Options configure the gate; the zero value gates DefaultUnits at alpha
@@ -83,7 +84,7 @@ var exact = map[string]tolerance{
 }
 
 // FloorStack is the name key of the rows time is divided by.
-const FloorStack = "peer=floor"
+var FloorStack = stack.FloorID.String()
 
 // A Verdict is the gate's decision on one benchmark and unit.
 type Verdict int

@@ -28,7 +28,7 @@ import (
 // so callers share connections.
 type Unary struct{}
 
-func (Unary) Name() string { return "peer=grpc" }
+func (Unary) ID() stack.ID { return stack.GRPCID }
 func (Unary) Shared() bool { return true }
 
 func (Unary) Serve(l net.Listener, d *service.Delay) stack.Server { return serve(l, d) }
@@ -52,7 +52,7 @@ func (Unary) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) {
 // not shared.
 type Stream struct{}
 
-func (Stream) Name() string { return "peer=grpc-stream" }
+func (Stream) ID() stack.ID { return stack.PeerID("grpc-stream") }
 func (Stream) Shared() bool { return false }
 
 func (Stream) Serve(l net.Listener, d *service.Delay) stack.Server { return serve(l, d) }

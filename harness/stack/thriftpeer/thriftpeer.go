@@ -26,7 +26,7 @@ import (
 // connections are not shared.
 type Stack struct{}
 
-func (Stack) Name() string { return "peer=thrift" }
+func (Stack) ID() stack.ID { return stack.PeerID("thrift") }
 func (Stack) Shared() bool { return false }
 
 // conf lets frames and messages be as large as the codecs allow (Thrift's
