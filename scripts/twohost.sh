@@ -75,8 +75,8 @@ for i in 0 1; do
   wait "${loads[$i]}" || { echo "twohost: load process $i failed:" >&2; cat "$work/load-$i.log" >&2; exit 1; }
 done
 
-"$bin" merge --format json -o "$work/merged.json" "$work/load-0.json" "$work/load-1.json" 2>/dev/null
 "$bin" merge "$work/load-0.json" "$work/load-1.json"
+"$bin" merge --format json -o "$work/merged.json" "$work/load-0.json" "$work/load-1.json" 2>/dev/null # what the line above said
 if [ -n "${OUT:-}" ]; then
   mkdir -p "$OUT"
   cp "$work"/load-0.json "$work"/load-1.json "$work"/merged.json "$OUT"/
