@@ -33,6 +33,7 @@ Usage:
   rpcbench report DIR... -o REPORT.md             REPORT.md and its charts from matrix results
   rpcbench merge A.json B.json... [-o OUT]        one exact result from load processes run side by side
   rpcbench list                                   codecs, transports, payloads and peers
+  rpcbench version                                module version and VCS revision (also --version)
   rpcbench serve --codec C [--transport T] [--addr A]
                                                   serve the Arith/Echo service until SIGINT/SIGTERM
   rpcbench call  --codec C [--transport T] --addr A METHOD 'JSON'
@@ -85,11 +86,14 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		"gate":    gateCmd,
 		"report":  reportCmd,
 		"merge":   mergeCmd,
+		"version": versionCmd,
 	}
 	cmd, ok := commands[args[0]]
 	switch {
 	case ok:
 		return cmd(ctx, stdout, stderr, args[1:])
+	case args[0] == "--version" || args[0] == "-version":
+		return versionCmd(ctx, stdout, stderr, args[1:])
 	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -16,6 +16,7 @@ import (
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/harness/gate"
 	"github.com/rpcbench/rpcbench/harness/hdrlog"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/server"
@@ -34,7 +35,7 @@ type loadFlags struct {
 	rate                                 float64
 	duration, warmup, timeout, work      time.Duration
 	calls                                int64
-	busy                                 bool
+	busy, profile                        bool
 	stall, format, out, tokenFile        string
 	workload, maxMessage                 string
 	startAt, hdrLog                      string
@@ -77,6 +78,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 		fs.StringVar(&f.out, "o", "", "write the output to this file instead of stdout")
 	} else {
 		fs.StringVar(&f.out, "o", "", "directory for the results: bench.txt, results.json and summary.txt (required, e.g. results/NAME)")
+		fs.BoolVar(&f.profile, "profile", false, "also save a CPU and an allocation profile per configuration, from one more repetition of its own,\nunder DIR/profiles (rpcbench gate shows what grew under a regressed row)")
 	}
 	return f
 }
@@ -107,7 +109,8 @@ Measures the product of --codecs, --transports, --payloads and --concurrency
 (plus the peers and the floor) --count times, round-robin so that drift
 spreads evenly, and writes DIR/bench.txt (for benchstat and rpcbench
 compare), DIR/results.json (everything, histograms included) and
-DIR/summary.txt (the table, also printed).
+DIR/summary.txt (the table, also printed). With --profile, also
+DIR/profiles/NAME.cpu.pb.gz and NAME.alloc.pb.gz per configuration.
 
   rpcbench matrix --codecs gob,msgpack --payloads bytes:16,records:100 --concurrency 1,16 -o results/NAME`
 
@@ -143,6 +146,12 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if limit := raiseFileLimit(); slices.ContainsFunc(cfgs, func(c harness.Config) bool { return filesNeeded(c) > limit }) {
 		fmt.Fprintf(stderr, "rpcbench %s: warning: the open-file limit is %d; a run with more connections than that allows will fail to connect (raise it with ulimit -n)\n", name, limit)
 	}
+	if matrix || lf.count > 1 {
+		// Said now, before the run spends its time, in benchmath's words.
+		for _, w := range gate.CountWarnings(lf.count, 0) {
+			fmt.Fprintf(stderr, "rpcbench %s: warning: --count %d is too few for rpcbench gate and compare: %v\n", name, lf.count, w)
+		}
+	}
 	if !startAt.IsZero() {
 		fmt.Fprintf(stderr, "rpcbench %s: waiting %v for --start-at %s\n", name, time.Until(startAt).Round(time.Millisecond), lf.startAt)
 		if err := waitUntil(ctx, startAt); err != nil {
@@ -154,6 +163,11 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	bar.finish()
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
+	}
+	if matrix && lf.profile {
+		if err := profileRuns(ctx, stderr, lf.out, cfgs); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	run := format.Run{Env: harness.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results}
 	if matrix {

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -58,7 +57,7 @@ func newCaller(w *Window, i, n int) *caller {
 		if !w.cfg.Stack.Shared() {
 			c.idx[k] = i*depth + k // a connection per call in flight
 		}
-		c.trackers[k] = w.track(func() { w.pool.closeConn(c.idx[k]) })
+		c.trackers[k] = w.track(c.idx[k], func() { w.pool.closeConn(c.idx[k]) })
 	}
 	return c
 }
@@ -104,11 +103,10 @@ func (c *caller) drive(ctx context.Context, pl stack.Pipeline) (over bool) {
 	)
 	for {
 		wakeAt = time.Time{}
+		if ctx.Err() != nil {
+			over = true
+		}
 		for !over && !reconnect && len(free) > 0 {
-			if ctx.Err() != nil {
-				over = true
-				break
-			}
 			now := clock.Now()
 			at, s := c.p.due(now)
 			if s == stop {
@@ -135,16 +133,22 @@ func (c *caller) drive(ctx context.Context, pl stack.Pipeline) (over bool) {
 			return over
 		}
 		// Wait for a call to complete or, with a slot free, for the
-		// schedule; with nothing in flight, only for the schedule.
-		k, err, ok := pl.Finish(wake, ctx.Done())
+		// schedule; with nothing in flight, only for the schedule. Once
+		// over, only for the calls in flight (when ctx ended, the
+		// watchdog has cut them off).
+		stopped := ctx.Done()
+		if over {
+			stopped = nil
+		}
+		k, err, ok := pl.Finish(wake, stopped)
 		if !ok {
 			continue // the next slot is due, or ctx ended
 		}
 		end := clock.Now()
 		inflight--
 		free = append(free, k)
-		if c.trackers[k].end() {
-			err = fmt.Errorf("%w after %v", errTimeout, c.w.cfg.Timeout)
+		if cut := c.trackers[k].end(c.w.cfg.Timeout); cut != nil {
+			err = cut
 		}
 		switch {
 		case err == nil:

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/service"
 )
 
 // The scheduler, the recorder and the call workload's callers, on a fake
@@ -186,13 +188,12 @@ func driveFake(t *testing.T, cfg Config, s *fakeServer) *Result {
 	cfg.Timeout = time.Hour
 	cfg.testClock = s.clock
 	d := &driver{cfg: &cfg, clock: s.clock, pool: p}
-	start := s.clock.Now()
-	end := start.Add(cfg.Duration)
-	if cfg.Calls > 0 {
-		end = start.Add(time.Hour)
-	}
-	w := &Window{cfg: d.cfg, clock: d.clock, pool: p, start: start, end: end,
-		budget: newBudget(cfg.Calls), rows: []*Recorder{newRecorder(start, cfg.callers())}, dog: &watchdog{timeout: cfg.Timeout}}
+	// d.drive without its watchdog, whose timer would be one more event
+	// on the fake clock.
+	w := d.window(cfg.Duration, cfg.Calls, true)
+	w.start = s.clock.Now()
+	w.end = w.start.Add(w.dur)
+	w.rows[0].begin(w.start)
 	Call{}.Drive(t.Context(), w)
 	r := &Result{Latency: NewHistogram()}
 	w.rows[0].fill(r, s.clock.Now())
@@ -340,7 +341,8 @@ func TestPacerClosedLoop(t *testing.T) {
 }
 
 func TestRecorderSplitsTheWindowIntoSeconds(t *testing.T) {
-	r := newRecorder(epoch, 4)
+	r := newRecorder(4, 2*time.Second)
+	r.begin(epoch)
 	at := func(d time.Duration) time.Time { return epoch.Add(d) }
 	samples := []struct {
 		shard    int
@@ -394,20 +396,77 @@ func TestANilRecorderRecordsNothing(t *testing.T) {
 func TestTheWatchdogCutsOffCallsPastTheTimeout(t *testing.T) {
 	d := &watchdog{timeout: time.Second}
 	var cut []int
-	trackers := make([]*tracker, 3)
-	for i := range trackers {
-		trackers[i] = d.add(func() { cut = append(cut, i) })
+	// Slots 0 and 1 share connection 7; slot 2 has connection 8 alone.
+	conns := []int{7, 7, 8}
+	trackers := make([]*tracker, len(conns))
+	for i, c := range conns {
+		trackers[i] = d.add(c, func() { cut = append(cut, c) })
 	}
 	trackers[0].begin(epoch)
 	trackers[1].begin(epoch.Add(500 * time.Millisecond))
+	trackers[2].begin(epoch.Add(500 * time.Millisecond))
 	d.expire(epoch.Add(1200*time.Millisecond), false)
-	if !slices.Equal(cut, []int{0}) || !trackers[0].end() || trackers[1].end() {
-		t.Errorf("cut %v; want only the call begun 1.2s ago, reported timed out", cut)
+	if !slices.Equal(cut, []int{7}) {
+		t.Errorf("cut connections %v; want only 7, whose call began 1.2s ago", cut)
+	}
+	for i, want := range []string{"call timed out after 1s", "call timed out: another call on its connection timed out after 1s", ""} {
+		got := ""
+		if err := trackers[i].end(d.timeout); err != nil {
+			got = err.Error()
+		}
+		if !strings.HasPrefix(got, want) || (want == "" && got != "") {
+			t.Errorf("slot %d: %q; want %q", i, got, want)
+		}
 	}
 	cut = nil
 	trackers[2].begin(epoch)
 	d.expire(epoch, true)
-	if !slices.Equal(cut, []int{2}) || trackers[2].end() {
+	if !slices.Equal(cut, []int{8}) || trackers[2].end(d.timeout) != nil {
 		t.Errorf("interrupted: cut %v; want the one call in flight, not reported as timed out", cut)
+	}
+}
+
+// fakeStats is a server process's running totals, read through one
+// connection: each read returns the next of reads.
+type fakeStats struct {
+	reads []*service.ServerStats
+	err   error
+}
+
+func (f *fakeStats) ServerStats(context.Context) (*service.ServerStats, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	s := f.reads[0]
+	f.reads = f.reads[1:]
+	return s, nil
+}
+
+func TestServerFiguresAddUpOverEveryWorker(t *testing.T) {
+	// Three reverse workers, each its own process with its own totals:
+	// the window's server figures are the sum of their differences, not
+	// worker 0's alone.
+	var readers []stack.StatsReader
+	for w := range 3 {
+		base := int64(1000 * (w + 1))
+		readers = append(readers, &fakeStats{reads: []*service.ServerStats{
+			{Allocs: base, AllocBytes: 10 * base, CpuNs: 100 * base, CtxSwitches: uint64(base), RwSyscalls: uint64(base)},
+			{Allocs: base + 700, AllocBytes: 10*base + 7000, CpuNs: 100*base + 70_000, CtxSwitches: uint64(base) + 5, RwSyscalls: uint64(base) + 9},
+		}})
+	}
+	got := serverStats(t.Context(), time.Second, readers)()
+	want := &ServerCounters{Allocs: 2100, AllocB: 21_000, CPU: 210_000, CtxSwitches: 15, RWSyscalls: 27, Servers: 3}
+	if got == nil || *got != *want {
+		t.Fatalf("server counters %+v; want %+v", got, want)
+	}
+}
+
+func TestServerFiguresAreNoneWhenAWorkerCannotSay(t *testing.T) {
+	readers := []stack.StatsReader{
+		&fakeStats{reads: []*service.ServerStats{{Allocs: 1}, {Allocs: 2}}},
+		&fakeStats{err: errors.New("Stats.Read: context deadline exceeded")},
+	}
+	if got := serverStats(t.Context(), time.Second, readers)(); got != nil {
+		t.Fatalf("server counters %+v with one worker silent; want none rather than a partial sum", got)
 	}
 }

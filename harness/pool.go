@@ -38,6 +38,11 @@ type client struct {
 }
 
 func newPool(ctx context.Context, cfg *Config, caller transports.Caller) (*pool, error) {
+	// All the connections share one deadline: a reverse listener that
+	// one silent dialer reached must not wait the timeout once per
+	// connection still missing.
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
 	p := &pool{cfg: cfg, caller: caller, slots: make([]slot, cfg.conns())}
 	for i := range p.slots {
 		if err := p.connect(ctx, &p.slots[i]); err != nil {
@@ -58,7 +63,19 @@ func (p *pool) connect(ctx context.Context, s *slot) error {
 		return err
 	}
 	counted := &countingConn{Conn: conn, n: &p.wire}
+	// NewClient may call the server (a login) and has no context of its
+	// own: the connection's deadline and the run's context bound it by
+	// closing the connection under it.
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	c, err := p.cfg.Stack.NewClient(counted, p.cfg.Payload)
+	if !stop() { // ctx ended first, and the connection is closed
+		if err == nil {
+			c.Close()
+			err = context.Cause(ctx)
+		} else {
+			err = fmt.Errorf("%w: %v", context.Cause(ctx), err)
+		}
+	}
 	if err != nil {
 		conn.Close()
 		return err

@@ -36,12 +36,28 @@ type recShard struct {
 // maxShards bounds the shards a recorder splits into.
 const maxShards = 64
 
-func newRecorder(start time.Time, callers int) *Recorder {
-	r := &Recorder{start: start, shards: make([]recShard, max(1, min(callers, maxShards)))}
+// newRecorder returns a recorder for callers callers over a window of
+// about dur. It makes its histograms now, the window's seconds' included,
+// so that recording allocates nothing a window's figures would count
+// (a histogram is about 220 KB); begin starts it.
+func newRecorder(callers int, dur time.Duration) *Recorder {
+	r := &Recorder{shards: make([]recShard, max(1, min(callers, maxShards)))}
 	for i := range r.shards {
 		r.shards[i].cur = NewHistogram()
 	}
+	secs := int(min(dur, time.Hour)/time.Second) + 1
+	r.intervals = make([]*Histogram, secs)
+	for i := range r.intervals {
+		r.intervals[i] = NewHistogram()
+	}
 	return r
+}
+
+// begin starts the record at start, the window's start.
+func (r *Recorder) begin(start time.Time) {
+	if r != nil {
+		r.start = start
+	}
 }
 
 // Record counts one success: a sample of end - from, in shard shard's part
@@ -152,7 +168,7 @@ func (r *Recorder) fill(res *Result, end time.Time) {
 	res.MaxLag = time.Duration(r.maxLag.Load())
 	res.Intervals = res.Intervals[:0]
 	for sec, h := range r.intervals {
-		if h == nil {
+		if h == nil || h.TotalCount() == 0 {
 			continue
 		}
 		res.Latency.Merge(h.Histogram)

@@ -82,11 +82,15 @@ type Interval struct {
 	Latency *Histogram `json:"latency"`
 }
 
-// ServerCounters are a server process's costs over a window.
+// ServerCounters are the server processes' costs over a window, summed
+// over the Servers that were read (several reverse workers).
 type ServerCounters struct {
-	Allocs uint64        `json:"allocs"`
-	AllocB uint64        `json:"alloc_bytes"`
-	CPU    time.Duration `json:"cpu_ns"`
+	Allocs      uint64        `json:"allocs"`
+	AllocB      uint64        `json:"alloc_bytes"`
+	CPU         time.Duration `json:"cpu_ns"`
+	CtxSwitches uint64        `json:"ctx_switches,omitempty"`
+	RWSyscalls  uint64        `json:"rw_syscalls,omitempty"`
+	Servers     int           `json:"servers,omitempty"`
 }
 
 // LateSlack is how far behind schedule a call may start before the

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness/stack"
-	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 )
 
@@ -44,14 +43,23 @@ func RunRows(ctx context.Context, cfg Config) ([]*Result, error) {
 	}
 	defer p.close()
 
+	if pr, ok := cfg.workload().(Preparer); ok {
+		run, done, err := pr.Prepare(ctx, &cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.workload().Name(), err)
+		}
+		defer done()
+		cfg.Workload = run
+	}
 	d := &driver{cfg: &cfg, clock: cfg.clock(), pool: p}
 	if cfg.Warmup > 0 {
-		d.window(ctx, cfg.Warmup, 0, false)
+		d.drive(ctx, d.window(cfg.Warmup, 0, false))
 	}
-	server := serverStats(ctx, &cfg, p.client(0).Client)
+	server := serverStats(ctx, cfg.Timeout, serverReaders(&cfg, p))
+	w := d.window(cfg.Duration, cfg.Calls, true)
 	before := readCounters()
 	p.wire.Store(0)
-	results := d.window(ctx, cfg.Duration, cfg.Calls, true)
+	results := d.drive(ctx, w)
 	own := readCounters().sub(before)
 	srv := server()
 	for _, r := range results {
@@ -76,27 +84,38 @@ type driver struct {
 	pool  *pool
 }
 
-// window drives the workload for dur, or until calls calls have been
-// made when calls is positive, and returns its rows' results when record
-// is set.
-func (d *driver) window(ctx context.Context, dur time.Duration, calls int64, record bool) []*Result {
+// window prepares a window of dur, or of calls calls when calls is
+// positive, with recorders when record is set; drive runs it. The two are
+// apart so that what the recorders allocate up front is not counted in
+// the window's allocations.
+func (d *driver) window(dur time.Duration, calls int64, record bool) *Window {
 	wl := d.cfg.workload()
-	start := d.clock.Now()
-	end := start.Add(dur)
-	if calls > 0 {
-		end = start.Add(100 * 365 * 24 * time.Hour)
-	}
-	w := &Window{cfg: d.cfg, clock: d.clock, pool: d.pool, start: start, end: end,
+	w := &Window{cfg: d.cfg, clock: d.clock, pool: d.pool, dur: dur,
 		budget: newBudget(calls), rows: make([]*Recorder, len(wl.Rows())), dog: &watchdog{timeout: d.cfg.Timeout}}
+	if calls > 0 {
+		w.dur = 100 * 365 * 24 * time.Hour
+	}
 	if record {
 		for i := range w.rows {
-			w.rows[i] = newRecorder(start, d.cfg.callers())
+			w.rows[i] = newRecorder(d.cfg.Concurrency, dur)
 		}
 	}
-	stopWatch := d.watch(ctx, w, calls)
+	return w
+}
+
+// drive runs the workload through w from now, and returns its rows'
+// results when it records them.
+func (d *driver) drive(ctx context.Context, w *Window) []*Result {
+	wl := d.cfg.workload()
+	w.start = d.clock.Now()
+	w.end = w.start.Add(w.dur)
+	for _, r := range w.rows {
+		r.begin(w.start)
+	}
+	stopWatch := d.watch(ctx, w, w.budget.total())
 	wl.Drive(ctx, w)
 	stopWatch()
-	if !record {
+	if w.rows[0] == nil {
 		return nil
 	}
 	stopped := d.clock.Now()
@@ -149,23 +168,56 @@ func (d *driver) watch(ctx context.Context, w *Window, calls int64) (stop func()
 // watchEvery is how often the watchdog looks.
 const watchEvery = 100 * time.Millisecond
 
-// serverStats reads an external server's totals now, if it answers
-// Stats.Read, and returns a function that reads them again and returns the
-// difference (nil when they can't be read). Each read waits at most the
-// call timeout, and no longer than ctx.
-func serverStats(ctx context.Context, cfg *Config, c stack.Client) func() *ServerCounters {
-	sr, ok := c.(stack.StatsReader)
-	if !cfg.External || !ok {
-		return func() *ServerCounters { return nil }
+// serverReaders returns what to read an external server's figures
+// through: one StatsReader per server process. When the serving side
+// dials (reverse), each connection may come from a different worker, so
+// every connection's server is read and the figures are summed (serve
+// --transport reverse dials one connection per worker by default; a worker
+// that dials several is counted once per connection, since Stats.Read does
+// not say which process answers). Otherwise every connection reaches the
+// same server, and connection 0 speaks for it.
+func serverReaders(cfg *Config, p *pool) []stack.StatsReader {
+	if !cfg.External {
+		return nil
 	}
-	read := func() (*service.ServerStats, error) {
-		ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	n := 1
+	if transports.IsReversed(cfg.Transport) {
+		n = len(p.slots)
+	}
+	var readers []stack.StatsReader
+	for i := range n {
+		if sr, ok := p.slots[i].cur.Load().Client.(stack.StatsReader); ok {
+			readers = append(readers, sr)
+		}
+	}
+	return readers
+}
+
+// serverStats reads the servers' totals now and returns a function that
+// reads them again and returns the summed difference; nil when there are
+// none, or when any can't be read (a partial sum would mislead). Each read
+// waits at most the call timeout, and no longer than ctx.
+func serverStats(ctx context.Context, timeout time.Duration, readers []stack.StatsReader) func() *ServerCounters {
+	none := func() *ServerCounters { return nil }
+	if len(readers) == 0 {
+		return none
+	}
+	read := func() ([]counters, error) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		return sr.ServerStats(ctx)
+		all := make([]counters, len(readers))
+		for i, sr := range readers {
+			s, err := sr.ServerStats(ctx)
+			if err != nil {
+				return nil, err
+			}
+			all[i] = countersOf(s)
+		}
+		return all, nil
 	}
 	before, err := read()
 	if err != nil {
-		return func() *ServerCounters { return nil }
+		return none
 	}
 	return func() *ServerCounters {
 		if ctx.Err() != nil {
@@ -175,8 +227,17 @@ func serverStats(ctx context.Context, cfg *Config, c stack.Client) func() *Serve
 		if err != nil {
 			return nil
 		}
-		d := countersOf(after).sub(countersOf(before))
-		return &ServerCounters{Allocs: d.allocs, AllocB: d.allocBytes, CPU: d.cpu}
+		var sum ServerCounters
+		for i := range after {
+			d := after[i].sub(before[i])
+			sum.Allocs += d.allocs
+			sum.AllocB += d.allocBytes
+			sum.CPU += d.cpu
+			sum.CtxSwitches += d.ctxSwitches
+			sum.RWSyscalls += d.rwSyscalls
+		}
+		sum.Servers = len(after)
+		return &sum
 	}
 }
 

@@ -3,9 +3,12 @@ package harness_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +18,7 @@ import (
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/server"
 	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/transports"
 )
 
 // The scheduler's figures are tested exactly on a fake clock
@@ -117,7 +121,10 @@ func TestAnExternalServerReportsItsOwnCosts(t *testing.T) {
 	}
 	var out bytes.Buffer
 	format.Bench(&out, format.Run{Results: []*harness.Result{r}})
-	if !strings.Contains(out.String(), "server-allocs/op") {
+	if r.Server.CtxSwitches == 0 || r.Server.RWSyscalls == 0 {
+		t.Errorf("server counters %+v; want its context switches and system calls over the window", r.Server)
+	}
+	if !strings.Contains(out.String(), "server-allocs/op") || !strings.Contains(out.String(), "server-ctxsw/op") {
 		t.Errorf("bench output lacks the server's figures:\n%s", out.String())
 	}
 }
@@ -185,4 +192,198 @@ func TestARunOutlivesAServerRestart(t *testing.T) {
 		t.Fatalf("the restarted server got no calls: the run did not reconnect (%d calls, %d errors, first %q)", r.Calls, r.Errors, r.FirstError)
 	}
 	t.Logf("%d calls, %d errors (first: %s), %d bytes to the restarted server", r.Calls, r.Errors, r.FirstError, readBySecond.Load())
+}
+
+// silentServer accepts connections and reads what they send, never
+// replying; accepted receives each connection's first bytes.
+func silentServer(t *testing.T) (addr string, read <-chan struct{}) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer conn.Close()
+				buf := make([]byte, 4096)
+				for {
+					if _, err := conn.Read(buf); err != nil {
+						return
+					}
+					select {
+					case ch <- struct{}{}:
+					default:
+					}
+				}
+			})
+		}
+	})
+	t.Cleanup(func() {
+		l.Close()
+		wg.Wait()
+	})
+	return l.Addr().String(), ch
+}
+
+func TestARunAgainstASilentServerEndsWithinItsTimeout(t *testing.T) {
+	msgpack, err := codecs.Lookup("msgpack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := silentServer(t)
+	cfg := config(t, stack.Codec{Codec: msgpack}, "bytes:16")
+	cfg.External = true
+	cfg.TransportConfig.Addr = addr
+	cfg.Calls, cfg.Duration, cfg.Timeout = 0, 300*time.Millisecond, 500*time.Millisecond
+	done := make(chan error, 1)
+	go func() {
+		// Stats.Read before the window (one timeout), the window with
+		// its calls cut off (one timeout); none after, the server having
+		// said nothing.
+		r, err := harness.Run(context.Background(), cfg)
+		if err == nil && (r.Errors == 0 || !strings.Contains(r.FirstError, "timed out")) {
+			err = fmt.Errorf("errors %d, first %q; want calls that timed out", r.Errors, r.FirstError)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(cfg.Duration + 2*cfg.Timeout + 10*time.Second):
+		t.Fatal("Run against a server that never replies outlived its duration and timeouts")
+	}
+}
+
+func TestARunAgainstASilentServerObeysItsContext(t *testing.T) {
+	msgpack, err := codecs.Lookup("msgpack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// msgpack waits first in Stats.Read, before the window; the floor
+	// has no Stats.Read and waits in its calls.
+	for _, s := range []stack.Stack{stack.Codec{Codec: msgpack}, stack.Floor{}} {
+		t.Run(s.ID().String(), func(t *testing.T) {
+			addr, read := silentServer(t)
+			cfg := config(t, s, "bytes:16")
+			cfg.External = true
+			cfg.TransportConfig.Addr = addr
+			cfg.Calls, cfg.Duration, cfg.Timeout = 0, time.Hour, time.Hour
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				_, err := harness.Run(ctx, cfg)
+				done <- err
+			}()
+			<-read // a call is waiting for its reply
+			cancel()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("Run: %v; want it to end with the context", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Run against a server that never replies ignored its context")
+			}
+		})
+	}
+}
+
+func TestASilentReverseDialerCostsOneTimeout(t *testing.T) {
+	reverse, err := transports.Lookup("reverse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Find a free port for the calling side to listen on.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+
+	cfg := config(t, stack.Floor{}, "bytes:16")
+	cfg.Transport = reverse
+	cfg.External = true
+	cfg.TransportConfig.Addr = addr
+	cfg.Calls, cfg.Duration, cfg.Timeout = 0, 300*time.Millisecond, 2*time.Second
+	done := make(chan error, 1)
+	go func() {
+		_, err := harness.Run(context.Background(), cfg)
+		done <- err
+	}()
+	// One dialer that connects and says nothing, where the run wants
+	// four connections.
+	var conn net.Conn
+	for conn == nil {
+		if conn, err = net.Dial("tcp", addr); err != nil {
+			select {
+			case err := <-done:
+				t.Fatalf("Run ended before the dialer connected: %v", err)
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}
+	defer conn.Close()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Run with one silent dialer of four: no error")
+		}
+		t.Logf("Run: %v", err)
+	case <-time.After(cfg.Timeout*2 + cfg.Timeout/4):
+		// Waiting a timeout per missing connection would take three.
+		t.Fatal("Run waited for the missing reverse connections more than once")
+	}
+}
+
+func TestAnInterruptedRunKeepsWhatItMeasuredAndSaysSo(t *testing.T) {
+	cfg := config(t, stack.FloorMux{}, "bytes:16")
+	cfg.Calls, cfg.Duration = 0, time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg.Progress = func(float64) { cancel() } // the first report, a tenth of a second in
+	r, err := harness.Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Interrupted || r.Calls == 0 || r.Errors != 0 {
+		t.Fatalf("interrupted %v, calls %d, errors %d (%s); want the calls made before the interrupt, none failed, marked interrupted",
+			r.Interrupted, r.Calls, r.Errors, r.FirstError)
+	}
+}
+
+func TestALoginToASilentServerEndsWithinTheTimeout(t *testing.T) {
+	msgpack, err := codecs.Lookup("msgpack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := silentServer(t)
+	cfg := config(t, stack.Codec{Codec: msgpack, Token: []byte("0123456789abcdef")}, "bytes:16")
+	cfg.External = true
+	cfg.TransportConfig.Addr = addr
+	cfg.Timeout = 500 * time.Millisecond
+	done := make(chan error, 1)
+	go func() {
+		_, err := harness.Run(context.Background(), cfg)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Run logged in to a server that never replies")
+		}
+		t.Logf("Run: %v", err)
+	case <-time.After(5 * time.Second): // the login's own limit is 10s
+		t.Fatal("a login to a server that never replies outlived the run's timeout")
+	}
 }

@@ -75,15 +75,26 @@ func (p *pacer) due(now time.Time) (from time.Time, s step) {
 
 // A budget is the calls a window counted in calls has left, shared by its
 // callers. A nil budget never runs out.
-type budget struct{ left atomic.Int64 }
+type budget struct {
+	calls int64 // at the start
+	left  atomic.Int64
+}
 
 func newBudget(calls int64) *budget {
 	if calls <= 0 {
 		return nil
 	}
-	b := new(budget)
+	b := &budget{calls: calls}
 	b.left.Store(calls)
 	return b
+}
+
+// total is the calls the window is counted in, or 0 when it is timed.
+func (b *budget) total() int64 {
+	if b == nil {
+		return 0
+	}
+	return b.calls
 }
 
 func (b *budget) take() bool { return b == nil || b.left.Add(-1) >= 0 }

@@ -26,8 +26,15 @@ import (
 type Server struct {
 	// Codec decodes requests and encodes replies.
 	Codec codecs.Codec
-	// RPC dispatches calls; nil means service.NewServer().
+	// RPC dispatches the calls of every connection. When nil, each
+	// connection gets its own from ConnRPC.
 	RPC *rpc.Server
+	// ConnRPC makes the rpc.Server of one connection, given a context
+	// that ends when that connection is done with (its ServeCodec
+	// returned), so that calls left waiting on it, such as KV.Watch, end
+	// with it. nil means one service.New(nil) shared by all connections,
+	// through its ConnServer. Ignored when RPC is set.
+	ConnRPC func(ctx context.Context) *rpc.Server
 	// Logf reports connections that ended on an error; nil means silent.
 	Logf func(format string, args ...any)
 	// Token, when not empty, is the secret every connection must send in
@@ -60,9 +67,12 @@ const (
 // from 5ms doubling up to 1s, and tries again; other Accept errors end it
 // with that error.
 func (s *Server) Serve(l net.Listener) error {
-	srv := s.RPC
-	if srv == nil {
-		srv = service.NewServer()
+	newRPC := s.ConnRPC
+	if newRPC == nil {
+		newRPC = service.New(nil).ConnServer
+	}
+	if s.RPC != nil {
+		newRPC = func(context.Context) *rpc.Server { return s.RPC }
 	}
 	var token *[sha256.Size]byte
 	if len(s.Token) > 0 {
@@ -103,7 +113,7 @@ func (s *Server) Serve(l net.Listener) error {
 		s.conns[conn] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
-		go s.serveConn(srv, conn, token)
+		go s.serveConn(newRPC, conn, token)
 	}
 }
 
@@ -114,9 +124,16 @@ func (s *Server) quitLocked() chan struct{} {
 	return s.quit
 }
 
-func (s *Server) serveConn(srv *rpc.Server, conn net.Conn, token *[sha256.Size]byte) {
+func (s *Server) serveConn(newRPC func(context.Context) *rpc.Server, conn net.Conn, token *[sha256.Size]byte) {
 	defer s.wg.Done()
-	cc := &countingCodec{s: s, conn: conn}
+	// The connection's context ends as soon as reading it fails, not when
+	// ServeCodec returns: ServeCodec waits for every call in flight, so a
+	// Watch still waiting would hold it (and this goroutine) until its
+	// timeout. Its reply has nowhere to go anyway.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := newRPC(ctx)
+	cc := &countingCodec{s: s, conn: conn, ended: cancel}
 	var rwc io.ReadWriteCloser = conn
 	if s.IdleTimeout > 0 {
 		cc.act = new(activity)
@@ -175,9 +192,10 @@ func isClosed(c chan struct{}) bool {
 // countingCodec counts calls in flight and logs why a connection ended.
 type countingCodec struct {
 	rpc.ServerCodec
-	s    *Server
-	conn net.Conn
-	act  *activity // nil without an idle timeout, which alone needs it
+	s     *Server
+	conn  net.Conn
+	act   *activity // nil without an idle timeout, which alone needs it
+	ended func()    // ends the connection's context once reading fails
 }
 
 func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
@@ -191,6 +209,9 @@ func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
 	case !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed):
 		// net/rpc drops these silently; a user probing limits wants to know.
 		c.s.logf("%s: closing connection: %v", c.conn.RemoteAddr(), err)
+	}
+	if err != nil {
+		c.ended() // net/rpc reads no more after a header error
 	}
 	return err
 }

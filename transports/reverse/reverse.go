@@ -7,27 +7,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"sync"
-	"time"
 
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/internal/connset"
+	"github.com/rpcbench/rpcbench/transports/internal/redial"
 	"github.com/rpcbench/rpcbench/transports/tcp"
 )
 
 func init() { transports.Register(Transport{}) }
-
-// Redial backoff: the first retry waits about minBackoff, each failure
-// doubles the wait up to maxBackoff, and a successful dial starts over.
-// Each wait is varied by ±jitter so that workers that lost the caller
-// together do not return together.
-const (
-	minBackoff = 50 * time.Millisecond
-	maxBackoff = 5 * time.Second
-	jitter     = 0.2
-)
 
 // Transport is reverse TCP: the serving half dials cfg.Addr and keeps
 // cfg.Conns connections there; the calling half listens on cfg.Addr.
@@ -81,7 +70,7 @@ type listener struct {
 	cfg    transports.Config
 	ready  chan net.Conn // dialled connections waiting for Accept
 	closed chan struct{}
-	ctx    context.Context // ends dials in flight when the listener closes
+	ctx    context.Context // ends dials in flight and backoffs when the listener closes
 	cancel context.CancelFunc
 	once   sync.Once
 	wg     sync.WaitGroup // the dialling slots
@@ -90,32 +79,10 @@ type listener struct {
 
 // keepDialled keeps one connection to the calling half open: it dials,
 // hands the connection to Accept, waits for it to be closed, and dials
-// again.
+// again, with redial's backoff.
 func (l *listener) keepDialled(slot int) {
 	defer l.wg.Done()
-	backoff := minBackoff
-	for attempt := 1; ; attempt++ {
-		l.cfg.Printf("reverse: slot %d dialling %s (attempt %d)", slot, l.addr, attempt)
-		var d net.Dialer
-		c, err := d.DialContext(l.ctx, "tcp", l.addr.String())
-		if err == nil {
-			attempt, backoff = 0, minBackoff
-			if !l.serve(c) {
-				return
-			}
-		} else {
-			l.cfg.Printf("reverse: slot %d: %v", slot, err)
-		}
-		wait := vary(backoff)
-		if err != nil {
-			backoff = nextBackoff(backoff)
-		}
-		select {
-		case <-time.After(wait):
-		case <-l.closed:
-			return
-		}
-	}
+	redial.Keep(l.ctx, fmt.Sprintf("reverse: slot %d", slot), l.addr.String(), l.cfg.Logf, l.serve)
 }
 
 // serve hands c to Accept and waits until it is closed; false means the
@@ -137,14 +104,6 @@ func (l *listener) serve(c net.Conn) bool {
 	case <-l.closed:
 		return false // Close closes tc
 	}
-}
-
-// nextBackoff is the wait after one more failed dial.
-func nextBackoff(d time.Duration) time.Duration { return min(2*d, maxBackoff) }
-
-// vary spreads d by ±jitter.
-func vary(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (1 - jitter + 2*jitter*rand.Float64()))
 }
 
 // Accept returns the next dialled connection.
