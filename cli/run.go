@@ -20,6 +20,7 @@ import (
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/gate"
+	"github.com/rpcbench/rpcbench/harness/hdrlog"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/server"
 	"github.com/rpcbench/rpcbench/harness/stack"
@@ -42,6 +43,7 @@ type loadFlags struct {
 	busy, profile                        bool
 	stall, format, out, tokenFile        string
 	workload, maxMessage                 string
+	startAt, hdrLog                      string
 }
 
 // addLoadFlags defines every flag of run and matrix but the transport's,
@@ -76,6 +78,8 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.StringVar(&f.stall, "stall", "", "PERIOD:DURATION: the server pauses every call for DURATION every PERIOD, e.g. 1s:50ms")
 	fs.IntVar(&f.checkEvery, "check-every", 64, "verify one reply in this many calls (and always the first)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "codecs: log in on every connection with the token in this file, as rpcbench serve --auth requires\n(the in-process server then requires it too; the gRPC and Thrift peers don't log in)")
+	fs.StringVar(&f.startAt, "start-at", "", "wait until this wall-clock time (RFC 3339, e.g. 2026-11-30T15:04:05Z) before the first warm-up,\nso that load processes started at different moments measure the same windows (see rpcbench merge);\nlater configurations follow one another as usual")
+	fs.StringVar(&f.hdrLog, "hdr-log", "", "also write the latencies as an HdrHistogram interval log to this file:\none interval per configuration per second, tagged with its name")
 	if !matrix {
 		fs.StringVar(&f.format, "format", "text", "output: text (the table), bench (Go benchmark lines for benchstat) or json (everything, histograms included)")
 		fs.StringVar(&f.out, "o", "", "write the output to this file (the table is still printed)")
@@ -218,6 +222,10 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if err != nil {
 		return err
 	}
+	startAt, err := parseStartAt(lf.startAt, time.Now())
+	if err != nil {
+		return err
+	}
 	out, err := openOutputs(lf.out, lf.format, matrix)
 	if err != nil {
 		return err
@@ -230,6 +238,13 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		// Said now, before the run spends its time, in benchmath's words.
 		for _, w := range gate.CountWarnings(lf.count, 0) {
 			fmt.Fprintf(stderr, "rpcbench %s: warning: --count %d is too few for rpcbench gate and compare: %v\n", name, lf.count, w)
+		}
+	}
+	if !startAt.IsZero() {
+		fmt.Fprintf(stderr, "rpcbench %s: waiting %v for --start-at %s\n", name, time.Until(startAt).Round(time.Millisecond), lf.startAt)
+		if err := waitUntil(ctx, startAt); err != nil {
+			// Nothing measured yet, nothing to write: exit 130.
+			return fmt.Errorf("%s: waiting for --start-at %s: %w (%w)", name, lf.startAt, errInterrupted, err)
 		}
 	}
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.warmup, lf.duration, lf.calls)
@@ -248,8 +263,15 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		if run.Interrupted {
 			fmt.Fprintf(stderr, "rpcbench %s: interrupted before any row finished\n", name)
 		}
-	} else if err := out.write(stdout, stderr, run); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+	} else {
+		if err := out.write(stdout, stderr, run); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if lf.hdrLog != "" {
+			if err := writeHDRLog(lf.hdrLog, results); err != nil {
+				return fmt.Errorf("%s: --hdr-log: %w", name, err)
+			}
+		}
 	}
 	switch {
 	case runErr != nil:
@@ -260,6 +282,57 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		return errRunFailed
 	}
 	return nil
+}
+
+// parseStartAt parses --start-at: empty means now, and a time already past
+// is a mistake (the processes would not start together), not "at once".
+func parseStartAt(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, usagef("--start-at %q: want an RFC 3339 time such as %s", s, now.Add(time.Minute).UTC().Format(time.RFC3339))
+	}
+	if !t.After(now) {
+		return time.Time{}, usagef("--start-at %s is %v in the past (now %s)", s, now.Sub(t).Round(time.Millisecond), now.UTC().Format(time.RFC3339))
+	}
+	return t, nil
+}
+
+// waitUntil returns at t, or with ctx's error when ctx ends first.
+func waitUntil(ctx context.Context, t time.Time) error {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+func writeHDRLog(name string, results []*harness.Result) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := hdrlog.Write(f, results); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeRun writes run in formatName to the file out, whole or not at all,
+// or to stdout when out is empty; the table is printed either way.
+func writeRun(stdout io.Writer, out, formatName string, run format.Run) error {
+	o, err := openOutputs(out, formatName, false)
+	if err != nil {
+		return err
+	}
+	defer o.discard()
+	return o.write(stdout, io.Discard, run)
 }
 
 // outputs are where a run's results go: files opened (as temporary files
