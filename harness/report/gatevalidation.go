@@ -87,8 +87,8 @@ func gateValidation(b *bytes.Buffer, dir string, v *GateValidation) {
 	fmt.Fprintf(b, "## Can the gate be trusted?\n\n")
 	fmt.Fprintf(b, "`scripts/gate-validate.sh %d` (results in %s) gated, as CI's A/B gate does, pairs of runs measured on one machine with their %d repetitions per side alternating: two honest runs of the same build (A/A), and a build whose msgpack encode path burns %g%% of a call's CPU (slowdown); then one run changed by `%s` and one by GOMAXPROCS=1. Overall: **%s**.\n\n",
 		v.AA.Pairs, dir, v.Repetitions, v.Slowdown.Percent, v.Work.Flag, v.Verdict)
-	fmt.Fprintf(b, "| case | pairs | outcome | rate | target |\n|---|---:|---|---:|---|\n")
-	fmt.Fprintf(b, "| A/A, no change | %d | %d false alarms (%d on a time unit, %d on an exact count); %d inconclusive; %d of %d compared raw | %s | at most 5%% |\n",
+	fmt.Fprintf(b, "| case | pairs | outcome | rate (false alarms, detections) | target |\n|---|---:|---|---:|---|\n")
+	fmt.Fprintf(b, "| A/A, no change | %d | the gate failed in %d (a row flagged on a time unit in %d, on an exact count in %d); %d inconclusive; %d of %d compared raw | %s | at most 5%% |\n",
 		v.AA.Pairs, v.AA.FalseAlarms, v.AA.TimeAlarms, v.AA.ExactAlarms, v.AA.Undecided, v.AA.ComparedRaw, v.AA.Pairs, rate(v.AA.FalseAlarms, v.AA.Pairs))
 	fmt.Fprintf(b, "| %g%% CPU slowdown | %d | caught on a time unit in %d; the gate failed in %d; %d inconclusive | %s | at least 95%% |\n",
 		v.Slowdown.Percent, v.Slowdown.Pairs, v.Slowdown.Caught, v.Slowdown.Failed, v.Slowdown.Undecided, rate(v.Slowdown.Caught, v.Slowdown.Pairs))

@@ -163,7 +163,7 @@ func TestGateValidation(t *testing.T) {
 		"`scripts/gate-validate.sh 20` (results in results/gate-validation)",
 		"burns 15% of a call's CPU",
 		"Overall: **FAIL**.",
-		"| A/A, no change | 20 | 1 false alarms (1 on a time unit, 0 on an exact count); 2 inconclusive; 20 of 20 compared raw | 5% | at most 5% |",
+		"| A/A, no change | 20 | the gate failed in 1 (a row flagged on a time unit in 1, on an exact count in 0); 2 inconclusive; 20 of 20 compared raw | 5% | at most 5% |",
 		"| 15% CPU slowdown | 20 | caught on a time unit in 19; the gate failed in 19; 1 inconclusive | 95% | at least 95% |",
 		"| `--work 200us` on one side | 1 | exit 2; refused as a configuration mismatch naming work |",
 		"| GOMAXPROCS=1 on one side | 1 | exit 0; did not say it compared ratios to the floor |",
