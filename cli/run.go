@@ -37,6 +37,7 @@ type loadFlags struct {
 	busy, profile                        bool
 	stall, format, out, tokenFile        string
 	workload, maxMessage                 string
+	shape                                *shapeFlags // --rate's shapes, --find-max, --fail-on
 }
 
 func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
@@ -54,7 +55,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight: one goroutine per caller issues them with net/rpc's Client.Go,\ncollects each from one Done channel it shares and issues the next (no goroutine per call);\nfloor-mux does the same with request ids, other peers keep a connection (or goroutine) per call in flight")
 	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload.Name(), "what each caller does: "+strings.Join(harness.WorkloadNames(), ", "))
 	fs.StringVar(&f.maxMessage, "max-message", "64MiB", "codecs: largest message accepted, in bytes (KiB and MiB suffixes allowed)")
-	fs.Float64Var(&f.rate, "rate", 0, "open loop: send this many calls/s on a fixed schedule, latency counted from each call's scheduled time\n(0: closed loop, each caller sends when its last call returns)")
+	f.shape = addShapeFlags(fs, &f.rate)
 	fs.DurationVar(&f.duration, "duration", 2*time.Second, "length of each measured window")
 	fs.Int64Var(&f.calls, "calls", 0, "end each window after this many calls instead of after --duration")
 	fs.DurationVar(&f.warmup, "warmup", 500*time.Millisecond, "unmeasured load before each window")
@@ -70,7 +71,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.IntVar(&f.checkEvery, "check-every", 64, "verify one reply in this many calls (and always the first)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "codecs: log in on every connection with the token in this file, as rpcbench serve --auth requires\n(the in-process server then requires it too; the gRPC and Thrift peers don't log in)")
 	if !matrix {
-		fs.StringVar(&f.format, "format", "text", "output: text, bench (Go benchmark lines for benchstat) or json")
+		fs.StringVar(&f.format, "format", "text", "output: text, bench (Go benchmark lines for benchstat), json, csv (one line per result,\nunits in the column names) or markdown")
 		fs.StringVar(&f.out, "o", "", "write the output to this file instead of stdout")
 	} else {
 		fs.StringVar(&f.out, "o", "", "directory for the results: bench.txt, results.json and summary.txt (required, e.g. results/NAME)")
@@ -127,13 +128,14 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if matrix && lf.out == "" {
 		return fmt.Errorf("matrix: -o DIR is required (e.g. -o results/NAME)")
 	}
-	if !matrix && !slices.Contains([]string{"text", "bench", "json"}, lf.format) {
-		return fmt.Errorf("run: --format %q: want text, bench or json", lf.format)
+	if !matrix && !slices.Contains([]string{"text", "bench", "json", "csv", "markdown"}, lf.format) {
+		return fmt.Errorf("run: --format %q: want text, bench, json, csv or markdown", lf.format)
 	}
 	cfgs, err := lf.configs(tf)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	cfgs = lf.shape.expand(cfgs)
 	if limit := raiseFileLimit(); slices.ContainsFunc(cfgs, func(c harness.Config) bool { return filesNeeded(c) > limit }) {
 		fmt.Fprintf(stderr, "rpcbench %s: warning: the open-file limit is %d; a run with more connections than that allows will fail to connect (raise it with ulimit -n)\n", name, limit)
 	}
@@ -144,7 +146,7 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		}
 	}
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.duration+lf.warmup)
-	results, err := harness.RunAll(ctx, cfgs, lf.count, bar.update)
+	results, err := lf.shape.runAll(ctx, cfgs, lf.count, bar.update)
 	bar.finish()
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -161,6 +163,9 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		err = writeRun(stdout, lf.out, lf.format, run)
 	}
 	if err != nil {
+		return err
+	}
+	if err := lf.shape.report(lf.verdicts(stdout, stderr), run); err != nil {
 		return err
 	}
 	for _, r := range results {
@@ -183,9 +188,13 @@ func writeRun(stdout io.Writer, out, formatName string, run format.Run) error {
 	}
 	switch formatName {
 	case "bench":
-		return format.Bench(w, run)
+		return format.BenchCommented(w, run)
 	case "json":
 		return format.JSON(w, run)
+	case "csv":
+		return format.CSV(w, run)
+	case "markdown":
+		return format.Markdown(w, run)
 	}
 	return format.Text(w, run)
 }
