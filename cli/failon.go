@@ -12,7 +12,6 @@ import (
 
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
-	"github.com/rpcbench/rpcbench/harness/stack"
 )
 
 // errThresholdsBroken reports a run that broke a --fail-on threshold; the
@@ -214,8 +213,7 @@ func (b breach) String() string {
 	if b.row == nil {
 		return fmt.Sprintf("FAILED %s: no row matches %s", b.t.text, strings.Join(b.t.selector, "/"))
 	}
-	r := b.row.First
-	return fmt.Sprintf("FAILED %s: %s %s %s %s: %s %s", b.t.text, stack.Label(r.Stack), format.TransportLabel(r), r.Payload, format.Callers(r), b.t.name, b.got)
+	return fmt.Sprintf("FAILED %s: %s: %s %s", b.t.text, b.row.First.Name, b.t.name, b.got)
 }
 
 // check evaluates every threshold on every row it applies to (the

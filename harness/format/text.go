@@ -136,8 +136,8 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 		if first.Count > 1 {
 			lines = append(lines, fmt.Sprintf("medians of %d repetitions; ± is the farthest repetition from the median", first.Count))
 		}
-		if r := first.First; r.Rate > 0 {
-			lines = append(lines, fmt.Sprintf("open loop at %g calls/s: latency counts from each call's scheduled send time (coordinated omission corrected)", r.Rate))
+		if rates := openLoopRates(rows); len(rates) > 0 {
+			lines = append(lines, fmt.Sprintf("open loop at %s calls/s: latency counts from each call's scheduled send time (coordinated omission corrected)", strings.Join(rates, ", ")))
 		}
 		if d := first.First.Delay; d != "" && d != "none" {
 			lines = append(lines, "server delay per call: "+d)
@@ -163,6 +163,17 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 		}
 	}
 	return nil
+}
+
+// openLoopRates are the rows' distinct open-loop rates, in order.
+func openLoopRates(rows []*Row) []string {
+	var rates []string
+	for _, row := range rows {
+		if s := fmt.Sprintf("%g", row.First.Rate); row.First.Rate > 0 && !slices.Contains(rates, s) {
+			rates = append(rates, s)
+		}
+	}
+	return rates
 }
 
 // TransportLabel names the transport with its network profile: "tcp+wan".
