@@ -69,7 +69,7 @@ func fakeResult(name string, calls, errs int64, lat time.Duration) *harness.Resu
 func TestFailOnEvaluatesPerRowAndSelectedRows(t *testing.T) {
 	gob := fakeResult("RPC/codec=gob/transport=tcp/payload=arith/conc=1", 30000, 0, 2*time.Millisecond)
 	msgpack := fakeResult("RPC/codec=msgpack/transport=tcp/payload=arith/conc=1", 10000, 0, 8*time.Millisecond)
-	failed := fakeResult("RPC/codec=json/transport=tcp/payload=arith/conc=1", 500, 500, time.Millisecond)
+	failed := fakeResult("RPC/codec=json/transport=tcp/payload=arith/conc=1", 0, 500, time.Millisecond)
 	run := format.Run{Results: []*harness.Result{gob, msgpack, failed}}
 	tests := []struct {
 		expr   string

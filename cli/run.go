@@ -37,7 +37,8 @@ type loadFlags struct {
 	busy, profile                        bool
 	stall, format, out, tokenFile        string
 	workload, maxMessage                 string
-	shape                                *shapeFlags // --rate's shapes, --find-max, --fail-on
+	shape                                *shapeFlags   // --rate's shapes, --find-max, --fail-on
+	foreign                              *foreignFlags // --method, --args, --expect
 }
 
 func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
@@ -56,6 +57,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload.Name(), "what each caller does: "+strings.Join(harness.WorkloadNames(), ", "))
 	fs.StringVar(&f.maxMessage, "max-message", "64MiB", "codecs: largest message accepted, in bytes (KiB and MiB suffixes allowed)")
 	f.shape = addShapeFlags(fs, &f.rate)
+	f.foreign = addForeignFlags(fs)
 	fs.DurationVar(&f.duration, "duration", 2*time.Second, "length of each measured window")
 	fs.Int64Var(&f.calls, "calls", 0, "end each window after this many calls instead of after --duration")
 	fs.DurationVar(&f.warmup, "warmup", 500*time.Millisecond, "unmeasured load before each window")
@@ -280,6 +282,9 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 			return nil, fmt.Errorf("--payload: %w", err)
 		}
 		payloads = append(payloads, p)
+	}
+	if stacks, payloads, err = f.foreign.apply(stacks, payloads, tf.external()); err != nil {
+		return nil, err
 	}
 	var concs []int
 	for _, s := range split(f.concurrency) {

@@ -49,6 +49,7 @@ var csvColumns = []column{
 	{"late_calls", func(r *harness.Result) string { return strconv.FormatInt(r.Late, 10) }},
 	{"max_lag_ns", func(r *harness.Result) string { return strconv.FormatInt(int64(r.MaxLag), 10) }},
 	{"interrupted", func(r *harness.Result) string { return strconv.FormatBool(r.Interrupted) }},
+	{"first_error", func(r *harness.Result) string { return r.FirstError }},
 }
 
 // CSV writes one line per result (every repetition, not medians: a
@@ -89,7 +90,7 @@ func decimal(v float64, places int) string {
 
 func succeeded(f func(*harness.Result) string) func(*harness.Result) string {
 	return func(r *harness.Result) string {
-		if r.Calls <= r.Errors || r.Latency == nil {
+		if r.Calls == 0 || r.Latency == nil {
 			return ""
 		}
 		return f(r)

@@ -22,15 +22,15 @@ type Row struct {
 	// to any repetition, as a fraction of the median (0 for one).
 	Spreads map[string]float64
 	Errors  int64 // summed: errors are never averaged away
-	// Calls are the calls the row rests on, summed over its repetitions,
-	// failed ones included; MinCalls the fewest of any one repetition,
-	// which is what each repetition's percentiles rest on.
+	// Calls are the successful calls the row rests on, summed over its
+	// repetitions; MinCalls the fewest of any one repetition, which is
+	// what each repetition's percentiles rest on.
 	Calls, MinCalls int64
 }
 
 // Succeeded reports whether any call of the row succeeded: without one,
 // its latencies and rate describe failures and print as "-".
-func (row *Row) Succeeded() bool { return row.Calls > row.Errors }
+func (row *Row) Succeeded() bool { return row.Calls > 0 }
 
 // Rows groups results by configuration, in first-seen order.
 func Rows(results []*harness.Result) []*Row {
@@ -197,7 +197,7 @@ const minBeyond = 10
 // It counts the fewest calls of any repetition, since each repetition's
 // percentiles are computed from its own calls.
 func FewCalls(row *Row) string {
-	n := row.MinCalls - row.Errors/int64(max(row.Count, 1))
+	n := row.MinCalls
 	if n <= 0 {
 		return ""
 	}
