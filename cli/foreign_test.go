@@ -33,7 +33,9 @@ func (Greeter) Hello(a GreetArgs, reply *[]string) error {
 	return nil
 }
 
-func (Greeter) Fail(a GreetArgs, reply *string) error { return fmt.Errorf("no greeting for %s", a.Name) }
+func (Greeter) Fail(a GreetArgs, reply *string) error {
+	return fmt.Errorf("no greeting for %s", a.Name)
+}
 
 // serveJSONRPC serves Greeter with net/rpc/jsonrpc on loopback until the
 // test ends, and returns its address.
@@ -125,7 +127,7 @@ func TestRunLoadsAForeignJSONRPCMethod(t *testing.T) {
 	}
 	t.Run("misuse", func(t *testing.T) {
 		for _, args := range [][]string{
-			{"run", "--codec", "json", "--peers", "none", "--method", "Greeter.Hello"},                    // no --addr
+			{"run", "--codec", "json", "--peers", "none", "--method", "Greeter.Hello"},                     // no --addr
 			{"run", "--addr", addr, "--codec", "json,gob", "--peers", "none", "--method", "Greeter.Hello"}, // two codecs
 			{"run", "--addr", addr, "--codec", "json", "--peers", "none", "--expect", "1"},                 // no --method
 			{"run", "--addr", addr, "--codec", "json", "--peers", "none", "--method", "M", "--args", "{"},  // bad JSON
