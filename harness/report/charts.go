@@ -242,10 +242,11 @@ func costChart(title string, rows []*format.Row) ([]byte, error) {
 		l.Offset = vg.Point{Y: vg.Points(3)}
 		p.Add(b, l)
 		p.NominalX(names...)
-		p.X.Tick.Label.Rotation = math.Pi / 6
+		p.X.Tick.Label.Rotation = math.Pi / 3 // steep enough that ten names don't overlap
 		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 		p.Y.Min = 0
 		p.Y.Max *= 1.3 // room for the labels
+		p.Y.Tick.Marker = compactTicks
 		return p, nil
 	}
 	allocs, err := bars("allocs/op", "allocations per call")
@@ -367,6 +368,13 @@ func svg(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 	// A white ground, so that the legend reads in dark-mode viewers too.
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
+	// The title spans the whole width, legend included: over the plot
+	// alone, a long one ran off the left edge.
+	titled := plot.New()
+	titled.Title.Text, p.Title.Text = p.Title.Text, ""
+	titled.HideAxes()
+	titled.Draw(dc)
+	dc.Max.Y -= titled.Title.TextStyle.Height(titled.Title.Text) + 2*titled.Title.Padding
 	legend := p.Legend
 	p.Legend = plot.NewLegend()
 	r := legend.Rectangle(dc)
@@ -379,7 +387,6 @@ func svg(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 	p.Draw(area)
 	area = dc
 	area.Min.X = dc.Max.X - lw + gap
-	area.Max.Y -= p.Title.TextStyle.Height(p.Title.Text) + 2*p.Title.Padding
 	legend.Top, legend.Left = true, true
 	legend.Draw(area)
 	var buf bytes.Buffer
@@ -416,6 +423,18 @@ var plainTicks = plot.TickerFunc(func(min, max float64) []plot.Tick {
 	for i, t := range ticks {
 		if t.Label != "" {
 			ticks[i].Label = strconv.FormatFloat(t.Value, 'f', -1, 64)
+		}
+	}
+	return ticks
+})
+
+// compactTicks are gonum's default ticks labelled as the bars are: 250k,
+// not 250000.00.
+var compactTicks = plot.TickerFunc(func(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i, t := range ticks {
+		if t.Label != "" {
+			ticks[i].Label = compact(t.Value)
 		}
 	}
 	return ticks
