@@ -153,4 +153,3 @@ func TestOpenLoopMarksRatesThatFellShort(t *testing.T) {
 		t.Errorf("no mark for the rate that fell short: %q", svgTexts(svg))
 	}
 }
-
