@@ -218,35 +218,36 @@ func costChart(title string, rows []*format.Row) ([]byte, error) {
 		p.Title.Text = unit
 		var values plotter.Values
 		var labels plotter.XYLabels
-		for i, row := range rows {
+		for i, row := range slices.Backward(rows) { // the first stack on top
 			v := row.Medians[unit]
 			values = append(values, v)
-			labels.XYs = append(labels.XYs, plotter.XY{X: float64(i), Y: v})
+			labels.XYs = append(labels.XYs, plotter.XY{X: v, Y: float64(i)})
 			labels.Labels = append(labels.Labels, compact(v))
 		}
-		b, err := plotter.NewBarChart(values, vg.Points(18))
+		// Bars lie along the value axis, one row per stack: names and
+		// value labels are each one line of text in a row of their own,
+		// so as many stacks as a run has never crowd them together.
+		b, err := plotter.NewBarChart(values, vg.Points(14))
 		if err != nil {
 			return nil, err
 		}
+		b.Horizontal = true
 		b.Color = seriesColor(0)
 		l, err := plotter.NewLabels(labels)
 		if err != nil {
 			return nil, err
 		}
-		// Upright labels, each as wide as one line of text: as many bars
-		// as there are stacks never crowd their labels into each other.
 		for i := range l.TextStyle {
-			l.TextStyle[i].Rotation = math.Pi / 2
 			l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XLeft, draw.YCenter
 		}
-		l.Offset = vg.Point{Y: vg.Points(3)}
+		l.Offset = vg.Point{X: vg.Points(3)}
 		p.Add(b, l)
-		p.NominalX(names...)
-		p.X.Tick.Label.Rotation = math.Pi / 3 // steep enough that ten names don't overlap
-		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
-		p.Y.Min = 0
-		p.Y.Max *= 1.3 // room for the labels
-		p.Y.Tick.Marker = compactTicks
+		p.NominalY(reversed(names)...)
+		p.Y.Tick.Length = vg.Points(8) // a gap between each name and its bar, for wider fallback fonts too
+		p.X.Label.Text, p.Y.Label.Text = p.Y.Label.Text, ""
+		p.X.Min = 0
+		p.X.Max *= 1.25 // room for the labels
+		p.X.Tick.Marker = compactTicks
 		return p, nil
 	}
 	allocs, err := bars("allocs/op", "allocations per call")
@@ -265,7 +266,7 @@ func costChart(title string, rows []*format.Row) ([]byte, error) {
 	titled.HideAxes()
 	titled.Draw(dc)
 	dc.Max.Y -= titled.Title.TextStyle.Height(title) + titled.Title.Padding*2
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 8, PadTop: vg.Millimeter * 2}
+	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 8, PadTop: vg.Millimeter * 2, PadRight: vg.Millimeter * 4}
 	canvases := plot.Align([][]*plot.Plot{{allocs, wire}}, tiles, dc)
 	allocs.Draw(canvases[0][0])
 	wire.Draw(canvases[0][1])
@@ -326,6 +327,12 @@ func rateChart(title string, rows []*format.Row) ([]byte, error) {
 	p.X.Min = 0
 	p.X.Tick.Marker = plainTicks
 	return svg(p, 7*vg.Inch, 4*vg.Inch)
+}
+
+func reversed(s []string) []string {
+	s = slices.Clone(s)
+	slices.Reverse(s)
+	return s
 }
 
 // fellShort reports whether the row's achieved rate fell below the rate

@@ -122,11 +122,24 @@ func TestTenSeriesGetTenColoursAndTenMarkers(t *testing.T) {
 
 func TestBarLabelsDoNotCollide(t *testing.T) {
 	svg := charts(t, tenSeries())["charts/cost-bytes-1KiB-tcp-c1.svg"]
-	// Each label is upright: rotated a quarter turn, so that it is one
-	// line of text wide, less than a bar's spacing.
-	rotated := regexp.MustCompile(`rotate\(90\)">\s*<text[^>]*>\s*(229k|1\.23M)\s*<`).FindAllStringSubmatch(svg, -1)
-	if len(rotated) != 20 {
-		t.Errorf("%d upright bar labels of 229k or 1.23M; want 20 (ten bars in each of two charts)", len(rotated))
+	// Bars lie along the value axis, one row per stack: the labels of a
+	// chart sit at ten heights, each at least a line of text apart.
+	labels := regexp.MustCompile(`<text x="[^"]*" y="([^"]*)"[^>]*\n?[^>]*>(229k|1\.23M)</text>`).FindAllStringSubmatch(svg, -1)
+	if len(labels) != 20 {
+		t.Fatalf("%d bar labels of 229k or 1.23M; want 20 (ten bars in each of two charts)", len(labels))
+	}
+	for _, chart := range [][][]string{labels[:10], labels[10:]} {
+		var ys []float64
+		for _, l := range chart {
+			y, _ := strconv.ParseFloat(l[1], 64)
+			ys = append(ys, y)
+		}
+		slices.Sort(ys)
+		for i := 1; i < len(ys); i++ {
+			if ys[i]-ys[i-1] < 10 { // font-size 10px
+				t.Errorf("bar labels %gpx apart: they collide (%v)", ys[i]-ys[i-1], ys)
+			}
+		}
 	}
 	if strings.Contains(svg, "229014") || strings.Contains(svg, "1234567") {
 		t.Error("bar labels print values in full")
