@@ -194,18 +194,26 @@ func (s *shapeFlags) runAll(ctx context.Context, cfgs []harness.Config, count in
 type maxRate struct {
 	rate   float64 // 0: no rate held
 	probed int
-	lowest float64 // the lowest rate tried, when none held
 	p      *harness.Result
+	// failed is the lowest rate that failed (above rate, since a
+	// lower one that fails ends the search below it), and why.
+	failed float64
+	why    string
 }
 
 func (m maxRate) String(cfg harness.Config, obj threshold) string {
 	cfg.Rate = 0
 	if m.rate == 0 {
-		return fmt.Sprintf("find-max: %s: no rate held %s (the lowest tried, %g calls/s, did not; %d probes)", cfg.Name(), obj.text, m.lowest, m.probed)
+		return fmt.Sprintf("find-max: %s: no rate held %s (at %g calls/s, the lowest tried, %s; %d probes)", cfg.Name(), obj.text, m.failed, m.why, m.probed)
 	}
 	v, _ := obj.value(format.Rows([]*harness.Result{m.p})[0])
-	return fmt.Sprintf("find-max: %s: %g calls/s is the highest rate that held %s (%s was %s; %d probes, to within 5%%)",
-		cfg.Name(), m.rate, obj.text, obj.name, obj.format(v), m.probed)
+	s := fmt.Sprintf("find-max: %s: %g calls/s is the highest rate that held %s (%s was %s", cfg.Name(), m.rate, obj.text, obj.name, obj.format(v))
+	if m.failed > 0 {
+		s += fmt.Sprintf("; at %g calls/s %s", m.failed, m.why)
+	} else {
+		s += "; it held at every rate tried"
+	}
+	return s + fmt.Sprintf("; %d probes)", m.probed)
 }
 
 // maxProbes bounds a search: doubling from 1 call/s to a million is 20.
@@ -215,7 +223,8 @@ const maxProbes = 30
 // fortio's max-QPS search does, with coordinated-omission-corrected
 // latency: it doubles the rate from start until a probe fails, then
 // bisects between the last rate that held and the first that did not
-// until they are within 5%. A probe holds when no call failed, the
+// until they are within 5% (below a start that fails, down to a tenth of
+// it). A probe holds when no call failed, the
 // generator kept within 10% of the rate (else it did not offer it), and
 // obj holds on its row.
 func findMax(ctx context.Context, cfg harness.Config, obj threshold, start float64, probe func(context.Context, harness.Config) (*harness.Result, error)) (maxRate, []*harness.Result, error) {
@@ -232,11 +241,24 @@ func findMax(ctx context.Context, cfg harness.Config, obj threshold, start float
 		m.probed++
 		row := format.Rows([]*harness.Result{r})[0]
 		v, ok := obj.value(row)
-		held := ok && r.Errors == 0 && r.CallsPerSec() >= 0.9*rate && obj.holds(v)
-		if held && rate > m.rate {
+		why := ""
+		switch {
+		case r.Errors > 0:
+			why = fmt.Sprintf("%d calls failed", r.Errors)
+		case !ok:
+			why = "no call succeeded"
+		case r.CallsPerSec() < 0.9*rate:
+			why = fmt.Sprintf("only %.0f calls/s were achieved", r.CallsPerSec())
+		case !obj.holds(v):
+			why = fmt.Sprintf("%s was %s", obj.name, obj.format(v))
+		}
+		if why == "" && rate > m.rate {
 			m.rate, m.p = rate, r
 		}
-		return held, ctx.Err()
+		if why != "" && (m.failed == 0 || rate < m.failed) {
+			m.failed, m.why = rate, why
+		}
+		return why == "", ctx.Err()
 	}
 	lo, hi := 0.0, 0.0
 	for rate := start; m.probed < maxProbes; rate *= 2 {
@@ -253,10 +275,10 @@ func findMax(ctx context.Context, cfg harness.Config, obj threshold, start float
 	if hi == 0 {
 		return m, probes, nil // held at every rate tried: the last is the verdict
 	}
-	if lo == 0 {
-		m.lowest = hi
-	}
-	for m.probed < maxProbes && (hi-lo)/hi > 0.05 {
+	// Below a start that failed, halve at most to a tenth of it: a
+	// server that can't hold the objective there is not going to a
+	// little lower, and tiny rates make windows without a call.
+	for m.probed < maxProbes && (hi-lo)/hi > 0.05 && (lo > 0 || hi >= start/10) {
 		mid := roundRate((lo + hi) / 2)
 		if mid <= lo || mid >= hi {
 			break
@@ -270,9 +292,6 @@ func findMax(ctx context.Context, cfg harness.Config, obj threshold, start float
 		} else {
 			hi = mid
 		}
-	}
-	if m.rate > 0 {
-		m.lowest = 0
 	}
 	return m, probes, nil
 }
