@@ -17,6 +17,7 @@ import (
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/gate"
+	"github.com/rpcbench/rpcbench/harness/hdrlog"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/server"
 	"github.com/rpcbench/rpcbench/harness/stack"
@@ -39,6 +40,7 @@ type loadFlags struct {
 	workload, maxMessage                 string
 	shape                                *shapeFlags   // --rate's shapes, --find-max, --fail-on
 	foreign                              *foreignFlags // --method, --args, --expect
+	startAt, hdrLog                      string
 }
 
 func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
@@ -72,6 +74,8 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.StringVar(&f.stall, "stall", "", "PERIOD:DURATION: the server pauses every call for DURATION every PERIOD, e.g. 1s:50ms")
 	fs.IntVar(&f.checkEvery, "check-every", 64, "verify one reply in this many calls (and always the first)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "codecs: log in on every connection with the token in this file, as rpcbench serve --auth requires\n(the in-process server then requires it too; the gRPC and Thrift peers don't log in)")
+	fs.StringVar(&f.startAt, "start-at", "", "wait until this wall-clock time (RFC 3339, e.g. 2026-11-30T15:04:05Z) before the first warm-up,\nso that load processes started at different moments measure the same windows (see rpcbench merge);\nlater configurations follow one another as usual")
+	fs.StringVar(&f.hdrLog, "hdr-log", "", "also write the latencies as an HdrHistogram interval log to this file:\none interval per configuration per second, tagged with its name")
 	if !matrix {
 		fs.StringVar(&f.format, "format", "text", "output: text, bench (Go benchmark lines for benchstat), json, csv (one line per result,\nunits in the column names) or markdown")
 		fs.StringVar(&f.out, "o", "", "write the output to this file instead of stdout")
@@ -139,6 +143,11 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	cfgs = lf.shape.expand(cfgs)
+	startAt, err := parseStartAt(lf.startAt, time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "rpcbench %s: %v\n", name, err)
+		return errUsage
+	}
 	if limit := raiseFileLimit(); slices.ContainsFunc(cfgs, func(c harness.Config) bool { return filesNeeded(c) > limit }) {
 		fmt.Fprintf(stderr, "rpcbench %s: warning: the open-file limit is %d; a run with more connections than that allows will fail to connect (raise it with ulimit -n)\n", name, limit)
 	}
@@ -146,6 +155,12 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		// Said now, before the run spends its time, in benchmath's words.
 		for _, w := range gate.CountWarnings(lf.count, 0) {
 			fmt.Fprintf(stderr, "rpcbench %s: warning: --count %d is too few for rpcbench gate and compare: %v\n", name, lf.count, w)
+		}
+	}
+	if !startAt.IsZero() {
+		fmt.Fprintf(stderr, "rpcbench %s: waiting %v for --start-at %s\n", name, time.Until(startAt).Round(time.Millisecond), lf.startAt)
+		if err := waitUntil(ctx, startAt); err != nil {
+			return fmt.Errorf("%s: waiting for --start-at %s: %w", name, lf.startAt, err)
 		}
 	}
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.duration+lf.warmup)
@@ -168,6 +183,11 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if err != nil {
 		return err
 	}
+	if lf.hdrLog != "" {
+		if err := writeHDRLog(lf.hdrLog, results); err != nil {
+			return fmt.Errorf("%s: --hdr-log: %w", name, err)
+		}
+	}
 	if err := lf.shape.report(lf.verdicts(stdout, stderr), run); err != nil {
 		return err
 	}
@@ -177,6 +197,46 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		}
 	}
 	return nil
+}
+
+// parseStartAt parses --start-at: empty means now, and a time already past
+// is a mistake (the processes would not start together), not "at once".
+func parseStartAt(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--start-at %q: want an RFC 3339 time such as %s", s, now.Add(time.Minute).UTC().Format(time.RFC3339))
+	}
+	if !t.After(now) {
+		return time.Time{}, fmt.Errorf("--start-at %s is %v in the past (now %s)", s, now.Sub(t).Round(time.Millisecond), now.UTC().Format(time.RFC3339))
+	}
+	return t, nil
+}
+
+// waitUntil returns at t, or with ctx's error when ctx ends first.
+func waitUntil(ctx context.Context, t time.Time) error {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+func writeHDRLog(name string, results []*harness.Result) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := hdrlog.Write(f, results); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func writeRun(stdout io.Writer, out, formatName string, run format.Run) error {
