@@ -122,7 +122,7 @@ func TestBehindScheduleIsOneShortLineBenchstatIgnores(t *testing.T) {
 	if err := format.BenchCommented(&buf, awkwardRun()); err != nil {
 		t.Fatal(err)
 	}
-	want := "# behind schedule: RPC/codec=gob/transport=tcp/payload=arith/conc=1/rate=20000: 1234 calls (3.1%) started over 1ms late, worst 35.1ms: less than 20000 calls/s was offered (try more --concurrency)\n"
+	want := "# behind schedule: RPC/codec=gob/transport=tcp/payload=arith/conc=1/rate=20000: 1234 calls (3.1% of the schedule) started over 1ms late, worst 35.1ms: less than 20000 calls/s was offered (try more --concurrency)\n"
 	if !strings.Contains(buf.String(), want) {
 		t.Fatalf("want the line\n%sin\n%s", want, buf.String())
 	}

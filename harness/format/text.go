@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -188,11 +189,24 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 func openLoopRates(rows []*Row) []string {
 	var rates []string
 	for _, row := range rows {
-		if s := fmt.Sprintf("%g", row.First.Rate); row.First.Rate > 0 && !slices.Contains(rates, s) {
+		if s := rate(row.First.Rate); row.First.Rate > 0 && !slices.Contains(rates, s) {
 			rates = append(rates, s)
 		}
 	}
 	return rates
+}
+
+// rate formats calls/s without an exponent: 100000000, not 1e+08.
+func rate(r float64) string { return strconv.FormatFloat(math.Round(r*100)/100, 'f', -1, 64) }
+
+// percent formats a share with two significant digits at most, and
+// never as an exponent: 3.1%, 42%, 100%.
+func percent(f float64) string {
+	p := 100 * min(f, 1)
+	if p >= 10 {
+		return fmt.Sprintf("%.0f%%", p)
+	}
+	return fmt.Sprintf("%.1f%%", p)
 }
 
 // TransportLabel names the transport with its network profile: "tcp+wan".
@@ -245,9 +259,10 @@ func ScheduleWarnings(run Run) []string {
 		if r.Late <= 0 {
 			continue
 		}
-		pct := 100 * float64(r.Late) / float64(max(r.Calls, 1))
-		lines = append(lines, fmt.Sprintf("behind schedule: %s: %d calls (%.2g%%) started over %v late, worst %s: less than %g calls/s was offered (try more --concurrency)",
-			r.Name, r.Late, pct, harness.LateSlack, dur(float64(r.MaxLag)), r.Rate))
+		// Late counts the calls never sent too: a share of the schedule.
+		scheduled := max(r.Rate*r.Elapsed.Seconds(), float64(r.Calls+r.Errors), 1)
+		lines = append(lines, fmt.Sprintf("behind schedule: %s: %d calls (%s of the schedule) started over %v late, worst %s: less than %s calls/s was offered (try more --concurrency)",
+			r.Name, r.Late, percent(float64(r.Late)/scheduled), harness.LateSlack, dur(float64(r.MaxLag)), rate(r.Rate)))
 	}
 	return lines
 }
