@@ -36,6 +36,7 @@ selected=("$@")
 want() { [ ${#selected[@]} -eq 0 ] || [[ " ${selected[*]} " == *" $1 "* ]]; }
 
 gate_pairs=${GATE_PAIRS:-20}
+echo "results.sh: steps: ${selected[*]:-${steps[*]}}"
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 echo "+ go build -o $bin/rpcbench ./cmd/rpcbench && go build -o $bin/benchstat golang.org/x/perf/cmd/benchstat"

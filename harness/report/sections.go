@@ -53,7 +53,7 @@ func hardening(b *bytes.Buffer, rows []*format.Row) {
 		return
 	}
 	fmt.Fprintf(b, "## What hardening costs\n\n")
-	fmt.Fprintf(b, "rpcbench's gob and json codecs bound what they read (frame, string and collection sizes, nesting depth) so that a hostile peer cannot make them allocate without limit; peer=stdlib-gob and peer=stdlib-json are net/rpc's own gob codec and net/rpc/jsonrpc, unchanged, on the same service in the same run. Δ is hardened minus standard library; × is hardened divided by standard library.\n\n")
+	fmt.Fprintf(b, "rpcbench's gob and json codecs cap each message (64 MiB by default), let memory follow the bytes that have arrived rather than what a length prefix claims, and check every length inside a message against the bytes left in it, so that a hostile peer cannot make them allocate without limit (net/rpc's gob accepts messages up to 8 GB; net/rpc/jsonrpc buffers any JSON value whole). peer=stdlib-gob and peer=stdlib-json are net/rpc's own gob codec and net/rpc/jsonrpc, unchanged, on the same service in the same run. Δ is hardened minus standard library; × is hardened divided by standard library.\n\n")
 	for _, p := range stdlibPairs {
 		ps := pairs[p.codec.Name]
 		if len(ps) == 0 {
