@@ -118,6 +118,8 @@ func exitCode(err error, stderr io.Writer) int {
 		return 2
 	case errors.Is(err, errInterrupted):
 		return 130
+	case errors.Is(err, errThresholdsBroken):
+		return 99 // the table and the broken thresholds are printed
 	}
 	fmt.Fprintln(stderr, "rpcbench:", err)
 	return 1

@@ -22,10 +22,7 @@ func TestMaxMessageReachesRun(t *testing.T) {
 				"run", "--codec", "gob", "--peers", "none", "--transport", "pipe", "--payload", "bytes:4KiB",
 				"--concurrency", "1", "--conns", "1", "--warmup", "0s", "--calls", "5", "--max-message", tt.maxMessage,
 			})
-			// Over the cap, the first call fails and the run stops there,
-			// saying why (exit 1).
-			failed := err != nil && !errors.Is(err, errUsage) && strings.Contains(err.Error(), "exceeds limit 1024")
-			if failed != tt.wantFail || (!failed && err != nil) {
+			if failed := errors.Is(err, errRunFailed); failed != tt.wantFail || (!failed && err != nil) {
 				t.Fatalf("run with --max-message %s and 4 KiB payloads: error %v, want failure %v\nstdout:\n%s\nstderr:\n%s", tt.maxMessage, err, tt.wantFail, &stdout, &stderr)
 			}
 		})

@@ -43,6 +43,8 @@ type loadFlags struct {
 	busy, profile                        bool
 	stall, format, out, tokenFile        string
 	workload, maxMessage                 string
+	shape                                *shapeFlags   // --rate's shapes, --find-max, --fail-on
+	foreign                              *foreignFlags // --method, --args, --expect
 	startAt, hdrLog                      string
 }
 
@@ -63,7 +65,8 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight: one goroutine per caller issues them with net/rpc's Client.Go,\ncollects each from one Done channel it shares and issues the next (no goroutine per call);\nfloor-mux does the same with request ids, other peers keep a connection (or goroutine) per call in flight")
 	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload.Name(), "what each caller does: "+strings.Join(harness.WorkloadNames(), ", "))
 	addMaxMessageFlag(fs, &f.maxMessage)
-	fs.Float64Var(&f.rate, "rate", 0, "open loop: send this many calls/s on a fixed schedule, latency counted from each call's scheduled time\n(0: closed loop, each caller sends when its last call returns)")
+	f.shape = addShapeFlags(fs, &f.rate)
+	f.foreign = addForeignFlags(fs)
 	fs.DurationVar(&f.duration, "duration", 2*time.Second, "length of each measured window")
 	fs.Int64Var(&f.calls, "calls", 0, "end each window after this many calls instead of after --duration")
 	fs.DurationVar(&f.warmup, "warmup", 500*time.Millisecond, "unmeasured load before each window")
@@ -81,7 +84,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.StringVar(&f.startAt, "start-at", "", "wait until this wall-clock time (RFC 3339, e.g. 2026-11-30T15:04:05Z) before the first warm-up,\nso that load processes started at different moments measure the same windows (see rpcbench merge);\nlater configurations follow one another as usual")
 	fs.StringVar(&f.hdrLog, "hdr-log", "", "also write the latencies as an HdrHistogram interval log to this file:\none interval per configuration per second, tagged with its name")
 	if !matrix {
-		fs.StringVar(&f.format, "format", "text", "output: text (the table), bench (Go benchmark lines for benchstat) or json (everything, histograms included)")
+		fs.StringVar(&f.format, "format", "text", "output: text (the table), bench (Go benchmark lines for benchstat), json (everything, histograms included),\ncsv (one line per result, units in the column names) or markdown")
 		fs.StringVar(&f.out, "o", "", "write the output to this file (the table is still printed)")
 	} else {
 		fs.StringVar(&f.out, "o", "", "directory for the results: bench.txt, results.json and summary.txt (required, e.g. results/NAME)")
@@ -91,7 +94,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 }
 
 // runFormats are run's --format values.
-var runFormats = []string{"text", "bench", "json"}
+var runFormats = []string{"text", "bench", "json", "csv", "markdown"}
 
 // isSet reports whether name was given on the command line, under any
 // spelling.
@@ -222,6 +225,7 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if err != nil {
 		return err
 	}
+	cfgs = lf.shape.expand(cfgs)
 	startAt, err := parseStartAt(lf.startAt, time.Now())
 	if err != nil {
 		return err
@@ -248,7 +252,7 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		}
 	}
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.warmup, lf.duration, lf.calls)
-	results, runErr := harness.RunAll(ctx, cfgs, lf.count, bar.update)
+	results, runErr := lf.shape.runAll(ctx, cfgs, lf.count, bar.update)
 	bar.finish()
 	if runErr == nil && ctx.Err() == nil && matrix && lf.profile {
 		runErr = profileRuns(ctx, stderr, lf.out, cfgs)
@@ -273,11 +277,17 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 			}
 		}
 	}
+	var verdict error // a broken --fail-on threshold
+	if len(results) > 0 {
+		verdict = lf.shape.report(lf.verdicts(stdout, stderr), run)
+	}
 	switch {
 	case runErr != nil:
 		return fmt.Errorf("%s: %w", name, runErr)
 	case run.Interrupted:
 		return errInterrupted
+	case verdict != nil:
+		return verdict
 	case slices.ContainsFunc(results, func(r *harness.Result) bool { return r.Errors > 0 }):
 		return errRunFailed
 	}
@@ -387,9 +397,11 @@ func openOutputs(out, formatName string, matrix bool) (*outputs, error) {
 
 // writers are the formats by --format name.
 var writers = map[string]func(io.Writer, format.Run) error{
-	"text":  format.Text,
-	"bench": format.Bench,
-	"json":  format.JSON,
+	"text":     format.Text,
+	"bench":    format.BenchCommented,
+	"json":     format.JSON,
+	"csv":      format.CSV,
+	"markdown": format.Markdown,
 }
 
 // write writes run to every output file and renames each into place, and
@@ -474,6 +486,9 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 			return nil, usagef("--payload %q: %v", s, err)
 		}
 		payloads = append(payloads, p)
+	}
+	if stacks, payloads, err = f.foreign.apply(stacks, payloads, tf.external()); err != nil {
+		return nil, err
 	}
 	var concs []int
 	for _, s := range split(f.concurrency) {

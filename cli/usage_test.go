@@ -17,7 +17,7 @@ func TestMisuseExitsTwoWithOneLine(t *testing.T) {
 	}{
 		{[]string{"run", "--codec", "nope"}, `unknown codec "nope"`},
 		{[]string{"run", "--payload", "bytes:-1"}, `--payload "bytes:-1"`},
-		{[]string{"run", "--rate", "-5"}, "--rate -5: want 0 (closed loop) or a positive rate"},
+		{[]string{"run", "--rate", "-5"}, `invalid value "-5" for flag -rate`},
 		{[]string{"run", "--duration", "0"}, "--duration 0s: want a positive duration"},
 		{[]string{"run", "--concurrency", "0"}, `--concurrency "0": want positive integers`},
 		{[]string{"run", "--conc", "4,x"}, `--concurrency "x"`},

@@ -68,7 +68,9 @@ func newPool(ctx context.Context, cfg *Config, caller transports.Caller) (*pool,
 }
 
 // probe makes the first call on every connection at once, each within the
-// call timeout, and explains the first that fails.
+// call timeout, and explains the first that fails with the connection
+// (another codec, a silent or hanging-up server); an error the server sent
+// back, or a wrong reply, is left for the window to count.
 func (p *pool) probe(ctx context.Context) error {
 	errs := make([]error, len(p.slots))
 	var wg sync.WaitGroup
@@ -91,7 +93,9 @@ func (p *pool) probe(ctx context.Context) error {
 				<-done
 				err = ctx.Err()
 			}
-			if err != nil {
+			// The server answering with its own error, or with a reply the
+			// check refuses, speaks the codec: the window counts those.
+			if err != nil && brokenConn(err) {
 				errs[i] = FirstCallError(p.caller.Addr().String(), p.cfg.Stack.ID().Name, c.first.Bytes(), p.cfg.Timeout, err)
 			}
 		})
