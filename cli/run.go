@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -37,6 +38,7 @@ type loadFlags struct {
 	busy, profile                        bool
 	stall, format, out, tokenFile        string
 	workload, maxMessage                 string
+	wf                                   *workloadFlags
 }
 
 func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
@@ -52,7 +54,8 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	list(&f.concurrency, []string{"concurrency", "conc"}, "16", "comma-separated numbers of concurrent callers")
 	fs.IntVar(&f.conns, "conns", 4, "connections the callers share (stacks that can't share get one per caller)")
 	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight: one goroutine per caller issues them with net/rpc's Client.Go,\ncollects each from one Done channel it shares and issues the next (no goroutine per call);\nfloor-mux does the same with request ids, other peers keep a connection (or goroutine) per call in flight")
-	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload.Name(), "what each caller does: "+strings.Join(harness.WorkloadNames(), ", "))
+	list(&f.workload, []string{"workload", "workloads"}, harness.DefaultWorkload.Name(), "comma-separated workloads: "+strings.Join(harness.WorkloadNames(), ", ")+"\n(watch: --watchers long-poll watches woken by Sets at --rate; duplex: calls both ways, see --back-concurrency)")
+	f.wf = addWorkloadFlags(fs)
 	fs.StringVar(&f.maxMessage, "max-message", "64MiB", "codecs: largest message accepted, in bytes (KiB and MiB suffixes allowed)")
 	fs.Float64Var(&f.rate, "rate", 0, "open loop: send this many calls/s on a fixed schedule, latency counted from each call's scheduled time\n(0: closed loop, each caller sends when its last call returns)")
 	fs.DurationVar(&f.duration, "duration", 2*time.Second, "length of each measured window")
@@ -163,6 +166,7 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if err != nil {
 		return err
 	}
+	lf.wf.printNotes(stdout, stderr, cmp.Or(lf.format, "text"))
 	for _, r := range results {
 		if r.Errors > 0 {
 			return errRunFailed
@@ -256,10 +260,6 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 	if err != nil || maxMessage == 0 {
 		return nil, fmt.Errorf("--max-message %q: want a positive size such as 1MiB or 65536", f.maxMessage)
 	}
-	workload, err := harness.LookupWorkload(f.workload)
-	if err != nil {
-		return nil, fmt.Errorf("--workload: %w", err)
-	}
 	stacks, err := f.stacks(maxMessage)
 	if err != nil {
 		return nil, err
@@ -297,14 +297,17 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 						Payload: p, Concurrency: conc, Conns: f.conns, Pipeline: f.pipeline,
 						Rate: f.rate, Duration: f.duration, Calls: f.calls, Warmup: f.warmup,
 						Timeout: f.timeout, Delay: delay, CheckEvery: f.checkEvery,
-						MaxMessage: maxMessage, Workload: workload,
+						MaxMessage: maxMessage,
 					})
 				}
 			}
 		}
 	}
+	if cfgs, err = f.wf.expand(f.workload, cfgs); err != nil {
+		return nil, err
+	}
 	if len(cfgs) == 0 {
-		return nil, fmt.Errorf("nothing to measure: --codec and --peers are both none")
+		return nil, fmt.Errorf("nothing to measure: --codec and --peers are both none, or no stack runs the workload")
 	}
 	return cfgs, nil
 }

@@ -58,6 +58,9 @@ type Config struct {
 
 	// testClock, when set, replaces the system's clock.
 	testClock Clock
+	// sides are the run's two ends, for a workload's Prepare; set by
+	// connectSides.
+	sides *sides
 }
 
 func (c *Config) workload() Workload {

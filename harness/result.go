@@ -62,7 +62,15 @@ type Result struct {
 	// time or, scheduled inside the window, never sent; and the worst lag.
 	Late   int64         `json:"late,omitempty"`
 	MaxLag time.Duration `json:"max_lag_ns,omitempty"`
+
+	// Sets are the KV.Set calls the watch workload's setter made, whose
+	// changes woke the watchers; Calls are then notifications, and the
+	// per-call costs are per notification.
+	Sets int64 `json:"sets,omitempty"`
 }
+
+// SetsPerSec is the watch workload's Sets per second of the window.
+func (r *Result) SetsPerSec() float64 { return float64(r.Sets) / r.Elapsed.Seconds() }
 
 // An Interval is the latency of the calls that ended in one second of a
 // window, starting at Start.
@@ -114,6 +122,7 @@ func (r *Result) Merge(o *Result) error {
 		r.Server.CPU += o.Server.CPU
 	}
 	r.Late += o.Late
+	r.Sets += o.Sets
 	r.MaxLag = max(r.MaxLag, o.MaxLag)
 	return nil
 }

@@ -121,7 +121,7 @@ func (d *driver) drive(ctx context.Context, w *Window) []*Result {
 	stopped := d.clock.Now()
 	results := make([]*Result, len(w.rows))
 	for i, dir := range wl.Rows() {
-		results[i] = d.cfg.newResult(dir)
+		results[i] = d.cfg.rowConfig(wl, i).newResult(dir)
 		w.rows[i].fill(results[i], stopped)
 	}
 	return results
@@ -248,6 +248,7 @@ func connectSides(ctx context.Context, cfg *Config) (transports.Caller, func(), 
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", cfg.Transport.Name(), err)
 		}
+		cfg.sides = &sides{caller: caller}
 		return caller, func() { caller.Close() }, nil
 	}
 	tcfg.Conns = cfg.conns() // a serving half that dials opens as many as the callers use
@@ -261,6 +262,7 @@ func connectSides(ctx context.Context, cfg *Config) (transports.Caller, func(), 
 		return nil, nil, fmt.Errorf("%s: %w", cfg.Transport.Name(), err)
 	}
 	srv := cfg.Stack.Serve(l, cfg.Delay)
+	cfg.sides = &sides{caller: caller, served: l, server: srv}
 	return caller, func() {
 		caller.Close()
 		srv.Close()

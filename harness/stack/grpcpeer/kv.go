@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/rpcbench/rpcbench/harness/stack"
 	"github.com/rpcbench/rpcbench/service"
 )
 
@@ -162,4 +164,45 @@ func AnswerReverse(ctx context.Context, cc *grpc.ClientConn, d *service.Delay) e
 			return err
 		}
 	}
+}
+
+// WatchStyle: a watcher opens one server stream and receives every change
+// on it, the natural gRPC watch; it reopens the stream only when it ends.
+func (Unary) WatchStyle() string { return "server-streaming KV.Watch" }
+
+func (c *client) Set(ctx context.Context, key, value string) error {
+	_, err := service.NewKVClient(c.cc).Set(ctx, &service.KeyValue{Key: key, Value: value})
+	return err
+}
+
+func (c *client) Watch(ctx context.Context, key string, timeout time.Duration) (stack.Watch, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	s, err := service.NewKVClient(c.cc).Watch(ctx, &service.WatchRequest{Key: key, TimeoutMs: timeout.Milliseconds()})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &streamWatch{s: s, cancel: cancel}, nil
+}
+
+// streamWatch is one KV.Watch server stream.
+type streamWatch struct {
+	s      grpc.ServerStreamingClient[service.KeyValue]
+	cancel context.CancelFunc
+}
+
+func (w *streamWatch) Next() (string, error) {
+	kv, err := w.s.Recv()
+	if err == io.EOF {
+		return "", errors.New("grpc: the server ended the KV.Watch stream")
+	}
+	if err != nil {
+		return "", err
+	}
+	return kv.GetValue(), nil
+}
+
+func (w *streamWatch) Close() error {
+	w.cancel()
+	return nil
 }

@@ -1,0 +1,167 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/transports"
+	"github.com/rpcbench/rpcbench/transports/duplex"
+	"github.com/rpcbench/rpcbench/transports/tcp"
+)
+
+// Duplex is the seed's bidirectional workload (DESIGN 8): master→worker
+// callers (Config.Concurrency, Config.Payload; row dir=down) and
+// worker→master callers (Back, BackPayload; row dir=up) call at the same
+// time, each as the call workload's callers do, so that a bulk transfer
+// one way shows what it does to small calls the other way.
+//
+// The master is the run's calling side, the worker its serving side. How
+// the up direction travels depends on the transport:
+//   - duplex: over the same yamux session: the worker opens streams to
+//     the master, which serves them (one connection, both ways);
+//   - reverse: over connections of its own, which the worker dials to the
+//     master and calls over (two connections, as the first seed does);
+//   - any other: over connections of the same transport, the master
+//     serving.
+//
+// Against a worker in another process (rpcbench run --listen with
+// --transport duplex, the worker rpcbench serve --transport duplex), the
+// master calls down and serves every stream a worker opens, but it cannot
+// drive the worker's callers: it records dir=down only.
+type Duplex struct {
+	// Back is how many worker→master callers there are; 0 means as many
+	// as Config.Concurrency.
+	Back int
+	// BackPayload is what they call with; its zero value means
+	// Config.Payload.
+	BackPayload payload.Payload
+}
+
+func (Duplex) Name() string   { return "duplex" }
+func (Duplex) Rows() []string { return []string{"down", "up"} }
+
+// Drive of an unprepared Duplex has no way back: Prepare first.
+func (Duplex) Drive(ctx context.Context, w *Window) {
+	panic("harness: the duplex workload measures only once prepared")
+}
+
+// upConfig is the configuration of the worker→master callers.
+func (d Duplex) upConfig(cfg *Config) Config {
+	up := *cfg
+	if d.Back > 0 {
+		up.Concurrency = d.Back
+	}
+	if d.BackPayload.Method != "" {
+		up.Payload = d.BackPayload
+	}
+	return up
+}
+
+// Prepare serves the master's side of the way back and opens the worker's
+// clients over it.
+func (d Duplex) Prepare(ctx context.Context, cfg *Config) (Workload, func(), error) {
+	run := &duplexRun{Duplex: d, upCfg: d.upConfig(cfg)}
+	run.upCfg.Workload = run
+	if cfg.External {
+		master, ok := cfg.sides.caller.(*duplex.End)
+		if !ok {
+			return nil, nil, fmt.Errorf("against workers in other processes the master needs --transport duplex (over %s it cannot serve them)", cfg.Transport.Name())
+		}
+		srv := cfg.Stack.Serve(master, cfg.Delay) // the workers' own calls
+		return run, func() { srv.Close() }, nil
+	}
+	l, caller, err := d.wayBack(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv := cfg.Stack.Serve(l, cfg.Delay)
+	up, err := newPool(ctx, &run.upCfg, caller)
+	if err != nil {
+		srv.Close()
+		caller.Close()
+		return nil, nil, fmt.Errorf("worker→master: %w", err)
+	}
+	run.up = up
+	return run, func() {
+		up.close()
+		srv.Close()
+		caller.Close()
+	}, nil
+}
+
+// wayBack returns what the master serves the worker's calls on and what
+// the worker calls it over.
+func (d Duplex) wayBack(ctx context.Context, cfg *Config) (net.Listener, transports.Caller, error) {
+	if master, ok := cfg.sides.caller.(*duplex.End); ok {
+		worker, ok := cfg.sides.served.(*duplex.End)
+		if !ok {
+			return nil, nil, fmt.Errorf("the worker's end of %s is a %T, not a duplex end", cfg.Transport.Name(), cfg.sides.served)
+		}
+		// Closing the worker's end is the run's; the master's is closed
+		// by the server of the way back, at the end of the run.
+		return master, keepOpen{worker}, nil
+	}
+	tr := cfg.Transport
+	if transports.IsReversed(tr) {
+		tr = tcp.Transport{} // the worker dials the master a second time
+	}
+	tcfg := cfg.TransportConfig
+	up := d.upConfig(cfg)
+	tcfg.Addr, tcfg.Conns = "", up.conns()
+	if tcfg.CAFile == "" {
+		tcfg.Insecure = true // as connectSides: the in-process certificate is self-signed
+	}
+	l, caller, err := transports.Pair(ctx, tr, tcfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("worker→master over %s: %w", tr.Name(), err)
+	}
+	return l, caller, nil
+}
+
+// keepOpen is a Caller whose Close leaves it open, for one the run closes.
+type keepOpen struct{ transports.Caller }
+
+func (keepOpen) Close() error { return nil }
+
+// duplexRun is a prepared Duplex.
+type duplexRun struct {
+	Duplex
+	upCfg Config
+	up    *pool // nil when the worker is another process
+}
+
+func (r *duplexRun) Rows() []string {
+	if r.up == nil {
+		return []string{"down"}
+	}
+	return r.Duplex.Rows()
+}
+
+// rowConfig: dir=up is named and labelled by its own callers and payload.
+func (r *duplexRun) rowConfig(row int, cfg *Config) *Config {
+	if row == 1 {
+		return &r.upCfg
+	}
+	return cfg
+}
+
+func (r *duplexRun) Drive(ctx context.Context, w *Window) {
+	var wg sync.WaitGroup
+	down := *w
+	down.rows = w.rows[:1]
+	wg.Go(func() { Call{}.Drive(ctx, &down) })
+	if r.up != nil {
+		up := *w
+		up.cfg, up.pool, up.rows = &r.upCfg, r.up, w.rows[1:]
+		up.budget = newBudget(w.budget.total()) // each direction makes --calls calls
+		up.connBase = len(w.pool.slots)         // the watchdog tells the pools' connections apart
+		wg.Go(func() { Call{}.Drive(ctx, &up) })
+	}
+	wg.Wait()
+	if r.up != nil {
+		w.pool.wire.Add(r.up.wire.Swap(0))
+	}
+}
