@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/transports"
@@ -163,5 +164,38 @@ func (r *duplexRun) Drive(ctx context.Context, w *Window) {
 	wg.Wait()
 	if r.up != nil {
 		w.pool.wire.Add(r.up.wire.Swap(0))
+	}
+}
+
+// shareOut divides the process-wide figures of a window that recorded
+// several rows (duplex: both directions, served and called in one
+// process) between them in proportion to their calls, so that each row's
+// per-call cost is the process's cost per call in either direction, and
+// the rows' figures add up to the process's rather than each claiming all
+// of it. The server's figures are shared out the same way.
+func shareOut(results []*Result) {
+	if len(results) < 2 {
+		return
+	}
+	var total int64
+	for _, r := range results {
+		total += r.Calls
+	}
+	if total == 0 {
+		return
+	}
+	for _, r := range results {
+		f := float64(r.Calls) / float64(total)
+		part := func(v uint64) uint64 { return uint64(f * float64(v)) }
+		r.Allocs, r.AllocB = part(r.Allocs), part(r.AllocB)
+		r.CPU = time.Duration(f * float64(r.CPU))
+		r.CtxSwitches, r.RWSyscalls = part(r.CtxSwitches), part(r.RWSyscalls)
+		r.WireBytes = int64(f * float64(r.WireBytes))
+		if s := r.Server; s != nil {
+			shared := *s
+			shared.Allocs, shared.AllocB = part(s.Allocs), part(s.AllocB)
+			shared.CPU = time.Duration(f * float64(s.CPU))
+			r.Server = &shared
+		}
 	}
 }

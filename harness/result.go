@@ -24,6 +24,11 @@ type Result struct {
 	Pipeline    int     `json:"pipeline"`
 	Rate        float64 `json:"rate,omitempty"`
 	Delay       string  `json:"delay,omitempty"`
+	// Workload names the workload when it is not the default (call), and
+	// Dir the row's direction in a duplex run (down: master→worker, up:
+	// worker→master), as the name's workload= and dir= keys do.
+	Workload string `json:"workload,omitempty"`
+	Dir      string `json:"dir,omitempty"`
 
 	Calls      int64         `json:"calls"`
 	Errors     int64         `json:"errors"`

@@ -70,6 +70,7 @@ func RunRows(ctx context.Context, cfg Config) ([]*Result, error) {
 		r.Server = srv
 		r.Interrupted = ctx.Err() != nil
 	}
+	shareOut(results)
 	if err := ctx.Err(); err != nil && results[0].Calls == 0 {
 		return nil, err
 	}
@@ -282,6 +283,8 @@ func (cfg *Config) newResult(dir string) *Result {
 		Rate:        cfg.Rate,
 		Delay:       cfg.Delay.String(),
 		Latency:     NewHistogram(),
+		Workload:    cfg.workloadKey(),
+		Dir:         dir,
 	}
 }
 

@@ -71,7 +71,8 @@ func Reference(rows []*Row, row *Row, stack string) *Row {
 	for _, o := range rows {
 		b := o.First
 		if b.Stack == stack && b.Transport == a.Transport && b.Net == a.Net && b.Payload == a.Payload &&
-			b.Concurrency == a.Concurrency && b.Pipeline == a.Pipeline && b.Rate == a.Rate {
+			b.Concurrency == a.Concurrency && b.Pipeline == a.Pipeline && b.Rate == a.Rate &&
+			b.Workload == a.Workload && b.Dir == a.Dir {
 			return o
 		}
 	}
@@ -95,7 +96,7 @@ func Text(w io.Writer, run Run) error {
 			return fmt.Sprintf("%s ±%.0f%%", s, 100*row.Spreads[unit])
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n",
-			stack.Label(r.Stack), TransportLabel(r), r.Payload, Callers(r),
+			StackLabel(r), TransportLabel(r), r.Payload, Callers(r),
 			f("calls/s", fmt.Sprintf("%.0f", m["calls/s"])), f("p50-ns", dur(m["p50-ns"])), f("p90-ns", dur(m["p90-ns"])),
 			f("p99-ns", dur(m["p99-ns"])), f("p99.9-ns", dur(m["p99.9-ns"])), f("max-ns", dur(m["max-ns"])),
 			f("allocs/op", fmt.Sprintf("%.1f", m["allocs/op"])), f("B/op", fmt.Sprintf("%.0f", m["B/op"])),
@@ -135,6 +136,10 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 			lines = append(lines, fmt.Sprintf("server process (%s): %.1f allocs/op, %.0f B/op, %s cpu/op; the table's figures are the calling process's",
 				r.Name, r.PerCall(float64(s.Allocs)), r.PerCall(float64(s.AllocB)), dur(r.PerCall(float64(s.CPU)))))
 		}
+		if r.Workload == "watch" {
+			lines = append(lines, fmt.Sprintf("watch: %s: %.0f Sets/s woke %.0f notifications/s (%.1f per Set); calls/s and latency are notifications', from each Set's scheduled time to each woken watcher's reply, and the costs are per notification",
+				r.Name, r.SetsPerSec(), r.CallsPerSec(), float64(r.Calls)/float64(max(r.Sets, 1))))
+		}
 		if r.Late > 0 {
 			lines = append(lines, fmt.Sprintf("BEHIND SCHEDULE: %s: %d calls started over %v late (worst %v): callers were held up by earlier calls or by the CPU, so less than the rate was offered; their latency still counts from the schedule (more --concurrency offers the rate better)", r.Name, r.Late, harness.LateSlack, r.MaxLag))
 		}
@@ -145,6 +150,15 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 		}
 	}
 	return nil
+}
+
+// StackLabel names the stack as tables do, with the direction of a
+// duplex row: "msgpack", "peer=grpc", "msgpack up".
+func StackLabel(r *harness.Result) string {
+	if r.Dir != "" {
+		return stack.Label(r.Stack) + " " + r.Dir
+	}
+	return stack.Label(r.Stack)
 }
 
 // TransportLabel names the transport with its network profile: "tcp+wan".
