@@ -188,7 +188,7 @@ func TestANotificationSaysWhenItsSetWasDue(t *testing.T) {
 		{setValue(tag, 0), true, start},
 		{setValue(tag, 1500*time.Microsecond), true, start.Add(1500 * time.Microsecond)},
 		{setValue("w0", time.Millisecond), false, time.Time{}}, // the warm-up's
-		{tag + "/end/3", false, time.Time{}},                    // an end-of-window wake-up
+		{tag + "/end/3", false, time.Time{}},                   // an end-of-window wake-up
 		{"plain", false, time.Time{}},
 	} {
 		from, ok := notified(tt.value, tag, start)
