@@ -61,10 +61,45 @@ func (d Duplex) upConfig(cfg *Config) Config {
 	return up
 }
 
+// nameKey: duplex, or duplex-against-LOAD when the other direction's load
+// differs from the row's own, so that the small calls of a run with a bulk
+// transfer the other way are not named as those of a run without.
+func (d Duplex) nameKey(row *Config) string { return againstKey(row, d.upConfig(row)) }
+
+// againstKey is the workload key of a duplex row of configuration row
+// whose other direction is other.
+func againstKey(row *Config, other Config) string {
+	if a := againstOf(row, &other); a != "" {
+		return "duplex-against-" + a
+	}
+	return "duplex"
+}
+
+// againstOf describes other's load where it differs from row's, else "".
+func againstOf(row, other *Config) string {
+	if other.Payload.Name == row.Payload.Name && other.Concurrency == row.Concurrency {
+		return ""
+	}
+	return fmt.Sprintf("%sx%d", other.Payload.Name, other.Concurrency)
+}
+
+// against is what the other direction of a duplex row carried when it
+// differs from the row's own (Result.Against), else "".
+func (cfg *Config) against() string {
+	switch wl := cfg.workload().(type) {
+	case Duplex:
+		up := wl.upConfig(cfg)
+		return againstOf(cfg, &up)
+	case *duplexRun:
+		return againstOf(cfg, wl.other(cfg))
+	}
+	return ""
+}
+
 // Prepare serves the master's side of the way back and opens the worker's
 // clients over it.
 func (d Duplex) Prepare(ctx context.Context, cfg *Config) (Workload, func(), error) {
-	run := &duplexRun{Duplex: d, upCfg: d.upConfig(cfg)}
+	run := &duplexRun{Duplex: d, upCfg: d.upConfig(cfg), down: *cfg}
 	run.upCfg.Workload = run
 	if cfg.External {
 		master, ok := cfg.sides.caller.(*duplex.End)
@@ -131,8 +166,19 @@ func (keepOpen) Close() error { return nil }
 type duplexRun struct {
 	Duplex
 	upCfg Config
-	up    *pool // nil when the worker is another process
+	down  Config // the master→worker callers' configuration, for names
+	up    *pool  // nil when the worker is another process
 }
+
+// other is the configuration of the direction row is not.
+func (r *duplexRun) other(row *Config) *Config {
+	if row == &r.upCfg {
+		return &r.down
+	}
+	return &r.upCfg
+}
+
+func (r *duplexRun) nameKey(row *Config) string { return againstKey(row, *r.other(row)) }
 
 func (r *duplexRun) Rows() []string {
 	if r.up == nil {

@@ -82,10 +82,25 @@ func duration(d time.Duration) string { return strings.Replace(d.String(), "µs"
 // Verifying the server against a CA or not costs the same.
 func mutualTLS(c transports.Config) bool { return c.CertFile != "" || c.ClientCAFile != "" }
 
-// workloadKey is the workload's name when it is not the default, else "".
-func (cfg *Config) workloadKey() string {
+// workloadName is the workload's name when it is not the default, else "".
+func (cfg *Config) workloadName() string {
 	if w := cfg.workload().Name(); w != DefaultWorkload.Name() {
 		return w
 	}
 	return ""
+}
+
+// A keyedWorkload says more in its workload= key than its name, for rows
+// whose configuration the other keys do not say in full (duplex: what the
+// other direction carried).
+type keyedWorkload interface {
+	nameKey(row *Config) string
+}
+
+// workloadKey is the value of the name's workload= key, "" for none.
+func (cfg *Config) workloadKey() string {
+	if k, ok := cfg.workload().(keyedWorkload); ok {
+		return k.nameKey(cfg)
+	}
+	return cfg.workloadName()
 }

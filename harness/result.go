@@ -29,6 +29,11 @@ type Result struct {
 	// worker→master), as the name's workload= and dir= keys do.
 	Workload string `json:"workload,omitempty"`
 	Dir      string `json:"dir,omitempty"`
+	// Against is, for a duplex row, what the other direction carried when
+	// it differs from this row's own load: its payload, and its callers
+	// when they differ ("bytes:64KiBx4"); names carry it as
+	// workload=duplex-against-AGAINST.
+	Against string `json:"against,omitempty"`
 
 	Calls      int64         `json:"calls"`
 	Errors     int64         `json:"errors"`

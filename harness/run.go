@@ -283,8 +283,9 @@ func (cfg *Config) newResult(dir string) *Result {
 		Rate:        cfg.Rate,
 		Delay:       cfg.Delay.String(),
 		Latency:     NewHistogram(),
-		Workload:    cfg.workloadKey(),
+		Workload:    cfg.workloadName(),
 		Dir:         dir,
+		Against:     cfg.against(),
 	}
 }
 

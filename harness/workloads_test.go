@@ -92,13 +92,18 @@ func TestDuplexRunsForReal(t *testing.T) {
 			if len(rows) != 2 {
 				t.Fatalf("%d rows; want dir=down and dir=up", len(rows))
 			}
+			// Each row is named by its own callers and payload, and says
+			// what went the other way.
 			for i, want := range []struct {
-				dir, name string
-				conc      int
-			}{{"down", "/payload=bytes:1KiB/conc=4/", 4}, {"up", "/payload=bytes:16/conc=3/", 3}} {
+				dir, name, key string
+				conc           int
+			}{
+				{"down", "/payload=bytes:1KiB/conc=4/", "/workload=duplex-against-bytes:16x3/dir=down", 4},
+				{"up", "/payload=bytes:16/conc=3/", "/workload=duplex-against-bytes:1KiBx4/dir=up", 3},
+			} {
 				r := rows[i]
-				if r.Dir != want.dir || !contains(r.Name, want.name) || !strings.HasSuffix(r.Name, "/workload=duplex/dir="+want.dir) || r.Concurrency != want.conc {
-					t.Errorf("row %d: %s (dir %q, conc %d); want dir %s, conc %d, a name carrying %s", i, r.Name, r.Dir, r.Concurrency, want.dir, want.conc, want.name)
+				if r.Dir != want.dir || !contains(r.Name, want.name) || !strings.HasSuffix(r.Name, want.key) || r.Concurrency != want.conc {
+					t.Errorf("row %d: %s (dir %q, conc %d); want dir %s, conc %d, a name carrying %s and ending %s", i, r.Name, r.Dir, r.Concurrency, want.dir, want.conc, want.name, want.key)
 				}
 				if r.Calls != 300 || r.Errors != 0 {
 					t.Errorf("%s: %d calls, %d errors (%s); want 300, none", r.Name, r.Calls, r.Errors, r.FirstError)
