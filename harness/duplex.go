@@ -2,12 +2,16 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/harness/stack/grpcpeer"
+	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/duplex"
 	"github.com/rpcbench/rpcbench/transports/tcp"
@@ -27,6 +31,15 @@ import (
 //     master and calls over (two connections, as the first seed does);
 //   - any other: over connections of the same transport, the master
 //     serving.
+//
+// The gRPC peers go back the natural gRPC way instead, whatever the
+// transport: the worker (the gRPC server) calls the master over
+// bidirectional Duplex.Reverse streams its clients open on the run's own
+// connections, one per worker→master caller, with an Echo.Echo payload.
+//
+// The process's costs (allocations, CPU, wire bytes) cannot be told
+// apart by direction in one process: they are shared out between the two
+// rows in proportion to their calls.
 //
 // Against a worker in another process (rpcbench run --listen with
 // --transport duplex, the worker rpcbench serve --transport duplex), the
@@ -109,6 +122,9 @@ func (d Duplex) Prepare(ctx context.Context, cfg *Config) (Workload, func(), err
 		srv := cfg.Stack.Serve(master, cfg.Delay) // the workers' own calls
 		return run, func() { srv.Close() }, nil
 	}
+	if srv, ok := cfg.sides.server.(*grpcpeer.Server); ok {
+		return run.overReverseStreams(ctx, cfg, srv)
+	}
 	l, caller, err := d.wayBack(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
@@ -127,6 +143,78 @@ func (d Duplex) Prepare(ctx context.Context, cfg *Config) (Workload, func(), err
 		caller.Close()
 	}, nil
 }
+
+// A reverseAnswerer is a client that answers the calls its server makes
+// back over its own connection (gRPC's Duplex.Reverse).
+type reverseAnswerer interface {
+	AnswerReverse(ctx context.Context, d *service.Delay) error
+}
+
+// overReverseStreams prepares gRPC's way back, the natural gRPC one: the
+// worker (the gRPC server) calls the master (its client) over
+// bidirectional Duplex.Reverse streams that the master's clients open on
+// the run's own connections, one stream per worker→master caller (a
+// stream carries one call at a time).
+func (r *duplexRun) overReverseStreams(ctx context.Context, cfg *Config, srv *grpcpeer.Server) (Workload, func(), error) {
+	n := r.upCfg.Concurrency
+	r.upCfg.Conns = n
+	answering, cancel := context.WithCancel(context.Background())
+	var answers sync.WaitGroup
+	up := &pool{cfg: &r.upCfg, caller: noWayBack{}, slots: make([]slot, n)}
+	done := func() {
+		up.close() // ends the streams
+		cancel()
+		answers.Wait()
+	}
+	for i := range n {
+		a, ok := cfg.sides.pool.client(i).Client.(reverseAnswerer)
+		if !ok {
+			done()
+			return nil, nil, fmt.Errorf("the gRPC client %T cannot answer Duplex.Reverse", cfg.sides.pool.client(i).Client)
+		}
+		answers.Go(func() { a.AnswerReverse(answering, cfg.Delay) })
+	}
+	wait, stop := context.WithTimeout(ctx, cfg.Timeout)
+	defer stop()
+	for i := range n {
+		rev, err := srv.Reverse(wait)
+		if err == nil {
+			var c stack.Client
+			if c, err = rev.Caller(r.upCfg.Payload); err == nil {
+				up.slots[i].cur.Store(&client{Client: c, conn: reverseConn{c}})
+				continue
+			}
+			rev.Close()
+		}
+		done()
+		return nil, nil, fmt.Errorf("worker→master over Duplex.Reverse: %w", err)
+	}
+	r.up = up
+	return r, done, nil
+}
+
+// noWayBack is the Caller of a pool whose clients are Duplex.Reverse
+// streams: a broken one is not replaced.
+type noWayBack struct{}
+
+func (noWayBack) Conn(context.Context) (net.Conn, error) {
+	return nil, errors.New("a broken Duplex.Reverse stream is not reopened")
+}
+func (noWayBack) Addr() net.Addr { return nil }
+func (noWayBack) Close() error   { return nil }
+
+// reverseConn stands for a Duplex.Reverse stream where the pool wants a
+// connection: closing it (the watchdog cutting off a call) ends the stream.
+type reverseConn struct{ c stack.Client }
+
+func (r reverseConn) Close() error                   { return r.c.Close() }
+func (reverseConn) Read([]byte) (int, error)         { return 0, net.ErrClosed }
+func (reverseConn) Write([]byte) (int, error)        { return 0, net.ErrClosed }
+func (reverseConn) LocalAddr() net.Addr              { return nil }
+func (reverseConn) RemoteAddr() net.Addr             { return nil }
+func (reverseConn) SetDeadline(time.Time) error      { return nil }
+func (reverseConn) SetReadDeadline(time.Time) error  { return nil }
+func (reverseConn) SetWriteDeadline(time.Time) error { return nil }
 
 // wayBack returns what the master serves the worker's calls on and what
 // the worker calls it over.

@@ -43,6 +43,7 @@ func RunRows(ctx context.Context, cfg Config) ([]*Result, error) {
 	}
 	defer p.close()
 
+	cfg.sides.pool = p
 	if pr, ok := cfg.workload().(Preparer); ok {
 		run, done, err := pr.Prepare(ctx, &cfg)
 		if err != nil {

@@ -121,6 +121,7 @@ type sides struct {
 	caller transports.Caller
 	served net.Listener // nil against an external server
 	server stack.Server // nil against an external server
+	pool   *pool        // the run's clients
 }
 
 // LookupWorkload returns the workload called name.

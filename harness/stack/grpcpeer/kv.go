@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/stack"
 	"github.com/rpcbench/rpcbench/service"
 )
@@ -206,3 +207,36 @@ func (w *streamWatch) Close() error {
 	w.cancel()
 	return nil
 }
+
+// AnswerReverse answers the Duplex.Reverse calls the server makes over c's
+// connection, as the package's AnswerReverse, until ctx ends.
+func (c *client) AnswerReverse(ctx context.Context, d *service.Delay) error {
+	return AnswerReverse(ctx, c.cc, d)
+}
+
+// Caller returns a stack.Client whose calls go over r to the client that
+// opened it: p's Echo.Echo call, the duplex workload's way back. Closing
+// it ends the stream.
+func (r *Reverse) Caller(p payload.Payload) (stack.Client, error) {
+	req, ok := p.Args.(*service.EchoRequest)
+	if !ok || p.Method != "Echo.Echo" {
+		return nil, fmt.Errorf("grpc: Duplex.Reverse carries Echo.Echo only, and payload %s calls %s (give a bytes:N payload)", p.Name, p.Method)
+	}
+	return &reverseClient{r: r, req: req, check: p.Check}, nil
+}
+
+type reverseClient struct {
+	r     *Reverse
+	req   *service.EchoRequest
+	check func(reply any) error
+}
+
+func (c *reverseClient) Call(ctx context.Context, check bool) error {
+	reply, err := c.r.Call(ctx, c.req)
+	if err != nil || !check {
+		return err
+	}
+	return c.check(reply)
+}
+
+func (c *reverseClient) Close() error { return c.r.Close() }
