@@ -31,6 +31,7 @@ Usage:
   rpcbench compare OLD NEW [MORE...]              benchstat's table of runs' changes
   rpcbench gate --baseline B NEW                  fail (exit 1) on a regression from baseline B
   rpcbench report DIR... -o REPORT.md             REPORT.md and its charts from matrix results
+  rpcbench merge A.json B.json... [-o OUT]        one exact result from load processes run side by side
   rpcbench list                                   codecs, transports, payloads and peers
   rpcbench version                                module version and VCS revision (also --version)
   rpcbench serve --codec C [--transport T] [--addr A]
@@ -84,6 +85,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		"compare": compareCmd,
 		"gate":    gateCmd,
 		"report":  reportCmd,
+		"merge":   mergeCmd,
 		"version": versionCmd,
 	}
 	cmd, ok := commands[args[0]]

@@ -18,6 +18,7 @@ import (
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/gate"
+	"github.com/rpcbench/rpcbench/harness/hdrlog"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/server"
 	"github.com/rpcbench/rpcbench/harness/stack"
@@ -38,6 +39,7 @@ type loadFlags struct {
 	busy, profile                        bool
 	stall, format, out, tokenFile        string
 	workload, maxMessage                 string
+	startAt, hdrLog                      string
 	wf                                   *workloadFlags
 }
 
@@ -49,14 +51,14 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 		}
 	}
 	list(&f.codecs, []string{"codec", "codecs"}, "all", "comma-separated codecs to measure, all, or none: "+strings.Join(codecs.Names(), ", "))
-	list(&f.peers, []string{"peers"}, "grpc,thrift,floor", "comma-separated references measured in the same run, or none: "+strings.Join(harness.PeerNames(), ", ")+"\n(floor-mux is added wherever callers share connections)")
+	list(&f.peers, []string{"peers"}, "grpc,thrift,stdlib-gob,stdlib-json,floor", "comma-separated references measured in the same run, or none: "+strings.Join(harness.PeerNames(), ", ")+"\n(floor-mux is added wherever callers share connections)")
 	list(&f.payloads, []string{"payload", "payloads"}, "bytes:1KiB", "comma-separated payloads: "+strings.Join(payload.Examples, ", ")+", bytes:N, records:N")
 	list(&f.concurrency, []string{"concurrency", "conc"}, "16", "comma-separated numbers of concurrent callers")
 	fs.IntVar(&f.conns, "conns", 4, "connections the callers share (stacks that can't share get one per caller)")
 	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight: one goroutine per caller issues them with net/rpc's Client.Go,\ncollects each from one Done channel it shares and issues the next (no goroutine per call);\nfloor-mux does the same with request ids, other peers keep a connection (or goroutine) per call in flight")
 	list(&f.workload, []string{"workload", "workloads"}, harness.DefaultWorkload.Name(), "comma-separated workloads: "+strings.Join(harness.WorkloadNames(), ", ")+"\n(watch: --watchers long-poll watches woken by Sets at --rate; duplex: calls both ways, see --back-concurrency)")
 	f.wf = addWorkloadFlags(fs)
-	fs.StringVar(&f.maxMessage, "max-message", "64MiB", "codecs: largest message accepted, in bytes (KiB and MiB suffixes allowed)")
+	addMaxMessageFlag(fs, &f.maxMessage)
 	fs.Float64Var(&f.rate, "rate", 0, "open loop: send this many calls/s on a fixed schedule, latency counted from each call's scheduled time\n(0: closed loop, each caller sends when its last call returns)")
 	fs.DurationVar(&f.duration, "duration", 2*time.Second, "length of each measured window")
 	fs.Int64Var(&f.calls, "calls", 0, "end each window after this many calls instead of after --duration")
@@ -72,6 +74,8 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.StringVar(&f.stall, "stall", "", "PERIOD:DURATION: the server pauses every call for DURATION every PERIOD, e.g. 1s:50ms")
 	fs.IntVar(&f.checkEvery, "check-every", 64, "verify one reply in this many calls (and always the first)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "codecs: log in on every connection with the token in this file, as rpcbench serve --auth requires\n(the in-process server then requires it too; the gRPC and Thrift peers don't log in)")
+	fs.StringVar(&f.startAt, "start-at", "", "wait until this wall-clock time (RFC 3339, e.g. 2026-11-30T15:04:05Z) before the first warm-up,\nso that load processes started at different moments measure the same windows (see rpcbench merge);\nlater configurations follow one another as usual")
+	fs.StringVar(&f.hdrLog, "hdr-log", "", "also write the latencies as an HdrHistogram interval log to this file:\none interval per configuration per second, tagged with its name")
 	if !matrix {
 		fs.StringVar(&f.format, "format", "text", "output: text, bench (Go benchmark lines for benchstat) or json")
 		fs.StringVar(&f.out, "o", "", "write the output to this file instead of stdout")
@@ -93,7 +97,8 @@ func matrixCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 const runSynopsis = `run [flags]
 
 Measures every configuration the flags describe and prints one table. With
-no flags: every codec over tcp, the gRPC and Thrift peers and the raw-TCP
+no flags: every codec over tcp, the gRPC and Thrift peers, the standard
+library's own gob and JSON-RPC (stdlib-gob, stdlib-json) and the raw-TCP
 floor, payload bytes:1KiB, 16 callers over 4 connections, an in-process
 server on loopback, 2s each.
 
@@ -137,6 +142,11 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	startAt, err := parseStartAt(lf.startAt, time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "rpcbench %s: %v\n", name, err)
+		return errUsage
+	}
 	if limit := raiseFileLimit(); slices.ContainsFunc(cfgs, func(c harness.Config) bool { return filesNeeded(c) > limit }) {
 		fmt.Fprintf(stderr, "rpcbench %s: warning: the open-file limit is %d; a run with more connections than that allows will fail to connect (raise it with ulimit -n)\n", name, limit)
 	}
@@ -144,6 +154,12 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		// Said now, before the run spends its time, in benchmath's words.
 		for _, w := range gate.CountWarnings(lf.count, 0) {
 			fmt.Fprintf(stderr, "rpcbench %s: warning: --count %d is too few for rpcbench gate and compare: %v\n", name, lf.count, w)
+		}
+	}
+	if !startAt.IsZero() {
+		fmt.Fprintf(stderr, "rpcbench %s: waiting %v for --start-at %s\n", name, time.Until(startAt).Round(time.Millisecond), lf.startAt)
+		if err := waitUntil(ctx, startAt); err != nil {
+			return fmt.Errorf("%s: waiting for --start-at %s: %w", name, lf.startAt, err)
 		}
 	}
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.duration+lf.warmup)
@@ -166,6 +182,11 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if err != nil {
 		return err
 	}
+	if lf.hdrLog != "" {
+		if err := writeHDRLog(lf.hdrLog, results); err != nil {
+			return fmt.Errorf("%s: --hdr-log: %w", name, err)
+		}
+	}
 	lf.wf.printNotes(stdout, stderr, cmp.Or(lf.format, "text"))
 	for _, r := range results {
 		if r.Errors > 0 {
@@ -173,6 +194,46 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		}
 	}
 	return nil
+}
+
+// parseStartAt parses --start-at: empty means now, and a time already past
+// is a mistake (the processes would not start together), not "at once".
+func parseStartAt(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--start-at %q: want an RFC 3339 time such as %s", s, now.Add(time.Minute).UTC().Format(time.RFC3339))
+	}
+	if !t.After(now) {
+		return time.Time{}, fmt.Errorf("--start-at %s is %v in the past (now %s)", s, now.Sub(t).Round(time.Millisecond), now.UTC().Format(time.RFC3339))
+	}
+	return t, nil
+}
+
+// waitUntil returns at t, or with ctx's error when ctx ends first.
+func waitUntil(ctx context.Context, t time.Time) error {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+func writeHDRLog(name string, results []*harness.Result) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := hdrlog.Write(f, results); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func writeRun(stdout io.Writer, out, formatName string, run format.Run) error {
@@ -256,9 +317,9 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 	case f.timeout <= 0:
 		return nil, fmt.Errorf("--timeout %v: want a positive duration", f.timeout)
 	}
-	maxMessage, err := payload.ParseSize(f.maxMessage)
-	if err != nil || maxMessage == 0 {
-		return nil, fmt.Errorf("--max-message %q: want a positive size such as 1MiB or 65536", f.maxMessage)
+	maxMessage, err := parseMaxMessage(f.maxMessage)
+	if err != nil {
+		return nil, err
 	}
 	stacks, err := f.stacks(maxMessage)
 	if err != nil {

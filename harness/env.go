@@ -11,6 +11,7 @@ import (
 
 // Env is the environment a run was measured in.
 type Env struct {
+	Host       string    `json:"host,omitempty"`
 	GoVersion  string    `json:"go_version"`
 	GOOS       string    `json:"goos"`
 	GOARCH     string    `json:"goarch"`
@@ -25,7 +26,9 @@ type Env struct {
 // ReadEnv describes this process's environment; args are the command
 // line that started the run.
 func ReadEnv(args []string) Env {
+	host, _ := os.Hostname()
 	return Env{
+		Host:       host,
 		GoVersion:  runtime.Version(),
 		GOOS:       runtime.GOOS,
 		GOARCH:     runtime.GOARCH,

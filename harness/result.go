@@ -3,6 +3,7 @@ package harness
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -40,7 +41,9 @@ type Result struct {
 	FirstError string        `json:"first_error,omitempty"`
 	Elapsed    time.Duration `json:"elapsed_ns"`
 	// WindowStart and WindowEnd are the wall-clock bounds of the measured
-	// window.
+	// window, so that results of processes that ran side by side can be
+	// merged over the union of their windows and a person can see the
+	// overlap.
 	WindowStart time.Time `json:"window_start"`
 	WindowEnd   time.Time `json:"window_end"`
 	// Latency holds every call's latency in nanoseconds.
@@ -77,6 +80,13 @@ type Result struct {
 	// changes woke the watchers; Calls are then notifications, and the
 	// per-call costs are per notification.
 	Sets int64 `json:"sets,omitempty"`
+	// Processes is how many load processes' results Merge added into this
+	// one; 0 for a result measured by one process.
+	Processes int `json:"processes,omitempty"`
+	// LatencyOnly marks a result read from an HdrHistogram interval log,
+	// which holds latencies and nothing else: its errors and costs are
+	// unknown, not zero.
+	LatencyOnly bool `json:"latency_only,omitempty"`
 }
 
 // SetsPerSec is the watch workload's Sets per second of the window.
@@ -92,10 +102,12 @@ type Interval struct {
 // ServerCounters are the server processes' costs over a window, summed
 // over the Servers that were read (several reverse workers).
 type ServerCounters struct {
-	Allocs  uint64        `json:"allocs"`
-	AllocB  uint64        `json:"alloc_bytes"`
-	CPU     time.Duration `json:"cpu_ns"`
-	Servers int           `json:"servers,omitempty"`
+	Allocs      uint64        `json:"allocs"`
+	AllocB      uint64        `json:"alloc_bytes"`
+	CPU         time.Duration `json:"cpu_ns"`
+	CtxSwitches uint64        `json:"ctx_switches,omitempty"`
+	RWSyscalls  uint64        `json:"rw_syscalls,omitempty"`
+	Servers     int           `json:"servers,omitempty"`
 }
 
 // LateSlack is how far behind schedule a call may start before the
@@ -108,33 +120,112 @@ func (r *Result) CallsPerSec() float64 { return float64(r.Calls) / r.Elapsed.Sec
 // PerCall returns v divided by the number of calls.
 func (r *Result) PerCall(v float64) float64 { return v / float64(max(r.Calls, 1)) }
 
-// Merge adds o, a result of the same configuration measured elsewhere at
-// the same time, into r: histograms add, counters sum, and the window is
-// the longer of the two.
+// Merge adds o, a result of the same configuration measured by another
+// process at about the same time, into r, exactly: histograms add bucket by
+// bucket, counts and counters sum (so that per-call figures are weighted by
+// calls), and the window becomes the union of the two windows, over which
+// calls/s is computed. Histograms with other settings cannot be added
+// without losing precision, so they are an error.
 func (r *Result) Merge(o *Result) error {
 	if o.Name != r.Name {
 		return fmt.Errorf("harness: cannot merge %s into %s", o.Name, r.Name)
+	}
+	if err := r.Latency.Add(o.Latency); err != nil {
+		return fmt.Errorf("harness: %s: %w", r.Name, err)
 	}
 	r.Calls += o.Calls
 	r.Errors += o.Errors
 	if r.FirstError == "" {
 		r.FirstError = o.FirstError
 	}
-	r.Elapsed = max(r.Elapsed, o.Elapsed)
-	r.Latency.Merge(o.Latency.Histogram)
 	r.Allocs += o.Allocs
 	r.AllocB += o.AllocB
 	r.CPU += o.CPU
 	r.WireBytes += o.WireBytes
+	r.CtxSwitches += o.CtxSwitches
+	r.RWSyscalls += o.RWSyscalls
+	r.Interrupted = r.Interrupted || o.Interrupted
 	if r.Server != nil && o.Server != nil {
-		r.Server.Allocs += o.Server.Allocs
-		r.Server.AllocB += o.Server.AllocB
-		r.Server.CPU += o.Server.CPU
+		s := *r.Server
+		s.Allocs += o.Server.Allocs
+		s.AllocB += o.Server.AllocB
+		s.CPU += o.Server.CPU
+		r.Server = &s
+	} else {
+		// Only one side read the server's counters: they cover its calls,
+		// not both sides', so per-call figures over the sum would be wrong.
+		r.Server = nil
 	}
+	r.Processes = max(r.Processes, 1) + max(o.Processes, 1)
 	r.Late += o.Late
 	r.Sets += o.Sets
 	r.MaxLag = max(r.MaxLag, o.MaxLag)
+	if o.LatencyOnly {
+		// The sum would spread r's costs over o's calls too.
+		r.LatencyOnly = true
+	}
+	if r.LatencyOnly {
+		r.Errors, r.FirstError, r.Allocs, r.AllocB, r.CPU, r.WireBytes, r.Server, r.Late, r.MaxLag = 0, "", 0, 0, 0, 0, nil, 0, 0
+		r.CtxSwitches, r.RWSyscalls = 0, 0
+	}
+	if err := r.mergeWindow(o); err != nil {
+		return fmt.Errorf("harness: %s: %w", r.Name, err)
+	}
 	return nil
+}
+
+// mergeWindow makes r's window the union of r's and o's. Results without
+// wall-clock windows (written before rpcbench recorded them) keep the
+// longer elapsed time, the best that can be said of them.
+func (r *Result) mergeWindow(o *Result) error {
+	if err := r.mergeIntervals(o.Intervals); err != nil {
+		return err
+	}
+	if r.WindowStart.IsZero() || o.WindowStart.IsZero() {
+		r.Elapsed = max(r.Elapsed, o.Elapsed)
+		r.WindowStart, r.WindowEnd = time.Time{}, time.Time{}
+		return nil
+	}
+	if o.WindowStart.Before(r.WindowStart) {
+		r.WindowStart = o.WindowStart
+	}
+	if o.WindowEnd.After(r.WindowEnd) {
+		r.WindowEnd = o.WindowEnd
+	}
+	r.Elapsed = r.WindowEnd.Sub(r.WindowStart)
+	return nil
+}
+
+// mergeIntervals adds the seconds of another process's window into r's:
+// processes that started together (--start-at) have their seconds within
+// milliseconds of each other, and each merged second holds both
+// processes' calls of that second, starting at the earlier start. Seconds
+// that do not line up (processes not started together, or a second
+// without calls, which has no interval) are kept apart.
+func (r *Result) mergeIntervals(ivs []Interval) error {
+	mine := len(r.Intervals)
+	r.Intervals = slices.Clone(r.Intervals) // r's may be shared with the result it was copied from
+	for _, iv := range ivs {
+		i := slices.IndexFunc(r.Intervals[:mine], func(m Interval) bool { return m.Start.Sub(iv.Start).Abs() < time.Second/2 })
+		if i < 0 {
+			r.Intervals = append(r.Intervals, iv)
+			continue
+		}
+		sum := &Histogram{r.Intervals[i].Latency.Clone()}
+		if err := sum.Add(iv.Latency); err != nil {
+			return fmt.Errorf("the second from %v: %w", iv.Start, err)
+		}
+		r.Intervals[i] = Interval{Start: minTime(r.Intervals[i].Start, iv.Start), Latency: sum}
+	}
+	slices.SortStableFunc(r.Intervals, func(a, b Interval) int { return a.Start.Compare(b.Start) })
+	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // Histogram is an HDR histogram of nanoseconds that serialises as the
@@ -156,6 +247,26 @@ func (h *Histogram) Record(d time.Duration) {
 // Quantile returns the latency at quantile q in percent (50, 99.9).
 func (h *Histogram) Quantile(q float64) time.Duration {
 	return time.Duration(h.ValueAtQuantile(q))
+}
+
+// Add adds o's counts to h bucket by bucket: exactly, because both have
+// the same buckets. Histograms with other settings have other buckets, and
+// adding them would move values between buckets, so they are an error.
+func (h *Histogram) Add(o *Histogram) error {
+	if h.LowestTrackableValue() != o.LowestTrackableValue() || h.HighestTrackableValue() != o.HighestTrackableValue() ||
+		h.SignificantFigures() != o.SignificantFigures() {
+		return fmt.Errorf("histogram settings differ: %s against %s", o.Settings(), h.Settings())
+	}
+	if dropped := h.Merge(o.Histogram); dropped != 0 {
+		return fmt.Errorf("%d of %d counts would overflow the histogram's total", dropped, o.TotalCount())
+	}
+	return nil
+}
+
+// Settings describes the histogram's range and precision:
+// "1..60000000000 ns at 3 significant figures".
+func (h *Histogram) Settings() string {
+	return fmt.Sprintf("%d..%d ns at %d significant figures", h.LowestTrackableValue(), h.HighestTrackableValue(), h.SignificantFigures())
 }
 
 func (h *Histogram) MarshalJSON() ([]byte, error) {

@@ -17,8 +17,54 @@ import (
 // Run is one invocation's results with the environment they came from:
 // the JSON document rpcbench writes and reads back.
 type Run struct {
-	Env     harness.Env       `json:"env"`
+	Env harness.Env `json:"env"`
+	// Hosts are the environments of the load processes a merged run came
+	// from, one per input; empty for a run that one process measured.
+	Hosts   []harness.Env     `json:"hosts,omitempty"`
 	Results []*harness.Result `json:"results"`
+}
+
+// A Summary is what most readers of a result want, precomputed so that
+// `jq '.results[].p99_ns'` answers without an HDR decoder. Reading JSON
+// ignores it: it is recomputed from the histogram and counters, the only
+// figures that merge exactly.
+type Summary struct {
+	CallsPerSec float64 `json:"calls_per_sec"`
+	P50         int64   `json:"p50_ns"`
+	P90         int64   `json:"p90_ns"`
+	P99         int64   `json:"p99_ns"`
+	P999        int64   `json:"p999_ns"`
+	Max         int64   `json:"max_ns"`
+}
+
+// Summarize computes r's summary.
+func Summarize(r *harness.Result) Summary {
+	var s Summary
+	if r.Elapsed > 0 {
+		s.CallsPerSec = r.CallsPerSec()
+	}
+	if h := r.Latency; h != nil && h.Histogram != nil {
+		s.P50, s.P90, s.P99, s.P999 = int64(h.Quantile(50)), int64(h.Quantile(90)), int64(h.Quantile(99)), int64(h.Quantile(99.9))
+		s.Max = h.Max()
+	}
+	return s
+}
+
+// MarshalJSON writes run with every result's Summary beside its fields.
+func (run Run) MarshalJSON() ([]byte, error) {
+	type summarized struct {
+		*harness.Result
+		Summary
+	}
+	doc := struct {
+		Env     harness.Env   `json:"env"`
+		Hosts   []harness.Env `json:"hosts,omitempty"`
+		Results []summarized  `json:"results"`
+	}{Env: run.Env, Hosts: run.Hosts, Results: make([]summarized, len(run.Results))}
+	for i, r := range run.Results {
+		doc.Results[i] = summarized{r, Summarize(r)}
+	}
+	return json.Marshal(doc)
 }
 
 // JSON writes run as indented JSON.

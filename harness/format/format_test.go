@@ -2,6 +2,7 @@ package format_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,32 @@ func TestJSONRoundTripsHistograms(t *testing.T) {
 	}
 	if got := back.Results[0].Latency.TotalCount(); got != 2000 || back.Results[0].Calls != 2000 {
 		t.Fatalf("merged: %d recorded, %d calls; want 2000 and 2000", got, back.Results[0].Calls)
+	}
+}
+
+// Every JSON result carries its summary as numbers, so that
+// jq '.results[].p99_ns' answers without an HDR decoder.
+func TestJSONCarriesSummaries(t *testing.T) {
+	var buf bytes.Buffer
+	if err := format.JSON(&buf, sampleRun()); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Results []map[string]any `json:"results"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	// msgpack: 1000 calls of 30µs each, back to back.
+	want := map[string]float64{"calls_per_sec": 1e9 / 30e3, "p50_ns": 30e3, "p90_ns": 30e3, "p99_ns": 30e3, "p999_ns": 30e3, "max_ns": 30e3}
+	for key, w := range want {
+		got, ok := doc.Results[0][key].(float64)
+		if !ok || got < w*0.999 || got > w*1.001 {
+			t.Errorf("%s = %#v; want the number %g", key, doc.Results[0][key], w)
+		}
+	}
+	if _, ok := doc.Results[0]["latency"].(string); !ok {
+		t.Errorf("latency = %#v; want the encoded histogram beside the summary", doc.Results[0]["latency"])
 	}
 }
 

@@ -1,9 +1,11 @@
 package format
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -132,6 +134,17 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 		if row.Errors > 0 {
 			lines = append(lines, fmt.Sprintf("ERRORS: %s: %d calls failed; first: %s", r.Name, row.Errors, r.FirstError))
 		}
+		if r.LatencyOnly {
+			lines = append(lines, fmt.Sprintf("latency only: %s: an HdrHistogram interval log holds latencies alone; errors and per-call costs are unknown and shown as 0", r.Name))
+		}
+		if r.Processes > 1 {
+			lines = append(lines, fmt.Sprintf("merged: %s: %d load processes, histograms added; calls/s over the union of their windows, %s to %s",
+				r.Name, r.Processes, r.WindowStart.UTC().Format("15:04:05.000"), r.WindowEnd.UTC().Format("15:04:05.000")))
+			if r.Server != nil {
+				lines = append(lines, fmt.Sprintf("server figures (%s): the sum of what each load process read from its server over its own window: if the %d processes shared one server, each counted the others' calls too, and per-call server figures are up to %d times too high",
+					r.Name, r.Processes, r.Processes))
+			}
+		}
 		if s := r.Server; s != nil {
 			lines = append(lines, fmt.Sprintf("server process (%s): %.1f allocs/op, %.0f B/op, %s cpu/op; the table's figures are the calling process's",
 				r.Name, r.PerCall(float64(s.Allocs)), r.PerCall(float64(s.AllocB)), dur(r.PerCall(float64(s.CPU)))))
@@ -143,6 +156,13 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 		if r.Late > 0 {
 			lines = append(lines, fmt.Sprintf("BEHIND SCHEDULE: %s: %d calls started over %v late (worst %v): callers were held up by earlier calls or by the CPU, so less than the rate was offered; their latency still counts from the schedule (more --concurrency offers the rate better)", r.Name, r.Late, harness.LateSlack, r.MaxLag))
 		}
+	}
+	if len(run.Hosts) > 1 {
+		var hosts []string
+		for _, h := range run.Hosts {
+			hosts = append(hosts, cmp.Or(h.Host, "unknown"))
+		}
+		lines = append(lines, fmt.Sprintf("load processes on: %s", strings.Join(hosts, ", ")))
 	}
 	for _, l := range lines {
 		if _, err := fmt.Fprintln(w, l); err != nil {

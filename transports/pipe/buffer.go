@@ -215,11 +215,16 @@ func (d *deadline) set(t time.Time) {
 	}
 }
 
-// wait returns a channel closed once the deadline has passed; nil (which
-// blocks forever in a select) when none was ever set.
+// wait returns a channel closed once the deadline has passed. It makes
+// the channel when none was ever set, so that a deadline set later, while
+// a Read or Write waits, wakes that call: nettest's PresentTimeout found
+// calls blocked for good when wait handed them nil.
 func (d *deadline) wait() <-chan struct{} {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.expired == nil {
+		d.expired = make(chan struct{})
+	}
 	return d.expired
 }
 

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/rpcbench/rpcbench/harness/merge"
+)
+
+const mergeSynopsis = `merge [--format text|json|bench] [-o OUT] FILE...
+
+Combines the results of load processes that measured one server at the
+same time (rpcbench run --format json, matrix's results.json, or
+--hdr-log interval logs) into one result, exactly: rows with the same
+configuration name add their HDR histograms bucket by bucket and sum their
+calls, errors and counters; calls/s is over the union of their windows.
+Rows that differ stay separate. A file that is truncated, not rpcbench
+output, or recorded with other histogram settings is an error (exit 2).
+
+  rpcbench merge load-0.json load-1.json
+  rpcbench merge --format json -o merged.json results/load-*.json`
+
+func mergeCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	fs := newFlagSet("merge", mergeSynopsis, stderr)
+	formatName := fs.String("format", "text", "output: text, bench (Go benchmark lines for benchstat) or json")
+	out := fs.String("o", "", "write the output to this file instead of stdout")
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	usageErr := func(format string, args ...any) error {
+		fmt.Fprintf(stderr, "rpcbench merge: "+format+"\n", args...)
+		return errUsage
+	}
+	if !slices.Contains([]string{"text", "bench", "json"}, *formatName) {
+		return usageErr("--format %q: want text, bench or json", *formatName)
+	}
+	if fs.NArg() == 0 {
+		return usageErr("no files to merge (rpcbench merge A.json B.json ...)")
+	}
+	var inputs []merge.Input
+	for _, name := range fs.Args() {
+		in, err := merge.Read(name)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		inputs = append(inputs, in)
+	}
+	run, err := merge.Merge(inputs)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	switch span := merge.Windows(inputs); {
+	case span.Inputs < 2:
+	case span.Together == 0:
+		fmt.Fprintf(stderr, "rpcbench merge: warning: the %d inputs' windows do not overlap: their calls/s is over %v, most of which some of them were idle (start them with one --start-at)\n", span.Inputs, span.Union.Round(time.Millisecond))
+	default:
+		fmt.Fprintf(stderr, "rpcbench merge: %d load processes measured together for %v of the %v from the first start to the last end\n", span.Inputs, span.Together.Round(time.Millisecond), span.Union.Round(time.Millisecond))
+	}
+	return writeRun(stdout, *out, *formatName, run)
+}
