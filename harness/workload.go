@@ -24,26 +24,16 @@ import (
 // Adding a workload is one file in this package: a type with these three
 // methods and a line in workloads. What a workload needs of the stacks
 // beyond the payload's call, it asks of their clients through an optional
-// interface, as the call workload asks for stack.Pipeliner. For example:
+// interface, as the call workload asks for stack.Pipeliner:
 //
-//   - watch: Rows is one row. The stacks' clients gain an optional KV
-//     interface (Set, and a Watch that blocks until the key changes).
-//     Drive starts the watchers, each a goroutine blocked in Watch over
-//     w.client(i) (spread over the connections) and re-armed as it
-//     returns, and one setter that asks w.pacer(0, 0, 1) when to send each
-//     Set (open loop at Config.Rate). The setter notes each Set's
-//     scheduled time under the version it makes; each woken watcher calls
-//     w.rec(0).Record(i, scheduled, now) for the version it got: one
-//     sample per woken watcher, from the Set's schedule. Blocked watches
-//     register with w.track under a timeout of their own.
-//   - duplex: Rows is {"down", "up"}, which names carry as dir=down and
-//     dir=up. It implements Preparer: Prepare opens what the run's
-//     connections don't give (the worker's streams back to the master, a
-//     server for them on the master's end) and returns a workload holding
-//     them. Its Drive runs the master→worker callers as Call does over
-//     w.client, recording into w.rec(0) with pacers w.pacer(0, i, n), and
-//     the worker→master callers over its own clients, recording into
-//     w.rec(1) with pacers w.pacer(1, i, n).
+//   - Watch (watch.go) asks for stack.KVClient (Set, and a Watch whose
+//     Next waits for the key's next change), which the stacks that can
+//     watch declare by being a stack.KVStack; the others are left out of
+//     it (Limited, Supports). Its Prepare opens the setter's connection.
+//   - Duplex (duplex.go) is a Preparer: Prepare serves the master's side
+//     of the way back and opens the worker's clients over it, and Drive
+//     runs the call workload both ways, one row each (dir=down, dir=up),
+//     the up row named by its own configuration (rowConfigs).
 //
 // Calls that may hang register with w.track so that the run's timeout and
 // its context can cut them off.
