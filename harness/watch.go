@@ -17,8 +17,10 @@ import (
 // watchers (rpcbench's --watchers) keep a watch blocked on a key each,
 // spread over Config.Conns connections as callers are, and re-arm it as it
 // returns; one setter changes the watched keys on a fixed schedule of
-// Config.Rate Sets/s (closed loop, as fast as it can, when Rate is 0),
-// each Set waking every watcher of its key.
+// Config.Rate Sets/s (closed loop, as fast as they can, when Rate is 0),
+// each Set waking every watcher of its key. The setter is WatchSetters
+// goroutines on connections of their own, taking the schedule's slots in
+// turn, so that one slow Set does not hold back the next.
 //
 // Its row's latency is notification latency: from a Set's scheduled send
 // time to each woken watcher's reply, one sample per woken watcher, so
@@ -40,6 +42,10 @@ type Watch struct{}
 func (Watch) Name() string   { return "watch" }
 func (Watch) Rows() []string { return []string{""} }
 
+// WatchSetters is how many goroutines, each on a connection of its own,
+// share the setter's schedule.
+const WatchSetters = 4
+
 // WatchersPerKey is how many watchers share a key: the setter changes the
 // keys in turn, so each Set wakes this many.
 const WatchersPerKey = 10
@@ -58,24 +64,25 @@ func (Watch) Drive(ctx context.Context, w *Window) {
 	panic("harness: the watch workload measures only once prepared")
 }
 
-// Prepare opens the setter's connection, apart from the watchers'.
+// Prepare opens the setters' connections, apart from the watchers'.
 func (wl Watch) Prepare(ctx context.Context, cfg *Config) (Workload, func(), error) {
 	if err := wl.Supports(cfg.Stack); err != nil {
 		return nil, nil, err
 	}
 	scfg := *cfg
-	scfg.Concurrency, scfg.Conns, scfg.Pipeline = 1, 1, 1
+	scfg.Concurrency, scfg.Conns, scfg.Pipeline = WatchSetters, WatchSetters, 1
 	setter, err := newPool(ctx, &scfg, cfg.sides.caller)
 	if err != nil {
-		return nil, nil, fmt.Errorf("the setter's connection: %w", err)
+		return nil, nil, fmt.Errorf("the setters' connections: %w", err)
 	}
-	return &watchRun{setter: setter}, setter.close, nil
+	return &watchRun{setter: setter, setters: WatchSetters}, setter.close, nil
 }
 
 // watchRun is a prepared Watch.
 type watchRun struct {
 	Watch
-	setter *pool
+	setter  *pool // setter i calls over its client i
+	setters int
 }
 
 func (r *watchRun) Drive(ctx context.Context, w *Window) {
@@ -92,7 +99,11 @@ func (r *watchRun) Drive(ctx context.Context, w *Window) {
 	for i := range n {
 		watchers.Go(func() { watchKey(ctx, w, i, keyName(i%keys), tag, serverTimeout, &done) })
 	}
-	r.set(ctx, w, keys, tag)
+	var setters sync.WaitGroup
+	for i := range r.setters {
+		setters.Go(func() { r.set(ctx, w, i, keys, tag) })
+	}
+	setters.Wait()
 	done.Store(true)
 	r.wakeAll(ctx, w, keys, tag, &watchers)
 	w.pool.wire.Add(r.setter.wire.Swap(0))
@@ -104,18 +115,19 @@ func watchKeys(n int) int { return max(1, (n+WatchersPerKey-1)/WatchersPerKey) }
 // keyName names key k.
 func keyName(k int) string { return "watch/" + strconv.Itoa(k) }
 
-// set runs the setter's schedule: Set j changes key j mod keys to a
-// value that says when the Set was due.
-func (r *watchRun) set(ctx context.Context, w *Window, keys int, tag string) {
-	p, rec, clock := w.pacer(0, 0, 1), w.rec(0), w.clock
-	tr := w.track(-1, func() { r.setter.closeConn(0) })
+// set runs setter i's part of the schedule: the schedule's Set j (setter
+// i makes j = i, i+setters, ...) changes key j mod keys to a value that
+// says when the Set was due.
+func (r *watchRun) set(ctx context.Context, w *Window, i, keys int, tag string) {
+	p, rec, clock := w.pacer(0, i, r.setters), w.rec(0), w.clock
+	tr := w.track(-1-i, func() { r.setter.closeConn(i) })
 	var timer Timer
 	defer func() {
 		if timer != nil {
 			timer.Stop()
 		}
 	}()
-	for j := 0; ctx.Err() == nil; {
+	for j := i; ctx.Err() == nil; {
 		now := clock.Now()
 		at, s := p.due(now)
 		if s == stop {
@@ -133,14 +145,14 @@ func (r *watchRun) set(ctx context.Context, w *Window, keys int, tag string) {
 			}
 			continue
 		}
-		c := r.setter.client(0)
+		c := r.setter.client(i)
 		kv := c.Client.(stack.KVClient)
 		tr.begin(now)
 		err := kv.Set(ctx, keyName(j%keys), setValue(tag, at.Sub(w.start)))
 		if cut := tr.end(w.cfg.Timeout); cut != nil {
 			err = cut
 		}
-		j++
+		j += r.setters
 		switch {
 		case err == nil:
 			rec.RecordSet()
@@ -148,7 +160,7 @@ func (r *watchRun) set(ctx context.Context, w *Window, keys int, tag string) {
 		default:
 			rec.Fail(fmt.Errorf("KV.Set: %w", err))
 			if brokenConn(err) {
-				r.setter.recover(ctx, 0, c)
+				r.setter.recover(ctx, i, c)
 			}
 		}
 	}

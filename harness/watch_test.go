@@ -152,7 +152,7 @@ func TestWatchRecordsOneSamplePerWokenWatcherFromTheSetsSchedule(t *testing.T) {
 		p.slots[0].cur.Store(&client{Client: kv})
 		setter := &pool{cfg: &cfg, slots: make([]slot, 1)}
 		setter.slots[0].cur.Store(&client{Client: kv})
-		cfg.Workload = &watchRun{setter: setter}
+		cfg.Workload = &watchRun{setter: setter, setters: 1} // one setter: the fake clock moves in one goroutine
 		d := &driver{cfg: &cfg, clock: clock, pool: p}
 		// d.drive without its watchdog, as driveFake.
 		w := d.window(cfg.Duration, 0, true)
