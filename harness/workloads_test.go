@@ -11,6 +11,7 @@ import (
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/stack"
 	"github.com/rpcbench/rpcbench/harness/stack/grpcpeer"
+	"github.com/rpcbench/rpcbench/harness/stack/stdlibpeer"
 	"github.com/rpcbench/rpcbench/harness/stack/thriftpeer"
 	"github.com/rpcbench/rpcbench/transports"
 )
@@ -28,7 +29,7 @@ func msgpackStack(t *testing.T) stack.Stack {
 }
 
 func TestWatchRunsForReal(t *testing.T) {
-	for _, s := range []stack.Stack{msgpackStack(t), grpcpeer.Unary{}, thriftpeer.Stack{}} {
+	for _, s := range []stack.Stack{msgpackStack(t), grpcpeer.Unary{}, thriftpeer.Stack{}, stdlibpeer.JSON{}} {
 		t.Run(s.ID().String(), func(t *testing.T) {
 			cfg := config(t, s, "bytes:16")
 			cfg.Workload, cfg.Concurrency, cfg.Conns, cfg.Rate = harness.Watch{}, 20, 2, 500
