@@ -109,13 +109,17 @@ func duplexChart(title string, rows []*format.Row) ([]byte, error) {
 		{"bulk transfer", bulk},
 		{"small calls against the bulk", small},
 	}
-	p := newPlot(title, "", "p99 latency (µs)")
+	p := newPlot(title, "", "p99 latency (ms)")
 	var names []string
 	for _, s := range stacks {
 		names = append(names, stackLabel(s))
 	}
-	const width = 10
-	var drawn int
+	type bars struct {
+		label  string
+		color  int
+		values plotter.Values
+	}
+	var drawn []bars
 	for i, s := range all {
 		var values plotter.Values
 		any := false
@@ -123,31 +127,34 @@ func duplexChart(title string, rows []*format.Row) ([]byte, error) {
 			v := 0.0
 			for _, row := range rows {
 				if row.First.Stack == st && s.keep(row.First) {
-					v = row.Medians["p99-ns"] / 1e3
+					v = row.Medians["p99-ns"] / 1e6
 					any = true
 				}
 			}
 			values = append(values, v)
 		}
-		if !any {
-			continue
+		if any {
+			drawn = append(drawn, bars{s.label, i, values})
 		}
-		bc, err := plotter.NewBarChart(values, vg.Points(width))
+	}
+	const width = 7
+	for k, b := range drawn {
+		bc, err := plotter.NewBarChart(b.values, vg.Points(width))
 		if err != nil {
 			return nil, err
 		}
-		bc.Color = plotutil.Color(i)
-		bc.Offset = vg.Points(float64(drawn-1) * width)
-		drawn++
+		bc.Color = plotutil.Color(b.color)
+		// The series side by side, centred on their stack.
+		bc.Offset = vg.Points((float64(k) - float64(len(drawn)-1)/2) * width)
 		p.Add(bc)
-		p.Legend.Add(s.label, bc)
+		p.Legend.Add(b.label, bc)
 	}
 	p.NominalX(names...)
 	p.Y.Min = 0
 	p.Y.Tick.Marker = plainTicks
 	p.X.Tick.Label.Rotation = 0.5
 	p.X.Tick.Label.XAlign = -1
-	return svg(p, 8*vg.Inch, 4*vg.Inch)
+	return svg(p, 10*vg.Inch, 4*vg.Inch)
 }
 
 // smallerLoad reports whether a duplex row carried the smaller payload of
