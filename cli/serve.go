@@ -19,6 +19,7 @@ func serve(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	codecFlags := addCodecFlags(fs)
 	tf := addTransportFlags(fs)
 	authFile := fs.String("auth", "", "require every connection to log in first with the token in this file (white space around it ignored):\ncall Auth.Login with EchoRequest{Payload: token}, as call and run do with --token-file;\nother calls until then fail with \"unauthenticated\", and 3 bad tokens close the connection")
+	back := addBackFlags(fs)
 	idleTimeout := fs.Duration("idle-timeout", 0, "close a connection that sends nothing for this long after its last request or reply (0: never);\na connection waiting for a reply is not idle")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
@@ -63,6 +64,13 @@ func serve(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	srv := &server.Server{Codec: codec, Logf: logger.Printf, Token: token, IdleTimeout: *idleTimeout}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
+	waitBack, err := back.start(ctx, stdout, logger, l, codec)
+	if err != nil {
+		srv.Shutdown(context.Background())
+		<-served
+		return err
+	}
+	defer waitBack()
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)

@@ -44,7 +44,8 @@ import (
 // Against a worker in another process (rpcbench run --listen with
 // --transport duplex, the worker rpcbench serve --transport duplex), the
 // master calls down and serves every stream a worker opens, but it cannot
-// drive the worker's callers: it records dir=down only.
+// drive the worker's callers: it records dir=down only, and the worker
+// measures dir=up itself (DuplexWorker).
 type Duplex struct {
 	// Back is how many worker→master callers there are; 0 means as many
 	// as Config.Concurrency.
@@ -333,3 +334,17 @@ func shareOut(results []*Result) {
 		}
 	}
 }
+
+// DuplexWorker is the worker→master half of the duplex workload, for a
+// worker in a process of its own (rpcbench serve --transport duplex
+// --back-concurrency N): its callers call the master over streams the
+// worker opens, as the call workload's callers do, and record the row
+// dir=up. The run's Config.Transport must yield the worker's streams (its
+// Call returns the worker's duplex end) and Config.External be set. Its
+// names carry workload=duplex/dir=up but not what the master sends down,
+// which the worker does not know.
+type DuplexWorker struct{}
+
+func (DuplexWorker) Name() string                         { return "duplex" }
+func (DuplexWorker) Rows() []string                       { return []string{"up"} }
+func (DuplexWorker) Drive(ctx context.Context, w *Window) { Call{}.Drive(ctx, w) }
