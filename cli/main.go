@@ -65,6 +65,8 @@ func Main(args []string) int {
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
+	case errors.Is(err, errThresholdsBroken):
+		return 99 // the table and the broken thresholds are printed
 	default:
 		fmt.Fprintln(os.Stderr, "rpcbench:", err)
 		return 1

@@ -38,6 +38,8 @@ type loadFlags struct {
 	busy, profile                        bool
 	stall, format, out, tokenFile        string
 	workload, maxMessage                 string
+	shape                                *shapeFlags   // --rate's shapes, --find-max, --fail-on
+	foreign                              *foreignFlags // --method, --args, --expect
 	startAt, hdrLog                      string
 }
 
@@ -56,7 +58,8 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight: one goroutine per caller issues them with net/rpc's Client.Go,\ncollects each from one Done channel it shares and issues the next (no goroutine per call);\nfloor-mux does the same with request ids, other peers keep a connection (or goroutine) per call in flight")
 	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload.Name(), "what each caller does: "+strings.Join(harness.WorkloadNames(), ", "))
 	addMaxMessageFlag(fs, &f.maxMessage)
-	fs.Float64Var(&f.rate, "rate", 0, "open loop: send this many calls/s on a fixed schedule, latency counted from each call's scheduled time\n(0: closed loop, each caller sends when its last call returns)")
+	f.shape = addShapeFlags(fs, &f.rate)
+	f.foreign = addForeignFlags(fs)
 	fs.DurationVar(&f.duration, "duration", 2*time.Second, "length of each measured window")
 	fs.Int64Var(&f.calls, "calls", 0, "end each window after this many calls instead of after --duration")
 	fs.DurationVar(&f.warmup, "warmup", 500*time.Millisecond, "unmeasured load before each window")
@@ -74,7 +77,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.StringVar(&f.startAt, "start-at", "", "wait until this wall-clock time (RFC 3339, e.g. 2026-11-30T15:04:05Z) before the first warm-up,\nso that load processes started at different moments measure the same windows (see rpcbench merge);\nlater configurations follow one another as usual")
 	fs.StringVar(&f.hdrLog, "hdr-log", "", "also write the latencies as an HdrHistogram interval log to this file:\none interval per configuration per second, tagged with its name")
 	if !matrix {
-		fs.StringVar(&f.format, "format", "text", "output: text, bench (Go benchmark lines for benchstat) or json")
+		fs.StringVar(&f.format, "format", "text", "output: text, bench (Go benchmark lines for benchstat), json, csv (one line per result,\nunits in the column names) or markdown")
 		fs.StringVar(&f.out, "o", "", "write the output to this file instead of stdout")
 	} else {
 		fs.StringVar(&f.out, "o", "", "directory for the results: bench.txt, results.json and summary.txt (required, e.g. results/NAME)")
@@ -132,13 +135,14 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if matrix && lf.out == "" {
 		return fmt.Errorf("matrix: -o DIR is required (e.g. -o results/NAME)")
 	}
-	if !matrix && !slices.Contains([]string{"text", "bench", "json"}, lf.format) {
-		return fmt.Errorf("run: --format %q: want text, bench or json", lf.format)
+	if !matrix && !slices.Contains([]string{"text", "bench", "json", "csv", "markdown"}, lf.format) {
+		return fmt.Errorf("run: --format %q: want text, bench, json, csv or markdown", lf.format)
 	}
 	cfgs, err := lf.configs(tf)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	cfgs = lf.shape.expand(cfgs)
 	startAt, err := parseStartAt(lf.startAt, time.Now())
 	if err != nil {
 		fmt.Fprintf(stderr, "rpcbench %s: %v\n", name, err)
@@ -160,7 +164,7 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		}
 	}
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.duration+lf.warmup)
-	results, err := harness.RunAll(ctx, cfgs, lf.count, bar.update)
+	results, err := lf.shape.runAll(ctx, cfgs, lf.count, bar.update)
 	bar.finish()
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -183,6 +187,9 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		if err := writeHDRLog(lf.hdrLog, results); err != nil {
 			return fmt.Errorf("%s: --hdr-log: %w", name, err)
 		}
+	}
+	if err := lf.shape.report(lf.verdicts(stdout, stderr), run); err != nil {
+		return err
 	}
 	for _, r := range results {
 		if r.Errors > 0 {
@@ -244,9 +251,13 @@ func writeRun(stdout io.Writer, out, formatName string, run format.Run) error {
 	}
 	switch formatName {
 	case "bench":
-		return format.Bench(w, run)
+		return format.BenchCommented(w, run)
 	case "json":
 		return format.JSON(w, run)
+	case "csv":
+		return format.CSV(w, run)
+	case "markdown":
+		return format.Markdown(w, run)
 	}
 	return format.Text(w, run)
 }
@@ -332,6 +343,9 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 			return nil, fmt.Errorf("--payload: %w", err)
 		}
 		payloads = append(payloads, p)
+	}
+	if stacks, payloads, err = f.foreign.apply(stacks, payloads, tf.external()); err != nil {
+		return nil, err
 	}
 	var concs []int
 	for _, s := range split(f.concurrency) {

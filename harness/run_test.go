@@ -55,7 +55,7 @@ func TestTheTableSaysTheGeneratorFellBehind(t *testing.T) {
 	}
 	var out bytes.Buffer
 	format.Text(&out, format.Run{Results: []*harness.Result{r}})
-	if !strings.Contains(out.String(), "BEHIND SCHEDULE") {
+	if !strings.Contains(out.String(), "behind schedule: ") {
 		t.Errorf("the table hides that the generator fell behind:\n%s", out.String())
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -22,7 +24,15 @@ type Row struct {
 	// to any repetition, as a fraction of the median (0 for one).
 	Spreads map[string]float64
 	Errors  int64 // summed: errors are never averaged away
+	// Calls are the successful calls the row rests on, summed over its
+	// repetitions; MinCalls the fewest of any one repetition, which is
+	// what each repetition's percentiles rest on.
+	Calls, MinCalls int64
 }
+
+// Succeeded reports whether any call of the row succeeded: without one,
+// its latencies and rate describe failures and print as "-".
+func (row *Row) Succeeded() bool { return row.Calls > 0 }
 
 // Rows groups results by configuration, in first-seen order.
 func Rows(results []*harness.Result) []*Row {
@@ -50,8 +60,11 @@ func Rows(results []*harness.Result) []*Row {
 				row.Spreads[m.Unit] = max(vals[len(vals)-1]-med, med-vals[0]) / med
 			}
 		}
+		row.MinCalls = reps[0].Calls
 		for _, r := range reps {
 			row.Errors += r.Errors
+			row.Calls += r.Calls
+			row.MinCalls = min(row.MinCalls, r.Calls)
 		}
 	}
 	return rows
@@ -86,18 +99,22 @@ func Reference(rows []*Row, row *Row, stack string) *Row {
 func Text(w io.Writer, run Run) error {
 	rows := Rows(run.Results)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "stack\ttransport\tpayload\tconc\tcalls/s\tp50\tp90\tp99\tp99.9\tmax\tallocs/op\tB/op\tcpu/op\twire-B/op\tp50 ×floor\tcalls/s ×grpc\terrors\t")
+	fmt.Fprintln(tw, "stack\ttransport\tpayload\tconc\tcalls\tcalls/s\tp50\tp90\tp99\tp99.9\tmax\tallocs/op\tB/op\tcpu/op\twire-B/op\tp50 ×floor\tcalls/s ×grpc\terrors\t")
 	for _, row := range rows {
 		r, m := row.First, row.Medians
-		// With repetitions, each figure carries its spread: ±3%.
+		// With repetitions, each figure carries its spread: ±3%. A row
+		// with no successful call has no latency or rate to speak of.
 		f := func(unit, s string) string {
-			if row.Count < 2 {
+			switch {
+			case !row.Succeeded() && slices.Contains(successUnits, unit):
+				return "-"
+			case row.Count < 2:
 				return s
 			}
 			return fmt.Sprintf("%s ±%.0f%%", s, 100*row.Spreads[unit])
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n",
-			stack.Label(r.Stack), TransportLabel(r), r.Payload, Callers(r),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n",
+			stack.Label(r.Stack), TransportLabel(r), r.Payload, Callers(r), row.Calls,
 			f("calls/s", fmt.Sprintf("%.0f", m["calls/s"])), f("p50-ns", dur(m["p50-ns"])), f("p90-ns", dur(m["p90-ns"])),
 			f("p99-ns", dur(m["p99-ns"])), f("p99.9-ns", dur(m["p99.9-ns"])), f("max-ns", dur(m["max-ns"])),
 			f("allocs/op", fmt.Sprintf("%.1f", m["allocs/op"])), f("B/op", fmt.Sprintf("%.0f", m["B/op"])),
@@ -121,8 +138,8 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 		if first.Count > 1 {
 			lines = append(lines, fmt.Sprintf("medians of %d repetitions; ± is the farthest repetition from the median", first.Count))
 		}
-		if r := first.First; r.Rate > 0 {
-			lines = append(lines, fmt.Sprintf("open loop at %g calls/s: latency counts from each call's scheduled send time (coordinated omission corrected)", r.Rate))
+		if rates := openLoopRates(rows); len(rates) > 0 {
+			lines = append(lines, fmt.Sprintf("open loop at %s calls/s: latency counts from each call's scheduled send time (coordinated omission corrected)", strings.Join(rates, ", ")))
 		}
 		if d := first.First.Delay; d != "" && d != "none" {
 			lines = append(lines, "server delay per call: "+d)
@@ -148,10 +165,11 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 			lines = append(lines, fmt.Sprintf("server process (%s): %.1f allocs/op, %.0f B/op, %s cpu/op; the table's figures are the calling process's",
 				r.Name, r.PerCall(float64(s.Allocs)), r.PerCall(float64(s.AllocB)), dur(r.PerCall(float64(s.CPU)))))
 		}
-		if r.Late > 0 {
-			lines = append(lines, fmt.Sprintf("BEHIND SCHEDULE: %s: %d calls started over %v late (worst %v): callers were held up by earlier calls or by the CPU, so less than the rate was offered; their latency still counts from the schedule (more --concurrency offers the rate better)", r.Name, r.Late, harness.LateSlack, r.MaxLag))
+		if few := FewCalls(row); few != "" {
+			lines = append(lines, fmt.Sprintf("few calls: %s: %s", r.Name, few))
 		}
 	}
+	lines = append(lines, ScheduleWarnings(run)...)
 	if len(run.Hosts) > 1 {
 		var hosts []string
 		for _, h := range run.Hosts {
@@ -167,6 +185,30 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 	return nil
 }
 
+// openLoopRates are the rows' distinct open-loop rates, in order.
+func openLoopRates(rows []*Row) []string {
+	var rates []string
+	for _, row := range rows {
+		if s := rate(row.First.Rate); row.First.Rate > 0 && !slices.Contains(rates, s) {
+			rates = append(rates, s)
+		}
+	}
+	return rates
+}
+
+// rate formats calls/s without an exponent: 100000000, not 1e+08.
+func rate(r float64) string { return strconv.FormatFloat(math.Round(r*100)/100, 'f', -1, 64) }
+
+// percent formats a share with two significant digits at most, and
+// never as an exponent: 3.1%, 42%, 100%.
+func percent(f float64) string {
+	p := 100 * min(f, 1)
+	if p >= 10 {
+		return fmt.Sprintf("%.0f%%", p)
+	}
+	return fmt.Sprintf("%.1f%%", p)
+}
+
 // TransportLabel names the transport with its network profile: "tcp+wan".
 func TransportLabel(r *harness.Result) string {
 	if r.Net != "" {
@@ -175,9 +217,59 @@ func TransportLabel(r *harness.Result) string {
 	return r.Transport
 }
 
+// successUnits are the figures that only successful calls give meaning:
+// "-" in a row where none succeeded, never "0ns".
+var successUnits = []string{"calls/s", "p50-ns", "p90-ns", "p99-ns", "p99.9-ns", "max-ns"}
+
+// minBeyond is how many calls must lie beyond a percentile for it to be
+// one: with fewer, "p99.9" is only one of the few slowest calls.
+const minBeyond = 10
+
+// FewCalls says which of the row's percentiles rest on too few calls to
+// mean what their names say ("p99.9 from 76 calls"), or "" when all hold.
+// It counts the fewest calls of any repetition, since each repetition's
+// percentiles are computed from its own calls.
+func FewCalls(row *Row) string {
+	n := row.MinCalls
+	if n <= 0 {
+		return ""
+	}
+	var weak []string
+	for _, q := range []struct {
+		name string
+		q    float64
+	}{{"p90", 0.9}, {"p99", 0.99}, {"p99.9", 0.999}} {
+		if float64(n)*(1-q.q) < minBeyond {
+			weak = append(weak, q.name)
+		}
+	}
+	if len(weak) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s from %d calls (under %d beyond each: the slowest few calls, not percentiles)",
+		strings.Join(weak, ", "), n, minBeyond)
+}
+
+// ScheduleWarnings are one short line per open-loop result whose generator
+// fell behind its schedule, with rounded figures: the text table prints
+// them, and bench output carries them as comments.
+func ScheduleWarnings(run Run) []string {
+	var lines []string
+	for _, r := range run.Results {
+		if r.Late <= 0 {
+			continue
+		}
+		// Late counts the calls never sent too: a share of the schedule.
+		scheduled := max(r.Rate*r.Elapsed.Seconds(), float64(r.Calls+r.Errors), 1)
+		lines = append(lines, fmt.Sprintf("behind schedule: %s: %d calls (%s of the schedule) started over %v late, worst %s: less than %s calls/s was offered (try more --concurrency)",
+			r.Name, r.Late, percent(float64(r.Late)/scheduled), harness.LateSlack, dur(float64(r.MaxLag)), rate(r.Rate)))
+	}
+	return lines
+}
+
 // Ratio formats row's median of unit over ref's, or "-" with no reference.
 func Ratio(row, ref *Row, unit string) string {
-	if ref == nil || ref.Medians[unit] == 0 {
+	if ref == nil || ref.Medians[unit] == 0 || !row.Succeeded() || !ref.Succeeded() {
 		return "-"
 	}
 	return fmt.Sprintf("%.2f", row.Medians[unit]/ref.Medians[unit])
@@ -187,6 +279,8 @@ func Ratio(row, ref *Row, unit string) string {
 func dur(ns float64) string {
 	d := time.Duration(ns)
 	switch {
+	case math.IsNaN(ns) || math.IsInf(ns, 0):
+		return "-"
 	case d < time.Microsecond:
 		return fmt.Sprintf("%.0fns", ns)
 	case d < time.Millisecond:

@@ -12,7 +12,6 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
@@ -125,23 +124,38 @@ func payloadCharts(chartDir, payload string, results []*harness.Result, rows []*
 // percentile on a "number of nines" axis, as HdrHistogram's plots do,
 // so that the tail gets as much room as the median.
 func latencyChart(title string, results []*harness.Result, rows []*format.Row) ([]byte, error) {
-	p := newPlot(title, "percentile", "latency (µs, log scale)")
-	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks
-	maxNines := 0.0
-	var lines []any
+	maxNines, maxNs := 0.0, 0.0
+	var curves []plotter.XYs // in ns
 	for _, row := range rows {
 		h := merged(results, row.First.Name)
-		nines := min(5, math.Log10(float64(h.TotalCount())))
+		nines := min(5, math.Log10(float64(max(h.TotalCount(), 1))))
 		maxNines = max(maxNines, nines)
 		var xys plotter.XYs
 		for x := 0.0; x <= nines+1e-9; x += 0.05 {
 			q := 100 * (1 - math.Pow(10, -x))
-			xys = append(xys, plotter.XY{X: x, Y: float64(h.Quantile(q)) / 1e3})
+			xys = append(xys, plotter.XY{X: x, Y: float64(max(h.Quantile(q), 1))})
+			maxNs = max(maxNs, xys[len(xys)-1].Y)
 		}
-		lines = append(lines, stackLabel(row.First.Stack), xys)
+		curves = append(curves, xys)
 	}
-	if err := plotutil.AddLines(p, lines...); err != nil {
-		return nil, err
+	u := latencyUnit(maxNs)
+	p := newPlot(title, "percentile", "latency ("+u.name+", log scale)")
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks
+	for i, xys := range curves {
+		for j := range xys {
+			xys[j].Y /= u.ns
+		}
+		// A marker at each whole nine (0%, 90%, 99% ...) tells the
+		// lines apart where colours don't.
+		var marks plotter.XYs
+		for _, xy := range xys {
+			if math.Abs(xy.X-math.Round(xy.X)) < 1e-9 {
+				marks = append(marks, xy)
+			}
+		}
+		if err := addSeries(p, stackLabel(rows[i].First.Stack), i, xys, marks); err != nil {
+			return nil, err
+		}
 	}
 	var ticks plot.ConstantTicks
 	for i, label := range []string{"0%", "90%", "99%", "99.9%", "99.99%", "99.999%"} {
@@ -172,21 +186,19 @@ func throughputChart(title string, rows []*format.Row) ([]byte, error) {
 	p := newPlot(title, "concurrent callers (log scale)", "calls/s")
 	p.X.Scale = plot.LogScale{}
 	var ticks plot.ConstantTicks
-	var lines []any
-	for _, stack := range distinct(rows, func(row *format.Row) string { return row.First.Stack }) {
+	for i, stack := range distinct(rows, func(row *format.Row) string { return row.First.Stack }) {
 		var xys plotter.XYs
 		for _, row := range rows {
 			if row.First.Stack == stack {
 				xys = append(xys, plotter.XY{X: float64(row.First.Concurrency), Y: row.Medians["calls/s"]})
 			}
 		}
-		lines = append(lines, stackLabel(stack), xys)
+		if err := addSeries(p, stackLabel(stack), i, xys, xys); err != nil {
+			return nil, err
+		}
 	}
 	for _, c := range distinct(rows, func(row *format.Row) int { return row.First.Concurrency }) {
 		ticks = append(ticks, plot.Tick{Value: float64(c), Label: fmt.Sprint(c)})
-	}
-	if err := plotutil.AddLinePoints(p, lines...); err != nil {
-		return nil, err
 	}
 	p.X.Tick.Marker = ticks
 	p.Y.Min = 0
@@ -201,42 +213,48 @@ func costChart(title string, rows []*format.Row) ([]byte, error) {
 	for _, row := range rows {
 		names = append(names, stackLabel(row.First.Stack))
 	}
-	bars := func(unit, label, format string) (*plot.Plot, error) {
+	bars := func(unit, label string) (*plot.Plot, error) {
 		p := newPlot("", "", label)
 		p.Title.Text = unit
 		var values plotter.Values
 		var labels plotter.XYLabels
-		for i, row := range rows {
+		for i, row := range slices.Backward(rows) { // the first stack on top
 			v := row.Medians[unit]
 			values = append(values, v)
-			labels.XYs = append(labels.XYs, plotter.XY{X: float64(i), Y: v})
-			labels.Labels = append(labels.Labels, fmt.Sprintf(format, v))
+			labels.XYs = append(labels.XYs, plotter.XY{X: v, Y: float64(i)})
+			labels.Labels = append(labels.Labels, compact(v))
 		}
-		b, err := plotter.NewBarChart(values, vg.Points(18))
+		// Bars lie along the value axis, one row per stack: names and
+		// value labels are each one line of text in a row of their own,
+		// so as many stacks as a run has never crowd them together.
+		b, err := plotter.NewBarChart(values, vg.Points(14))
 		if err != nil {
 			return nil, err
 		}
-		b.Color = plotutil.Color(0)
+		b.Horizontal = true
+		b.Color = seriesColor(0)
 		l, err := plotter.NewLabels(labels)
 		if err != nil {
 			return nil, err
 		}
 		for i := range l.TextStyle {
-			l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XCenter, draw.YBottom
+			l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XLeft, draw.YCenter
 		}
+		l.Offset = vg.Point{X: vg.Points(3)}
 		p.Add(b, l)
-		p.NominalX(names...)
-		p.X.Tick.Label.Rotation = math.Pi / 6
-		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
-		p.Y.Min = 0
-		p.Y.Max *= 1.15 // room for the labels
+		p.NominalY(reversed(names)...)
+		p.Y.Tick.Length = vg.Points(8) // a gap between each name and its bar, for wider fallback fonts too
+		p.X.Label.Text, p.Y.Label.Text = p.Y.Label.Text, ""
+		p.X.Min = 0
+		p.X.Max *= 1.25 // room for the labels
+		p.X.Tick.Marker = compactTicks
 		return p, nil
 	}
-	allocs, err := bars("allocs/op", "allocations per call", "%.1f")
+	allocs, err := bars("allocs/op", "allocations per call")
 	if err != nil {
 		return nil, err
 	}
-	wire, err := bars("wire-B/op", "bytes on the wire per call", "%.0f")
+	wire, err := bars("wire-B/op", "bytes on the wire per call")
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +266,7 @@ func costChart(title string, rows []*format.Row) ([]byte, error) {
 	titled.HideAxes()
 	titled.Draw(dc)
 	dc.Max.Y -= titled.Title.TextStyle.Height(title) + titled.Title.Padding*2
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 8, PadTop: vg.Millimeter * 2}
+	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 8, PadTop: vg.Millimeter * 2, PadRight: vg.Millimeter * 4}
 	canvases := plot.Align([][]*plot.Plot{{allocs, wire}}, tiles, dc)
 	allocs.Draw(canvases[0][0])
 	wire.Draw(canvases[0][1])
@@ -256,21 +274,31 @@ func costChart(title string, rows []*format.Row) ([]byte, error) {
 	if _, err := c.WriteTo(&buf); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return withFontStack(buf.Bytes()), nil
 }
 
 // rateChart draws p50 (solid) and p99 (dashed) latency against the
 // offered rate, one colour per stack: where the curve bends up, the
 // stack has reached its capacity.
 func rateChart(title string, rows []*format.Row) ([]byte, error) {
-	p := newPlot(title, "offered rate (calls/s)", "latency (µs, log scale)")
+	maxNs := 0.0
+	for _, row := range rows {
+		maxNs = max(maxNs, row.Medians["p99-ns"])
+	}
+	u := latencyUnit(maxNs)
+	p := newPlot(title, "offered rate (calls/s)", "latency ("+u.name+", log scale)")
 	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks
+	var short plotter.XYs // points whose achieved rate fell short of the offered
 	for i, stack := range distinct(rows, func(row *format.Row) string { return row.First.Stack }) {
 		for j, q := range []string{"p50-ns", "p99-ns"} {
 			var xys plotter.XYs
 			for _, row := range rows {
-				if row.First.Stack == stack {
-					xys = append(xys, plotter.XY{X: row.First.Rate, Y: row.Medians[q] / 1e3})
+				if row.First.Stack == stack && row.Succeeded() {
+					xy := plotter.XY{X: row.First.Rate, Y: max(row.Medians[q], 1) / u.ns}
+					xys = append(xys, xy)
+					if fellShort(row) {
+						short = append(short, xy)
+					}
 				}
 			}
 			slices.SortFunc(xys, func(a, b plotter.XY) int { return cmp.Compare(a.X, b.X) })
@@ -278,16 +306,58 @@ func rateChart(title string, rows []*format.Row) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			l.Color, s.Color = plotutil.Color(i), plotutil.Color(i)
-			l.Dashes = plotutil.Dashes(j)
-			s.Shape = plotutil.Shape(i)
+			l.Color = seriesColor(i)
+			l.Dashes = dashes[j]
+			s.GlyphStyle = seriesGlyphStyle(i)
 			p.Add(l, s)
 			p.Legend.Add(stackLabel(stack)+" "+strings.TrimSuffix(q, "-ns"), l, s)
 		}
 	}
+	if len(short) > 0 {
+		// A large red ring around each: its latency was measured at a
+		// lower rate than the axis says.
+		s, err := plotter.NewScatter(short)
+		if err != nil {
+			return nil, err
+		}
+		s.GlyphStyle = draw.GlyphStyle{Color: color.RGBA{R: 0xd0, A: 0xff}, Radius: vg.Points(7), Shape: draw.RingGlyph{}}
+		p.Add(s)
+		p.Legend.Add("achieved < offered rate", s)
+	}
 	p.X.Min = 0
 	p.X.Tick.Marker = plainTicks
 	return svg(p, 7*vg.Inch, 4*vg.Inch)
+}
+
+func reversed(s []string) []string {
+	s = slices.Clone(s)
+	slices.Reverse(s)
+	return s
+}
+
+// fellShort reports whether the row's achieved rate fell below the rate
+// offered (by more than 5%, the measuring's own slack).
+func fellShort(row *format.Row) bool {
+	return row.First.Rate > 0 && row.Medians["calls/s"] < 0.95*row.First.Rate
+}
+
+// addSeries adds series i: a line through xys in its colour and dashes,
+// and its marker at marks, under one legend entry.
+func addSeries(p *plot.Plot, label string, i int, xys, marks plotter.XYs) error {
+	l, err := plotter.NewLine(xys)
+	if err != nil {
+		return err
+	}
+	l.Color, l.Dashes = seriesColor(i), seriesDashes(i)
+	l.Width = vg.Points(1.2)
+	s, err := plotter.NewScatter(marks)
+	if err != nil {
+		return err
+	}
+	s.GlyphStyle = seriesGlyphStyle(i)
+	p.Add(l, s)
+	p.Legend.Add(label, l, s)
+	return nil
 }
 
 func newPlot(title, x, y string) *plot.Plot {
@@ -305,24 +375,32 @@ func svg(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 	// A white ground, so that the legend reads in dark-mode viewers too.
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
+	// The title spans the whole width, legend included: over the plot
+	// alone, a long one ran off the left edge.
+	titled := plot.New()
+	titled.Title.Text, p.Title.Text = p.Title.Text, ""
+	titled.HideAxes()
+	titled.Draw(dc)
+	dc.Max.Y -= titled.Title.TextStyle.Height(titled.Title.Text) + 2*titled.Title.Padding
 	legend := p.Legend
 	p.Legend = plot.NewLegend()
 	r := legend.Rectangle(dc)
 	const gap = 4 * vg.Millimeter
-	lw := r.Max.X - r.Min.X + 2*gap
+	// Liberation Sans's widths are Arial's and Helvetica's; the slack is
+	// for a viewer that falls back to another sans-serif.
+	lw := (r.Max.X-r.Min.X)*1.1 + 2*gap
 	area := dc
 	area.Max.X -= lw
 	p.Draw(area)
 	area = dc
 	area.Min.X = dc.Max.X - lw + gap
-	area.Max.Y -= p.Title.TextStyle.Height(p.Title.Text) + 2*p.Title.Padding
 	legend.Top, legend.Left = true, true
 	legend.Draw(area)
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return withFontStack(buf.Bytes()), nil
 }
 
 // logTicks label 1, 2 and 5 times each power of ten, so that a log axis
@@ -352,6 +430,18 @@ var plainTicks = plot.TickerFunc(func(min, max float64) []plot.Tick {
 	for i, t := range ticks {
 		if t.Label != "" {
 			ticks[i].Label = strconv.FormatFloat(t.Value, 'f', -1, 64)
+		}
+	}
+	return ticks
+})
+
+// compactTicks are gonum's default ticks labelled as the bars are: 250k,
+// not 250000.00.
+var compactTicks = plot.TickerFunc(func(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i, t := range ticks {
+		if t.Label != "" {
+			ticks[i].Label = compact(t.Value)
 		}
 	}
 	return ticks

@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/rpc"
+	"net/rpc/jsonrpc"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Greeter is a service rpcbench knows nothing of, served by the standard
+// library's own JSON-RPC server.
+type Greeter struct{}
+
+type GreetArgs struct {
+	Name  string
+	Times int
+}
+
+func (Greeter) Hello(a GreetArgs, reply *[]string) error {
+	for range a.Times {
+		*reply = append(*reply, "hello "+a.Name)
+	}
+	return nil
+}
+
+func (Greeter) Fail(a GreetArgs, reply *string) error {
+	return fmt.Errorf("no greeting for %s", a.Name)
+}
+
+// serveJSONRPC serves Greeter with net/rpc/jsonrpc on loopback until the
+// test ends, and returns its address.
+func serveJSONRPC(t *testing.T) string {
+	srv := rpc.NewServer()
+	if err := srv.Register(Greeter{}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex // guards conns
+		conns []net.Conn
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() { defer wg.Done(); srv.ServeCodec(jsonrpc.NewServerCodec(c)) }()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return l.Addr().String()
+}
+
+func TestRunLoadsAForeignJSONRPCMethod(t *testing.T) {
+	addr := serveJSONRPC(t)
+	argsFile := filepath.Join(t.TempDir(), "args.json")
+	if err := os.WriteFile(argsFile, []byte(`{"Name":"rpcbench","Times":2}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"run", "--addr", addr, "--codec", "json", "--peers", "none", "--calls", "300", "--warmup", "0",
+		"--concurrency", "4", "--conns", "2", "--check-every", "1", "--format", "csv"}
+	tests := []struct {
+		name   string
+		args   []string
+		errors bool
+		first  string
+	}{
+		{"reply as expected", []string{"--method", "Greeter.Hello", "--args", `{"Name":"rpcbench","Times":2}`, "--expect", `["hello rpcbench","hello rpcbench"]`}, false, ""},
+		{"args from a file", []string{"--method", "Greeter.Hello", "--args", "@" + argsFile, "--expect", `["hello rpcbench","hello rpcbench"]`}, false, ""},
+		{"no expectation", []string{"--method", "Greeter.Hello", "--args", `{"Name":"x","Times":1}`}, false, ""},
+		{"reply not as expected", []string{"--method", "Greeter.Hello", "--args", `{"Name":"x","Times":1}`, "--expect", `["hello y"]`}, true, `wrong reply: Greeter.Hello replied [""hello x""]; want [""hello y""]`},
+		{"error reply", []string{"--method", "Greeter.Fail", "--args", `{"Name":"x"}`}, true, "no greeting for x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), &stdout, &stderr, append(base, tt.args...))
+			if tt.errors != errors.Is(err, errRunFailed) || (!tt.errors && err != nil) {
+				t.Fatalf("error %v; want failed calls %v\n%s%s", err, tt.errors, &stdout, &stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("want a header and one row:\n%s", &stdout)
+			}
+			row := lines[1]
+			method := strings.Split(tt.args[1], " ")[0]
+			want := ",300,0," // calls, errors
+			if tt.errors {
+				want = ",0,300,"
+			}
+			if !strings.HasPrefix(row, "RPC/codec=json/transport=tcp/payload="+method+"/conc=4/conns=2,json,tcp,,"+method+",4,2,1,0"+want) {
+				t.Errorf("row %q: want %s calls, errors of %s", row, want, method)
+			}
+			if tt.first != "" && !strings.Contains(stderr.String()+stdout.String(), tt.first) {
+				t.Errorf("the first error is not %q:\n%s%s", tt.first, &stdout, &stderr)
+			}
+		})
+	}
+	t.Run("misuse", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"run", "--codec", "json", "--peers", "none", "--method", "Greeter.Hello"},                     // no --addr
+			{"run", "--addr", addr, "--codec", "json,gob", "--peers", "none", "--method", "Greeter.Hello"}, // two codecs
+			{"run", "--addr", addr, "--codec", "json", "--peers", "none", "--expect", "1"},                 // no --method
+			{"run", "--addr", addr, "--codec", "json", "--peers", "none", "--method", "M", "--args", "{"},  // bad JSON
+		} {
+			var stdout, stderr bytes.Buffer
+			if err := run(context.Background(), &stdout, &stderr, args); err == nil || errors.Is(err, errRunFailed) {
+				t.Errorf("%q: error %v; want it refused before the run", args, err)
+			}
+		}
+	})
+}
+
+// Neovim's MessagePack-RPC, the real thing: nvim_eval of "6*7" is 42.
+func TestRunLoadsNeovimsMessagePackRPC(t *testing.T) {
+	nvim, err := exec.LookPath("nvim")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("nvim is not installed; .ci/run installs neovim")
+		}
+		t.Skip("nvim is not installed")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, nvim, "--headless", "--clean", "-n", "--listen", addr)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nvim is not listening on %s: %v", addr, err)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	err = run(context.Background(), &stdout, &stderr, []string{"run", "--addr", addr, "--codec", "msgpack", "--peers", "none",
+		"--method", "nvim_eval", "--args", `"6*7"`, "--expect", "42", "--check-every", "1",
+		"--calls", "200", "--warmup", "0", "--concurrency", "2", "--conns", "1", "--format", "csv"})
+	if err != nil {
+		t.Fatalf("%v\n%s%s", err, &stdout, &stderr)
+	}
+	if !strings.Contains(stdout.String(), "RPC/codec=msgpack/transport=tcp/payload=nvim_eval/conc=2/conns=1,msgpack,tcp,,nvim_eval,2,1,1,0,200,0,") {
+		t.Errorf("want 200 calls and no error:\n%s", &stdout)
+	}
+	var wrong bytes.Buffer
+	err = run(context.Background(), &wrong, &stderr, []string{"run", "--addr", addr, "--codec", "msgpack", "--peers", "none",
+		"--method", "nvim_eval", "--args", `"6*7"`, "--expect", "43", "--calls", "10", "--warmup", "0", "--concurrency", "1", "--conns", "1"})
+	if !errors.Is(err, errRunFailed) || !strings.Contains(wrong.String(), "nvim_eval replied 42; want 43") {
+		t.Errorf("error %v; want the wrong reply named:\n%s", err, &wrong)
+	}
+}

@@ -1,0 +1,326 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/harness/format"
+)
+
+// shapeFlags are the load shapes and verdicts run and matrix share:
+// --rate (one rate, a list, or a range), --find-max and --fail-on.
+type shapeFlags struct {
+	rates   rateShape
+	findMax objective
+	failOn  thresholds
+	// found are the find-max verdicts, one per configuration searched.
+	found []string
+}
+
+const rateUsage = `open loop: send calls on a fixed schedule, latency counted from each call's scheduled time
+(coordinated omission corrected); 0, the default, is closed loop (each caller sends when its last call returns).
+Several rates step through in one run, one row each: 5000,10000,20000 or a range 1000:50000:step=5000`
+
+const findMaxUsage = `search for the highest open-loop rate (calls/s) that holds an objective such as 'p99<2ms'
+(latency corrected for coordinated omission): double from --rate (1000 if not given) until it fails,
+then bisect to within 5%; every probe is a row, and the verdict follows the table`
+
+const failOnUsage = `fail (exit 99) when a threshold is broken: comma-separated [SELECTOR:]METRIC OP VALUE,
+e.g. 'p99<5ms,errors=0,calls/s>20000' or 'codec=msgpack:p99<5ms' (SELECTOR: key=value pairs of the
+row's name, joined by '/'); METRIC: p50, p90, p99, p99.9, max, calls/s, errors, cpu/op, allocs/op, B/op, wire-B/op`
+
+// addShapeFlags defines --rate, --find-max and --fail-on; --rate's first
+// value also lands in *rate, which the rest of the flags' checks read.
+func addShapeFlags(fs *flag.FlagSet, rate *float64) *shapeFlags {
+	s := &shapeFlags{rates: rateShape{first: rate}}
+	fs.Var(&s.rates, "rate", rateUsage)
+	fs.Var(&s.findMax, "find-max", findMaxUsage)
+	fs.Var(&s.failOn, "fail-on", failOnUsage)
+	return s
+}
+
+// rateShape is --rate: one rate, a list, or a range with a step.
+type rateShape struct {
+	rates []float64
+	text  string
+	first *float64
+}
+
+// maxSteps bounds a range's rates: a typo must not queue a day of runs.
+const maxSteps = 1000
+
+func (r *rateShape) String() string { return r.text }
+
+func (r *rateShape) Set(s string) error {
+	rates, err := parseRates(s)
+	if err != nil {
+		return err
+	}
+	r.text, r.rates = s, rates
+	if r.first != nil {
+		*r.first = rates[0]
+	}
+	return nil
+}
+
+// parseRates reads "5000", "5000,10000,20000" or "1000:50000:step=5000".
+func parseRates(s string) ([]float64, error) {
+	num := func(v string) (float64, error) {
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+			return 0, fmt.Errorf("rate %q: want a number of calls/s, 0 or more", v)
+		}
+		return f, nil
+	}
+	if from, rest, ok := strings.Cut(s, ":"); ok {
+		to, step, ok := strings.Cut(rest, ":")
+		step, hasStep := strings.CutPrefix(step, "step=")
+		if !ok || !hasStep {
+			return nil, fmt.Errorf("%q: want a range FROM:TO:step=STEP, e.g. 1000:50000:step=5000", s)
+		}
+		lo, err := num(from)
+		if err != nil {
+			return nil, err
+		}
+		hi, err := num(to)
+		if err != nil {
+			return nil, err
+		}
+		st, err := num(step)
+		switch {
+		case err != nil || st == 0:
+			return nil, fmt.Errorf("%q: step %q: want a positive number of calls/s", s, step)
+		case hi < lo || lo == 0:
+			return nil, fmt.Errorf("%q: want 0 < FROM <= TO", s)
+		case (hi-lo)/st >= maxSteps:
+			return nil, fmt.Errorf("%q: %.0f steps; at most %d", s, (hi-lo)/st+1, maxSteps)
+		}
+		var rates []float64
+		for i := 0; lo+float64(i)*st <= hi*(1+1e-9); i++ {
+			rates = append(rates, lo+float64(i)*st)
+		}
+		return rates, nil
+	}
+	var rates []float64
+	for _, v := range strings.Split(s, ",") {
+		f, err := num(v)
+		if err != nil {
+			return nil, err
+		}
+		rates = append(rates, f)
+	}
+	return rates, nil
+}
+
+// expand repeats cfgs at each of --rate's rates, rate by rate, so that
+// the table reads as a load curve; --find-max chooses its own rates.
+func (s *shapeFlags) expand(cfgs []harness.Config) []harness.Config {
+	r := &s.rates
+	if len(r.rates) < 2 || s.findMax.t != nil {
+		return cfgs
+	}
+	out := make([]harness.Config, 0, len(cfgs)*len(r.rates))
+	for _, rate := range r.rates {
+		for _, c := range cfgs {
+			c.Rate = rate
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// objective is --find-max's: one threshold with no selector.
+type objective struct{ t *threshold }
+
+func (o *objective) String() string {
+	if o.t == nil {
+		return ""
+	}
+	return o.t.text
+}
+
+func (o *objective) Set(s string) error {
+	t, err := parseFailOn(s)
+	switch {
+	case err != nil:
+		return err
+	case len(t.selector) > 0:
+		return fmt.Errorf("%q: the objective applies to each configuration searched; give it without a selector", s)
+	case t.name == "errors" || t.name == "calls/s":
+		return fmt.Errorf("%q: want an objective on latency or cost, such as p99<2ms: errors are always checked, and the rate is what is searched", s)
+	}
+	o.t = &t
+	return nil
+}
+
+// runAll measures cfgs count times, stepping through --rate's rates, or
+// searching each configuration's highest rate for --find-max.
+func (s *shapeFlags) runAll(ctx context.Context, cfgs []harness.Config, count int, progress func(run, runs int, name string, done float64)) ([]*harness.Result, error) {
+	if s.findMax.t == nil {
+		return harness.RunAll(ctx, cfgs, count, progress)
+	}
+	var all []*harness.Result
+	for i, cfg := range cfgs {
+		start := 1000.0
+		if len(s.rates.rates) > 0 && s.rates.rates[0] > 0 {
+			start = s.rates.rates[0]
+		}
+		probe := func(ctx context.Context, c harness.Config) (*harness.Result, error) {
+			if progress != nil {
+				c.Progress = func(done float64) { progress(i, len(cfgs), c.Name(), done) }
+			}
+			return harness.Run(ctx, c)
+		}
+		best, probes, err := findMax(ctx, cfg, *s.findMax.t, start, probe)
+		all = append(all, probes...)
+		if err != nil {
+			return all, fmt.Errorf("%s: %w", cfg.Name(), err)
+		}
+		s.found = append(s.found, best.String(cfg, *s.findMax.t))
+		if err := ctx.Err(); err != nil {
+			return all, err
+		}
+	}
+	return all, nil
+}
+
+// A maxRate is find-max's verdict for one configuration.
+type maxRate struct {
+	rate   float64 // 0: no rate held
+	probed int
+	p      *harness.Result
+	// failed is the lowest rate that failed (above rate, since a
+	// lower one that fails ends the search below it), and why.
+	failed float64
+	why    string
+}
+
+func (m maxRate) String(cfg harness.Config, obj threshold) string {
+	cfg.Rate = 0
+	if m.rate == 0 {
+		return fmt.Sprintf("find-max: %s: no rate held %s (at %g calls/s, the lowest tried, %s; %d probes)", cfg.Name(), obj.text, m.failed, m.why, m.probed)
+	}
+	v, _ := obj.value(format.Rows([]*harness.Result{m.p})[0])
+	s := fmt.Sprintf("find-max: %s: %g calls/s is the highest rate that held %s (%s was %s", cfg.Name(), m.rate, obj.text, obj.name, obj.format(v))
+	if m.failed > 0 {
+		s += fmt.Sprintf("; at %g calls/s %s", m.failed, m.why)
+	} else {
+		s += "; it held at every rate tried"
+	}
+	return s + fmt.Sprintf("; %d probes)", m.probed)
+}
+
+// maxProbes bounds a search: doubling from 1 call/s to a million is 20.
+const maxProbes = 30
+
+// findMax searches for the highest rate at which cfg holds obj, the way
+// fortio's max-QPS search does, with coordinated-omission-corrected
+// latency: it doubles the rate from start until a probe fails, then
+// bisects between the last rate that held and the first that did not
+// until they are within 5% (below a start that fails, down to a tenth of
+// it). A probe holds when no call failed, the
+// generator kept within 10% of the rate (else it did not offer it), and
+// obj holds on its row.
+func findMax(ctx context.Context, cfg harness.Config, obj threshold, start float64, probe func(context.Context, harness.Config) (*harness.Result, error)) (maxRate, []*harness.Result, error) {
+	var probes []*harness.Result
+	var m maxRate
+	try := func(rate float64) (bool, error) {
+		c := cfg
+		c.Rate = rate
+		r, err := probe(ctx, c)
+		if err != nil {
+			return false, err
+		}
+		probes = append(probes, r)
+		m.probed++
+		row := format.Rows([]*harness.Result{r})[0]
+		v, ok := obj.value(row)
+		why := ""
+		switch {
+		case r.Errors > 0:
+			why = fmt.Sprintf("%d calls failed", r.Errors)
+		case !ok:
+			why = "no call succeeded"
+		case r.CallsPerSec() < 0.9*rate:
+			why = fmt.Sprintf("only %.0f calls/s were achieved", r.CallsPerSec())
+		case !obj.holds(v):
+			why = fmt.Sprintf("%s was %s", obj.name, obj.format(v))
+		}
+		if why == "" && rate > m.rate {
+			m.rate, m.p = rate, r
+		}
+		if why != "" && (m.failed == 0 || rate < m.failed) {
+			m.failed, m.why = rate, why
+		}
+		return why == "", ctx.Err()
+	}
+	lo, hi := 0.0, 0.0
+	for rate := start; m.probed < maxProbes; rate *= 2 {
+		held, err := try(rate)
+		if err != nil {
+			return m, probes, err
+		}
+		if !held {
+			hi = rate
+			break
+		}
+		lo = rate
+	}
+	if hi == 0 {
+		return m, probes, nil // held at every rate tried: the last is the verdict
+	}
+	// Below a start that failed, halve at most to a tenth of it: a
+	// server that can't hold the objective there is not going to a
+	// little lower, and tiny rates make windows without a call.
+	for m.probed < maxProbes && (hi-lo)/hi > 0.05 && (lo > 0 || hi >= start/10) {
+		mid := roundRate((lo + hi) / 2)
+		if mid <= lo || mid >= hi {
+			break
+		}
+		held, err := try(mid)
+		if err != nil {
+			return m, probes, err
+		}
+		if held {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return m, probes, nil
+}
+
+// roundRate keeps two significant digits, so that probed rates read well
+// (12000, not 12187.5).
+func roundRate(r float64) float64 {
+	if r < 10 {
+		return math.Round(r)
+	}
+	p := math.Pow10(int(math.Floor(math.Log10(r))) - 1)
+	return math.Round(r/p) * p
+}
+
+// verdicts is where the verdicts go: after the table, unless stdout
+// carries a format a program reads (csv, json, bench), when they go to
+// stderr so that the output stays parsable.
+func (f *loadFlags) verdicts(stdout, stderr io.Writer) io.Writer {
+	if f.format == "text" || f.format == "markdown" || f.out != "" {
+		return stdout
+	}
+	return stderr
+}
+
+// report prints the find-max verdicts and the --fail-on verdict after the
+// table, and returns errThresholdsBroken when a threshold broke.
+func (s *shapeFlags) report(w io.Writer, run format.Run) error {
+	for _, l := range s.found {
+		fmt.Fprintln(w, l)
+	}
+	return s.failOn.report(w, run)
+}

@@ -1,0 +1,168 @@
+package report_test
+
+import (
+	"html"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/harness/report"
+)
+
+var tenStacks = []string{
+	"codec=gob", "codec=json", "codec=msgpack", "codec=protobuf", "codec=thrift",
+	"codec=thrift-compact", "peer=grpc", "peer=grpc-stream", "peer=thrift", "peer=floor",
+}
+
+// tenSeries is a closed-loop run of ten stacks at two concurrencies, the
+// slowest of them with a tail of a tenth of a second, and costs whose bar
+// labels would run into each other written in full.
+func tenSeries() report.Input {
+	var rs []*harness.Result
+	for _, conc := range []int{1, 16} {
+		for i, s := range tenStacks {
+			r := result(s, conc, 0, time.Duration(20+10*i)*time.Microsecond)
+			if i == 9 {
+				for range 10 {
+					r.Latency.Record(100 * time.Millisecond)
+				}
+			}
+			r.Allocs = uint64(r.Calls) * uint64(229014+i)
+			r.WireBytes = r.Calls * int64(1234567+i)
+			rs = append(rs, r)
+		}
+	}
+	return input("results/ten", rs...)
+}
+
+func charts(t *testing.T, inputs ...report.Input) map[string]string {
+	t.Helper()
+	r, err := report.New("rpcbench report", inputs, report.ChartDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make(map[string]string)
+	for _, c := range r.Charts {
+		out[c.Name] = string(c.SVG)
+		if dir := os.Getenv("RPCBENCH_CHART_DIR"); dir != "" { // to look at them
+			os.WriteFile(filepath.Join(dir, filepath.Base(c.Name)), c.SVG, 0o644)
+		}
+	}
+	return out
+}
+
+func TestChartsNameAFontStackWithAGenericFallback(t *testing.T) {
+	for name, svg := range charts(t, tenSeries(), openLoop(1000), openLoop(2000)) {
+		families := regexp.MustCompile(`font-family:([^;"]*)`).FindAllStringSubmatch(svg, -1)
+		if len(families) == 0 {
+			t.Errorf("%s: no text with a font-family", name)
+		}
+		for _, f := range families {
+			if f[1] != `'Liberation Sans', Arial, Helvetica, sans-serif` {
+				t.Errorf("%s: font-family %q; want Liberation Sans with its metric twins and sans-serif", name, f[1])
+				break
+			}
+		}
+	}
+}
+
+// svgTexts are the text elements' contents.
+func svgTexts(svg string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`(?s)<text[^>]*>([^<]*)</text>`).FindAllStringSubmatch(svg, -1) {
+		out = append(out, html.UnescapeString(strings.TrimSpace(m[1])))
+	}
+	return out
+}
+
+func TestLatencyAxesSwitchUnits(t *testing.T) {
+	got := charts(t, tenSeries())
+	svg := got["charts/latency-bytes-1KiB-tcp-c1.svg"]
+	texts := svgTexts(svg)
+	if !slices.Contains(texts, "latency (ms, log scale)") {
+		t.Errorf("a chart whose tail reaches 100ms is not drawn in ms: %q", texts)
+	}
+	for _, s := range texts {
+		if v, err := strconv.ParseFloat(s, 64); err == nil && v >= 10000 {
+			t.Errorf("tick label %s: a unit that needs five digits is the wrong unit", s)
+		}
+	}
+	closed := charts(t, closedLoop())["charts/latency-bytes-1KiB-tcp-c1.svg"]
+	if !slices.Contains(svgTexts(closed), "latency (µs, log scale)") {
+		t.Errorf("a chart of 20-300µs is not drawn in µs: %q", svgTexts(closed))
+	}
+}
+
+func TestTenSeriesGetTenColoursAndTenMarkers(t *testing.T) {
+	svg := charts(t, tenSeries())["charts/throughput-bytes-1KiB-tcp.svg"]
+	strokes := map[string]bool{}
+	for _, m := range regexp.MustCompile(`stroke:(#[0-9a-fA-F]{6})`).FindAllStringSubmatch(svg, -1) {
+		strokes[strings.ToLower(m[1])] = true
+	}
+	delete(strokes, "#000000")
+	if len(strokes) < 10 {
+		t.Errorf("%d line colours for ten stacks: %v", len(strokes), strokes)
+	}
+	for _, s := range tenStacks {
+		label := strings.TrimPrefix(s, "codec=")
+		if !slices.Contains(svgTexts(svg), label) {
+			t.Errorf("legend lacks %s", label)
+		}
+	}
+	if n := report.DistinctMarkers(10); n != 10 {
+		t.Errorf("%d distinct markers for ten series; want 10", n)
+	}
+}
+
+func TestBarLabelsDoNotCollide(t *testing.T) {
+	svg := charts(t, tenSeries())["charts/cost-bytes-1KiB-tcp-c1.svg"]
+	// Bars lie along the value axis, one row per stack: the labels of a
+	// chart sit at ten heights, each at least a line of text apart.
+	labels := regexp.MustCompile(`<text x="[^"]*" y="([^"]*)"[^>]*\n?[^>]*>(229k|1\.23M)</text>`).FindAllStringSubmatch(svg, -1)
+	if len(labels) != 20 {
+		t.Fatalf("%d bar labels of 229k or 1.23M; want 20 (ten bars in each of two charts)", len(labels))
+	}
+	for _, chart := range [][][]string{labels[:10], labels[10:]} {
+		var ys []float64
+		for _, l := range chart {
+			y, _ := strconv.ParseFloat(l[1], 64)
+			ys = append(ys, y)
+		}
+		slices.Sort(ys)
+		for i := 1; i < len(ys); i++ {
+			if ys[i]-ys[i-1] < 10 { // font-size 10px
+				t.Errorf("bar labels %gpx apart: they collide (%v)", ys[i]-ys[i-1], ys)
+			}
+		}
+	}
+	if strings.Contains(svg, "229014") || strings.Contains(svg, "1234567") {
+		t.Error("bar labels print values in full")
+	}
+}
+
+func TestOpenLoopMarksRatesThatFellShort(t *testing.T) {
+	for name, s := range charts(t, openLoop(1000), openLoop(2000)) {
+		if slices.Contains(svgTexts(s), "achieved < offered rate") {
+			t.Errorf("%s marks a shortfall where the rate was achieved", name)
+		}
+	}
+	short := openLoop(4000)
+	for _, r := range short.Run.Results {
+		r.Elapsed = time.Duration(float64(r.Calls) / 2000 * float64(time.Second)) // achieved 2000 of 4000
+	}
+	var svg string
+	for name, s := range charts(t, openLoop(1000), short) {
+		if strings.HasPrefix(name, "charts/rate-") {
+			svg = s
+		}
+	}
+	if !slices.Contains(svgTexts(svg), "achieved < offered rate") {
+		t.Errorf("no mark for the rate that fell short: %q", svgTexts(svg))
+	}
+}
