@@ -18,12 +18,17 @@ under charts/ beside REPORT.md, linked by relative paths. The same
 results give byte-identical files, so the report is regenerated, not
 edited.
 
+With --gate-validation DIR (what scripts/gate-validate.sh wrote, holding
+its summary.json) the report also shows the gate's false-alarm and
+detection rates.
+
   rpcbench report -o results/REPORT.md results/baseline results/openloop-*`
 
 func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("report", reportSynopsis, stderr)
 	out := fs.String("o", "", "the report to write (required)")
 	charts := fs.String("charts", report.ChartDir, "directory for the SVG charts, relative to the report's")
+	gateDir := fs.String("gate-validation", "", "a directory scripts/gate-validate.sh wrote: show the gate's false-alarm and detection rates")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -40,7 +45,15 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		}
 		inputs = append(inputs, in)
 	}
-	rep, err := report.New("rpcbench report "+strings.Join(args, " "), inputs, *charts)
+	var opts []report.Option
+	if *gateDir != "" {
+		v, err := report.ReadGateValidation(*gateDir)
+		if err != nil {
+			return fmt.Errorf("report: --gate-validation: %w", err)
+		}
+		opts = append(opts, report.WithGateValidation(*gateDir, v))
+	}
+	rep, err := report.New("rpcbench report "+strings.Join(args, " "), inputs, *charts, opts...)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,8 @@
 # A/A and slowdown are what scripts/ci-gate.sh --base-ref does in CI: two
 # builds run interleaved, repetition by repetition, on one machine, gated on
 # raw times because the environments match. Everything ran and printed
-# goes under results/gate-validation/ (OUT= to change), summary.txt last.
+# goes under results/gate-validation/ (OUT= to change), summary.txt last,
+# and summary.json: the same counts, for rpcbench report --gate-validation.
 #
 #   scripts/gate-validate.sh 20      # the real validation, ~15 minutes on an idle 2-core machine
 #   scripts/gate-validate.sh 2       # a smoke test of the script (REPS=3 shortens it further)
@@ -124,4 +125,18 @@ verdict=PASS
 	echo "  $(head -1 "$out/gates/gomaxprocs.txt")"
 	echo "gate-validate: $verdict"
 } | tee -a "$out/summary.txt"
+
+# The same counts for rpcbench report --gate-validation (REPORT.md's table).
+json_string() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g; s/\t/ /g')"; }
+json_bool() { if [ "$1" = yes ]; then echo true; else echo false; fi; }
+cat >"$out/summary.json" <<EOF
+{
+  "repetitions": $reps,
+  "aa": {"pairs": $n, "false_alarms": $aa_alarms, "time_alarms": $aa_time, "exact_alarms": $aa_exact, "inconclusive": $aa_undecided, "compared_raw": $aa_raw},
+  "slowdown": {"percent": 15, "pairs": $n, "caught": $slow_caught, "failed": $slow_failed, "inconclusive": $slow_undecided},
+  "work": {"flag": "--work 200us", "exit": $work, "refused": $(json_bool "$work_refused")},
+  "gomaxprocs": {"exit": $procs, "ratios": $(json_bool "$procs_ratio"), "first_line": $(json_string "$(head -1 "$out/gates/gomaxprocs.txt")")},
+  "verdict": "$verdict"
+}
+EOF
 [ "$verdict" = PASS ]

@@ -2,11 +2,14 @@ package service
 
 import (
 	"bufio"
+	"crypto/rand"
+	"encoding/hex"
 	"os"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -25,8 +28,21 @@ func (Stats) Read(req *StatsRequest, reply *ServerStats) error {
 	reply.Allocs, reply.AllocBytes, reply.CpuNs = s.Allocs, s.AllocBytes, s.CpuNs
 	reply.Goroutines, reply.RssBytes = s.Goroutines, s.RssBytes
 	reply.CtxSwitches, reply.RwSyscalls = s.CtxSwitches, s.RwSyscalls
+	reply.Instance = s.Instance
 	return nil
 }
+
+// Instance names this process among every other: 128 random bits in hex,
+// made on first use and the same for the process's life. A reader that
+// reaches one server over several connections (reverse workers), or
+// several load processes that share one server, tell by it which totals
+// are the same process's, and count them once. A pid would not do: two
+// hosts, or two containers, may well run servers with the same one.
+var Instance = sync.OnceValue(func() string {
+	var b [16]byte
+	rand.Read(b[:]) // never returns an error: since Go 1.24 it crashes the process instead
+	return hex.EncodeToString(b[:])
+})
 
 // ReadStats reads this process's totals. Allocations come from
 // runtime/metrics, which, unlike runtime.ReadMemStats, does not stop the
@@ -50,6 +66,7 @@ func ReadStats() *ServerStats {
 		// Nvcsw and Nivcsw are never negative.
 		CtxSwitches: uint64(ru.Nvcsw) + uint64(ru.Nivcsw),
 		RwSyscalls:  rwSyscalls(),
+		Instance:    Instance(),
 	}
 }
 

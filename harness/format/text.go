@@ -157,8 +157,8 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 		if r.Processes > 1 {
 			lines = append(lines, fmt.Sprintf("merged: %s: %d load processes, histograms added; calls/s over the union of their windows, %s to %s",
 				r.Name, r.Processes, r.WindowStart.UTC().Format("15:04:05.000"), r.WindowEnd.UTC().Format("15:04:05.000")))
-			if r.Server != nil {
-				lines = append(lines, fmt.Sprintf("server figures (%s): the sum of what each load process read from its server over its own window: if the %d processes shared one server, each counted the others' calls too, and per-call server figures are up to %d times too high",
+			if r.Server != nil && r.Server.Summed {
+				lines = append(lines, fmt.Sprintf("server figures (%s): the sum of what each load process read from its server over its own window, since some results do not say which server process they read: if the %d processes shared one server, each counted the others' calls too, and per-call server figures are up to %d times too high",
 					r.Name, r.Processes, r.Processes))
 			}
 		}

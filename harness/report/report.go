@@ -69,7 +69,11 @@ const ChartDir = "charts"
 // (relative to the report's directory); command is the command line that
 // made it, quoted in the report so that a reader can regenerate it.
 // Results of the same configuration in several inputs are pooled.
-func New(command string, inputs []Input, chartDir string) (*Report, error) {
+func New(command string, inputs []Input, chartDir string, opts ...Option) (*Report, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var results []*harness.Result
 	for _, in := range inputs {
 		results = append(results, in.Run.Results...)
@@ -99,6 +103,9 @@ func New(command string, inputs []Input, chartDir string) (*Report, error) {
 		return nil, err
 	}
 	r.Charts = append(r.Charts, charts...)
+	hardening(&b, calls) // the workloads' rows have sections of their own
+	hiddenCosts(&b, calls)
+	gateValidation(&b, o.gateDir, o.gateValidation)
 	notes(&b, rows)
 	r.Markdown = b.Bytes()
 	return r, nil
