@@ -215,11 +215,15 @@ func (d *deadline) set(t time.Time) {
 	}
 }
 
-// wait returns a channel closed once the deadline has passed; nil (which
-// blocks forever in a select) when none was ever set.
+// wait returns a channel closed once the deadline has passed. It makes
+// the channel when none was ever set, so that a deadline set while a Read
+// or Write waits on it (as a server's shutdown does) wakes it.
 func (d *deadline) wait() <-chan struct{} {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.expired == nil {
+		d.expired = make(chan struct{})
+	}
 	return d.expired
 }
 
