@@ -44,6 +44,12 @@ func TestMain(m *testing.M) {
 	}
 	bin = filepath.Join(dir, "rpcbench")
 	build := exec.Command("go", "build", "-o", bin, "github.com/rpcbench/rpcbench/cmd/rpcbench")
+	if other := os.Getenv("RPCBENCH_ATTACK_BIN"); other != "" {
+		// Attack another build, e.g. an older one for before-and-after
+		// figures.
+		bin = other
+		build = exec.Command("true")
+	}
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "attack: building rpcbench: %v\n%s", err, out)
 		os.RemoveAll(dir)

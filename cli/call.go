@@ -53,6 +53,7 @@ a generic value, so call can probe any server that speaks the codec:
 			return fmt.Errorf("call: --token-file: %w", err)
 		}
 	}
+	cfg.Token = token // reverse: workers must prove they hold it too
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	caller, err := t.Call(ctx, cfg)

@@ -19,6 +19,10 @@ const (
 	DefaultWriteTimeout     = time.Minute
 )
 
+// smallHold is what any connection may hold whatever the server-wide
+// budget: a small call is never held up by others' large ones.
+const smallHold = 64 << 10
+
 // writeChunk is how much of a reply one write deadline covers: a reply
 // that keeps moving is never cut, one that stops for the write timeout is.
 const writeChunk = 256 << 10
@@ -283,7 +287,8 @@ func (b *budget) release(n int64) {
 
 // fits is the fast check, without the lock.
 func (b *budget) fits(c *servedConn) bool {
-	return c.calls.Load() < b.maxCalls && c.held() < b.connLimit && b.used.Load() < b.limit
+	held := c.held()
+	return c.calls.Load() < b.maxCalls && held < b.connLimit && (held < smallHold || b.used.Load() < b.limit)
 }
 
 // mayRead decides with b.mu held. A connection with calls to answer waits
@@ -300,6 +305,11 @@ func (b *budget) mayRead(c *servedConn) bool {
 	case calls > 0 && c.held() >= b.connLimit:
 		return false
 	case b.used.Load() < b.limit:
+		return true
+	case c.held() < smallHold:
+		// Small calls pass even with the budget spent, so that
+		// connections holding it (clients that read no replies, until
+		// the write timeout closes them) cannot starve everyone else.
 		return true
 	case calls > 0:
 		return false
