@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -135,6 +136,10 @@ type server struct {
 	*proc
 	codec, transport, addr string
 	startRSS               int64 // resident memory at the last resetPeak
+
+	// workers is where a reverse server dials in: the test is its
+	// calling side. nil for the other transports.
+	workers *net.TCPListener
 }
 
 // serve starts `rpcbench serve` with args and reads the address it prints
@@ -207,10 +212,17 @@ const callTimeout = 5 * time.Second
 // call runs `rpcbench call` of method with JSON args against the server
 // and returns what it printed.
 func (s *server) call(wrap []string, method, args string) (string, error) {
+	if s.workers != nil {
+		return s.callReverse(method, args)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout+5*time.Second)
 	defer cancel()
 	argv := append(slices.Clip(wrap), bin, "call", "--codec", s.codec, "--transport", s.transport, "--addr", s.addr,
-		"--timeout", callTimeout.String(), method, args)
+		"--timeout", callTimeout.String())
+	if s.transport == "tls" {
+		argv = append(argv, "--insecure") // serve's self-signed certificate
+	}
+	argv = append(argv, method, args)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -244,7 +244,7 @@ func (c writeDeadlined) Write(p []byte) (int, error) {
 // not bound them): the server must end the connection with an error that
 // says why, and keep its memory. Before, it kept every definition.
 func TestGobTypeDefinitionsAreBounded(t *testing.T) {
-	const n = 5000
+	const n = 1500
 	var defs []byte
 	var buf bytes.Buffer
 	enc := gob.NewEncoder(&buf)
