@@ -17,11 +17,14 @@ func call(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("call", `call --codec C [--transport T] --addr A METHOD 'JSON'
 
 Makes one call and prints the reply as JSON. For the built-in service's
-methods (Arith.Multiply, Arith.Divide, Echo.Echo, Echo.Records) the JSON is
-decoded into the method's argument type; for any other method it is sent as
-a generic value, so call can probe any server that speaks the codec:
+methods (Arith.Multiply, Arith.Divide, Echo.Echo, Echo.Records, Stats.Read,
+KV.Set, KV.Get, KV.Watch) the JSON is decoded into the method's argument
+type; for any other method it is sent as a generic value, so call can probe
+any server that speaks the codec. KV.Watch blocks until the key changes (its
+timeout_ms is added to --timeout):
 
   rpcbench call --codec msgpack --addr 127.0.0.1:9000 Arith.Multiply '{"a":6,"b":7}'
+  rpcbench call --codec msgpack --addr 127.0.0.1:9000 KV.Watch '{"key":"k","timeout_ms":5000}'
   rpcbench call --codec msgpack --addr 127.0.0.1:6666 nvim_eval '"6*7"'`, stderr)
 	codecFlags := addCodecFlags(fs)
 	tf := addTransportFlags(fs)
@@ -54,7 +57,11 @@ a generic value, so call can probe any server that speaks the codec:
 		}
 	}
 	cfg.Token = token // reverse: workers must prove they hold it too
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	wait := *timeout
+	if w, ok := callArgs.(*service.WatchRequest); ok {
+		wait += watchTimeout(w.GetTimeoutMs()) // the server holds a Watch that long
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	caller, err := t.Call(ctx, cfg)
 	if err != nil {
@@ -78,7 +85,7 @@ a generic value, so call can probe any server that speaks the codec:
 			return fmt.Errorf("call %s: %w", method, c.Error)
 		}
 	case <-ctx.Done():
-		return fmt.Errorf("call %s: no reply after %v", method, *timeout)
+		return fmt.Errorf("call %s: no reply after %v", method, wait)
 	}
 	out, err := json.Marshal(jsonable(reply))
 	if err != nil {
@@ -86,6 +93,15 @@ a generic value, so call can probe any server that speaks the codec:
 	}
 	fmt.Fprintf(stdout, "%s\n", out)
 	return nil
+}
+
+// watchTimeout is how long a KV.Watch with timeoutMS may wait: that, or
+// a day for no limit.
+func watchTimeout(timeoutMS int64) time.Duration {
+	if timeoutMS <= 0 || timeoutMS > int64(24*time.Hour/time.Millisecond) {
+		return 24 * time.Hour
+	}
+	return time.Duration(timeoutMS) * time.Millisecond
 }
 
 // decodeArgs decodes argJSON into method's argument type, or into a generic

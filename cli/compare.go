@@ -16,6 +16,9 @@ its 95% confidence interval, and each input after the first compared with
 the first (Mann-Whitney U test; "~" means no significant change). Inputs
 are Go benchmark files (rpcbench run --format bench, go test -bench) or
 rpcbench matrix directories (their bench.txt); LABEL=PATH names a column.
+A row of OLD whose partner in NEW has the same codec (or peer), transport,
+payload and conc but another configuration (work=, pipeline=, rate=, ...)
+is refused, naming the keys that differ (exit 2).
 
   rpcbench compare old.txt new.txt
   rpcbench compare --codec msgpack --unit sec/op,allocs/op results/baseline results/new
@@ -62,6 +65,12 @@ func compareCmd(ctx context.Context, stdout, stderr io.Writer, args []string) er
 			fmt.Fprintln(stderr, e)
 		}
 		files = append(files, f.Select(filter))
+	}
+	for _, f := range files[1:] {
+		if err := compare.CheckPairing(files[0], f); err != nil {
+			fmt.Fprintf(stderr, "rpcbench compare: %v\n", err)
+			return errUsage
+		}
 	}
 	return write(compare.Compare(files, compare.Options{Alpha: *alpha}), stdout)
 }

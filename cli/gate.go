@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -12,6 +14,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/harness/compare"
 	"github.com/rpcbench/rpcbench/harness/gate"
+	"github.com/rpcbench/rpcbench/harness/profile"
 )
 
 const gateSynopsis = `gate --baseline B [flags] NEW
@@ -25,10 +28,22 @@ matrix directories (their bench.txt).
 allocs/op, wire-B/op and errors fail on a rise of the median beyond a
 small tolerance. Time units (sec/op, p50-sec, cpu-sec/op, ...) fail when
 the change is significant (Mann-Whitney U, p <= --alpha) and beyond
---threshold; they are compared as ratios to the peer=floor row of the
-same run, repetition by repetition, so that a faster or slower CI machine
-does not read as a change, unless --same-machine. Other units (B/op) are
-tested like time, on raw values.
+--threshold. When both files say they ran in the same environment (the
+cpu, gomaxprocs, kernel and go lines match) times are compared raw;
+otherwise as ratios to the peer=floor row of the same run, repetition by
+repetition, so that a faster or slower CI machine does not read as a
+change, with a warning wherever the floor itself moved beyond the
+threshold. The first line says which. Other units (B/op, and ctxsw/op and
+rw-syscalls/op with a 25% threshold) are tested like time, on raw values.
+
+Rows pair by exact name; a baseline row whose partner has the same codec
+(or peer), transport, payload and conc but another configuration (work=,
+pipeline=, rate=, ...) refuses the whole gate, naming the keys (exit 2).
+
+When both inputs are matrix directories made with --profile, each
+regressed row is followed by the functions whose CPU (for time) or
+allocations (for allocs/op, B/op) per call grew most, and the go tool
+pprof -diff_base command that opens the whole difference.
 
   rpcbench gate --baseline results/baseline results/ci
   rpcbench gate --baseline old.txt --same-machine --threshold 5% --threshold p99-sec=25% --units sec/op,p99-sec new.txt
@@ -48,7 +63,7 @@ func gateCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error
 		return parseThreshold(s, &opts)
 	})
 	units := fs.String("units", strings.Join(gate.DefaultUnits, ","), "comma-separated units to gate (ns/op or sec/op alike)")
-	fs.BoolVar(&opts.SameMachine, "same-machine", false, "compare time units raw, not as ratios to the floor: only when both ran on this machine")
+	fs.BoolVar(&opts.SameMachine, "same-machine", false, "compare time units raw even when the files' environment lines differ or are missing:\nonly when both ran on one machine")
 	format := fs.String("format", "text", "output: text or markdown")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
@@ -94,6 +109,7 @@ func gateCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error
 	if err != nil {
 		return unusable("%v", err)
 	}
+	explain(rep, profileDir(*baseline), profileDir(fs.Arg(0)), stderr)
 	if *format == "markdown" {
 		err = rep.Markdown(stdout)
 	} else {
@@ -109,6 +125,39 @@ func gateCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error
 		return errUsage // the summary line said why
 	}
 	return nil
+}
+
+// explain puts under each regressed row what the two runs' profiles
+// (matrix --profile) say grew, once per benchmark and explanation: the
+// rows of sec/op and p50-sec of one benchmark share their CPU profiles.
+func explain(rep *gate.Report, baseDir, newDir string, stderr io.Writer) {
+	said := make(map[string]bool)
+	for _, row := range rep.Rows {
+		if row.Verdict != gate.Regression {
+			continue
+		}
+		lines, err := profile.Explain(baseDir, newDir, row.Name, row.Unit)
+		if err != nil {
+			fmt.Fprintf(stderr, "rpcbench gate: warning: %s %s: %v\n", row.Name, row.Unit, err)
+			continue
+		}
+		if k := row.Name + "\x00" + strings.Join(lines, "\n"); len(lines) > 0 && !said[k] {
+			said[k] = true
+			row.Explanation = lines
+		}
+	}
+}
+
+// profileDir is the directory whose profiles/ an input's profiles are in:
+// a matrix directory, or the directory of a bench file.
+func profileDir(arg string) string {
+	if _, path, ok := strings.Cut(arg, "="); ok {
+		arg = path
+	}
+	if fi, err := os.Stat(arg); err == nil && fi.IsDir() {
+		return arg
+	}
+	return filepath.Dir(arg)
 }
 
 // parseThreshold reads "10%" (or "10") as the default threshold and

@@ -7,8 +7,18 @@ func TestGateGolden(t *testing.T) {
 		name string
 		args []string
 	}{
-		// rpc-aa.txt ran the same build on a machine 30% slower.
+		// rpc-aa.txt ran the same build on another machine, 30% slower.
 		{"gate-pass-slower-machine", []string{"gate", "--baseline", "rpc-base.txt", "rpc-aa.txt"}},
+		// The case: a run with --work 200us (work=200us in its names) has the same codec,
+		// transport, payload and conc, and another configuration.
+		{"gate-refuses-work", []string{"gate", "--baseline", "rpc-base.txt", "rpc-work.txt"}},
+		// Same machine, codecs 20% slower, floor 60% slower: raw times,
+		// so the slowdown cannot read as an improvement.
+		{"gate-same-env-slower-never-improved", []string{"gate", "--baseline", "rpc-base.txt", "rpc-floor-slowed.txt"}},
+		// The same figures under GOMAXPROCS=1: ratios, and the floor's
+		// move is called out.
+		{"gate-env-differs-floor-moved", []string{"gate", "--baseline", "rpc-base.txt", "rpc-floor-slowed-procs1.txt"}},
+		{"gate-gomaxprocs-differs", []string{"gate", "--codec", "msgpack", "--baseline", "rpc-base.txt", "rpc-procs1.txt"}},
 		{"gate-same-machine-flags-it", []string{"gate", "--same-machine", "--units", "ns/op", "--baseline", "rpc-base.txt", "rpc-aa.txt"}},
 		// rpc-slow.txt: msgpack 15% slower, one more allocation per call.
 		{"gate-regression", []string{"gate", "--baseline", "rpc-base.txt", "rpc-slow.txt"}},
@@ -17,6 +27,9 @@ func TestGateGolden(t *testing.T) {
 		{"gate-too-few-samples", []string{"gate", "--codec", "msgpack", "--baseline", "rpc-few.txt", "rpc-few2.txt"}},
 		{"gate-go-test-no-floor", []string{"gate", "--baseline", "go-old.txt", "go-new.txt"}},
 		{"gate-go-test-same-machine", []string{"gate", "--same-machine", "--baseline", "go-old.txt", "go-new.txt"}},
+		// Matrix directories with profiles: the regressed rows say what grew.
+		{"gate-explains-with-profiles", []string{"gate", "--codec", "msgpack", "--baseline", "prof-base", "prof-slow"}},
+		{"gate-explains-markdown", []string{"gate", "--format", "markdown", "--codec", "msgpack", "--units", "sec/op,allocs/op", "--baseline", "prof-base", "prof-slow"}},
 		{"gate-missing-file", []string{"gate", "--baseline", "missing.txt", "rpc-aa.txt"}},
 		{"gate-unparsable", []string{"gate", "--baseline", "rpc-base.txt", "rpc-bad.txt"}},
 		{"gate-no-common", []string{"gate", "--baseline", "go-old.txt", "rpc-aa.txt"}},

@@ -32,6 +32,7 @@ Usage:
   rpcbench gate --baseline B NEW                  fail (exit 1) on a regression from baseline B
   rpcbench report DIR... -o REPORT.md             REPORT.md and its charts from matrix results
   rpcbench list                                   codecs, transports, payloads and peers
+  rpcbench version                                module version and VCS revision (also --version)
   rpcbench serve --codec C [--transport T] [--addr A]
                                                   serve the Arith/Echo service until SIGINT/SIGTERM
   rpcbench call  --codec C [--transport T] --addr A METHOD 'JSON'
@@ -83,11 +84,14 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		"compare": compareCmd,
 		"gate":    gateCmd,
 		"report":  reportCmd,
+		"version": versionCmd,
 	}
 	cmd, ok := commands[args[0]]
 	switch {
 	case ok:
 		return cmd(ctx, stdout, stderr, args[1:])
+	case args[0] == "--version" || args[0] == "-version":
+		return versionCmd(ctx, stdout, stderr, args[1:])
 	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

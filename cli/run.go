@@ -16,6 +16,7 @@ import (
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/harness/gate"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/server"
 	"github.com/rpcbench/rpcbench/harness/stack"
@@ -33,8 +34,9 @@ type loadFlags struct {
 	rate                                 float64
 	duration, warmup, timeout, work      time.Duration
 	calls                                int64
-	busy                                 bool
+	busy, profile                        bool
 	stall, format, out, tokenFile        string
+	workload, maxMessage                 string
 }
 
 func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
@@ -49,7 +51,9 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	list(&f.payloads, []string{"payload", "payloads"}, "bytes:1KiB", "comma-separated payloads: "+strings.Join(payload.Examples, ", ")+", bytes:N, records:N")
 	list(&f.concurrency, []string{"concurrency", "conc"}, "16", "comma-separated numbers of concurrent callers")
 	fs.IntVar(&f.conns, "conns", 4, "connections the callers share (stacks that can't share get one per caller)")
-	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight")
+	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight: one goroutine per caller issues them with net/rpc's Client.Go,\ncollects each from one Done channel it shares and issues the next (no goroutine per call);\nfloor-mux does the same with request ids, other peers keep a connection (or goroutine) per call in flight")
+	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload.Name(), "what each caller does: "+strings.Join(harness.WorkloadNames(), ", "))
+	fs.StringVar(&f.maxMessage, "max-message", "64MiB", "codecs: largest message accepted, in bytes (KiB and MiB suffixes allowed)")
 	fs.Float64Var(&f.rate, "rate", 0, "open loop: send this many calls/s on a fixed schedule, latency counted from each call's scheduled time\n(0: closed loop, each caller sends when its last call returns)")
 	fs.DurationVar(&f.duration, "duration", 2*time.Second, "length of each measured window")
 	fs.Int64Var(&f.calls, "calls", 0, "end each window after this many calls instead of after --duration")
@@ -70,6 +74,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 		fs.StringVar(&f.out, "o", "", "write the output to this file instead of stdout")
 	} else {
 		fs.StringVar(&f.out, "o", "", "directory for the results: bench.txt, results.json and summary.txt (required, e.g. results/NAME)")
+		fs.BoolVar(&f.profile, "profile", false, "also save a CPU and an allocation profile per configuration, from one more repetition of its own,\nunder DIR/profiles (rpcbench gate shows what grew under a regressed row)")
 	}
 	return f
 }
@@ -100,7 +105,8 @@ Measures the product of --codecs, --transports, --payloads and --concurrency
 (plus the peers and the floor) --count times, round-robin so that drift
 spreads evenly, and writes DIR/bench.txt (for benchstat and rpcbench
 compare), DIR/results.json (everything, histograms included) and
-DIR/summary.txt (the table, also printed).
+DIR/summary.txt (the table, also printed). With --profile, also
+DIR/profiles/NAME.cpu.pb.gz and NAME.alloc.pb.gz per configuration.
 
   rpcbench matrix --codecs gob,msgpack --payloads bytes:16,records:100 --concurrency 1,16 -o results/NAME`
 
@@ -131,11 +137,22 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if limit := raiseFileLimit(); slices.ContainsFunc(cfgs, func(c harness.Config) bool { return filesNeeded(c) > limit }) {
 		fmt.Fprintf(stderr, "rpcbench %s: warning: the open-file limit is %d; a run with more connections than that allows will fail to connect (raise it with ulimit -n)\n", name, limit)
 	}
+	if matrix || lf.count > 1 {
+		// Said now, before the run spends its time, in benchmath's words.
+		for _, w := range gate.CountWarnings(lf.count, 0) {
+			fmt.Fprintf(stderr, "rpcbench %s: warning: --count %d is too few for rpcbench gate and compare: %v\n", name, lf.count, w)
+		}
+	}
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.duration+lf.warmup)
 	results, err := harness.RunAll(ctx, cfgs, lf.count, bar.update)
 	bar.finish()
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
+	}
+	if matrix && lf.profile {
+		if err := profileRuns(ctx, stderr, lf.out, cfgs); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	run := format.Run{Env: harness.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results}
 	if matrix {
@@ -235,7 +252,15 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 	case f.timeout <= 0:
 		return nil, fmt.Errorf("--timeout %v: want a positive duration", f.timeout)
 	}
-	stacks, err := f.stacks()
+	maxMessage, err := payload.ParseSize(f.maxMessage)
+	if err != nil || maxMessage == 0 {
+		return nil, fmt.Errorf("--max-message %q: want a positive size such as 1MiB or 65536", f.maxMessage)
+	}
+	workload, err := harness.LookupWorkload(f.workload)
+	if err != nil {
+		return nil, fmt.Errorf("--workload: %w", err)
+	}
+	stacks, err := f.stacks(maxMessage)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +285,7 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 		for _, conc := range concs {
 			for _, tname := range split(tf.transport) {
 				for _, s := range withFloorMux(stacks, conc*f.pipeline > f.conns) {
-					codecName := strings.TrimPrefix(s.Name(), "codec=")
+					codecName := s.ID().Short() // names the http transport's path
 					tf := *tf
 					tf.transport = tname
 					tr, tcfg, err := tf.config(codecName)
@@ -275,6 +300,7 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 						Payload: p, Concurrency: conc, Conns: f.conns, Pipeline: f.pipeline,
 						Rate: f.rate, Duration: f.duration, Calls: f.calls, Warmup: f.warmup,
 						Timeout: f.timeout, Delay: delay, CheckEvery: f.checkEvery,
+						MaxMessage: maxMessage, Workload: workload,
 					})
 				}
 			}
@@ -287,7 +313,7 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 }
 
 // stacks returns the codecs and peers the flags name.
-func (f *loadFlags) stacks() ([]stack.Stack, error) {
+func (f *loadFlags) stacks(maxMessage int) ([]stack.Stack, error) {
 	names := split(f.codecs)
 	if f.codecs == "all" {
 		names = codecs.Names()
@@ -304,7 +330,7 @@ func (f *loadFlags) stacks() ([]stack.Stack, error) {
 		if n == "none" {
 			continue
 		}
-		c, err := codecs.New(n, codecs.Options{})
+		c, err := codecs.New(n, codecs.Options{MaxMessage: maxMessage})
 		if err != nil {
 			return nil, fmt.Errorf("--codec: %w", err)
 		}
@@ -327,8 +353,8 @@ func (f *loadFlags) stacks() ([]stack.Stack, error) {
 // and the plain floor is measured, so that the framework's own hand-offs
 // can be told apart from the codec's work.
 func withFloorMux(stacks []stack.Stack, shared bool) []stack.Stack {
-	hasFloor := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.Name() == (stack.Floor{}).Name() })
-	hasMux := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.Name() == (stack.FloorMux{}).Name() })
+	hasFloor := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == stack.FloorID })
+	hasMux := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == stack.FloorMuxID })
 	if shared && hasFloor && !hasMux {
 		return append(slices.Clip(stacks), stack.FloorMux{})
 	}

@@ -3,7 +3,6 @@ package harness_test
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"net"
 	"testing"
@@ -11,17 +10,17 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
-	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/stack"
 	"github.com/rpcbench/rpcbench/transports"
 )
 
-// BenchmarkRPC measures what rpcbench run measures, as Go benchmarks:
+// BenchmarkRPC measures what rpcbench run measures, as Go benchmarks,
+// under the names and units rpcbench run --format bench writes:
 //
 //	go test ./harness -bench RPC -count 10 | benchstat -
 //
-// b.N is the number of calls; the custom metrics are DESIGN 6's.
+// b.N is the number of calls; the metrics are DESIGN 6's.
 func BenchmarkRPC(b *testing.B) {
 	var stacks []stack.Stack
 	for _, name := range codecs.Names() {
@@ -49,26 +48,9 @@ func BenchmarkRPC(b *testing.B) {
 		}
 		for _, conc := range []int{1, 16} {
 			for _, s := range stacks {
-				cfg := harness.Config{
+				harness.Benchmark(b, harness.Config{
 					Stack: s, Transport: tcp, Payload: p,
 					Concurrency: conc, Conns: min(conc, 4), Pipeline: 1, Timeout: 10 * time.Second,
-				}
-				name := fmt.Sprintf("%s/transport=tcp/payload=%s/conc=%d", s.Name(), ps, conc)
-				b.Run(name, func(b *testing.B) {
-					b.ReportAllocs() // shows B/op and allocs/op, which the metrics below override
-					cfg.Calls = int64(b.N)
-					r, err := harness.Run(context.Background(), cfg)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if r.Errors > 0 {
-						b.Fatalf("%d calls failed; first: %s", r.Errors, r.FirstError)
-					}
-					for _, m := range format.Metrics {
-						if m.Unit != "errors" {
-							b.ReportMetric(m.Value(r), m.Unit)
-						}
-					}
 				})
 			}
 		}

@@ -43,23 +43,49 @@ type Config struct {
 	Timeout time.Duration
 	// Delay is the in-process server's think time and stalls.
 	Delay *service.Delay
+	// MaxMessage is the codecs' cap on one message in bytes, as the stack
+	// was built with (codecs.Options.MaxMessage), for the name; 0 means
+	// the default, 64 MiB.
+	MaxMessage int
 	// CheckEvery checks one reply in this many calls (and always the
 	// first); 0 means 64.
 	CheckEvery int
+	// Workload is what the callers do; nil means DefaultWorkload (call).
+	Workload Workload
 	// Progress, when set, is called about ten times a second during the
 	// measured window with the fraction done.
 	Progress func(done float64)
+
+	// testClock, when set, replaces the system's clock.
+	testClock Clock
 }
 
-// callers returns how many calls are in flight at once.
+func (c *Config) workload() Workload {
+	if c.Workload == nil {
+		return DefaultWorkload
+	}
+	return c.Workload
+}
+
+func (c *Config) clock() Clock {
+	if c.testClock == nil {
+		return realClock{}
+	}
+	return c.testClock
+}
+
+// callers returns how many calls are in flight at once: Pipeline for each
+// of the Concurrency callers.
 func (c *Config) callers() int { return c.Concurrency * c.Pipeline }
 
-// conns returns how many connections the run opens.
+// conns returns how many connections the run opens: one per call in
+// flight for a stack that can't share them; else Conns, but no more than
+// there are callers, since a caller keeps all its calls on one.
 func (c *Config) conns() int {
 	if !c.Stack.Shared() {
 		return c.callers()
 	}
-	return min(c.Conns, c.callers())
+	return min(c.Conns, c.Concurrency)
 }
 
 func (c *Config) validate() error {

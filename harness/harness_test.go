@@ -3,6 +3,8 @@ package harness_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/harness/stack/grpcpeer"
 	"github.com/rpcbench/rpcbench/transports"
 	_ "github.com/rpcbench/rpcbench/transports/all"
 )
@@ -40,10 +43,16 @@ func TestRunCountsEveryCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []stack.Stack{stack.Codec{Codec: gob}, stack.Floor{}, stack.FloorMux{}} {
-		for _, p := range []string{"arith", "bytes:1KiB", "records:10"} {
-			t.Run(s.Name()+"/"+p, func(t *testing.T) {
-				r, err := harness.Run(context.Background(), config(t, s, p))
+	for _, s := range []stack.Stack{stack.Codec{Codec: gob}, stack.Floor{}, stack.FloorMux{}, grpcpeer.Unary{}} {
+		for _, tt := range []struct {
+			payload  string
+			pipeline int
+		}{{"arith", 1}, {"bytes:1KiB", 1}, {"records:10", 1}, {"bytes:1KiB", 8}} {
+			p := tt.payload
+			t.Run(fmt.Sprintf("%s/%s/pipeline=%d", s.ID(), p, tt.pipeline), func(t *testing.T) {
+				cfg := config(t, s, p)
+				cfg.Pipeline = tt.pipeline
+				r, err := harness.Run(context.Background(), cfg)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -67,5 +76,36 @@ func TestRunCountsEveryCall(t *testing.T) {
 				t.Logf("%s: %.0f calls/s p50 %v p99 %v allocs/op %.1f wire-B/op %.0f", r.Name, r.CallsPerSec(), r.Latency.Quantile(50), r.Latency.Quantile(99), r.PerCall(float64(r.Allocs)), r.PerCall(float64(r.WireBytes)))
 			})
 		}
+	}
+}
+
+// prepared is a workload that needs setting up: it counts its Prepare and
+// done calls and makes the call workload's calls.
+type prepared struct{ prepares, dones *int }
+
+func (prepared) Name() string   { return "prepared" }
+func (prepared) Rows() []string { return []string{""} }
+
+func (prepared) Drive(ctx context.Context, w *harness.Window) { harness.Call{}.Drive(ctx, w) }
+
+func (p prepared) Prepare(context.Context, *harness.Config) (harness.Workload, func(), error) {
+	*p.prepares++
+	return p, func() { *p.dones++ }, nil
+}
+
+func TestAWorkloadIsPreparedOnceAndEndedAfterItsWindows(t *testing.T) {
+	var prepares, dones int
+	cfg := config(t, stack.Floor{}, "arith")
+	cfg.Calls, cfg.Warmup = 100, 10*time.Millisecond
+	cfg.Workload = prepared{&prepares, &dones}
+	r, err := harness.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prepares != 1 || dones != 1 {
+		t.Errorf("prepared %d times, ended %d; want once each, for the warm-up and the window together", prepares, dones)
+	}
+	if r.Calls != 100 || !strings.HasSuffix(r.Name, "/workload=prepared") {
+		t.Errorf("%s: %d calls; want 100 under workload=prepared", r.Name, r.Calls)
 	}
 }

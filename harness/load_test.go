@@ -1,193 +1,472 @@
-package harness_test
+package harness
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"net"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/rpcbench/rpcbench/codecs"
-	"github.com/rpcbench/rpcbench/harness"
-	"github.com/rpcbench/rpcbench/harness/format"
-	"github.com/rpcbench/rpcbench/harness/server"
+	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/stack"
 	"github.com/rpcbench/rpcbench/service"
 )
 
+// The scheduler, the recorder and the call workload's callers, on a fake
+// clock: every figure below is exact, and nothing sleeps.
+
+var epoch = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// fakeClock is a Clock whose time moves only when a test (or a fake
+// pipeline standing in for a server) advances it.
+type fakeClock struct {
+	mu     sync.Mutex // guards now and timers
+	now    time.Time
+	timers []*fakeTimer
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) NewTimer(d time.Duration) Timer {
+	t := &fakeTimer{c: c, ch: make(chan time.Time, 1)}
+	c.mu.Lock()
+	c.timers = append(c.timers, t)
+	c.mu.Unlock()
+	t.Reset(d)
+	return t
+}
+
+// next returns the earliest armed timer's time.
+func (c *fakeClock) next() (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var at time.Time
+	for _, t := range c.timers {
+		if t.armed && (at.IsZero() || t.when.Before(at)) {
+			at = t.when
+		}
+	}
+	return at, !at.IsZero()
+}
+
+// advance moves the time to to (never back) and fires the timers due.
+func (c *fakeClock) advance(to time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if to.After(c.now) {
+		c.now = to
+	}
+	for _, t := range c.timers {
+		if t.armed && !t.when.After(c.now) {
+			t.armed = false
+			t.ch <- c.now
+		}
+	}
+}
+
+// fakeTimer has the semantics of a Go 1.23 time.Timer: Stop and Reset
+// drop a value not yet received.
+type fakeTimer struct {
+	c     *fakeClock
+	ch    chan time.Time
+	when  time.Time // guarded by c.mu
+	armed bool      // guarded by c.mu
+}
+
+func (t *fakeTimer) C() <-chan time.Time { return t.ch }
+
+func (t *fakeTimer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	was := t.armed
+	t.armed = false
+	select {
+	case <-t.ch:
+	default:
+	}
+	return was
+}
+
+func (t *fakeTimer) Reset(d time.Duration) bool {
+	was := t.Stop()
+	t.c.mu.Lock()
+	t.when, t.armed = t.c.now.Add(d), true
+	t.c.mu.Unlock()
+	t.c.advance(time.Time{}) // fires at once when d <= 0
+	return was
+}
+
+// fakeServer answers a call started at t at done(t): a pipelined client
+// whose Finish moves the fake clock to the next event, the next reply or
+// the caller's wake-up, whichever comes first.
+type fakeServer struct {
+	clock *fakeClock
+	done  func(start time.Time) time.Time
+
+	mu       sync.Mutex
+	inflight map[int]time.Time // by slot: when the reply arrives
+	most     int               // the most calls in flight at once
+	starts   []time.Time
+}
+
+func (s *fakeServer) Call(context.Context, bool) error {
+	return errors.New("fakeServer: pipelined only")
+}
+func (s *fakeServer) Close() error                { return nil }
+func (s *fakeServer) Pipeline(int) stack.Pipeline { return fakePipe{s} }
+
+// fakePipe is the fakeServer's pipeline.
+type fakePipe struct{ *fakeServer }
+
+func (fakePipe) Close() {}
+
+func (s *fakeServer) Start(slot int, _ bool) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight == nil {
+		s.inflight = make(map[int]time.Time)
+	}
+	if _, busy := s.inflight[slot]; busy {
+		panic(fmt.Sprintf("slot %d started while in flight", slot))
+	}
+	s.inflight[slot] = s.done(now)
+	s.most = max(s.most, len(s.inflight))
+	s.starts = append(s.starts, now)
+}
+
+func (s *fakeServer) Finish(wake <-chan time.Time, _ <-chan struct{}) (int, error, bool) {
+	s.mu.Lock()
+	slot, at := -1, time.Time{}
+	for k, t := range s.inflight {
+		if slot < 0 || t.Before(at) || (t.Equal(at) && k < slot) {
+			slot, at = k, t
+		}
+	}
+	s.mu.Unlock()
+	if wakeAt, ok := s.clock.next(); wake != nil && ok && (slot < 0 || wakeAt.Before(at)) {
+		s.clock.advance(wakeAt)
+		<-wake
+		return 0, nil, false
+	}
+	if slot < 0 {
+		panic("Finish with nothing in flight and nothing to wake for")
+	}
+	s.clock.advance(at)
+	s.mu.Lock()
+	delete(s.inflight, slot)
+	s.mu.Unlock()
+	return slot, nil, true
+}
+
+// fakeStack is a shared stack whose one client is a fakeServer.
+type fakeStack struct{ stack.Stack }
+
+func (fakeStack) Shared() bool { return true }
+
+// driveFake runs the call workload over s for one window of cfg's on the
+// fake clock and returns its result.
+func driveFake(t *testing.T, cfg Config, s *fakeServer) *Result {
+	t.Helper()
+	p := &pool{cfg: &cfg, slots: make([]slot, 1)}
+	p.slots[0].cur.Store(&client{Client: s})
+	cfg.Stack = fakeStack{}
+	if cfg.Concurrency == 0 {
+		cfg.Concurrency = 1
+	}
+	if cfg.Pipeline == 0 {
+		cfg.Pipeline = 1
+	}
+	cfg.Payload = payload.Payload{Name: "fake"}
+	cfg.Timeout = time.Hour
+	cfg.testClock = s.clock
+	d := &driver{cfg: &cfg, clock: s.clock, pool: p}
+	// d.drive without its watchdog, whose timer would be one more event
+	// on the fake clock.
+	w := d.window(cfg.Duration, cfg.Calls, true)
+	w.start = s.clock.Now()
+	w.end = w.start.Add(w.dur)
+	w.rows[0].begin(w.start)
+	Call{}.Drive(t.Context(), w)
+	r := &Result{Latency: NewHistogram()}
+	w.rows[0].fill(r, s.clock.Now())
+	return r
+}
+
+// near reports whether d is want to the histogram's precision (3
+// significant digits).
+func near(d, want time.Duration) bool { return d >= want && d-want <= want/1000 }
+
+func constant(d time.Duration) func(time.Time) time.Time {
+	return func(t time.Time) time.Time { return t.Add(d) }
+}
+
+func TestAClosedLoopCallerSendsAsSoonAsItsCallReturns(t *testing.T) {
+	for _, depth := range []int{1, 4} {
+		t.Run(fmt.Sprintf("pipeline=%d", depth), func(t *testing.T) {
+			clock := &fakeClock{now: epoch}
+			s := &fakeServer{clock: clock, done: constant(100 * time.Microsecond)}
+			r := driveFake(t, Config{Duration: time.Second, Pipeline: depth}, s)
+			want := int64(10_000 * depth) // a call every 100µs in each slot
+			if r.Calls != want || r.Errors != 0 || r.Late != 0 {
+				t.Errorf("calls %d, errors %d, late %d; want %d calls, no error, none late", r.Calls, r.Errors, r.Late, want)
+			}
+			if s.most != depth {
+				t.Errorf("at most %d calls in flight; want %d", s.most, depth)
+			}
+			if p50, max := r.Latency.Quantile(50), time.Duration(r.Latency.Max()); !near(p50, 100*time.Microsecond) || !near(max, 100*time.Microsecond) {
+				t.Errorf("p50 %v, max %v; want every call at 100µs", p50, time.Duration(max))
+			}
+			if !r.WindowStart.Equal(epoch) || !r.WindowEnd.Equal(epoch.Add(time.Second)) || r.Elapsed != time.Second {
+				t.Errorf("window %v to %v (%v); want the fake clock's second from %v", r.WindowStart, r.WindowEnd, r.Elapsed, epoch)
+			}
+		})
+	}
+}
+
+func TestACountedWindowMakesExactlyItsCalls(t *testing.T) {
+	clock := &fakeClock{now: epoch}
+	s := &fakeServer{clock: clock, done: constant(time.Millisecond)}
+	r := driveFake(t, Config{Calls: 37, Pipeline: 8}, s)
+	if r.Calls != 37 || len(s.starts) != 37 {
+		t.Errorf("%d calls recorded, %d started; want 37", r.Calls, len(s.starts))
+	}
+}
+
 func TestOpenLoopCountsStallsFromTheSchedule(t *testing.T) {
-	cfg := config(t, stack.Floor{}, "arith")
-	cfg.Calls = 0
-	cfg.Duration = 1500 * time.Millisecond
-	cfg.Rate = 2000
-	cfg.Delay = &service.Delay{StallEvery: 500 * time.Millisecond, StallFor: 100 * time.Millisecond}
-	r, err := harness.Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
+	// 1000 calls/s from one caller; the server answers in 100µs, except
+	// that it is stalled from 500ms to 600ms: a call arriving then is
+	// answered 100µs after the stall.
+	clock := &fakeClock{now: epoch}
+	stallFrom, stallTo := epoch.Add(500*time.Millisecond), epoch.Add(600*time.Millisecond)
+	s := &fakeServer{clock: clock, done: func(t time.Time) time.Time {
+		if !t.Before(stallFrom) && t.Before(stallTo) {
+			t = stallTo
+		}
+		return t.Add(100 * time.Microsecond)
+	}}
+	r := driveFake(t, Config{Duration: time.Second, Rate: 1000}, s)
+	if r.Calls != 1000 {
+		t.Fatalf("%d calls; want the schedule's 1000", r.Calls)
 	}
-	// A fifth of the schedule falls inside stalls, and each of those calls
-	// waits for the rest of its stall: the 90th percentile can't be short.
-	if p90 := r.Latency.Quantile(90); p90 < 20*time.Millisecond {
-		t.Errorf("open loop p90 = %v under stalls of 100ms every 500ms; want at least 20ms", p90)
+	// The call sent at 500ms waits out the stall: 100.1ms from its slot.
+	// The 99 slots behind it are sent as it returns, each 100µs after the
+	// last, and count from their slots, not from when they were sent.
+	if max := time.Duration(r.Latency.Max()); max < 100*time.Millisecond || max > 100_200*time.Microsecond {
+		t.Errorf("max %v; want the stalled call's 100.1ms from its schedule", max)
 	}
-	var out bytes.Buffer
-	format.Text(&out, format.Run{Results: []*harness.Result{r}})
-	if !strings.Contains(out.String(), "coordinated omission corrected") {
-		t.Errorf("the open-loop table does not say how latency was counted:\n%s", out.String())
+	if p50 := r.Latency.Quantile(50); !near(p50, 100*time.Microsecond) {
+		t.Errorf("p50 %v; want 100µs outside the stall", p50)
 	}
-	t.Logf("open loop: %d calls, p50 %v p90 %v p99 %v", r.Calls, r.Latency.Quantile(50), r.Latency.Quantile(90), r.Latency.Quantile(99))
+	if q := r.Latency.Quantile(90.05); q < time.Millisecond {
+		t.Errorf("p90.05 %v; want over 1ms: the 100 calls held up by the stall, and more behind them", q)
+	}
+	if r.Late < 98 || r.MaxLag < 98*time.Millisecond {
+		t.Errorf("late %d, max lag %v; want the calls behind the stall counted late", r.Late, r.MaxLag)
+	}
 }
 
 func TestAGeneratorBehindScheduleSaysSo(t *testing.T) {
-	cfg := config(t, stack.Floor{}, "arith")
-	cfg.Concurrency, cfg.Conns = 1, 1
-	cfg.Calls = 0
-	cfg.Duration = 200 * time.Millisecond
-	cfg.Rate = 1e7 // one caller cannot make a call every 100ns
-	r, err := harness.Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
+	// 10,000 calls/s asked of one caller whose calls take 1ms: it sends
+	// one call a millisecond, 100 in the window, and the other 900 slots
+	// of the window are never sent.
+	clock := &fakeClock{now: epoch}
+	s := &fakeServer{clock: clock, done: constant(time.Millisecond)}
+	r := driveFake(t, Config{Duration: 100 * time.Millisecond, Rate: 10_000}, s)
+	if r.Calls != 100 {
+		t.Errorf("%d calls; want 100", r.Calls)
 	}
-	if r.Late == 0 || r.MaxLag < harness.LateSlack {
-		t.Fatalf("late %d, max lag %v at 10M calls/s from one caller; want the generator to report falling behind", r.Late, r.MaxLag)
-	}
-	var out bytes.Buffer
-	format.Text(&out, format.Run{Results: []*harness.Result{r}})
-	if !strings.Contains(out.String(), "BEHIND SCHEDULE") {
-		t.Errorf("the table hides that the generator fell behind:\n%s", out.String())
+	// Sent at k ms for slot k/10 ms: late (over 1ms behind) from k = 2 on,
+	// 98 of them, and the 900 never sent.
+	if r.Late != 998 || r.MaxLag != 99*time.Millisecond-9900*time.Microsecond {
+		t.Errorf("late %d, max lag %v; want 998 and 89.1ms", r.Late, r.MaxLag)
 	}
 }
 
-func TestACallPastItsTimeoutFailsWithoutHanging(t *testing.T) {
-	// A server that reads everything and never answers.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
+func TestPacerSlotsInterleaveCallers(t *testing.T) {
+	end := epoch.Add(10 * time.Millisecond)
+	var got [][]time.Duration
+	for i := range 2 {
+		p := newPacer(epoch, end, 1000, i, 2, nil, nil)
+		var slots []time.Duration
+		for now := epoch; ; {
+			at, s := p.due(now)
+			if s == stop {
+				break
 			}
-			go func() {
-				io.Copy(io.Discard, conn)
-				conn.Close()
-			}()
+			if s == wait {
+				now = at
+				continue
+			}
+			slots = append(slots, at.Sub(epoch))
 		}
-	}()
-	cfg := config(t, stack.Floor{}, "arith")
-	cfg.External = true
-	cfg.TransportConfig.Addr = l.Addr().String()
-	cfg.Calls = 0
-	cfg.Duration = 300 * time.Millisecond
-	cfg.Timeout = 500 * time.Millisecond
-	start := time.Now()
-	r, err := harness.Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
+		got = append(got, slots)
 	}
-	if r.Errors == 0 || !strings.Contains(r.FirstError, "timed out") {
-		t.Fatalf("errors %d, first %q; want calls that timed out", r.Errors, r.FirstError)
-	}
-	t.Logf("run against a silent server returned after %v with %d errors", time.Since(start), r.Errors)
-}
-
-func TestAnExternalServerReportsItsOwnCosts(t *testing.T) {
-	msgpack, err := codecs.Lookup("msgpack")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &server.Server{Codec: msgpack}
-	go srv.Serve(l)
-	defer srv.Shutdown(context.Background())
-
-	cfg := config(t, stack.Codec{Codec: msgpack}, "bytes:1KiB")
-	cfg.External = true
-	cfg.TransportConfig.Addr = l.Addr().String()
-	r, err := harness.Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Server == nil || r.Server.Allocs == 0 || r.Server.CPU == 0 {
-		t.Fatalf("server counters %+v; want the server's allocations and CPU over the window", r.Server)
-	}
-	var out bytes.Buffer
-	format.Bench(&out, format.Run{Results: []*harness.Result{r}})
-	if !strings.Contains(out.String(), "server-allocs/op") {
-		t.Errorf("bench output lacks the server's figures:\n%s", out.String())
-	}
-}
-
-// countingListener counts the bytes its connections read.
-type countingListener struct {
-	net.Listener
-	read *atomic.Int64
-}
-
-func (l countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	return countedConn{c, l.read}, err
-}
-
-type countedConn struct {
-	net.Conn
-	read *atomic.Int64
-}
-
-func (c countedConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.read.Add(int64(n))
-	return n, err
-}
-
-func TestARunOutlivesAServerRestart(t *testing.T) {
-	first, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := first.Addr().String()
-	srv := stack.Floor{}.Serve(first, nil)
-	var readBySecond atomic.Int64
-	restarted := make(chan stack.Server, 1)
-	go func() {
-		time.Sleep(300 * time.Millisecond)
-		srv.Close() // the server goes away: its connections reset
-		time.Sleep(200 * time.Millisecond)
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			t.Error(err)
-			restarted <- nil
-			return
+	ms := time.Millisecond
+	want := [][]time.Duration{{0, 2 * ms, 4 * ms, 6 * ms, 8 * ms}, {ms, 3 * ms, 5 * ms, 7 * ms, 9 * ms}}
+	for i := range want {
+		if !slices.Equal(got[i], want[i]) {
+			t.Errorf("caller %d of 2 at 1000 calls/s: slots %v; want %v", i, got[i], want[i])
 		}
-		restarted <- stack.Floor{}.Serve(countingListener{l, &readBySecond}, nil)
-	}()
+	}
+}
 
-	cfg := config(t, stack.Floor{}, "arith")
-	cfg.External = true
-	cfg.TransportConfig.Addr = addr
-	cfg.Calls = 0
-	cfg.Duration = 1200 * time.Millisecond
-	r, err := harness.Run(context.Background(), cfg)
-	if second := <-restarted; second != nil {
-		second.Close()
+func TestPacerClosedLoop(t *testing.T) {
+	end := epoch.Add(time.Second)
+	p := newPacer(epoch, end, 0, 0, 1, newBudget(2), nil)
+	steps := []struct {
+		now  time.Time
+		want step
+	}{
+		{epoch, send},
+		{epoch.Add(time.Millisecond), send},
+		{epoch.Add(2 * time.Millisecond), stop}, // the budget of 2 is spent
 	}
-	if err != nil {
-		t.Fatal(err)
+	for _, s := range steps {
+		from, got := p.due(s.now)
+		if got != s.want || (got == send && !from.Equal(s.now)) {
+			t.Errorf("at %v: %v from %v; want %v from now", s.now.Sub(epoch), got, from, s.want)
+		}
 	}
-	if r.Errors == 0 {
-		t.Errorf("no errors across a server restart; want the failed calls counted")
+	if _, got := newPacer(epoch, end, 0, 0, 1, nil, nil).due(end); got != stop {
+		t.Errorf("at the window's end: %v; want stop", got)
 	}
-	if readBySecond.Load() == 0 {
-		t.Fatalf("the restarted server got no calls: the run did not reconnect (%d calls, %d errors, first %q)", r.Calls, r.Errors, r.FirstError)
+}
+
+func TestRecorderSplitsTheWindowIntoSeconds(t *testing.T) {
+	r := newRecorder(4, 2*time.Second)
+	r.begin(epoch)
+	at := func(d time.Duration) time.Time { return epoch.Add(d) }
+	samples := []struct {
+		shard    int
+		from, to time.Duration
+	}{
+		{0, 0, 10 * time.Millisecond},
+		{1, 900 * time.Millisecond, 1100 * time.Millisecond},
+		{0, 1200 * time.Millisecond, 1300 * time.Millisecond},
+		{0, 999 * time.Millisecond, 999*time.Millisecond + 5*time.Microsecond}, // a straggler: shard 0 moved on
+		{2, 3 * time.Second, 3*time.Second + time.Millisecond},
 	}
-	t.Logf("%d calls, %d errors (first: %s), %d bytes to the restarted server", r.Calls, r.Errors, r.FirstError, readBySecond.Load())
+	for _, s := range samples {
+		r.Record(s.shard, at(s.from), at(s.to))
+	}
+	r.Fail(errors.New("first"))
+	r.Fail(errors.New("second"))
+	res := &Result{Latency: NewHistogram()}
+	r.fill(res, at(3500*time.Millisecond))
+
+	type interval struct {
+		start time.Duration
+		count int64
+	}
+	var got []interval
+	for _, iv := range res.Intervals {
+		got = append(got, interval{iv.Start.Sub(epoch), iv.Latency.TotalCount()})
+	}
+	want := []interval{{0, 2}, {time.Second, 2}, {3 * time.Second, 1}}
+	if !slices.Equal(got, want) {
+		t.Errorf("intervals %v; want %v (by the second each call ended in)", got, want)
+	}
+	if res.Calls != 5 || res.Latency.TotalCount() != 5 || res.Errors != 2 || res.FirstError != "first" {
+		t.Errorf("calls %d, recorded %d, errors %d, first %q; want 5, 5, 2, \"first\"", res.Calls, res.Latency.TotalCount(), res.Errors, res.FirstError)
+	}
+	if res.Elapsed != 3500*time.Millisecond {
+		t.Errorf("elapsed %v; want 3.5s", res.Elapsed)
+	}
+}
+
+func TestANilRecorderRecordsNothing(t *testing.T) {
+	var r *Recorder
+	r.Record(0, epoch, epoch)
+	r.Fail(errors.New("x"))
+	r.Late(time.Second)
+	r.Missed(3)
+	if r.callsSoFar() != 0 {
+		t.Fatal("a nil recorder counted")
+	}
+}
+
+func TestTheWatchdogCutsOffCallsPastTheTimeout(t *testing.T) {
+	d := &watchdog{timeout: time.Second}
+	var cut []int
+	// Slots 0 and 1 share connection 7; slot 2 has connection 8 alone.
+	conns := []int{7, 7, 8}
+	trackers := make([]*tracker, len(conns))
+	for i, c := range conns {
+		trackers[i] = d.add(c, func() { cut = append(cut, c) })
+	}
+	trackers[0].begin(epoch)
+	trackers[1].begin(epoch.Add(500 * time.Millisecond))
+	trackers[2].begin(epoch.Add(500 * time.Millisecond))
+	d.expire(epoch.Add(1200*time.Millisecond), false)
+	if !slices.Equal(cut, []int{7}) {
+		t.Errorf("cut connections %v; want only 7, whose call began 1.2s ago", cut)
+	}
+	for i, want := range []string{"call timed out after 1s", "call timed out: another call on its connection timed out after 1s", ""} {
+		got := ""
+		if err := trackers[i].end(d.timeout); err != nil {
+			got = err.Error()
+		}
+		if !strings.HasPrefix(got, want) || (want == "" && got != "") {
+			t.Errorf("slot %d: %q; want %q", i, got, want)
+		}
+	}
+	cut = nil
+	trackers[2].begin(epoch)
+	d.expire(epoch, true)
+	if !slices.Equal(cut, []int{8}) || trackers[2].end(d.timeout) != nil {
+		t.Errorf("interrupted: cut %v; want the one call in flight, not reported as timed out", cut)
+	}
+}
+
+// fakeStats is a server process's running totals, read through one
+// connection: each read returns the next of reads.
+type fakeStats struct {
+	reads []*service.ServerStats
+	err   error
+}
+
+func (f *fakeStats) ServerStats(context.Context) (*service.ServerStats, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	s := f.reads[0]
+	f.reads = f.reads[1:]
+	return s, nil
+}
+
+func TestServerFiguresAddUpOverEveryWorker(t *testing.T) {
+	// Three reverse workers, each its own process with its own totals:
+	// the window's server figures are the sum of their differences, not
+	// worker 0's alone.
+	var readers []stack.StatsReader
+	for w := range 3 {
+		base := int64(1000 * (w + 1))
+		readers = append(readers, &fakeStats{reads: []*service.ServerStats{
+			{Allocs: base, AllocBytes: 10 * base, CpuNs: 100 * base},
+			{Allocs: base + 700, AllocBytes: 10*base + 7000, CpuNs: 100*base + 70_000},
+		}})
+	}
+	got := serverStats(t.Context(), time.Second, readers)()
+	want := &ServerCounters{Allocs: 2100, AllocB: 21_000, CPU: 210_000, Servers: 3}
+	if got == nil || *got != *want {
+		t.Fatalf("server counters %+v; want %+v", got, want)
+	}
+}
+
+func TestServerFiguresAreNoneWhenAWorkerCannotSay(t *testing.T) {
+	readers := []stack.StatsReader{
+		&fakeStats{reads: []*service.ServerStats{{Allocs: 1}, {Allocs: 2}}},
+		&fakeStats{err: errors.New("Stats.Read: context deadline exceeded")},
+	}
+	if got := serverStats(t.Context(), time.Second, readers)(); got != nil {
+		t.Fatalf("server counters %+v with one worker silent; want none rather than a partial sum", got)
+	}
 }

@@ -38,6 +38,11 @@ type client struct {
 }
 
 func newPool(ctx context.Context, cfg *Config, caller transports.Caller) (*pool, error) {
+	// All the connections share one deadline: a reverse listener that
+	// one silent dialer reached must not wait the timeout once per
+	// connection still missing.
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
 	p := &pool{cfg: cfg, caller: caller, slots: make([]slot, cfg.conns())}
 	for i := range p.slots {
 		if err := p.connect(ctx, &p.slots[i]); err != nil {

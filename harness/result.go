@@ -29,8 +29,18 @@ type Result struct {
 	Errors     int64         `json:"errors"`
 	FirstError string        `json:"first_error,omitempty"`
 	Elapsed    time.Duration `json:"elapsed_ns"`
+	// WindowStart and WindowEnd are the wall-clock bounds of the measured
+	// window.
+	WindowStart time.Time `json:"window_start"`
+	WindowEnd   time.Time `json:"window_end"`
 	// Latency holds every call's latency in nanoseconds.
 	Latency *Histogram `json:"latency"`
+	// Intervals split Latency by the second of the window in which each
+	// call ended, for the HDR interval log; seconds without a call are
+	// left out.
+	Intervals []Interval `json:"intervals,omitempty"`
+	// Interrupted is set when the run was stopped before its window ended.
+	Interrupted bool `json:"interrupted,omitempty"`
 
 	// Process-wide counters over the window. In-process they count client
 	// and server together.
@@ -38,6 +48,11 @@ type Result struct {
 	AllocB    uint64        `json:"alloc_bytes"`
 	CPU       time.Duration `json:"cpu_ns"`
 	WireBytes int64         `json:"wire_bytes"`
+	// CtxSwitches are the process's context switches, voluntary and
+	// involuntary (getrusage); RWSyscalls its read- and write-family
+	// system calls (/proc/self/io syscr + syscw; 0 where there is none).
+	CtxSwitches uint64 `json:"ctx_switches"`
+	RWSyscalls  uint64 `json:"rw_syscalls"`
 
 	// Server holds the server process's own counters over the window, when
 	// it ran in another process and answered Stats.Read; nil otherwise.
@@ -49,11 +64,20 @@ type Result struct {
 	MaxLag time.Duration `json:"max_lag_ns,omitempty"`
 }
 
-// ServerCounters are a server process's costs over a window.
+// An Interval is the latency of the calls that ended in one second of a
+// window, starting at Start.
+type Interval struct {
+	Start   time.Time  `json:"start"`
+	Latency *Histogram `json:"latency"`
+}
+
+// ServerCounters are the server processes' costs over a window, summed
+// over the Servers that were read (several reverse workers).
 type ServerCounters struct {
-	Allocs uint64        `json:"allocs"`
-	AllocB uint64        `json:"alloc_bytes"`
-	CPU    time.Duration `json:"cpu_ns"`
+	Allocs  uint64        `json:"allocs"`
+	AllocB  uint64        `json:"alloc_bytes"`
+	CPU     time.Duration `json:"cpu_ns"`
+	Servers int           `json:"servers,omitempty"`
 }
 
 // LateSlack is how far behind schedule a call may start before the

@@ -2,11 +2,8 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,9 +11,23 @@ import (
 	"github.com/rpcbench/rpcbench/transports"
 )
 
-// Run measures one configuration: it starts the server (unless External),
-// opens the connections, warms up, and measures one window.
+// Run measures one configuration whose workload records one row (call,
+// watch); RunRows measures any.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
+	rows, err := RunRows(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) != 1 {
+		return nil, fmt.Errorf("harness: workload %s records %d rows; use RunRows", cfg.workload().Name(), len(rows))
+	}
+	return rows[0], nil
+}
+
+// RunRows measures one configuration: it starts the server (unless
+// External), opens the connections, warms up, and measures one window,
+// returning a Result for each row the workload records.
+func RunRows(ctx context.Context, cfg Config) ([]*Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -32,41 +43,199 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer p.close()
 
-	d := newDriver(&cfg, p)
-	if cfg.Warmup > 0 {
-		d.run(ctx, cfg.Warmup, 0, nil)
+	if pr, ok := cfg.workload().(Preparer); ok {
+		run, done, err := pr.Prepare(ctx, &cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.workload().Name(), err)
+		}
+		defer done()
+		cfg.Workload = run
 	}
-	r := cfg.newResult()
-	server := serverStats(&cfg, p.client(0).Client)
+	d := &driver{cfg: &cfg, clock: cfg.clock(), pool: p}
+	if cfg.Warmup > 0 {
+		d.drive(ctx, d.window(cfg.Warmup, 0, false))
+	}
+	server := serverStats(ctx, cfg.Timeout, serverReaders(&cfg, p))
+	w := d.window(cfg.Duration, cfg.Calls, true)
 	before := readCounters()
 	p.wire.Store(0)
-	d.run(ctx, cfg.Duration, cfg.Calls, r)
+	results := d.drive(ctx, w)
 	own := readCounters().sub(before)
-	r.Allocs, r.AllocB, r.CPU = own.allocs, own.allocBytes, own.cpu
-	r.WireBytes = p.wire.Load()
-	r.Server = server()
-	if err := ctx.Err(); err != nil && r.Calls == 0 {
+	srv := server()
+	for _, r := range results {
+		// Process-wide figures: every row of the window shares them.
+		r.Allocs, r.AllocB, r.CPU = own.allocs, own.allocBytes, own.cpu
+		r.CtxSwitches, r.RWSyscalls = own.ctxSwitches, own.rwSyscalls
+		r.WireBytes = p.wire.Load()
+		r.Server = srv
+		r.Interrupted = ctx.Err() != nil
+	}
+	if err := ctx.Err(); err != nil && results[0].Calls == 0 {
 		return nil, err
 	}
-	return r, nil
+	return results, nil
 }
 
-// serverStats reads an external server's totals now, if it answers
-// Stats.Read, and returns a function that reads them again and returns the
-// difference (nil when they can't be read).
-func serverStats(cfg *Config, c stack.Client) func() *ServerCounters {
-	sr, ok := c.(stack.StatsReader)
-	if !cfg.External || !ok {
-		return func() *ServerCounters { return nil }
+// driver runs a configuration's windows: it gives the workload a Window,
+// keeps the watchdog, and turns the recorders into results.
+type driver struct {
+	cfg   *Config
+	clock Clock
+	pool  *pool
+}
+
+// window prepares a window of dur, or of calls calls when calls is
+// positive, with recorders when record is set; drive runs it. The two are
+// apart so that what the recorders allocate up front is not counted in
+// the window's allocations.
+func (d *driver) window(dur time.Duration, calls int64, record bool) *Window {
+	wl := d.cfg.workload()
+	w := &Window{cfg: d.cfg, clock: d.clock, pool: d.pool, dur: dur,
+		budget: newBudget(calls), rows: make([]*Recorder, len(wl.Rows())), dog: &watchdog{timeout: d.cfg.Timeout}}
+	if calls > 0 {
+		w.dur = 100 * 365 * 24 * time.Hour
 	}
-	before, err := sr.ServerStats()
+	if record {
+		for i := range w.rows {
+			w.rows[i] = newRecorder(d.cfg.Concurrency, dur)
+		}
+	}
+	return w
+}
+
+// drive runs the workload through w from now, and returns its rows'
+// results when it records them.
+func (d *driver) drive(ctx context.Context, w *Window) []*Result {
+	wl := d.cfg.workload()
+	w.start = d.clock.Now()
+	w.end = w.start.Add(w.dur)
+	for _, r := range w.rows {
+		r.begin(w.start)
+	}
+	stopWatch := d.watch(ctx, w, w.budget.total())
+	wl.Drive(ctx, w)
+	stopWatch()
+	if w.rows[0] == nil {
+		return nil
+	}
+	stopped := d.clock.Now()
+	results := make([]*Result, len(w.rows))
+	for i, dir := range wl.Rows() {
+		results[i] = d.cfg.newResult(dir)
+		w.rows[i].fill(results[i], stopped)
+	}
+	return results
+}
+
+// watch runs the window's watchdog until stop is called: about ten times
+// a second it cuts off calls past the timeout and reports progress; when
+// ctx ends it cuts off every call in flight, so that an interrupted run
+// ends at once.
+func (d *driver) watch(ctx context.Context, w *Window, calls int64) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := d.clock.NewTimer(watchEvery)
+		defer tick.Stop()
+		interrupted := ctx.Done()
+		for {
+			select {
+			case <-done:
+				return
+			case <-interrupted:
+				w.dog.expire(d.clock.Now(), true)
+				interrupted = nil
+			case now := <-tick.C():
+				tick.Reset(watchEvery)
+				w.dog.expire(now, false)
+				if p := d.cfg.Progress; p != nil {
+					if calls > 0 {
+						p(min(float64(w.rows[0].callsSoFar())/float64(calls), 1))
+					} else {
+						p(min(float64(now.Sub(w.start))/float64(w.end.Sub(w.start)), 1))
+					}
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
+// watchEvery is how often the watchdog looks.
+const watchEvery = 100 * time.Millisecond
+
+// serverReaders returns what to read an external server's figures
+// through: one StatsReader per server process. When the serving side
+// dials (reverse), each connection may come from a different worker, so
+// every connection's server is read and the figures are summed (serve
+// --transport reverse dials one connection per worker by default; a worker
+// that dials several is counted once per connection, since Stats.Read does
+// not say which process answers). Otherwise every connection reaches the
+// same server, and connection 0 speaks for it.
+func serverReaders(cfg *Config, p *pool) []stack.StatsReader {
+	if !cfg.External {
+		return nil
+	}
+	n := 1
+	if transports.IsReversed(cfg.Transport) {
+		n = len(p.slots)
+	}
+	var readers []stack.StatsReader
+	for i := range n {
+		if sr, ok := p.slots[i].cur.Load().Client.(stack.StatsReader); ok {
+			readers = append(readers, sr)
+		}
+	}
+	return readers
+}
+
+// serverStats reads the servers' totals now and returns a function that
+// reads them again and returns the summed difference; nil when there are
+// none, or when any can't be read (a partial sum would mislead). Each read
+// waits at most the call timeout, and no longer than ctx.
+func serverStats(ctx context.Context, timeout time.Duration, readers []stack.StatsReader) func() *ServerCounters {
+	none := func() *ServerCounters { return nil }
+	if len(readers) == 0 {
+		return none
+	}
+	read := func() ([]counters, error) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		all := make([]counters, len(readers))
+		for i, sr := range readers {
+			s, err := sr.ServerStats(ctx)
+			if err != nil {
+				return nil, err
+			}
+			all[i] = countersOf(s)
+		}
+		return all, nil
+	}
+	before, err := read()
+	if err != nil {
+		return none
+	}
 	return func() *ServerCounters {
-		after, err2 := sr.ServerStats()
-		if err != nil || err2 != nil {
+		if ctx.Err() != nil {
 			return nil
 		}
-		d := countersOf(after).sub(countersOf(before))
-		return &ServerCounters{Allocs: d.allocs, AllocB: d.allocBytes, CPU: d.cpu}
+		after, err := read()
+		if err != nil {
+			return nil
+		}
+		var sum ServerCounters
+		for i := range after {
+			d := after[i].sub(before[i])
+			sum.Allocs += d.allocs
+			sum.AllocB += d.allocBytes
+			sum.CPU += d.cpu
+		}
+		sum.Servers = len(after)
+		return &sum
 	}
 }
 
@@ -98,10 +267,10 @@ func connectSides(ctx context.Context, cfg *Config) (transports.Caller, func(), 
 	}, nil
 }
 
-func (cfg *Config) newResult() *Result {
+func (cfg *Config) newResult(dir string) *Result {
 	return &Result{
-		Name:        cfg.Name(),
-		Stack:       cfg.Stack.Name(),
+		Name:        cfg.name(dir),
+		Stack:       cfg.Stack.ID().String(),
 		Transport:   cfg.Transport.Name(),
 		Net:         cfg.Net,
 		Payload:     cfg.Payload.Name,
@@ -112,27 +281,6 @@ func (cfg *Config) newResult() *Result {
 		Delay:       cfg.Delay.String(),
 		Latency:     NewHistogram(),
 	}
-}
-
-// Name is the configuration's benchmark name (without the "Benchmark"
-// prefix and the GOMAXPROCS suffix): key=value parts, the optional ones
-// only when they differ from their defaults.
-func (cfg *Config) Name() string {
-	parts := []string{"RPC", cfg.Stack.Name(), "transport=" + cfg.Transport.Name()}
-	if cfg.Net != "" {
-		parts = append(parts, "net="+cfg.Net)
-	}
-	parts = append(parts, "payload="+cfg.Payload.Name, fmt.Sprintf("conc=%d", cfg.Concurrency))
-	if cfg.Conns != cfg.Concurrency && cfg.Stack.Shared() {
-		parts = append(parts, fmt.Sprintf("conns=%d", cfg.conns()))
-	}
-	if cfg.Pipeline > 1 {
-		parts = append(parts, fmt.Sprintf("pipeline=%d", cfg.Pipeline))
-	}
-	if cfg.Rate > 0 {
-		parts = append(parts, fmt.Sprintf("rate=%g", cfg.Rate))
-	}
-	return strings.Join(parts, "/")
 }
 
 // countingConn counts the bytes read and written on the calling side.
@@ -153,185 +301,6 @@ func (c *countingConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// errTimeout is the error of a call that outlived Config.Timeout.
-var errTimeout = errors.New("call timed out")
-
-// driver runs the callers over the pool's clients.
-type driver struct {
-	cfg  *Config
-	pool *pool
-	// started[i] is when caller i's outstanding call began, in UnixNano,
-	// or 0; the watchdog closes the connection of a call past its timeout.
-	started  []atomic.Int64
-	timedOut []atomic.Bool
-}
-
-func newDriver(cfg *Config, p *pool) *driver {
-	n := cfg.callers()
-	return &driver{cfg: cfg, pool: p, started: make([]atomic.Int64, n), timedOut: make([]atomic.Bool, n)}
-}
-
-// shard is one lock-protected part of the latency record: callers record
-// into shard i%len(shards), so that they rarely contend and a run with
-// thousands of callers doesn't hold thousands of histograms.
-type shard struct {
-	mu sync.Mutex // guards h
-	h  *Histogram
-}
-
-// run drives calls for dur, or until calls calls have been made when calls
-// is positive, and records them into r when r is not nil.
-func (d *driver) run(ctx context.Context, dur time.Duration, calls int64, r *Result) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	n := d.cfg.callers()
-	shards := make([]shard, min(n, 64))
-	for i := range shards {
-		shards[i].h = NewHistogram()
-	}
-	var (
-		tickets          atomic.Int64 // calls taken, when counting calls
-		done, errs, late atomic.Int64
-		maxLag           atomic.Int64
-		firstErr         atomic.Pointer[error]
-		wg               sync.WaitGroup
-	)
-	start := time.Now()
-	deadline := start.Add(dur)
-	if calls > 0 {
-		deadline = start.Add(100 * 365 * 24 * time.Hour)
-	}
-	checkEvery := int64(d.cfg.CheckEvery)
-	if checkEvery <= 0 {
-		checkEvery = 64
-	}
-	interval := time.Duration(0)
-	if d.cfg.Rate > 0 {
-		interval = time.Duration(float64(time.Second) * float64(n) / d.cfg.Rate)
-	}
-	for i := range n {
-		sh := &shards[i%len(shards)]
-		wg.Go(func() {
-			// Open loop: caller i sends at start + (j*n + i)/rate.
-			next := start.Add(time.Duration(float64(time.Second) * float64(i) / max(d.cfg.Rate, 1)))
-			for j := int64(0); ctx.Err() == nil; j++ {
-				if calls > 0 && tickets.Add(1) > calls {
-					return
-				}
-				issued := time.Now()
-				if interval > 0 {
-					if !next.Before(deadline) {
-						return // the schedule ends with the window; don't sleep past it
-					}
-					if wait := next.Sub(issued); wait > 0 {
-						time.Sleep(wait)
-					} else if -wait > LateSlack {
-						late.Add(1)
-						for lag := int64(-wait); ; {
-							old := maxLag.Load()
-							if lag <= old || maxLag.CompareAndSwap(old, lag) {
-								break
-							}
-						}
-					}
-					issued = next // latency counts from the schedule
-					next = next.Add(interval)
-				}
-				if !issued.Before(deadline) {
-					return
-				}
-				if interval > 0 && !time.Now().Before(deadline) {
-					// Behind schedule at the end: what was never sent is late too.
-					late.Add(int64(deadline.Sub(issued)/interval) + 1)
-					return
-				}
-				client := d.pool.client(i)
-				d.started[i].Store(time.Now().UnixNano())
-				err := client.Call(ctx, j%checkEvery == 0)
-				d.started[i].Store(0)
-				end := time.Now()
-				if d.timedOut[i].Swap(false) {
-					err = fmt.Errorf("%w after %v", errTimeout, d.cfg.Timeout)
-				}
-				if err != nil && brokenConn(err) && ctx.Err() == nil {
-					d.pool.recover(ctx, i, client)
-				}
-				if r == nil {
-					continue
-				}
-				if err != nil {
-					errs.Add(1)
-					firstErr.CompareAndSwap(nil, &err)
-					continue
-				}
-				done.Add(1)
-				sh.mu.Lock()
-				sh.h.Record(end.Sub(issued))
-				sh.mu.Unlock()
-			}
-		})
-	}
-	stopWatch := d.watch(ctx, start, dur, calls, &done)
-	wg.Wait()
-	stopWatch()
-	if r == nil {
-		return
-	}
-	r.Elapsed = time.Since(start)
-	r.Calls = done.Load()
-	r.Errors = errs.Load()
-	if e := firstErr.Load(); e != nil {
-		r.FirstError = (*e).Error()
-	}
-	r.Late = late.Load()
-	r.MaxLag = time.Duration(maxLag.Load())
-	for i := range shards {
-		r.Latency.Merge(shards[i].h.Histogram)
-	}
-}
-
-// watch runs until stop is called: it reports progress and closes the
-// connection of any call outstanding for longer than the timeout, failing
-// it and every other call on that connection.
-func (d *driver) watch(ctx context.Context, start time.Time, dur time.Duration, calls int64, done *atomic.Int64) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case now := <-tick.C:
-				d.expire(now)
-				if p := d.cfg.Progress; p != nil {
-					if calls > 0 {
-						p(min(float64(done.Load())/float64(calls), 1))
-					} else {
-						p(min(float64(now.Sub(start))/float64(dur), 1))
-					}
-				}
-			}
-		}
-	}()
-	return func() {
-		cancel()
-		<-finished
-	}
-}
-
-func (d *driver) expire(now time.Time) {
-	for i := range d.started {
-		s := d.started[i].Load()
-		if s != 0 && now.Sub(time.Unix(0, s)) > d.cfg.Timeout {
-			d.timedOut[i].Store(true)
-			d.pool.closeConn(i)
-		}
-	}
-}
-
 // RunAll measures every configuration count times, round-robin (all of
 // them once, then again), so that drift on a noisy machine spreads evenly
 // over them. progress, when set, hears which run is under way and how far
@@ -345,11 +314,14 @@ func RunAll(ctx context.Context, cfgs []Config, count int, progress func(run, ru
 			if progress != nil {
 				cfg.Progress = func(done float64) { progress(n, runs, cfg.Name(), done) }
 			}
-			r, err := Run(ctx, cfg)
+			rows, err := RunRows(ctx, cfg)
 			if err != nil {
 				return results, fmt.Errorf("%s: %w", cfg.Name(), err)
 			}
-			results = append(results, r)
+			results = append(results, rows...)
+			if err := ctx.Err(); err != nil {
+				return results, err // interrupted: what finished stands
+			}
 		}
 	}
 	return results, nil

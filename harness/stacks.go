@@ -23,7 +23,7 @@ var peers = []stack.Stack{
 func PeerNames() []string {
 	names := make([]string, len(peers))
 	for i, p := range peers {
-		names[i] = strings.TrimPrefix(p.Name(), "peer=")
+		names[i] = p.ID().Name
 	}
 	return names
 }
@@ -31,7 +31,7 @@ func PeerNames() []string {
 // LookupPeer returns the peer called name ("grpc", "floor").
 func LookupPeer(name string) (stack.Stack, error) {
 	for _, p := range peers {
-		if p.Name() == "peer="+name {
+		if p.ID() == stack.PeerID(name) {
 			return p, nil
 		}
 	}

@@ -27,10 +27,10 @@ const (
 
 type Frame struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Seq           uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`      // net/rpc sequence number, echoed in the response
-	Method        string                 `protobuf:"bytes,2,opt,name=method,proto3" json:"method,omitempty"` // "Service.Method" in requests; empty in responses
-	Error         string                 `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`   // non-empty in a response that failed
-	Body          []byte                 `protobuf:"bytes,4,opt,name=body,proto3" json:"body,omitempty"`     // encoded argument or reply message
+	Seq           uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq"`      // net/rpc sequence number, echoed in the response
+	Method        string                 `protobuf:"bytes,2,opt,name=method,proto3" json:"method"` // "Service.Method" in requests; empty in responses
+	Error         string                 `protobuf:"bytes,3,opt,name=error,proto3" json:"error"`   // non-empty in a response that failed
+	Body          []byte                 `protobuf:"bytes,4,opt,name=body,proto3" json:"body"`     // encoded argument or reply message
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }

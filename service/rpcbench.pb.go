@@ -27,8 +27,8 @@ const (
 
 type Args struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	A             int64                  `protobuf:"varint,1,opt,name=a,proto3" json:"a,omitempty"`
-	B             int64                  `protobuf:"varint,2,opt,name=b,proto3" json:"b,omitempty"`
+	A             int64                  `protobuf:"varint,1,opt,name=a,proto3" json:"a"`
+	B             int64                  `protobuf:"varint,2,opt,name=b,proto3" json:"b"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -79,7 +79,7 @@ func (x *Args) GetB() int64 {
 
 type Product struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Value         int64                  `protobuf:"varint,1,opt,name=value,proto3" json:"value,omitempty"`
+	Value         int64                  `protobuf:"varint,1,opt,name=value,proto3" json:"value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -123,8 +123,8 @@ func (x *Product) GetValue() int64 {
 
 type Quotient struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Quo           int64                  `protobuf:"varint,1,opt,name=quo,proto3" json:"quo,omitempty"`
-	Rem           int64                  `protobuf:"varint,2,opt,name=rem,proto3" json:"rem,omitempty"`
+	Quo           int64                  `protobuf:"varint,1,opt,name=quo,proto3" json:"quo"`
+	Rem           int64                  `protobuf:"varint,2,opt,name=rem,proto3" json:"rem"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -175,7 +175,7 @@ func (x *Quotient) GetRem() int64 {
 
 type EchoRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Payload       []byte                 `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	Payload       []byte                 `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -219,7 +219,7 @@ func (x *EchoRequest) GetPayload() []byte {
 
 type EchoReply struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Payload       []byte                 `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	Payload       []byte                 `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -263,13 +263,13 @@ func (x *EchoReply) GetPayload() []byte {
 
 type Record struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Score         float64                `protobuf:"fixed64,3,opt,name=score,proto3" json:"score,omitempty"`
-	Flag          bool                   `protobuf:"varint,4,opt,name=flag,proto3" json:"flag,omitempty"`
-	Tags          []string               `protobuf:"bytes,5,rep,name=tags,proto3" json:"tags,omitempty"`
-	Counters      map[string]int64       `protobuf:"bytes,6,rep,name=counters,proto3" json:"counters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
-	Timestamp     int64                  `protobuf:"varint,7,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name"`
+	Score         float64                `protobuf:"fixed64,3,opt,name=score,proto3" json:"score"`
+	Flag          bool                   `protobuf:"varint,4,opt,name=flag,proto3" json:"flag"`
+	Tags          []string               `protobuf:"bytes,5,rep,name=tags,proto3" json:"tags"`
+	Counters      map[string]int64       `protobuf:"bytes,6,rep,name=counters,proto3" json:"counters" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	Timestamp     int64                  `protobuf:"varint,7,opt,name=timestamp,proto3" json:"timestamp"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -355,7 +355,7 @@ func (x *Record) GetTimestamp() int64 {
 
 type RecordBatch struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Records       []*Record              `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	Records       []*Record              `protobuf:"bytes,1,rep,name=records,proto3" json:"records"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -400,7 +400,7 @@ func (x *RecordBatch) GetRecords() []*Record {
 // StatsRequest asks an rpcbench server for its process's counters.
 type StatsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Gc            bool                   `protobuf:"varint,1,opt,name=gc,proto3" json:"gc,omitempty"` // collect garbage first, so that rss_bytes reflects live memory
+	Gc            bool                   `protobuf:"varint,1,opt,name=gc,proto3" json:"gc"` // collect garbage first, so that rss_bytes reflects live memory
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -447,11 +447,13 @@ func (x *StatsRequest) GetGc() bool {
 // the server's own allocations and CPU per call.
 type ServerStats struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Allocs        int64                  `protobuf:"varint,1,opt,name=allocs,proto3" json:"allocs,omitempty"`                           // heap allocations, tiny ones included
-	AllocBytes    int64                  `protobuf:"varint,2,opt,name=alloc_bytes,json=allocBytes,proto3" json:"alloc_bytes,omitempty"` // bytes allocated on the heap
-	CpuNs         int64                  `protobuf:"varint,3,opt,name=cpu_ns,json=cpuNs,proto3" json:"cpu_ns,omitempty"`                // user + system CPU time
-	Goroutines    int64                  `protobuf:"varint,4,opt,name=goroutines,proto3" json:"goroutines,omitempty"`
-	RssBytes      int64                  `protobuf:"varint,5,opt,name=rss_bytes,json=rssBytes,proto3" json:"rss_bytes,omitempty"` // resident set size
+	Allocs        int64                  `protobuf:"varint,1,opt,name=allocs,proto3" json:"allocs"`                           // heap allocations, tiny ones included
+	AllocBytes    int64                  `protobuf:"varint,2,opt,name=alloc_bytes,json=allocBytes,proto3" json:"alloc_bytes"` // bytes allocated on the heap
+	CpuNs         int64                  `protobuf:"varint,3,opt,name=cpu_ns,json=cpuNs,proto3" json:"cpu_ns"`                // user + system CPU time
+	Goroutines    int64                  `protobuf:"varint,4,opt,name=goroutines,proto3" json:"goroutines"`
+	RssBytes      int64                  `protobuf:"varint,5,opt,name=rss_bytes,json=rssBytes,proto3" json:"rss_bytes"`          // resident set size
+	CtxSwitches   uint64                 `protobuf:"varint,6,opt,name=ctx_switches,json=ctxSwitches,proto3" json:"ctx_switches"` // voluntary + involuntary context switches (getrusage)
+	RwSyscalls    uint64                 `protobuf:"varint,7,opt,name=rw_syscalls,json=rwSyscalls,proto3" json:"rw_syscalls"`    // read- and write-family system calls (/proc/self/io syscr + syscw)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -521,6 +523,137 @@ func (x *ServerStats) GetRssBytes() int64 {
 	return 0
 }
 
+func (x *ServerStats) GetCtxSwitches() uint64 {
+	if x != nil {
+		return x.CtxSwitches
+	}
+	return 0
+}
+
+func (x *ServerStats) GetRwSyscalls() uint64 {
+	if x != nil {
+		return x.RwSyscalls
+	}
+	return 0
+}
+
+// KeyValue is one key of the KV store with its value and version: the
+// argument of KV.Set (version ignored) and KV.Get (key only), and the reply
+// of Set, Get and Watch.
+type KeyValue struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key"`
+	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value"`
+	Version       uint64                 `protobuf:"varint,3,opt,name=version,proto3" json:"version"` // 1 after the first Set, one more at each change
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KeyValue) Reset() {
+	*x = KeyValue{}
+	mi := &file_service_rpcbench_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KeyValue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KeyValue) ProtoMessage() {}
+
+func (x *KeyValue) ProtoReflect() protoreflect.Message {
+	mi := &file_service_rpcbench_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
+func (*KeyValue) Descriptor() ([]byte, []int) {
+	return file_service_rpcbench_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *KeyValue) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *KeyValue) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *KeyValue) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// WatchRequest asks KV.Watch to wait for the next change of key, at most
+// timeout_ms milliseconds (0: no limit but the connection's life).
+type WatchRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key"`
+	TimeoutMs     int64                  `protobuf:"varint,2,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchRequest) Reset() {
+	*x = WatchRequest{}
+	mi := &file_service_rpcbench_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchRequest) ProtoMessage() {}
+
+func (x *WatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_service_rpcbench_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
+func (*WatchRequest) Descriptor() ([]byte, []int) {
+	return file_service_rpcbench_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *WatchRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *WatchRequest) GetTimeoutMs() int64 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
+}
+
 var File_service_rpcbench_proto protoreflect.FileDescriptor
 
 const file_service_rpcbench_proto_rawDesc = "" +
@@ -552,7 +685,7 @@ const file_service_rpcbench_proto_rawDesc = "" +
 	"\vRecordBatch\x12*\n" +
 	"\arecords\x18\x01 \x03(\v2\x10.rpcbench.RecordR\arecords\"\x1e\n" +
 	"\fStatsRequest\x12\x0e\n" +
-	"\x02gc\x18\x01 \x01(\bR\x02gc\"\x9a\x01\n" +
+	"\x02gc\x18\x01 \x01(\bR\x02gc\"\xde\x01\n" +
 	"\vServerStats\x12\x16\n" +
 	"\x06allocs\x18\x01 \x01(\x03R\x06allocs\x12\x1f\n" +
 	"\valloc_bytes\x18\x02 \x01(\x03R\n" +
@@ -561,7 +694,18 @@ const file_service_rpcbench_proto_rawDesc = "" +
 	"\n" +
 	"goroutines\x18\x04 \x01(\x03R\n" +
 	"goroutines\x12\x1b\n" +
-	"\trss_bytes\x18\x05 \x01(\x03R\brssBytes2\x9d\x01\n" +
+	"\trss_bytes\x18\x05 \x01(\x03R\brssBytes\x12!\n" +
+	"\fctx_switches\x18\x06 \x01(\x04R\vctxSwitches\x12\x1f\n" +
+	"\vrw_syscalls\x18\a \x01(\x04R\n" +
+	"rwSyscalls\"L\n" +
+	"\bKeyValue\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x04R\aversion\"?\n" +
+	"\fWatchRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\x02 \x01(\x03R\ttimeoutMs2\x9d\x01\n" +
 	"\x05Arith\x12-\n" +
 	"\bMultiply\x12\x0e.rpcbench.Args\x1a\x11.rpcbench.Product\x12,\n" +
 	"\x06Divide\x12\x0e.rpcbench.Args\x1a\x12.rpcbench.Quotient\x127\n" +
@@ -571,7 +715,13 @@ const file_service_rpcbench_proto_rawDesc = "" +
 	"\aRecords\x12\x15.rpcbench.RecordBatch\x1a\x15.rpcbench.RecordBatch\x12<\n" +
 	"\n" +
 	"EchoStream\x12\x15.rpcbench.EchoRequest\x1a\x13.rpcbench.EchoReply(\x010\x01\x12A\n" +
-	"\rRecordsStream\x12\x15.rpcbench.RecordBatch\x1a\x15.rpcbench.RecordBatch(\x010\x01B&Z$github.com/rpcbench/rpcbench/serviceb\x06proto3"
+	"\rRecordsStream\x12\x15.rpcbench.RecordBatch\x1a\x15.rpcbench.RecordBatch(\x010\x012\x99\x01\n" +
+	"\x02KV\x12-\n" +
+	"\x03Set\x12\x12.rpcbench.KeyValue\x1a\x12.rpcbench.KeyValue\x12-\n" +
+	"\x03Get\x12\x12.rpcbench.KeyValue\x1a\x12.rpcbench.KeyValue\x125\n" +
+	"\x05Watch\x12\x16.rpcbench.WatchRequest\x1a\x12.rpcbench.KeyValue0\x012C\n" +
+	"\x06Duplex\x129\n" +
+	"\aReverse\x12\x13.rpcbench.EchoReply\x1a\x15.rpcbench.EchoRequest(\x010\x01B&Z$github.com/rpcbench/rpcbench/serviceb\x06proto3"
 
 var (
 	file_service_rpcbench_proto_rawDescOnce sync.Once
@@ -585,7 +735,7 @@ func file_service_rpcbench_proto_rawDescGZIP() []byte {
 	return file_service_rpcbench_proto_rawDescData
 }
 
-var file_service_rpcbench_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_service_rpcbench_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_service_rpcbench_proto_goTypes = []any{
 	(*Args)(nil),         // 0: rpcbench.Args
 	(*Product)(nil),      // 1: rpcbench.Product
@@ -596,30 +746,40 @@ var file_service_rpcbench_proto_goTypes = []any{
 	(*RecordBatch)(nil),  // 6: rpcbench.RecordBatch
 	(*StatsRequest)(nil), // 7: rpcbench.StatsRequest
 	(*ServerStats)(nil),  // 8: rpcbench.ServerStats
-	nil,                  // 9: rpcbench.Record.CountersEntry
+	(*KeyValue)(nil),     // 9: rpcbench.KeyValue
+	(*WatchRequest)(nil), // 10: rpcbench.WatchRequest
+	nil,                  // 11: rpcbench.Record.CountersEntry
 }
 var file_service_rpcbench_proto_depIdxs = []int32{
-	9, // 0: rpcbench.Record.counters:type_name -> rpcbench.Record.CountersEntry
-	5, // 1: rpcbench.RecordBatch.records:type_name -> rpcbench.Record
-	0, // 2: rpcbench.Arith.Multiply:input_type -> rpcbench.Args
-	0, // 3: rpcbench.Arith.Divide:input_type -> rpcbench.Args
-	0, // 4: rpcbench.Arith.MultiplyStream:input_type -> rpcbench.Args
-	3, // 5: rpcbench.Echo.Echo:input_type -> rpcbench.EchoRequest
-	6, // 6: rpcbench.Echo.Records:input_type -> rpcbench.RecordBatch
-	3, // 7: rpcbench.Echo.EchoStream:input_type -> rpcbench.EchoRequest
-	6, // 8: rpcbench.Echo.RecordsStream:input_type -> rpcbench.RecordBatch
-	1, // 9: rpcbench.Arith.Multiply:output_type -> rpcbench.Product
-	2, // 10: rpcbench.Arith.Divide:output_type -> rpcbench.Quotient
-	1, // 11: rpcbench.Arith.MultiplyStream:output_type -> rpcbench.Product
-	4, // 12: rpcbench.Echo.Echo:output_type -> rpcbench.EchoReply
-	6, // 13: rpcbench.Echo.Records:output_type -> rpcbench.RecordBatch
-	4, // 14: rpcbench.Echo.EchoStream:output_type -> rpcbench.EchoReply
-	6, // 15: rpcbench.Echo.RecordsStream:output_type -> rpcbench.RecordBatch
-	9, // [9:16] is the sub-list for method output_type
-	2, // [2:9] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	11, // 0: rpcbench.Record.counters:type_name -> rpcbench.Record.CountersEntry
+	5,  // 1: rpcbench.RecordBatch.records:type_name -> rpcbench.Record
+	0,  // 2: rpcbench.Arith.Multiply:input_type -> rpcbench.Args
+	0,  // 3: rpcbench.Arith.Divide:input_type -> rpcbench.Args
+	0,  // 4: rpcbench.Arith.MultiplyStream:input_type -> rpcbench.Args
+	3,  // 5: rpcbench.Echo.Echo:input_type -> rpcbench.EchoRequest
+	6,  // 6: rpcbench.Echo.Records:input_type -> rpcbench.RecordBatch
+	3,  // 7: rpcbench.Echo.EchoStream:input_type -> rpcbench.EchoRequest
+	6,  // 8: rpcbench.Echo.RecordsStream:input_type -> rpcbench.RecordBatch
+	9,  // 9: rpcbench.KV.Set:input_type -> rpcbench.KeyValue
+	9,  // 10: rpcbench.KV.Get:input_type -> rpcbench.KeyValue
+	10, // 11: rpcbench.KV.Watch:input_type -> rpcbench.WatchRequest
+	4,  // 12: rpcbench.Duplex.Reverse:input_type -> rpcbench.EchoReply
+	1,  // 13: rpcbench.Arith.Multiply:output_type -> rpcbench.Product
+	2,  // 14: rpcbench.Arith.Divide:output_type -> rpcbench.Quotient
+	1,  // 15: rpcbench.Arith.MultiplyStream:output_type -> rpcbench.Product
+	4,  // 16: rpcbench.Echo.Echo:output_type -> rpcbench.EchoReply
+	6,  // 17: rpcbench.Echo.Records:output_type -> rpcbench.RecordBatch
+	4,  // 18: rpcbench.Echo.EchoStream:output_type -> rpcbench.EchoReply
+	6,  // 19: rpcbench.Echo.RecordsStream:output_type -> rpcbench.RecordBatch
+	9,  // 20: rpcbench.KV.Set:output_type -> rpcbench.KeyValue
+	9,  // 21: rpcbench.KV.Get:output_type -> rpcbench.KeyValue
+	9,  // 22: rpcbench.KV.Watch:output_type -> rpcbench.KeyValue
+	3,  // 23: rpcbench.Duplex.Reverse:output_type -> rpcbench.EchoRequest
+	13, // [13:24] is the sub-list for method output_type
+	2,  // [2:13] is the sub-list for method input_type
+	2,  // [2:2] is the sub-list for extension type_name
+	2,  // [2:2] is the sub-list for extension extendee
+	0,  // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_service_rpcbench_proto_init() }
@@ -633,9 +793,9 @@ func file_service_rpcbench_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_service_rpcbench_proto_rawDesc), len(file_service_rpcbench_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
-			NumServices:   2,
+			NumServices:   4,
 		},
 		GoTypes:           file_service_rpcbench_proto_goTypes,
 		DependencyIndexes: file_service_rpcbench_proto_depIdxs,

@@ -50,6 +50,19 @@ struct ServerStats {
   3: i64 cpu_ns
   4: i64 goroutines
   5: i64 rss_bytes
+  6: i64 ctx_switches
+  7: i64 rw_syscalls
+}
+
+struct KeyValue {
+  1: string key
+  2: string value
+  3: i64 version
+}
+
+struct WatchRequest {
+  1: string key
+  2: i64 timeout_ms
 }
 
 // Argument fields are named req: the Thrift 0.17 compiler rejects "args".
@@ -61,4 +74,12 @@ service Arith {
 service Echo {
   EchoReply Echo(1: EchoRequest req)
   RecordBatch Records(1: RecordBatch req)
+}
+
+// Watch blocks until the key changes and returns the change, or fails with
+// an exception whose text contains "timeout".
+service KV {
+  KeyValue Set(1: KeyValue req)
+  KeyValue Get(1: KeyValue req)
+  KeyValue Watch(1: WatchRequest req)
 }

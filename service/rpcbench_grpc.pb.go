@@ -407,3 +407,301 @@ var Echo_ServiceDesc = grpc.ServiceDesc{
 	},
 	Metadata: "service/rpcbench.proto",
 }
+
+const (
+	KV_Set_FullMethodName   = "/rpcbench.KV/Set"
+	KV_Get_FullMethodName   = "/rpcbench.KV/Get"
+	KV_Watch_FullMethodName = "/rpcbench.KV/Watch"
+)
+
+// KVClient is the client API for KV service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// KV is the seed's key-value store with long-poll watches (DESIGN 8).
+// net/rpc codecs serve Set, Get and Watch, Watch as one blocking call that
+// answers with the next change; gRPC streams every change of the key to a
+// Watch until the client cancels or timeout_ms passes.
+type KVClient interface {
+	Set(ctx context.Context, in *KeyValue, opts ...grpc.CallOption) (*KeyValue, error)
+	Get(ctx context.Context, in *KeyValue, opts ...grpc.CallOption) (*KeyValue, error)
+	Watch(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[KeyValue], error)
+}
+
+type kVClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewKVClient(cc grpc.ClientConnInterface) KVClient {
+	return &kVClient{cc}
+}
+
+func (c *kVClient) Set(ctx context.Context, in *KeyValue, opts ...grpc.CallOption) (*KeyValue, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(KeyValue)
+	err := c.cc.Invoke(ctx, KV_Set_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *kVClient) Get(ctx context.Context, in *KeyValue, opts ...grpc.CallOption) (*KeyValue, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(KeyValue)
+	err := c.cc.Invoke(ctx, KV_Get_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *kVClient) Watch(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[KeyValue], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &KV_ServiceDesc.Streams[0], KV_Watch_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchRequest, KeyValue]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type KV_WatchClient = grpc.ServerStreamingClient[KeyValue]
+
+// KVServer is the server API for KV service.
+// All implementations must embed UnimplementedKVServer
+// for forward compatibility.
+//
+// KV is the seed's key-value store with long-poll watches (DESIGN 8).
+// net/rpc codecs serve Set, Get and Watch, Watch as one blocking call that
+// answers with the next change; gRPC streams every change of the key to a
+// Watch until the client cancels or timeout_ms passes.
+type KVServer interface {
+	Set(context.Context, *KeyValue) (*KeyValue, error)
+	Get(context.Context, *KeyValue) (*KeyValue, error)
+	Watch(*WatchRequest, grpc.ServerStreamingServer[KeyValue]) error
+	mustEmbedUnimplementedKVServer()
+}
+
+// UnimplementedKVServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedKVServer struct{}
+
+func (UnimplementedKVServer) Set(context.Context, *KeyValue) (*KeyValue, error) {
+	return nil, status.Error(codes.Unimplemented, "method Set not implemented")
+}
+func (UnimplementedKVServer) Get(context.Context, *KeyValue) (*KeyValue, error) {
+	return nil, status.Error(codes.Unimplemented, "method Get not implemented")
+}
+func (UnimplementedKVServer) Watch(*WatchRequest, grpc.ServerStreamingServer[KeyValue]) error {
+	return status.Error(codes.Unimplemented, "method Watch not implemented")
+}
+func (UnimplementedKVServer) mustEmbedUnimplementedKVServer() {}
+func (UnimplementedKVServer) testEmbeddedByValue()            {}
+
+// UnsafeKVServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to KVServer will
+// result in compilation errors.
+type UnsafeKVServer interface {
+	mustEmbedUnimplementedKVServer()
+}
+
+func RegisterKVServer(s grpc.ServiceRegistrar, srv KVServer) {
+	// If the following call panics, it indicates UnimplementedKVServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&KV_ServiceDesc, srv)
+}
+
+func _KV_Set_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(KeyValue)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KVServer).Set(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KV_Set_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KVServer).Set(ctx, req.(*KeyValue))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _KV_Get_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(KeyValue)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KVServer).Get(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KV_Get_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KVServer).Get(ctx, req.(*KeyValue))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _KV_Watch_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(KVServer).Watch(m, &grpc.GenericServerStream[WatchRequest, KeyValue]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type KV_WatchServer = grpc.ServerStreamingServer[KeyValue]
+
+// KV_ServiceDesc is the grpc.ServiceDesc for KV service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var KV_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "rpcbench.KV",
+	HandlerType: (*KVServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Set",
+			Handler:    _KV_Set_Handler,
+		},
+		{
+			MethodName: "Get",
+			Handler:    _KV_Get_Handler,
+		},
+	},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Watch",
+			Handler:       _KV_Watch_Handler,
+			ServerStreams: true,
+		},
+	},
+	Metadata: "service/rpcbench.proto",
+}
+
+const (
+	Duplex_Reverse_FullMethodName = "/rpcbench.Duplex/Reverse"
+)
+
+// DuplexClient is the client API for Duplex service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Duplex carries calls from a gRPC server to its client, the other way of
+// the duplex workload: the client opens Reverse, the server sends a request
+// on it for each call it makes, and the client answers each in order. Calls
+// from client to server stay Echo's unary calls on the same connection.
+type DuplexClient interface {
+	Reverse(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[EchoReply, EchoRequest], error)
+}
+
+type duplexClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewDuplexClient(cc grpc.ClientConnInterface) DuplexClient {
+	return &duplexClient{cc}
+}
+
+func (c *duplexClient) Reverse(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[EchoReply, EchoRequest], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Duplex_ServiceDesc.Streams[0], Duplex_Reverse_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[EchoReply, EchoRequest]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Duplex_ReverseClient = grpc.BidiStreamingClient[EchoReply, EchoRequest]
+
+// DuplexServer is the server API for Duplex service.
+// All implementations must embed UnimplementedDuplexServer
+// for forward compatibility.
+//
+// Duplex carries calls from a gRPC server to its client, the other way of
+// the duplex workload: the client opens Reverse, the server sends a request
+// on it for each call it makes, and the client answers each in order. Calls
+// from client to server stay Echo's unary calls on the same connection.
+type DuplexServer interface {
+	Reverse(grpc.BidiStreamingServer[EchoReply, EchoRequest]) error
+	mustEmbedUnimplementedDuplexServer()
+}
+
+// UnimplementedDuplexServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedDuplexServer struct{}
+
+func (UnimplementedDuplexServer) Reverse(grpc.BidiStreamingServer[EchoReply, EchoRequest]) error {
+	return status.Error(codes.Unimplemented, "method Reverse not implemented")
+}
+func (UnimplementedDuplexServer) mustEmbedUnimplementedDuplexServer() {}
+func (UnimplementedDuplexServer) testEmbeddedByValue()                {}
+
+// UnsafeDuplexServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to DuplexServer will
+// result in compilation errors.
+type UnsafeDuplexServer interface {
+	mustEmbedUnimplementedDuplexServer()
+}
+
+func RegisterDuplexServer(s grpc.ServiceRegistrar, srv DuplexServer) {
+	// If the following call panics, it indicates UnimplementedDuplexServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&Duplex_ServiceDesc, srv)
+}
+
+func _Duplex_Reverse_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(DuplexServer).Reverse(&grpc.GenericServerStream[EchoReply, EchoRequest]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Duplex_ReverseServer = grpc.BidiStreamingServer[EchoReply, EchoRequest]
+
+// Duplex_ServiceDesc is the grpc.ServiceDesc for Duplex service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var Duplex_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "rpcbench.Duplex",
+	HandlerType: (*DuplexServer)(nil),
+	Methods:     []grpc.MethodDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Reverse",
+			Handler:       _Duplex_Reverse_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+	},
+	Metadata: "service/rpcbench.proto",
+}

@@ -21,7 +21,7 @@ func TestPanickingHandlerFailsItsCallOnly(t *testing.T) {
 }
 
 func TestValuesCoverEveryMethod(t *testing.T) {
-	for _, m := range []string{"Arith.Multiply", "Arith.Divide", "Echo.Echo", "Echo.Records"} {
+	for _, m := range []string{"Arith.Multiply", "Arith.Divide", "Echo.Echo", "Echo.Records", "Stats.Read", "KV.Set", "KV.Get", "KV.Watch"} {
 		if args, reply, ok := Values(m); !ok || args == nil || reply == nil {
 			t.Errorf("Values(%q) = %v, %v, %v", m, args, reply, ok)
 		}

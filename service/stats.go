@@ -29,6 +29,7 @@ func (Stats) Read(req *StatsRequest, reply *ServerStats) error {
 	s := ReadStats()
 	reply.Allocs, reply.AllocBytes, reply.CpuNs = s.Allocs, s.AllocBytes, s.CpuNs
 	reply.Goroutines, reply.RssBytes = s.Goroutines, s.RssBytes
+	reply.CtxSwitches, reply.RwSyscalls = s.CtxSwitches, s.RwSyscalls
 	return nil
 }
 
@@ -52,7 +53,8 @@ func collect(now time.Time) bool {
 
 // ReadStats reads this process's totals. Allocations come from
 // runtime/metrics, which, unlike runtime.ReadMemStats, does not stop the
-// world.
+// world; context switches from getrusage (voluntary and involuntary);
+// read and write system calls from /proc/self/io, 0 where there is none.
 func ReadStats() *ServerStats {
 	samples := []metrics.Sample{
 		{Name: "/gc/heap/allocs:objects"},
@@ -68,7 +70,28 @@ func ReadStats() *ServerStats {
 		CpuNs:      ru.Utime.Nano() + ru.Stime.Nano(),
 		Goroutines: int64(runtime.NumGoroutine()),
 		RssBytes:   rss(),
+		// Nvcsw and Nivcsw are never negative.
+		CtxSwitches: uint64(ru.Nvcsw) + uint64(ru.Nivcsw),
+		RwSyscalls:  rwSyscalls(),
 	}
+}
+
+// rwSyscalls reads the process's read- and write-family system calls
+// (syscr + syscw) from /proc/self/io, or 0 where there is none.
+func rwSyscalls() uint64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	var n uint64
+	for line := range strings.SplitSeq(string(b), "\n") {
+		name, v, _ := strings.Cut(line, ":")
+		if name == "syscr" || name == "syscw" {
+			c, _ := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+			n += c
+		}
+	}
+	return n
 }
 
 // rss reads the resident set size from /proc, or 0 where there is none.

@@ -36,6 +36,7 @@ func Run(t *testing.T, newCodec func(maxMessage int) codecs.Codec) {
 		{"every method answers correctly", testMethods},
 		{"unknown service and method fail the call only", testUnknown},
 		{"concurrent calls get their own replies", testConcurrent},
+		{"replies with every field zero come back whole", testZeroReplies},
 		{"payloads up to the cap pass and over it fail", testCap},
 		{"a truncated request ends only its connection", testTruncatedRequest},
 		{"a truncated reply fails the call", testTruncatedReply},

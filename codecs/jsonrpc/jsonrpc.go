@@ -3,12 +3,14 @@ package jsonrpc
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/rpc"
+	"strconv"
 	"sync"
+
+	json "github.com/goccy/go-json"
 )
 
 // Codec is the JSON-RPC 1.0 codec of net/rpc/jsonrpc.
@@ -34,7 +36,8 @@ func (c Codec) NewServerCodec(conn io.ReadWriteCloser) rpc.ServerCodec {
 		conn:    conn,
 		in:      newReader(conn, c.MaxMessage),
 		w:       bufio.NewWriter(conn),
-		pending: make(map[uint64]json.RawMessage),
+		methods: make(map[string]string),
+		pending: make(map[uint64]requestID),
 	}
 	sc.enc = json.NewEncoder(&sc.value)
 	return sc
@@ -50,50 +53,135 @@ func NewServerCodec(conn io.ReadWriteCloser) rpc.ServerCodec {
 	return Codec{}.NewServerCodec(conn)
 }
 
-var null = json.RawMessage("null")
+var null = []byte("null")
 
+// serverRequest is a request as read. Every member stays raw JSON, copied
+// into the capacity the last request left, so that reading one costs no
+// allocation of the codec's own: the method becomes a string through
+// serverCodec.method, the params are decoded into net/rpc's argument by
+// ReadRequestBody, and the id is sent back as it came.
 type serverRequest struct {
-	Method string          `json:"method"`
+	Method json.RawMessage `json:"method"`
 	Params json.RawMessage `json:"params"`
 	ID     json.RawMessage `json:"id"`
 }
+
+// requestID is a request's id, kept until its response is written. net/rpc
+// clients send a canonical unsigned integer, held as num; any other JSON
+// value is held as its bytes, and a request without an id has neither.
+type requestID struct {
+	raw   []byte
+	num   uint64
+	isNum bool
+}
+
+// maxMethods bounds the method names a server connection keeps as strings:
+// a client that sends a new name with every request costs a string each,
+// not a table that grows without end.
+const maxMethods = 64
 
 type serverCodec struct {
 	conn io.Closer
 	in   reader
 
-	req    serverRequest // the request last read; Params keeps its capacity
-	params [1]any        // the params array that ReadRequestBody decodes into
+	req     serverRequest     // the request last read; its members keep their capacity
+	methods map[string]string // method names seen on this connection, each mapped to itself
 
 	w     *bufio.Writer
 	value bytes.Buffer  // a result or error text, encoded by enc
 	enc   *json.Encoder // writes to value
 
-	mu      sync.Mutex                 // guards seq and pending
-	seq     uint64                     // the last net/rpc sequence number given out
-	pending map[uint64]json.RawMessage // the wire id of each request awaiting its response
+	mu      sync.Mutex           // guards seq and pending
+	seq     uint64               // the last net/rpc sequence number given out
+	pending map[uint64]requestID // the wire id of each request awaiting its response
 }
 
 func (c *serverCodec) ReadRequestHeader(r *rpc.Request) error {
 	if err := c.in.next(); err != nil {
 		return err
 	}
-	c.req.Method = ""
+	c.req.Method = c.req.Method[:0]
 	c.req.Params = c.req.Params[:0]
-	c.req.ID = nil // a fresh copy each time: pending holds the last one
+	c.req.ID = c.req.ID[:0]
 	if err := json.Unmarshal(c.in.msg, &c.req); err != nil {
 		return fmt.Errorf("json: request: %w", err)
 	}
-	r.ServiceMethod = c.req.Method
+	method, err := c.method(c.req.Method)
+	if err != nil {
+		return err
+	}
+	r.ServiceMethod = method
+	id := newRequestID(c.req.ID)
 
 	// The id may be any JSON value and net/rpc's Seq is a uint64: number the
 	// requests and keep each id to send back.
 	c.mu.Lock()
 	c.seq++
-	c.pending[c.seq] = c.req.ID
+	c.pending[c.seq] = id
 	r.Seq = c.seq
 	c.mu.Unlock()
 	return nil
+}
+
+// method returns the method name that raw, a JSON string, holds. A name
+// seen before on the connection is the string made then: looking a map up
+// by a []byte converted in the index expression allocates nothing.
+func (c *serverCodec) method(raw []byte) (string, error) {
+	if len(raw) >= 2 && raw[0] == '"' {
+		if s, ok := c.methods[string(raw[1:len(raw)-1])]; ok {
+			return s, nil
+		}
+	}
+	var s string
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", fmt.Errorf("json: request method: %w", err)
+		}
+	}
+	// Only a name that JSON writes as it is (printable ASCII, no quote or
+	// backslash) is kept, so that a hit above is exactly the name quoted.
+	if len(c.methods) < maxMethods && plain(s) {
+		c.methods[s] = s
+	}
+	return s, nil
+}
+
+func plain(s string) bool {
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// newRequestID copies raw, an id as read, out of the buffer the next
+// request reuses.
+func newRequestID(raw []byte) requestID {
+	if len(raw) == 0 {
+		return requestID{}
+	}
+	// Only the digits strconv writes back (no sign, leading zero, fraction
+	// or exponent) are held as a number: the response must echo the id
+	// byte for byte.
+	if raw[0] != '0' || len(raw) == 1 {
+		if n, err := strconv.ParseUint(string(raw), 10, 64); err == nil && raw[0] != '+' {
+			return requestID{num: n, isNum: true}
+		}
+	}
+	return requestID{raw: bytes.Clone(raw)}
+}
+
+// appendTo appends the id as JSON: null for a request without one, as
+// net/rpc/jsonrpc answers it.
+func (id requestID) appendTo(b []byte) []byte {
+	switch {
+	case id.isNum:
+		return strconv.AppendUint(b, id.num, 10)
+	case id.raw == nil:
+		return append(b, null...)
+	}
+	return append(b, id.raw...)
 }
 
 var errMissingParams = errors.New("json: request has no params")
@@ -104,13 +192,20 @@ func (c *serverCodec) ReadRequestBody(x any) error {
 	if x == nil {
 		return nil
 	}
-	if len(c.req.Params) == 0 || bytes.Equal(c.req.Params, null) {
+	params := c.req.Params
+	if len(params) == 0 || bytes.Equal(params, null) {
 		return errMissingParams
 	}
-	c.params[0] = x
-	err := json.Unmarshal(c.req.Params, &c.params)
-	c.params[0] = nil
+	arg, err := firstElement(params)
 	if err != nil {
+		return err
+	}
+	if arg == nil {
+		// [] leaves x as it is, as decoding [] into net/rpc/jsonrpc's
+		// [1]any does.
+		return nil
+	}
+	if err := json.Unmarshal(arg, x); err != nil {
 		return fmt.Errorf("json: request params: %w", err)
 	}
 	return nil
@@ -127,9 +222,6 @@ func (c *serverCodec) WriteResponse(r *rpc.Response, x any) error {
 	if !ok {
 		return fmt.Errorf("json: response to unknown request %d", r.Seq)
 	}
-	if id == nil {
-		id = null // a request without an id, as net/rpc/jsonrpc answers it
-	}
 	errText := r.Error
 	if errText == "" {
 		if err := c.encode(x); err != nil {
@@ -137,7 +229,7 @@ func (c *serverCodec) WriteResponse(r *rpc.Response, x any) error {
 		}
 	}
 	c.w.WriteString(`{"id":`)
-	c.w.Write(id)
+	c.w.Write(id.appendTo(c.w.AvailableBuffer()))
 	if errText == "" {
 		c.w.WriteString(`,"result":`)
 		c.w.Write(c.value.Bytes())
@@ -147,6 +239,9 @@ func (c *serverCodec) WriteResponse(r *rpc.Response, x any) error {
 		c.w.WriteString(`,"result":null,"error":`)
 		c.w.Write(c.value.Bytes())
 		c.w.WriteString("}\n")
+	}
+	if c.value.Cap() > keepBuffer {
+		c.value = bytes.Buffer{} // a rare large reply should not pin its buffer for the connection's life
 	}
 	return c.w.Flush()
 }
@@ -185,9 +280,9 @@ type clientCodec struct {
 	req clientRequest
 }
 
-// WriteRequest encodes the request whole before writing any of it, so an
-// argument that fails to encode fails its call and leaves the stream as
-// it was.
+// WriteRequest encodes the request whole before writing any of it (the
+// Encoder writes once, after encoding), so an argument that fails to
+// encode fails its call and leaves the stream as it was.
 func (c *clientCodec) WriteRequest(r *rpc.Request, x any) error {
 	c.req.Method = r.ServiceMethod
 	c.req.Params[0] = x

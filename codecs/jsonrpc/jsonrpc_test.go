@@ -73,7 +73,7 @@ func TestWire(t *testing.T) {
 		{
 			"an object id, spaced as sent",
 			"{ \"id\" : { \"k\" : [1, 2.50] } ,\n \"method\":\"Arith.Multiply\",\"params\":[{}]}",
-			`{"id":{ "k" : [1, 2.50] },"result":{},"error":null}`,
+			`{"id":{ "k" : [1, 2.50] },"result":{"value":0},"error":null}`,
 		},
 		{
 			"an error with a null result",
@@ -89,6 +89,36 @@ func TestWire(t *testing.T) {
 			"no params",
 			`{"method":"Arith.Multiply","id":7}`,
 			`{"id":7,"result":null,"error":"json: request has no params"}`,
+		},
+		{
+			"an escaped method name and an id past uint64, echoed as sent",
+			`{"method":"Arith.Mult\u0069ply","params":[{"a":2,"b":3}],"id":18446744073709551616}`,
+			`{"id":18446744073709551616,"result":{"value":6},"error":null}`,
+		},
+		{
+			"ids that are numbers but not as strconv writes them",
+			`{"method":"Arith.Multiply","params":[{"a":2,"b":3}],"id":1.0}`,
+			`{"id":1.0,"result":{"value":6},"error":null}`,
+		},
+		{
+			"empty params leave the argument zero",
+			`{"method":"Arith.Multiply","params":[ ],"id":0}`,
+			`{"id":0,"result":{"value":0},"error":null}`,
+		},
+		{
+			"params after the first are ignored",
+			`{"method":"Arith.Multiply","params":[ {"a":2,"b":3} , 5, "x"],"id":2}`,
+			`{"id":2,"result":{"value":6},"error":null}`,
+		},
+		{
+			"params that are not an array",
+			`{"method":"Arith.Multiply","params":{"a":2,"b":3},"id":3}`,
+			`{"id":3,"result":null,"error":"json: request params \"{\\\"a\\\":2,\\\"b\\\":3}\" are not an array"}`,
+		},
+		{
+			"a scalar where the argument is due",
+			`{"method":"Arith.Multiply","params":[7],"id":4}`,
+			`{"id":4,"result":null,"error":"json: request params: json: cannot unmarshal number into Go value of type service.Args"}`,
 		},
 		{
 			"params of the wrong type",
@@ -165,8 +195,8 @@ func TestHostile(t *testing.T) {
 	t.Run("100000-deep nesting is an error, not a crash", func(t *testing.T) {
 		deep := `{"method":"Arith.Multiply","params":[` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `],"id":1}` + "\n"
 		sc := jsonrpc.NewServerCodec(rwc(deep))
-		if err := sc.ReadRequestHeader(new(rpc.Request)); err == nil || !strings.Contains(err.Error(), "depth") {
-			t.Fatalf("ReadRequestHeader = %v; want encoding/json's depth error", err)
+		if err := sc.ReadRequestHeader(new(rpc.Request)); err == nil || !strings.Contains(err.Error(), "nesting depth passes 10000") {
+			t.Fatalf("ReadRequestHeader = %v; want the reader's depth error", err)
 		}
 		unclosed := `{"id":1,"result":` + strings.Repeat(`{"a":[`, 100000)
 		cc := jsonrpc.NewClientCodec(rwc(unclosed))

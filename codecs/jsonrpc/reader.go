@@ -2,17 +2,17 @@ package jsonrpc
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
 )
 
-// reader reads one JSON object at a time from a stream. It tracks only
-// what finding the object's end needs (whether it is in a string, after a
-// backslash, and how deeply brackets nest, as a count rather than a stack),
-// so a message costs the bytes it holds and no recursion, however deeply it
-// nests; whether the object is valid JSON is encoding/json's to say.
+// reader reads one JSON object at a time from a stream. It finds the
+// object's end with a scanner, so a message costs the bytes it holds and no
+// recursion, and it refuses one nested deeper than maxDepth before any
+// decoder sees it; whether the object is valid JSON is the decoder's to say.
 type reader struct {
 	r     *bufio.Reader
 	limit int
@@ -21,6 +21,11 @@ type reader struct {
 
 // keepBuffer is the largest message buffer kept for the next message.
 const keepBuffer = 1 << 20
+
+// maxDepth bounds how deeply a message may nest objects and arrays, as
+// encoding/json bounds it: decoders recurse, and a message of 64 MiB of
+// brackets must not be handed to one.
+const maxDepth = 10000
 
 func newReader(r io.Reader, limit int) reader {
 	return reader{r: bufio.NewReader(r), limit: frame.Max(limit)}
@@ -39,11 +44,7 @@ func (m *reader) next() error {
 	if first != '{' {
 		return fmt.Errorf("json: message begins with %q, want an object", first)
 	}
-	var (
-		depth    int
-		inString bool
-		escaped  bool
-	)
+	var scan scanner
 	for {
 		if m.r.Buffered() == 0 {
 			if _, err := m.r.Peek(1); err != nil {
@@ -54,29 +55,9 @@ func (m *reader) next() error {
 			}
 		}
 		chunk, _ := m.r.Peek(m.r.Buffered())
-		end := -1
-	scan:
-		for i, c := range chunk {
-			switch {
-			case escaped:
-				escaped = false
-			case inString:
-				switch c {
-				case '\\':
-					escaped = true
-				case '"':
-					inString = false
-				}
-			case c == '"':
-				inString = true
-			case c == '{' || c == '[':
-				depth++
-			case c == '}' || c == ']':
-				if depth--; depth == 0 {
-					end = i + 1
-					break scan
-				}
-			}
+		end, deep := scan.feed(chunk)
+		if deep {
+			return fmt.Errorf("json: nesting depth passes %d at offset %d", maxDepth, len(m.msg)+end)
 		}
 		n := len(chunk)
 		if end >= 0 {
@@ -138,4 +119,110 @@ func (m *reader) skipSpace() (byte, error) {
 		}
 		return c, m.r.UnreadByte()
 	}
+}
+
+// scanner finds the end of a JSON object or array fed to it in chunks. It
+// tracks only what that needs (whether it is in a string, after a
+// backslash, and how deeply brackets nest, as a count rather than a stack);
+// whether the value is valid JSON is the decoder's to say.
+type scanner struct {
+	depth    int
+	inString bool
+	escaped  bool
+}
+
+// feed scans the next chunk of the value. It returns the index just past
+// the value's last byte, or -1 when the value goes on past the chunk; deep
+// is true, with the offset of the bracket that went too deep, when the
+// value nests deeper than maxDepth.
+func (s *scanner) feed(chunk []byte) (end int, deep bool) {
+	for i := 0; i < len(chunk); i++ {
+		c := chunk[i]
+		switch {
+		case s.escaped:
+			s.escaped = false
+		case s.inString:
+			// Long strings (a payload in base64) are most of a message:
+			// jump to the next quote or backslash with bytes.IndexByte,
+			// which scans many bytes a step.
+			rest := chunk[i:]
+			q := bytes.IndexByte(rest, '"')
+			if q < 0 {
+				q = len(rest)
+			}
+			if b := bytes.IndexByte(rest[:q], '\\'); b >= 0 {
+				i += b
+				s.escaped = true
+				continue
+			}
+			i += q
+			s.inString = i == len(chunk)
+		case c == '"':
+			s.inString = true
+		case c == '{' || c == '[':
+			if s.depth++; s.depth > maxDepth {
+				return i, true
+			}
+		case c == '}' || c == ']':
+			if s.depth--; s.depth == 0 {
+				return i + 1, false
+			}
+		}
+	}
+	return -1, false
+}
+
+// firstElement returns the first element of params, a JSON array, or nil
+// for an empty array. It finds only the element's end: the decoder that
+// the element goes to checks it, and the message as a whole was decoded
+// once already, so the array is well formed; the elements after the first
+// are ignored, as net/rpc/jsonrpc ignores them.
+func firstElement(params []byte) ([]byte, error) {
+	rest := skipSpace(params)
+	if len(rest) == 0 || rest[0] != '[' {
+		return nil, fmt.Errorf("json: request params %.20q are not an array", params)
+	}
+	rest = skipSpace(rest[1:])
+	if len(rest) == 0 || rest[0] == ']' {
+		return nil, nil
+	}
+	switch rest[0] {
+	case '{', '[':
+		var scan scanner
+		if end, _ := scan.feed(rest); end > 0 {
+			return rest[:end], nil
+		}
+	case '"':
+		escaped := false
+		for i := 1; i < len(rest); i++ {
+			switch {
+			case escaped:
+				escaped = false
+			case rest[i] == '\\':
+				escaped = true
+			case rest[i] == '"':
+				return rest[:i+1], nil
+			}
+		}
+	default: // a number, true, false or null
+		for i, c := range rest {
+			switch c {
+			case ',', ']', ' ', '\t', '\r', '\n':
+				return rest[:i], nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("json: request params %.20q end inside their first element", params)
+}
+
+func skipSpace(b []byte) []byte {
+	for len(b) > 0 {
+		switch b[0] {
+		case ' ', '\t', '\r', '\n':
+			b = b[1:]
+			continue
+		}
+		break
+	}
+	return b
 }

@@ -181,6 +181,7 @@ func (c *serverCodec) WriteResponse(r *rpc.Response, body any) error {
 		e.EncodeNil()
 	} else {
 		e.EncodeNil()
+		slowEncode()
 		err = e.Encode(body)
 	}
 	return c.flush(c.conn, err)
@@ -214,6 +215,7 @@ func (c *clientCodec) WriteRequest(r *rpc.Request, body any) error {
 	e.EncodeUint(uint64(id))
 	e.EncodeString(r.ServiceMethod)
 	e.EncodeArrayLen(1)
+	slowEncode()
 	err := c.flush(c.conn, e.Encode(body))
 	if err != nil {
 		c.mu.Lock()

@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
+	"slices"
+	"strconv"
+
+	"golang.org/x/perf/benchfmt"
 
 	"github.com/rpcbench/rpcbench/harness"
 )
@@ -32,58 +35,49 @@ func ReadJSON(r io.Reader) (Run, error) {
 	return run, err
 }
 
-// Bench writes run in the Go benchmark format, one line per result, with
-// the environment as configuration lines, so that benchstat reads it
-// without help. Units follow golang.org/x/perf/benchunit: "-ns" suffixes
-// tidy to seconds, "B" in the numerator scales in binary.
+// Bench writes run in the Go benchmark format with golang.org/x/perf's
+// benchfmt writer: the environment as file configuration lines (goos,
+// goarch, cpu, go, kernel, gomaxprocs, rpcbench, and interrupted: true for
+// a run stopped early), then one line per result, named by
+// harness.Config.Name with go test's GOMAXPROCS suffix and valued by
+// harness.Result.BenchValues, as harness.Benchmark reports them, so that
+// benchstat, rpcbench compare and gate pair the two.
 func Bench(w io.Writer, run Run) error {
-	e := run.Env
-	fmt.Fprintf(w, "goos: %s\ngoarch: %s\npkg: github.com/rpcbench/rpcbench\ncpu: %s\n", e.GOOS, e.GOARCH, e.CPU)
-	fmt.Fprintf(w, "go-version: %s\nkernel: %s\nrpcbench-version: %s\n", e.GoVersion, e.Kernel, e.Version)
+	bw := benchfmt.NewWriter(w)
+	cfg := EnvConfig(run)
 	for _, r := range run.Results {
-		fmt.Fprintf(w, "Benchmark%s-%d\t%d", r.Name, e.GOMAXPROCS, r.Calls)
-		for _, m := range Metrics {
-			fmt.Fprintf(w, "\t%s %s", formatValue(m.Value(r)), m.Unit)
+		name := r.Name
+		if p := run.Env.GOMAXPROCS; p != 1 {
+			// go test leaves the suffix out at GOMAXPROCS=1; so do we.
+			name += fmt.Sprintf("-%d", p)
 		}
-		if s := r.Server; s != nil {
-			fmt.Fprintf(w, "\t%s server-cpu-ns/op\t%s server-B/op\t%s server-allocs/op",
-				formatValue(r.PerCall(float64(s.CPU))), formatValue(r.PerCall(float64(s.AllocB))), formatValue(r.PerCall(float64(s.Allocs))))
+		res := &benchfmt.Result{Config: cfg, Name: benchfmt.Name(name), Iters: int(r.Calls), Values: r.BenchValues()}
+		if err := bw.Write(res); err != nil {
+			return err
 		}
-		fmt.Fprintln(w)
 	}
 	return nil
 }
 
-func formatValue(v float64) string {
-	s := fmt.Sprintf("%.4g", v)
-	if strings.ContainsAny(s, "e") {
-		return fmt.Sprintf("%.0f", v)
+// EnvConfig is run's environment as benchfmt file configuration.
+func EnvConfig(run Run) []benchfmt.Config {
+	e := run.Env
+	pairs := [][2]string{
+		{"goos", e.GOOS}, {"goarch", e.GOARCH}, {"cpu", e.CPU}, {"go", e.GoVersion},
+		{"kernel", e.Kernel}, {"gomaxprocs", strconv.Itoa(e.GOMAXPROCS)}, {"rpcbench", e.Version},
 	}
-	return s
+	if slices.ContainsFunc(run.Results, func(r *harness.Result) bool { return r.Interrupted }) {
+		pairs = append(pairs, [2]string{"interrupted", "true"})
+	}
+	cfg := make([]benchfmt.Config, len(pairs))
+	for i, p := range pairs {
+		cfg[i] = benchfmt.Config{Key: p[0], Value: []byte(p[1]), File: true}
+	}
+	return cfg
 }
 
 // A Metric is one figure of a result, under its benchmark unit.
-type Metric struct {
-	Unit  string
-	Value func(*harness.Result) float64
-}
+type Metric = harness.Metric
 
-// Metrics are the figures every result reports, in DESIGN 6's names.
-var Metrics = []Metric{
-	{"ns/op", func(r *harness.Result) float64 { return r.PerCall(float64(r.Elapsed)) }},
-	{"calls/s", (*harness.Result).CallsPerSec},
-	{"p50-ns", quantile(50)},
-	{"p90-ns", quantile(90)},
-	{"p99-ns", quantile(99)},
-	{"p99.9-ns", quantile(99.9)},
-	{"max-ns", func(r *harness.Result) float64 { return float64(r.Latency.Max()) }},
-	{"cpu-ns/op", func(r *harness.Result) float64 { return r.PerCall(float64(r.CPU)) }},
-	{"wire-B/op", func(r *harness.Result) float64 { return r.PerCall(float64(r.WireBytes)) }},
-	{"B/op", func(r *harness.Result) float64 { return r.PerCall(float64(r.AllocB)) }},
-	{"allocs/op", func(r *harness.Result) float64 { return r.PerCall(float64(r.Allocs)) }},
-	{"errors", func(r *harness.Result) float64 { return float64(r.Errors) }},
-}
-
-func quantile(q float64) func(*harness.Result) float64 {
-	return func(r *harness.Result) float64 { return float64(r.Latency.Quantile(q)) }
-}
+// Metrics are the figures every result reports (harness.Metrics).
+var Metrics = harness.Metrics

@@ -122,3 +122,25 @@ func TestJSONRoundTripsHistograms(t *testing.T) {
 		t.Fatalf("merged: %d recorded, %d calls; want 2000 and 2000", got, back.Results[0].Calls)
 	}
 }
+
+func TestTextShowsSpreadWithRepetitions(t *testing.T) {
+	run := format.Run{Results: []*harness.Result{
+		result("codec=gob", 1000, 90*time.Microsecond),
+		result("codec=gob", 1000, 100*time.Microsecond),
+		result("codec=gob", 1000, 110*time.Microsecond),
+	}}
+	var buf bytes.Buffer
+	if err := format.Text(&buf, run); err != nil {
+		t.Fatal(err)
+	}
+	// p50 100µs, the farthest repetition 10µs away.
+	if !strings.Contains(buf.String(), "100µs ±10%") {
+		t.Errorf("no p50 with its spread in:\n%s", buf.String())
+	}
+	run.Results = run.Results[:1]
+	buf.Reset()
+	format.Text(&buf, run)
+	if strings.Contains(buf.String(), "±") {
+		t.Errorf("one repetition has no spread to show:\n%s", buf.String())
+	}
+}

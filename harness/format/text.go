@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/harness/stack"
 )
 
 // A Row is one configuration's figures: the median over its repetitions.
@@ -16,7 +16,10 @@ type Row struct {
 	First   *harness.Result // the first repetition, for its labels
 	Count   int
 	Medians map[string]float64 // by Metric.Unit
-	Errors  int64              // summed: errors are never averaged away
+	// Spreads are, by Metric.Unit, the largest distance from the median
+	// to any repetition, as a fraction of the median (0 for one).
+	Spreads map[string]float64
+	Errors  int64 // summed: errors are never averaged away
 }
 
 // Rows groups results by configuration, in first-seen order.
@@ -33,12 +36,17 @@ func Rows(results []*harness.Result) []*Row {
 		reps := byName[row.First.Name]
 		row.Count = len(reps)
 		row.Medians = make(map[string]float64, len(Metrics))
+		row.Spreads = make(map[string]float64, len(Metrics))
 		for _, m := range Metrics {
 			vals := make([]float64, len(reps))
 			for i, r := range reps {
 				vals[i] = m.Value(r)
 			}
-			row.Medians[m.Unit] = median(vals)
+			med := median(vals)
+			row.Medians[m.Unit] = med
+			if med != 0 { // median sorted vals: the ends are the extremes
+				row.Spreads[m.Unit] = max(vals[len(vals)-1]-med, med-vals[0]) / med
+			}
 		}
 		for _, r := range reps {
 			row.Errors += r.Errors
@@ -56,7 +64,7 @@ func median(v []float64) float64 {
 	return (v[n/2-1] + v[n/2]) / 2
 }
 
-// Reference finds the row of stack ("peer=floor") measured under the
+// Reference finds the row of stack (stack.FloorID.String()) measured under the
 // same conditions as row, or nil: the row ratios divide by.
 func Reference(rows []*Row, row *Row, stack string) *Row {
 	a := row.First
@@ -79,12 +87,21 @@ func Text(w io.Writer, run Run) error {
 	fmt.Fprintln(tw, "stack\ttransport\tpayload\tconc\tcalls/s\tp50\tp90\tp99\tp99.9\tmax\tallocs/op\tB/op\tcpu/op\twire-B/op\tp50 ×floor\tcalls/s ×grpc\terrors\t")
 	for _, row := range rows {
 		r, m := row.First, row.Medians
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.0f\t%s\t%.0f\t%s\t%s\t%d\t\n",
-			strings.TrimPrefix(r.Stack, "codec="), TransportLabel(r), r.Payload, Callers(r),
-			m["calls/s"], dur(m["p50-ns"]), dur(m["p90-ns"]), dur(m["p99-ns"]), dur(m["p99.9-ns"]), dur(m["max-ns"]),
-			m["allocs/op"], m["B/op"], dur(m["cpu-ns/op"]), m["wire-B/op"],
-			Ratio(row, Reference(rows, row, "peer=floor"), "p50-ns"),
-			Ratio(row, Reference(rows, row, "peer=grpc"), "calls/s"),
+		// With repetitions, each figure carries its spread: ±3%.
+		f := func(unit, s string) string {
+			if row.Count < 2 {
+				return s
+			}
+			return fmt.Sprintf("%s ±%.0f%%", s, 100*row.Spreads[unit])
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n",
+			stack.Label(r.Stack), TransportLabel(r), r.Payload, Callers(r),
+			f("calls/s", fmt.Sprintf("%.0f", m["calls/s"])), f("p50-ns", dur(m["p50-ns"])), f("p90-ns", dur(m["p90-ns"])),
+			f("p99-ns", dur(m["p99-ns"])), f("p99.9-ns", dur(m["p99.9-ns"])), f("max-ns", dur(m["max-ns"])),
+			f("allocs/op", fmt.Sprintf("%.1f", m["allocs/op"])), f("B/op", fmt.Sprintf("%.0f", m["B/op"])),
+			f("cpu-ns/op", dur(m["cpu-ns/op"])), f("wire-B/op", fmt.Sprintf("%.0f", m["wire-B/op"])),
+			Ratio(row, Reference(rows, row, stack.FloorID.String()), "p50-ns"),
+			Ratio(row, Reference(rows, row, stack.GRPCID.String()), "calls/s"),
 			row.Errors)
 	}
 	if err := tw.Flush(); err != nil {
@@ -100,7 +117,7 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 	if len(rows) > 0 {
 		first := rows[0]
 		if first.Count > 1 {
-			lines = append(lines, fmt.Sprintf("medians of %d repetitions", first.Count))
+			lines = append(lines, fmt.Sprintf("medians of %d repetitions; ± is the farthest repetition from the median", first.Count))
 		}
 		if r := first.First; r.Rate > 0 {
 			lines = append(lines, fmt.Sprintf("open loop at %g calls/s: latency counts from each call's scheduled send time (coordinated omission corrected)", r.Rate))

@@ -12,7 +12,10 @@ import (
 // decide compares one benchmark's unit; nil means the row is not
 // compared: the floors are the yardstick, not the code under test, and
 // their tiny figures (a few dozen B/op of runtime noise) would only cry wolf.
-func decide(name, unit string, a, b *indexed, opts Options) *Row {
+// moved holds the floors' time units that moved beyond the threshold: a
+// ratio to such a floor may look better than the code is, so it claims
+// no improvement.
+func decide(name, unit string, a, b *indexed, moved map[key]float64, opts Options) *Row {
 	if isFloor(name) {
 		return nil
 	}
@@ -31,17 +34,19 @@ func decide(name, unit string, a, b *indexed, opts Options) *Row {
 		if !ok || fa == nil || fb == nil {
 			row.Verdict = Warning
 			row.Old, row.New, row.Change = math.NaN(), math.NaN(), math.NaN()
-			row.Why = fmt.Sprintf("no %s row with the same transport, payload and concurrency in both files to divide %s by: measure the floor, or pass --same-machine if both ran on this machine", FloorStack, unit)
+			row.Why = fmt.Sprintf("the environments differ and there is no %s row with the same transport, payload and concurrency in both files to divide %s by: measure the floor (--peers floor), or pass --same-machine if both ran on one machine", FloorStack, unit)
 			return row
 		}
 		old, cur = ratios(old, fa), ratios(cur, fb)
 		row.Ratio = true
 	}
-	threshold := opts.Threshold
-	if t, ok := opts.Thresholds[unit]; ok {
-		threshold = t
+	decideStat(row, old, cur, threshold(unit, opts), opts.Alpha)
+	if floor, _ := floorName(name); row.Ratio && row.Verdict == Improved {
+		if c, ok := moved[key{floor, unit}]; ok {
+			row.Verdict = OK
+			row.Why = fmt.Sprintf("not claimed as improved: the floor it is divided by moved %+.1f%%", 100*c)
+		}
 	}
-	decideStat(row, old, cur, threshold, opts.Alpha)
 	return row
 }
 

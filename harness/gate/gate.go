@@ -9,19 +9,29 @@
 //   - time units (sec/op, p50-sec and the other percentiles, cpu-sec/op,
 //     calls/s: anything in seconds or per second) fail only when the
 //     change is statistically significant (Mann-Whitney U test from
-//     golang.org/x/perf/benchmath) and beyond a threshold. They depend on
-//     the machine, and a CI runner is not the machine the baseline was
-//     measured on, so by default each repetition is divided by the same
-//     repetition of the floor (peer=floor, the raw TCP echo measured in
-//     the same run under the same transport, payload and concurrency):
-//     a machine twice as slow slows codec and floor alike and the ratio
-//     stays put. SameMachine compares raw values instead.
-//   - all other units, B/op among them, are decided as time units are but
-//     on raw values: bytes allocated per call do not depend on the
+//     golang.org/x/perf/benchmath) and beyond a threshold. When both runs
+//     were measured in the same environment (EnvKeys: CPU model,
+//     GOMAXPROCS, kernel, Go version match), raw values are compared, so
+//     a run that is slower is never read as faster. Across environments
+//     raw times say more about the machines than the code, so each
+//     repetition is divided by the same repetition of the floor
+//     (peer=floor, the raw TCP echo measured in the same run under the
+//     same transport, payload and concurrency): a machine twice as slow
+//     slows codec and floor alike and the ratio stays put. A floor that
+//     itself moved beyond the threshold is reported, since a ratio to it
+//     can then hide or invert a change.
+//   - all other units, B/op, ctxsw/op and rw-syscalls/op among them, are
+//     decided as time units are but on raw values: context switches and
+//     system calls per call are counts, but they count what the scheduler
+//     and the kernel did, which varies run to run; and bytes allocated per call do not depend on the
 //     machine's speed, but rpcbench counts them process-wide over a
 //     window, where GC timing and buffer growth make them vary run to
 //     run, so a tolerance small enough to catch a real rise would fire on
 //     noise.
+//
+// Rows pair by exact name. A baseline row whose partner has the same
+// identity keys but another configuration (compare.IdentityKeys) refuses
+// the whole comparison: see compare.MismatchError.
 //
 // A comparison that cannot decide (too few samples for the U test to
 // ever reach significance, no floor to normalise by) is a warning, never
@@ -30,6 +40,7 @@ package gate
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -38,10 +49,12 @@ import (
 	"golang.org/x/perf/benchproc"
 
 	"github.com/rpcbench/rpcbench/harness/compare"
+	"github.com/rpcbench/rpcbench/harness/stack"
 )
 
 // Options configure the gate; the zero value gates DefaultUnits at alpha
-// 0.05 and a 10% threshold, time as ratios to the floor.
+// 0.05 and a 10% threshold (DefaultThresholds for the noisy counts), time
+// raw when the environments match and as ratios to the floor otherwise.
 type Options struct {
 	// Alpha is the U test's significance level; 0 means 0.05.
 	Alpha float64
@@ -53,8 +66,9 @@ type Options struct {
 	Thresholds map[string]float64
 	// Units are the tidied units to gate; nil means DefaultUnits.
 	Units []string
-	// SameMachine compares time units raw rather than as ratios to the
-	// floor: right only when baseline and new ran on one machine.
+	// SameMachine compares time units raw whatever the environments say:
+	// for files whose environment lines are missing or were edited, when
+	// the user knows both ran on one machine.
 	SameMachine bool
 	// Filter selects the benchmarks and units to gate; nil keeps all.
 	// The floor rows time is divided by are found whatever it selects.
@@ -65,7 +79,15 @@ type Options struct {
 // percentiles (p99-sec and beyond) move by tens of percent between
 // honest runs on a shared machine, and calls/s is the reciprocal of
 // sec/op in a closed loop, so they are left out.
-var DefaultUnits = []string{"sec/op", "p50-sec", "cpu-sec/op", "allocs/op", "B/op", "wire-B/op", "errors"}
+var DefaultUnits = []string{"sec/op", "p50-sec", "cpu-sec/op", "allocs/op", "B/op", "wire-B/op", "ctxsw/op", "rw-syscalls/op", "errors"}
+
+// DefaultThresholds are the per-unit thresholds used unless
+// Options.Thresholds says otherwise. Context switches and read/write
+// system calls per call depend on when the scheduler happened to park a
+// goroutine and whether a read found its bytes already there: between
+// honest runs they move by more than time does, so they need a larger
+// change, as well as significance, to fail.
+var DefaultThresholds = map[string]float64{"ctxsw/op": 0.25, "rw-syscalls/op": 0.25}
 
 // tolerance is how far an exact unit's median may rise before it fails:
 // the larger of abs and rel times the baseline.
@@ -83,7 +105,7 @@ var exact = map[string]tolerance{
 }
 
 // FloorStack is the name key of the rows time is divided by.
-const FloorStack = "peer=floor"
+var FloorStack = stack.FloorID.String()
 
 // A Verdict is the gate's decision on one benchmark and unit.
 type Verdict int
@@ -117,12 +139,24 @@ type Row struct {
 	Why string
 	// Warnings are benchmath's, shown with the row.
 	Warnings []error
+	// Explanation is printed under the row: for a regression, what the
+	// profiles of the two runs say grew (see harness/profile).
+	Explanation []string
 }
 
 // A Report is every comparison the gate made, and what it could not
 // compare.
 type Report struct {
-	Rows []*Row
+	// Raw reports that time units were compared raw, not as ratios to
+	// the floor.
+	Raw bool
+	// Method says how time was compared and why, in one line: the first
+	// thing a reader needs to trust the rest.
+	Method string
+	// FloorMoved warns of floors that moved beyond the threshold between
+	// the runs, when time was compared as ratios to them.
+	FloorMoved []string
+	Rows       []*Row
 	// OnlyOld and OnlyNew are the gated benchmarks only one side has.
 	OnlyOld, OnlyNew []string
 	// Notes say how the figures were made.
@@ -171,14 +205,33 @@ func Run(baseline, run *compare.File, opts Options) (*Report, error) {
 		opts.Units = DefaultUnits
 	}
 	a, b := index(baseline, opts), index(run, opts)
+	if m := compare.Mismatches(a.gatedNames(), b.names); len(m) > 0 {
+		return nil, &compare.MismatchError{OldLabel: baseline.Label, NewLabel: run.Label, Mismatches: m}
+	}
 	rep := newReport(a, b, opts)
+	envA, envB := environment(baseline, a.procs), environment(run, b.procs)
+	rep.Method, rep.Raw = method(envA, envB, opts)
+	for _, side := range []struct {
+		label string
+		env   map[string]string
+	}{{"baseline", envA}, {"new run", envB}} {
+		if side.env["interrupted"] == "true" {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("the %s was interrupted (interrupted: true): its last round may lack some rows, and those rows have fewer samples", side.label))
+		}
+	}
+	opts.SameMachine = rep.Raw
+	var moved map[key]float64
+	if !rep.Raw {
+		moved = floorsMoved(a, b, opts)
+		rep.FloorMoved = movedWarnings(a.names, moved, opts)
+	}
 	for _, name := range b.names {
 		if !a.gated[name] {
 			continue
 		}
 		for _, unit := range opts.Units {
 			if a.selected[key{name, unit}] && b.selected[key{name, unit}] {
-				if row := decide(name, unit, a, b, opts); row != nil {
+				if row := decide(name, unit, a, b, moved, opts); row != nil {
 					rep.Rows = append(rep.Rows, row)
 				}
 			}
@@ -205,12 +258,75 @@ func newReport(a, b *indexed, opts Options) *Report {
 	if a.procs != b.procs {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("GOMAXPROCS differs: baseline %s, new %s; benchmarks matched by name without it", procsOrNone(a.procs), procsOrNone(b.procs)))
 	}
-	if opts.SameMachine {
-		rep.Notes = append(rep.Notes, "time units compared raw (--same-machine)")
-	} else {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("time units compared as ratios to the %s row of the same run, repetition by repetition (×floor)", FloorStack))
-	}
 	return rep
+}
+
+// method decides whether time is compared raw and says so.
+func method(envA, envB map[string]string, opts Options) (line string, raw bool) {
+	if opts.SameMachine {
+		return "time compared raw: --same-machine says both ran on one machine", true
+	}
+	differ, missing := envDiffs(envA, envB)
+	ratios := fmt.Sprintf("time compared as ratios to the in-run %s (×floor), repetition by repetition", FloorStack)
+	switch {
+	case len(differ) > 0:
+		return fmt.Sprintf("%s: the environments differ (%s)", ratios, strings.Join(differ, "; ")), false
+	case len(missing) > 0:
+		return fmt.Sprintf("%s: nothing says both ran in one environment (no %s line)", ratios, strings.Join(missing, ", ")), false
+	}
+	return fmt.Sprintf("time compared raw: same environment (%s match)", strings.Join(EnvKeys, ", ")), true
+}
+
+// floorsMoved returns the change of each floor's time unit that moved
+// beyond the threshold between the runs: a row divided by a floor that
+// slowed by 40% looks 30% faster than it is.
+func floorsMoved(a, b *indexed, opts Options) map[key]float64 {
+	moved := make(map[key]float64)
+	for _, name := range a.names {
+		if !isFloor(name) {
+			continue
+		}
+		for _, unit := range opts.Units {
+			k := key{name, unit}
+			old, cur := a.values[k], b.values[k]
+			if !isTime(unit) || old == nil || cur == nil {
+				continue
+			}
+			if c := change(median(old), median(cur)); math.Abs(c) > threshold(unit, opts) {
+				moved[k] = c
+			}
+		}
+	}
+	return moved
+}
+
+// movedWarnings says which floors moved, one line per floor.
+func movedWarnings(names []string, moved map[key]float64, opts Options) []string {
+	var out []string
+	for _, name := range names {
+		var units []string
+		for _, unit := range opts.Units {
+			if c, ok := moved[key{name, unit}]; ok {
+				units = append(units, fmt.Sprintf("%s %+.1f%%", unit, 100*c))
+			}
+		}
+		if len(units) > 0 {
+			out = append(out, fmt.Sprintf("WARNING: the floor itself moved beyond the threshold: %s %s; ratios to it can hide or invert a change, so no improvement is claimed against it: gate raw times of two builds run on one machine (scripts/ci-gate.sh --base-ref)", name, strings.Join(units, ", ")))
+		}
+	}
+	return out
+}
+
+// threshold is unit's threshold: Options.Thresholds, DefaultThresholds,
+// then Options.Threshold.
+func threshold(unit string, opts Options) float64 {
+	if t, ok := opts.Thresholds[unit]; ok {
+		return t
+	}
+	if t, ok := DefaultThresholds[unit]; ok {
+		return t
+	}
+	return opts.Threshold
 }
 
 func procsOrNone(p string) string {
@@ -221,6 +337,17 @@ func procsOrNone(p string) string {
 }
 
 type key struct{ name, unit string }
+
+// gatedNames are the names with a selected unit, in order.
+func (x *indexed) gatedNames() []string {
+	var out []string
+	for _, n := range x.names {
+		if x.gated[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
 
 // indexed is one file's series by name and unit.
 type indexed struct {

@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -33,10 +34,18 @@ func plural(n int, s string) string {
 	return s + "s"
 }
 
-// Text writes the table, a verdict per row, its footnotes and notes, and
-// the summary line last.
+// Text writes how time was compared first, then the table with a verdict
+// per row, its footnotes and notes, and the summary line last.
 func (r *Report) Text(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "gate: "+r.Method)
+	for _, l := range r.FloorMoved {
+		fmt.Fprintln(w, l)
+	}
+	// The table is aligned whole, then each row's explanation goes under
+	// it: a line without tabs inside the tabwriter would restart the
+	// alignment.
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	var notes compare.Footnotes
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, row := range r.Rows {
@@ -44,6 +53,14 @@ func (r *Report) Text(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	lines := strings.SplitAfter(table.String(), "\n")
+	io.WriteString(w, lines[0])
+	for i, row := range r.Rows {
+		io.WriteString(w, lines[i+1])
+		for _, l := range row.Explanation {
+			fmt.Fprintln(w, "    "+l)
+		}
 	}
 	notes.Write(w, "")
 	for _, l := range r.notes() {
@@ -54,8 +71,14 @@ func (r *Report) Text(w io.Writer) error {
 }
 
 // Markdown writes what Text does as Markdown, for a pull request comment
-// or $GITHUB_STEP_SUMMARY.
+// or $GITHUB_STEP_SUMMARY, with the verdict first: it is what a reader of
+// a job summary came for.
 func (r *Report) Markdown(w io.Writer) error {
+	fmt.Fprintf(w, "**%s**\n\n%s  \n", r.Summary(), r.Method)
+	for _, l := range r.FloorMoved {
+		fmt.Fprintf(w, "%s  \n", l)
+	}
+	fmt.Fprintln(w)
 	var notes compare.Footnotes
 	fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("---|", len(header)))
 	for _, row := range r.Rows {
@@ -63,10 +86,15 @@ func (r *Report) Markdown(w io.Writer) error {
 	}
 	fmt.Fprintln(w)
 	notes.Write(w, "  ")
-	for _, l := range r.notes() {
-		fmt.Fprintf(w, "%s  \n", l)
+	for _, row := range r.Rows {
+		if len(row.Explanation) > 0 {
+			fmt.Fprintf(w, "\n`%s` %s:\n\n```\n%s\n```\n", row.Name, row.Unit, strings.Join(row.Explanation, "\n"))
+		}
 	}
-	_, err := fmt.Fprintf(w, "\n**%s**\n", r.Summary())
+	var err error
+	for _, l := range r.notes() {
+		_, err = fmt.Fprintf(w, "%s  \n", l)
+	}
 	return err
 }
 

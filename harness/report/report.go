@@ -17,6 +17,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/harness/stack"
 )
 
 // An Input is one run's results and where they were read from.
@@ -169,7 +170,7 @@ func table(b *bytes.Buffer, all, rows []*format.Row) {
 			}
 			cells = append(cells, rate)
 		}
-		floor, grpc := format.Reference(all, row, "peer=floor"), format.Reference(all, row, "peer=grpc")
+		floor, grpc := format.Reference(all, row, stack.FloorID.String()), format.Reference(all, row, stack.GRPCID.String())
 		cells = append(cells,
 			fmt.Sprintf("%.0f", m["calls/s"]), duration(m["p50-ns"]), duration(m["p99-ns"]), duration(m["p99.9-ns"]), duration(m["cpu-ns/op"]),
 			fmt.Sprintf("%.1f", m["allocs/op"]), fmt.Sprintf("%.0f", m["B/op"]), fmt.Sprintf("%.0f", m["wire-B/op"]),
@@ -202,9 +203,7 @@ func duration(ns float64) string {
 	return benchunit.Scale(ns/1e9, benchunit.Decimal) + "s"
 }
 
-func stackLabel(s string) string {
-	return strings.TrimPrefix(s, "codec=")
-}
+func stackLabel(s string) string { return stack.Label(s) }
 
 // distinct returns the distinct keys of rows in order of first appearance.
 func distinct[K comparable](rows []*format.Row, key func(*format.Row) K) []K {

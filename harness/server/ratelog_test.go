@@ -30,5 +30,5 @@ func TestLogLimiterReportsAtTheEndOfTheInterval(t *testing.T) {
 	for range 5 {
 		l.Logf("bad frame")
 	}
-	waitFor(t, func() bool { return strings.Contains(log.String(), "bad frame (and 3 more like it)") })
+	waitFor(t, "the count of held lines", func() bool { return strings.Contains(log.String(), "bad frame (and 3 more like it)") })
 }

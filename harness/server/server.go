@@ -28,8 +28,15 @@ import (
 type Server struct {
 	// Codec decodes requests and encodes replies.
 	Codec codecs.Codec
-	// RPC dispatches calls; nil means service.NewServer().
+	// RPC dispatches the calls of every connection. When nil, each
+	// connection gets its own from ConnRPC.
 	RPC *rpc.Server
+	// ConnRPC makes the rpc.Server of one connection, given a context
+	// that ends when that connection is done with (its ServeCodec
+	// returned), so that calls left waiting on it, such as KV.Watch, end
+	// with it. nil means one service.New(nil) shared by all connections,
+	// through its ConnServer. Ignored when RPC is set.
+	ConnRPC func(ctx context.Context) *rpc.Server
 	// Logf reports connections that ended on an error; nil means silent.
 	Logf func(format string, args ...any)
 	// Token, when not empty, is the secret every connection must send in
@@ -131,9 +138,12 @@ const (
 // from 5ms doubling up to 1s, and tries again; other Accept errors end it
 // with that error.
 func (s *Server) Serve(l net.Listener) error {
-	srv := s.RPC
-	if srv == nil {
-		srv = service.NewServer()
+	newRPC := s.ConnRPC
+	if newRPC == nil {
+		newRPC = service.New(nil).ConnServer
+	}
+	if s.RPC != nil {
+		newRPC = func(context.Context) *rpc.Server { return s.RPC }
 	}
 	var token *[sha256.Size]byte
 	if len(s.Token) > 0 {
@@ -181,7 +191,7 @@ func (s *Server) Serve(l net.Listener) error {
 		s.conns[sc] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
-		go s.serveConn(srv, sc, token)
+		go s.serveConn(newRPC, sc, token)
 	}
 }
 
@@ -192,9 +202,16 @@ func (s *Server) quitLocked() chan struct{} {
 	return s.quit
 }
 
-func (s *Server) serveConn(srv *rpc.Server, conn *servedConn, token *[sha256.Size]byte) {
+func (s *Server) serveConn(newRPC func(context.Context) *rpc.Server, conn *servedConn, token *[sha256.Size]byte) {
 	defer s.wg.Done()
-	cc := &countingCodec{s: s, conn: conn}
+	// The connection's context ends as soon as reading it fails, not when
+	// ServeCodec returns: ServeCodec waits for every call in flight, so a
+	// Watch still waiting would hold it (and this goroutine) until its
+	// timeout. Its reply has nowhere to go anyway.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := newRPC(ctx)
+	cc := &countingCodec{s: s, conn: conn, ended: cancel}
 	cc.ServerCodec = s.Codec.NewServerCodec(conn)
 	if token != nil {
 		cc.ServerCodec = &authCodec{ServerCodec: cc.ServerCodec, want: token, s: s, conn: conn}
@@ -281,16 +298,20 @@ type countingCodec struct {
 	rpc.ServerCodec
 	s      *Server
 	conn   *servedConn
-	authed bool // calls that reach it come from a logged-in connection
-	seq    uint64
+	authed bool   // calls that reach it come from a logged-in connection
+	seq    uint64 // the request being read
+	ended  func() // ends the connection's context once reading fails
 }
 
 func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
-	if err := c.conn.beginRequest(); err != nil {
-		return err
+	err := c.conn.beginRequest()
+	if err == nil {
+		err = c.ServerCodec.ReadRequestHeader(r)
+		c.conn.endHeader()
 	}
-	err := c.ServerCodec.ReadRequestHeader(r)
-	c.conn.endHeader()
+	if err != nil {
+		c.ended() // net/rpc reads no more after a header error
+	}
 	switch {
 	case err == nil:
 		c.s.inFlight.Add(1)
@@ -298,6 +319,9 @@ func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
 	case !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed):
 		// net/rpc drops these silently; a user probing limits wants to know.
 		c.s.logf("%s: closing connection: %v", c.conn.RemoteAddr(), err)
+	}
+	if err != nil {
+		c.ended() // net/rpc reads no more after a header error
 	}
 	return err
 }

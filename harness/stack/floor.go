@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -22,7 +23,7 @@ import (
 // no RPC layer at all: one caller per connection, the kernel's limit.
 type Floor struct{}
 
-func (Floor) Name() string { return "peer=floor" }
+func (Floor) ID() ID       { return FloorID }
 func (Floor) Shared() bool { return false }
 
 func (Floor) Serve(l net.Listener, d *service.Delay) Server { return serveEcho(l, d) }
@@ -65,7 +66,7 @@ func (c *floorClient) Close() error { return c.conn.Close() }
 // connection, the least any request/response multiplexer can cost.
 type FloorMux struct{}
 
-func (FloorMux) Name() string { return "peer=floor-mux" }
+func (FloorMux) ID() ID       { return FloorMuxID }
 func (FloorMux) Shared() bool { return true }
 
 func (FloorMux) Serve(l net.Listener, d *service.Delay) Server { return serveEcho(l, d) }
@@ -94,22 +95,39 @@ type muxClient struct {
 	err     error
 }
 
-// muxCall is one call waiting for its reply; they are pooled so that a
-// call costs no allocation.
+// muxCall is one call waiting for its reply. A plain Call's are pooled,
+// each with a channel of its own, so that a call costs no allocation; a
+// pipeline's are its slots, all delivered on the pipeline's one channel.
 type muxCall struct {
 	reply []byte
-	done  chan error
+	err   error
+	done  chan *muxCall // receives the call when its reply (or failure) is in
+	slot  int           // in its pipeline
 }
 
-var muxCalls = sync.Pool{New: func() any { return &muxCall{done: make(chan error, 1)} }}
+var muxCalls = sync.Pool{New: func() any {
+	c := &muxCall{done: make(chan *muxCall, 1)}
+	return c
+}}
 
 func (c *muxClient) Call(_ context.Context, check bool) error {
 	call := muxCalls.Get().(*muxCall)
+	c.send(call)
+	<-call.done
+	err := c.verify(call, check)
+	muxCalls.Put(call)
+	return err
+}
+
+// send registers call and writes its request; a failure is delivered on
+// call.done like a reply.
+func (c *muxClient) send(call *muxCall) {
 	c.mu.Lock()
 	if c.err != nil {
+		call.err = c.err
 		c.mu.Unlock()
-		muxCalls.Put(call)
-		return c.err
+		call.done <- call
+		return
 	}
 	id := c.nextID
 	c.nextID++
@@ -125,13 +143,51 @@ func (c *muxClient) Call(_ context.Context, check bool) error {
 	if err != nil {
 		c.conn.Close() // readLoop fails the call
 	}
-	err = <-call.done
-	if err == nil && check && !bytes.Equal(call.reply, c.msg) {
-		err = fmt.Errorf("%w: floor-mux: echo of %d bytes returned %d different bytes", payload.ErrWrongReply, len(c.msg), len(call.reply))
-	}
-	muxCalls.Put(call)
-	return err
 }
+
+func (c *muxClient) verify(call *muxCall, check bool) error {
+	if call.err == nil && check && !bytes.Equal(call.reply, c.msg) {
+		return fmt.Errorf("%w: floor-mux: echo of %d bytes returned %d different bytes", payload.ErrWrongReply, len(c.msg), len(call.reply))
+	}
+	return call.err
+}
+
+// Pipeline keeps depth calls in flight from one goroutine as net/rpc's
+// Client.Go does: Start writes a request with the next id, the read loop
+// delivers each reply on the pipeline's one channel, Finish takes it. No
+// goroutine is made per call.
+func (c *muxClient) Pipeline(depth int) Pipeline {
+	p := &muxPipeline{c: c, done: make(chan *muxCall, depth), calls: make([]*muxCall, depth), check: make([]bool, depth)}
+	for k := range p.calls {
+		p.calls[k] = &muxCall{done: p.done, slot: k}
+	}
+	return p
+}
+
+type muxPipeline struct {
+	c     *muxClient
+	done  chan *muxCall // every slot's replies
+	calls []*muxCall    // by slot
+	check []bool        // by slot
+}
+
+func (p *muxPipeline) Start(slot int, check bool) {
+	p.check[slot] = check
+	p.calls[slot].err = nil
+	p.c.send(p.calls[slot])
+}
+
+func (p *muxPipeline) Finish(wake <-chan time.Time, stop <-chan struct{}) (int, error, bool) {
+	select {
+	case call := <-p.done:
+		return call.slot, p.c.verify(call, p.check[call.slot]), true
+	case <-wake:
+	case <-stop:
+	}
+	return 0, nil, false
+}
+
+func (p *muxPipeline) Close() {}
 
 func (c *muxClient) readLoop() {
 	defer close(c.done)
@@ -156,7 +212,8 @@ func (c *muxClient) readLoop() {
 			break
 		}
 		call.reply = append(call.reply[:0], buf[8:]...)
-		call.done <- nil
+		call.err = nil
+		call.done <- call
 	}
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
@@ -165,7 +222,8 @@ func (c *muxClient) readLoop() {
 	c.err = err
 	for id, call := range c.pending {
 		delete(c.pending, id)
-		call.done <- err
+		call.err = err
+		call.done <- call
 	}
 	c.mu.Unlock()
 	c.conn.Close()

@@ -5,18 +5,96 @@ package stack
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"strings"
+	"time"
 
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/service"
 )
 
+// A Kind says what a stack is: a codec over net/rpc, or a peer measured
+// beside the codecs (gRPC, Thrift, the floor).
+type Kind int
+
+const (
+	KindCodec Kind = iota + 1
+	KindPeer
+)
+
+// key is the kind's key in benchmark names.
+func (k Kind) key() string {
+	switch k {
+	case KindCodec:
+		return "codec"
+	case KindPeer:
+		return "peer"
+	}
+	return fmt.Sprintf("kind%d", int(k))
+}
+
+// An ID is a stack's identity: what results are labelled with and what
+// benchmark names carry. String is the one place its "codec=NAME" /
+// "peer=NAME" form is defined; ParseID reads it back.
+type ID struct {
+	Kind Kind
+	Name string // "msgpack", "grpc", "floor"
+}
+
+// The peers every table refers to.
+var (
+	FloorID    = ID{KindPeer, "floor"}
+	FloorMuxID = ID{KindPeer, "floor-mux"}
+	GRPCID     = ID{KindPeer, "grpc"}
+)
+
+// CodecID is the identity of the net/rpc stack with the codec called name.
+func CodecID(name string) ID { return ID{KindCodec, name} }
+
+// PeerID is the identity of the peer called name.
+func PeerID(name string) ID { return ID{KindPeer, name} }
+
+// String is the ID in benchmark key=value form: "codec=msgpack", "peer=grpc".
+func (id ID) String() string { return id.Kind.key() + "=" + id.Name }
+
+// Short is the ID as tables label it: a codec by its name alone
+// ("msgpack"), a peer in full ("peer=grpc").
+func (id ID) Short() string {
+	if id.Kind == KindCodec {
+		return id.Name
+	}
+	return id.String()
+}
+
+// Label is the Short form of the ID whose String is s, or s itself when
+// it is not one.
+func Label(s string) string {
+	id, err := ParseID(s)
+	if err != nil {
+		return s
+	}
+	return id.Short()
+}
+
+// ParseID reads what String wrote.
+func ParseID(s string) (ID, error) {
+	k, name, ok := strings.Cut(s, "=")
+	if ok && name != "" {
+		for _, kind := range []Kind{KindCodec, KindPeer} {
+			if kind.key() == k {
+				return ID{kind, name}, nil
+			}
+		}
+	}
+	return ID{}, fmt.Errorf("stack %q: want codec=NAME or peer=NAME", s)
+}
+
 // A Stack serves the service and calls it, over connections a transport
 // makes.
 type Stack interface {
-	// Name labels results, in benchmark key=value form: "codec=msgpack",
-	// "peer=grpc", "peer=floor".
-	Name() string
+	// ID is the stack's identity, which labels its results.
+	ID() ID
 	// Shared reports whether several callers may share one connection.
 	Shared() bool
 	// Serve serves calls on the connections l yields, each delayed as d
@@ -40,9 +118,39 @@ type Client interface {
 	Close() error
 }
 
+// A Pipeliner is a Client that keeps several calls in flight from one
+// goroutine, the way its library does it best (net/rpc: Client.Go with one
+// Done channel per caller; floor-mux: request ids). A Client without it is
+// pipelined by Pipelined, with one connection or goroutine per call in
+// flight.
+type Pipeliner interface {
+	Client
+	// Pipeline returns one caller's pipeline of depth calls over the client.
+	Pipeline(depth int) Pipeline
+}
+
+// A Pipeline is one caller's calls in flight, numbered by slot 0..depth-1.
+// It is used by one goroutine: Start a call in a free slot, then Finish
+// the calls as they complete, and Start again. No goroutine is made per
+// call.
+type Pipeline interface {
+	// Start sends the call of a free slot and returns without waiting for
+	// its reply; check asks for the reply to be verified.
+	Start(slot int, check bool)
+	// Finish waits for a call in flight to complete and returns its slot
+	// and error. If wake or stop is ready first, it returns ok == false
+	// and nothing completes (nil channels never are). With no call in
+	// flight it only waits for wake or stop.
+	Finish(wake <-chan time.Time, stop <-chan struct{}) (slot int, err error, ok bool)
+	// Close ends what the pipeline started for itself; it does not close
+	// the clients.
+	Close()
+}
+
 // A StatsReader asks the server it calls for the server process's running
 // totals (rpcbench serve answers Stats.Read), so that a run against a server
-// in another process can report the server's own costs.
+// in another process can report the server's own costs. ServerStats obeys
+// ctx: a server that does not answer does not hold up the run.
 type StatsReader interface {
-	ServerStats() (*service.ServerStats, error)
+	ServerStats(ctx context.Context) (*service.ServerStats, error)
 }

@@ -68,8 +68,9 @@ func newMethodName(name string) string {
 
 // target is one protobuf type receiving methods.
 type target struct {
-	name   string
-	fields map[string]string // thrift Go field name -> protobuf Go field name
+	name    string
+	fields  map[string]string // thrift Go field name -> protobuf Go field name
+	convert map[string]string // protobuf Go field name -> its unsigned type, for fields Thrift reads signed
 }
 
 func transplant(thriftFile, protoFile string) ([]byte, error) {
@@ -83,6 +84,7 @@ func transplant(thriftFile, protoFile string) ([]byte, error) {
 		return nil, err
 	}
 	protoIDs := structFieldIDs(pf, "protobuf")
+	unsigned := unsignedFields(pf)
 	targets := make(map[string]*target) // by thrift type name
 	for name, ids := range structFieldIDs(tf, "thrift") {
 		pname := strings.TrimSuffix(name, "_")
@@ -90,7 +92,7 @@ func transplant(thriftFile, protoFile string) ([]byte, error) {
 		if !ok {
 			continue // a service's args/result wrapper: Thrift-only
 		}
-		t := &target{name: pname, fields: make(map[string]string)}
+		t := &target{name: pname, fields: make(map[string]string), convert: unsigned[pname]}
 		for id, field := range ids {
 			pfield, ok := pids[id]
 			if !ok {
@@ -174,6 +176,38 @@ func structFieldIDs(f *ast.File, key string) map[string]map[int]string {
 	return types
 }
 
+// unsignedFields maps each struct type declared in f to its fields of an
+// unsigned integer type, by name, with that type's name. Thrift has no
+// unsigned integers: the IDL mirrors a uint64 as an i64, whose generated
+// reader assigns an int64, so rewrite converts those assignments.
+func unsignedFields(f *ast.File) map[string]map[string]string {
+	types := make(map[string]map[string]string)
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.TYPE {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			ts := spec.(*ast.TypeSpec)
+			st, ok := ts.Type.(*ast.StructType)
+			if !ok {
+				continue
+			}
+			for _, field := range st.Fields.List {
+				id, ok := field.Type.(*ast.Ident)
+				if !ok || len(field.Names) != 1 || (id.Name != "uint64" && id.Name != "uint32") {
+					continue
+				}
+				if types[ts.Name.Name] == nil {
+					types[ts.Name.Name] = make(map[string]string)
+				}
+				types[ts.Name.Name][field.Names[0].Name] = id.Name
+			}
+		}
+	}
+	return types
+}
+
 // receiver returns the type and variable names of fn's pointer receiver.
 func receiver(fn *ast.FuncDecl) (typeName, varName string) {
 	r := fn.Recv.List[0]
@@ -196,6 +230,22 @@ func rewrite(fn *ast.FuncDecl, recv string, t *target, targets map[string]*targe
 	var errs []error
 	ast.Inspect(fn, func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.AssignStmt:
+			// recv.Field = v, where Field is unsigned on the protobuf type
+			// and v the signed value Thrift read: convert v.
+			if len(n.Lhs) != 1 || len(n.Rhs) != 1 || n.Tok != token.ASSIGN {
+				return true
+			}
+			sel, ok := n.Lhs[0].(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if x, ok := sel.X.(*ast.Ident); !ok || x.Name != recv {
+				return true
+			}
+			if typ, ok := t.convert[t.fields[sel.Sel.Name]]; ok {
+				n.Rhs[0] = &ast.CallExpr{Fun: ast.NewIdent(typ), Args: []ast.Expr{n.Rhs[0]}}
+			}
 		case *ast.SelectorExpr:
 			x, ok := n.X.(*ast.Ident)
 			if !ok || x.Name != recv {

@@ -3,6 +3,7 @@
 package all
 
 import (
+	_ "github.com/rpcbench/rpcbench/transports/duplex"
 	_ "github.com/rpcbench/rpcbench/transports/httpconnect"
 	_ "github.com/rpcbench/rpcbench/transports/pipe"
 	_ "github.com/rpcbench/rpcbench/transports/reverse"

@@ -8,34 +8,19 @@ import (
 	stdtls "crypto/tls"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/internal/connset"
 	"github.com/rpcbench/rpcbench/transports/internal/handshake"
+	"github.com/rpcbench/rpcbench/transports/internal/redial"
 	"github.com/rpcbench/rpcbench/transports/tcp"
 	rtls "github.com/rpcbench/rpcbench/transports/tls"
 )
 
 func init() { transports.Register(Transport{}) }
-
-// Redial backoff: the first retry waits about minBackoff, each failure
-// doubles the wait up to maxBackoff, and a connection that served a call
-// starts over. A dial that succeeds but whose connection ends before
-// serving anything (a peer that accepts and closes at once, a failed TLS
-// handshake or login) counts as a failure, so that such a peer draws a
-// few connections a minute, not hundreds.
-// Each wait is varied by ±jitter so that workers that lost the caller
-// together do not return together.
-const (
-	minBackoff = 50 * time.Millisecond
-	maxBackoff = 5 * time.Second
-	jitter     = 0.2
-)
 
 // Transport is reverse TCP: the serving half dials cfg.Addr and keeps
 // cfg.Conns connections there; the calling half listens on cfg.Addr.
@@ -109,42 +94,16 @@ type listener struct {
 
 // keepDialled keeps one connection to the calling half open: it dials,
 // hands the connection to Accept, waits for it to be closed, and dials
-// again.
+// again, with redial's backoff.
 func (l *listener) keepDialled(slot int) {
 	defer l.wg.Done()
-	backoff := minBackoff
-	for attempt := 1; ; attempt++ {
-		l.cfg.Printf("reverse: slot %d dialling %s (attempt %d)", slot, l.addr, attempt)
-		c, err := l.dial()
-		served := false
-		if err == nil {
-			sc := &servingConn{Conn: c}
-			if !l.serve(sc) {
-				return
-			}
-			served = sc.served.Load()
-		} else {
-			l.cfg.Printf("reverse: slot %d: %v", slot, err)
-		}
-		if served {
-			attempt, backoff = 0, minBackoff
-		}
-		wait := vary(backoff)
-		if !served {
-			backoff = nextBackoff(backoff)
-		}
-		select {
-		case <-time.After(wait):
-		case <-l.stopped:
-			return
-		}
-	}
+	redial.KeepDialling(l.ctx, fmt.Sprintf("reverse: slot %d", slot), l.addr.String(), l.dial, l.cfg.Logf, l.serve)
 }
 
 // dial connects to the calling half and runs the TLS handshake and the
 // login the configuration asks for, all within handshake.Timeout.
-func (l *listener) dial() (net.Conn, error) {
-	ctx, cancel := context.WithTimeout(l.ctx, handshake.Timeout)
+func (l *listener) dial(ctx context.Context) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, handshake.Timeout)
 	defer cancel()
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", l.addr.String())
@@ -177,29 +136,6 @@ func (l *listener) dial() (net.Conn, error) {
 	return c, nil
 }
 
-// servingConn notes whether a connection served anything: a reply
-// written is a call served, which resets the redial backoff.
-type servingConn struct {
-	net.Conn
-	served atomic.Bool
-}
-
-func (c *servingConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	if n > 0 && !c.served.Load() {
-		c.served.Store(true)
-	}
-	return n, err
-}
-
-// CloseWrite keeps the inner connection's half-close reachable.
-func (c *servingConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return errors.ErrUnsupported
-}
-
 // serve hands c to Accept and waits until it is closed; false means the
 // listener stopped instead.
 func (l *listener) serve(c net.Conn) bool {
@@ -219,14 +155,6 @@ func (l *listener) serve(c net.Conn) bool {
 	case <-l.stopped:
 		return false // the server closes tc once its calls are answered, or Close does
 	}
-}
-
-// nextBackoff is the wait after one more failed dial.
-func nextBackoff(d time.Duration) time.Duration { return min(2*d, maxBackoff) }
-
-// vary spreads d by ±jitter.
-func vary(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (1 - jitter + 2*jitter*rand.Float64()))
 }
 
 // Accept returns the next dialled connection.

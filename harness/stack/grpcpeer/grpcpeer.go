@@ -28,10 +28,10 @@ import (
 // so callers share connections.
 type Unary struct{}
 
-func (Unary) Name() string { return "peer=grpc" }
+func (Unary) ID() stack.ID { return stack.GRPCID }
 func (Unary) Shared() bool { return true }
 
-func (Unary) Serve(l net.Listener, d *service.Delay) stack.Server { return serve(l, d) }
+func (Unary) Serve(l net.Listener, d *service.Delay) stack.Server { return Serve(l, d) }
 
 func (Unary) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) {
 	return newClient(conn, p, func(cc *grpc.ClientConn) (func(context.Context) (any, error), error) {
@@ -52,10 +52,10 @@ func (Unary) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) {
 // not shared.
 type Stream struct{}
 
-func (Stream) Name() string { return "peer=grpc-stream" }
+func (Stream) ID() stack.ID { return stack.PeerID("grpc-stream") }
 func (Stream) Shared() bool { return false }
 
-func (Stream) Serve(l net.Listener, d *service.Delay) stack.Server { return serve(l, d) }
+func (Stream) Serve(l net.Listener, d *service.Delay) stack.Server { return Serve(l, d) }
 
 func (Stream) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) {
 	return newClient(conn, p, func(cc *grpc.ClientConn) (func(context.Context) (any, error), error) {
@@ -74,7 +74,7 @@ func (Stream) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) 
 // newClient dials a client over conn and has pick choose the call that
 // p's method makes through it.
 func newClient(conn net.Conn, p payload.Payload, pick func(*grpc.ClientConn) (func(context.Context) (any, error), error)) (stack.Client, error) {
-	cc, err := dial(conn)
+	cc, err := Dial(conn)
 	if err != nil {
 		return nil, err
 	}
@@ -90,9 +90,10 @@ func newClient(conn net.Conn, p payload.Payload, pick func(*grpc.ClientConn) (fu
 // connection a client may use, and counts its bytes.
 var errRedial = errors.New("grpc: the client's connection is gone and is not redialled")
 
-// dial returns a ClientConn over conn alone. The passthrough target keeps
-// grpc from resolving names; the dialer hands over conn once.
-func dial(conn net.Conn) (*grpc.ClientConn, error) {
+// Dial returns a ClientConn over conn alone, for the service's clients
+// (service.NewKVClient, service.NewDuplexClient). The passthrough target
+// keeps grpc from resolving names; the dialer hands over conn once.
+func Dial(conn net.Conn) (*grpc.ClientConn, error) {
 	var used atomic.Bool
 	dialer := func(context.Context, string) (net.Conn, error) {
 		if used.Swap(true) {
@@ -162,12 +163,15 @@ func (c *client) Close() error { return c.cc.Close() }
 // cuts them off.
 const stopGrace = time.Second
 
-// serve serves the service on the connections l yields.
-func serve(l net.Listener, d *service.Delay) stack.Server {
+// Serve serves the service on the connections l yields, each call delayed
+// as d says: Arith, Echo, KV (one store for all connections) and Duplex.
+func Serve(l net.Listener, d *service.Delay) *Server {
 	s := grpc.NewServer(grpc.MaxRecvMsgSize(frame.DefaultMax))
 	service.RegisterArithServer(s, arith{d: d})
 	service.RegisterEchoServer(s, echo{d: d})
-	srv := &server{s: s, done: make(chan struct{})}
+	srv := &Server{s: s, done: make(chan struct{}), KV: service.NewKVStore(), reverse: make(chan *Reverse)}
+	service.RegisterKVServer(s, kv{store: srv.KV, d: d})
+	service.RegisterDuplexServer(s, duplexServer{ready: srv.reverse, stopped: srv.done})
 	go func() {
 		srv.err = s.Serve(l)
 		close(srv.done)
@@ -175,13 +179,18 @@ func serve(l net.Listener, d *service.Delay) stack.Server {
 	return srv
 }
 
-type server struct {
-	s    *grpc.Server
-	done chan struct{} // closed when Serve has returned err
-	err  error
+// Server is the gRPC peer's serving side.
+type Server struct {
+	// KV is the store the KV service serves.
+	KV *service.KVStore
+
+	s       *grpc.Server
+	done    chan struct{} // closed when Serve has returned err
+	err     error
+	reverse chan *Reverse // Duplex.Reverse streams clients opened, for Server.Reverse
 }
 
-func (s *server) Close() error {
+func (s *Server) Close() error {
 	stopped := make(chan struct{})
 	go func() {
 		s.s.GracefulStop()

@@ -60,7 +60,7 @@ func parse(t *testing.T, s string) payload.Payload {
 func TestRoundTrip(t *testing.T) {
 	for _, s := range stacks {
 		for _, name := range []string{"arith", "bytes:1KiB", "records:10"} {
-			t.Run(s.Name()+"/"+name, func(t *testing.T) {
+			t.Run(s.ID().String()+"/"+name, func(t *testing.T) {
 				c, _ := start(t, s, nil, parse(t, name))
 				for range 3 {
 					if err := c.Call(context.Background(), true); err != nil {
@@ -77,7 +77,7 @@ func TestRoundTrip(t *testing.T) {
 func TestCheckUsesPayloadCheck(t *testing.T) {
 	errWrong := errors.New("wrong reply")
 	for _, s := range stacks {
-		t.Run(s.Name(), func(t *testing.T) {
+		t.Run(s.ID().String(), func(t *testing.T) {
 			p := parse(t, "arith")
 			p.Check = func(any) error { return errWrong }
 			c, _ := start(t, s, nil, p)
@@ -100,7 +100,7 @@ func TestRejectsUnknownMethod(t *testing.T) {
 			if c != nil {
 				c.Close()
 			}
-			t.Errorf("%s: NewClient for Arith.Divide: %v, want an error naming the method", s.Name(), err)
+			t.Errorf("%s: NewClient for Arith.Divide: %v, want an error naming the method", s.ID().String(), err)
 		}
 		conn.Close()
 	}
@@ -131,7 +131,7 @@ func TestDivideByZero(t *testing.T) {
 func TestDelay(t *testing.T) {
 	const work = 20 * time.Millisecond
 	for _, s := range stacks {
-		t.Run(s.Name(), func(t *testing.T) {
+		t.Run(s.ID().String(), func(t *testing.T) {
 			c, _ := start(t, s, &service.Delay{Work: work}, parse(t, "arith"))
 			begin := time.Now()
 			if err := c.Call(context.Background(), true); err != nil {
@@ -148,7 +148,7 @@ func TestDelay(t *testing.T) {
 // its calls rather than hanging or dialling a connection of its own.
 func TestLostConnection(t *testing.T) {
 	for _, s := range stacks {
-		t.Run(s.Name(), func(t *testing.T) {
+		t.Run(s.ID().String(), func(t *testing.T) {
 			c, srv := start(t, s, nil, parse(t, "arith"))
 			if err := c.Call(context.Background(), true); err != nil {
 				t.Fatal(err)
@@ -174,7 +174,7 @@ func TestRun(t *testing.T) {
 	}
 	for _, s := range stacks {
 		for _, name := range []string{"arith", "bytes:1KiB", "records:100"} {
-			t.Run(s.Name()+"/"+name, func(t *testing.T) {
+			t.Run(s.ID().String()+"/"+name, func(t *testing.T) {
 				r, err := harness.Run(context.Background(), harness.Config{
 					Stack: s, Transport: tr, Payload: parse(t, name),
 					Concurrency: 4, Conns: 2, Pipeline: 1,

@@ -2,7 +2,7 @@
 // Apache Thrift's own Go server and client, from the code the Thrift
 // compiler generated in service/thriftgen, speaking what the rpcbench
 // thrift codec speaks: framed transport, binary protocol, services
-// multiplexed as "Arith" and "Echo".
+// multiplexed as "Arith", "Echo" and "KV".
 package thriftpeer
 
 import (
@@ -26,7 +26,7 @@ import (
 // connections are not shared.
 type Stack struct{}
 
-func (Stack) Name() string { return "peer=thrift" }
+func (Stack) ID() stack.ID { return stack.PeerID("thrift") }
 func (Stack) Shared() bool { return false }
 
 // conf lets frames and messages be as large as the codecs allow (Thrift's
@@ -105,10 +105,12 @@ func (c *client) Close() error                               { return c.t.Close(
 // Serve serves each connection l yields with Thrift's multiplexed
 // processor, one call at a time, as Thrift's TSimpleServer does.
 func (Stack) Serve(l net.Listener, d *service.Delay) stack.Server {
+	h := handler{d: d, kv: service.NewKVStore()}
 	proc := thrift.NewTMultiplexedProcessor()
-	proc.RegisterProcessor("Arith", thriftgen.NewArithProcessor(handler{d}))
-	proc.RegisterProcessor("Echo", thriftgen.NewEchoProcessor(handler{d}))
-	s := &server{l: l, conns: make(map[net.Conn]struct{})}
+	proc.RegisterProcessor("Arith", thriftgen.NewArithProcessor(h))
+	proc.RegisterProcessor("Echo", thriftgen.NewEchoProcessor(h))
+	proc.RegisterProcessor("KV", thriftgen.NewKVProcessor(h))
+	s := &server{l: l, conns: make(map[net.Conn]struct{}), kv: h.kv}
 	s.wg.Go(func() {
 		for {
 			conn, err := l.Accept()
@@ -131,6 +133,7 @@ func (Stack) Serve(l net.Listener, d *service.Delay) stack.Server {
 }
 
 type server struct {
+	kv    *service.KVStore // what KV serves
 	l     net.Listener
 	wg    sync.WaitGroup
 	mu    sync.Mutex // guards conns
@@ -170,9 +173,12 @@ func serveConn(conn net.Conn, proc thrift.TProcessor) {
 // the generated code passes nil, and its getters would panic on it.
 var errNoArgument = errors.New("thrift: call has no argument")
 
-// handler implements the service for thriftgen's Arith and Echo
+// handler implements the service for thriftgen's Arith, Echo and KV
 // processors, each call delayed by d first.
-type handler struct{ d *service.Delay }
+type handler struct {
+	d  *service.Delay
+	kv *service.KVStore // one store for every connection
+}
 
 func (h handler) Multiply(_ context.Context, req *thriftgen.Args_) (*thriftgen.Product, error) {
 	h.d.Wait()

@@ -1,25 +1,29 @@
-package reverse
+package redial
 
 import (
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestBackoffDoublesUpToTheCap(t *testing.T) {
 	want := []time.Duration{50, 100, 200, 400, 800, 1600, 3200, 5000, 5000}
-	d := minBackoff
+	d := MinBackoff
 	for i, w := range want {
 		if w *= time.Millisecond; d != w {
 			t.Fatalf("wait %d: %v, want %v", i, d, w)
 		}
-		d = nextBackoff(d)
+		d = Next(d)
 	}
 }
 
 func TestJitterStaysWithinTwentyPercent(t *testing.T) {
-	lo, hi := maxBackoff, time.Duration(0)
+	lo, hi := MaxBackoff, time.Duration(0)
 	for range 1000 {
-		d := vary(time.Second)
+		d := Vary(time.Second)
 		lo, hi = min(lo, d), max(hi, d)
 	}
 	if lo < 800*time.Millisecond || hi > 1200*time.Millisecond {

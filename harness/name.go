@@ -1,0 +1,83 @@
+package harness
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/transports"
+)
+
+// Name is the configuration's benchmark name, without the "Benchmark"
+// prefix and the GOMAXPROCS suffix:
+//
+//	RPC/<stack>/transport=T[/net=N]/payload=P/conc=C[/conns=K][/pipeline=N][/rate=R]
+//	   [/workload=W][/dir=D][/work=DUR][/busy][/stall=EVERY:FOR][/max-message=BYTES][/auth][/tls=mutual]
+//
+// It is the one function that names benchmarks: rpcbench run --format
+// bench, matrix and go test -bench RPC (Benchmark) all call it, so that
+// their lines compare and gate against each other. Every knob that changes
+// what is measured is in it; the optional keys appear only when they
+// differ from the default, in this order, and are computed from effective
+// values, never from which flags were typed: one configuration, one name.
+// A workload with several rows names each with its dir=.
+func (cfg *Config) Name() string { return cfg.name("") }
+
+func (cfg *Config) name(dir string) string {
+	var b strings.Builder
+	b.WriteString("RPC/" + cfg.Stack.ID().String() + "/transport=" + cfg.Transport.Name())
+	key := func(k string, v any) { fmt.Fprintf(&b, "/%s=%v", k, v) }
+	if cfg.Net != "" {
+		key("net", cfg.Net)
+	}
+	key("payload", cfg.Payload.Name)
+	key("conc", cfg.Concurrency)
+	if k := cfg.conns(); cfg.Stack.Shared() && k < cfg.Concurrency {
+		key("conns", k) // the callers share fewer connections than there are callers
+	}
+	if cfg.Pipeline > 1 {
+		key("pipeline", cfg.Pipeline)
+	}
+	if cfg.Rate > 0 {
+		key("rate", strconv.FormatFloat(cfg.Rate, 'g', -1, 64))
+	}
+	if w := cfg.workload(); w.Name() != DefaultWorkload.Name() {
+		key("workload", w.Name())
+	}
+	if dir != "" {
+		key("dir", dir)
+	}
+	if d := cfg.Delay; d != nil {
+		if d.Work > 0 {
+			key("work", duration(d.Work))
+			if d.Busy {
+				b.WriteString("/busy")
+			}
+		}
+		if d.StallEvery > 0 {
+			key("stall", duration(d.StallEvery)+":"+duration(d.StallFor))
+		}
+	}
+	if m := cfg.MaxMessage; m > 0 && m != frame.DefaultMax {
+		key("max-message", m)
+	}
+	if a, ok := cfg.Stack.(interface{ LogsIn() bool }); ok && a.LogsIn() {
+		b.WriteString("/auth")
+	}
+	if mutualTLS(cfg.TransportConfig) {
+		key("tls", "mutual")
+	}
+	return b.String()
+}
+
+// duration writes d as time.Duration does, with "us" for "µs" so that
+// names stay ASCII: 200us, 1.5ms, 1s.
+func duration(d time.Duration) string { return strings.Replace(d.String(), "µs", "us", 1) }
+
+// mutualTLS reports whether the TLS handshake authenticates the calling
+// side too (a client certificate presented, or required by the in-process
+// server): the one TLS setting that changes what a connection costs.
+// Verifying the server against a CA or not costs the same.
+func mutualTLS(c transports.Config) bool { return c.CertFile != "" || c.ClientCAFile != "" }

@@ -1,0 +1,177 @@
+package harness
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A Recorder keeps one row's record of a window: a latency histogram, one
+// histogram per second of the window (Result.Intervals), and counts of
+// calls, failures and lateness. Workloads record into it from many
+// goroutines; a nil Recorder (the warm-up's) records nothing.
+type Recorder struct {
+	start  time.Time // the window's start: intervals count from it
+	shards []recShard
+
+	calls, errs, late, maxLag atomic.Int64
+	firstErr                  atomic.Pointer[error]
+
+	mu        sync.Mutex   // guards intervals
+	intervals []*Histogram // by second since start; nil where none ended
+}
+
+// recShard is one lock-protected part of the record: callers record into
+// shard i%len(shards), so that they rarely contend and a run with
+// thousands of callers doesn't hold thousands of histograms. A shard holds
+// only the second under way, and hands it to the recorder when the next
+// one begins, so memory grows with the window's seconds, not with
+// shards × seconds.
+type recShard struct {
+	mu  sync.Mutex // guards sec and cur
+	sec int        // the second cur holds
+	cur *Histogram
+}
+
+// maxShards bounds the shards a recorder splits into.
+const maxShards = 64
+
+// newRecorder returns a recorder for callers callers over a window of
+// about dur. It makes its histograms now, the window's seconds' included,
+// so that recording allocates nothing a window's figures would count
+// (a histogram is about 220 KB); begin starts it.
+func newRecorder(callers int, dur time.Duration) *Recorder {
+	r := &Recorder{shards: make([]recShard, max(1, min(callers, maxShards)))}
+	for i := range r.shards {
+		r.shards[i].cur = NewHistogram()
+	}
+	secs := int(min(dur, time.Hour)/time.Second) + 1
+	r.intervals = make([]*Histogram, secs)
+	for i := range r.intervals {
+		r.intervals[i] = NewHistogram()
+	}
+	return r
+}
+
+// begin starts the record at start, the window's start.
+func (r *Recorder) begin(start time.Time) {
+	if r != nil {
+		r.start = start
+	}
+}
+
+// Record counts one success: a sample of end - from, in shard shard's part
+// of the record (any number; callers pass their own index).
+func (r *Recorder) Record(shard int, from, end time.Time) {
+	if r == nil {
+		return
+	}
+	r.calls.Add(1)
+	sec := max(0, int(end.Sub(r.start)/time.Second))
+	s := &r.shards[shard%len(r.shards)]
+	s.mu.Lock()
+	switch {
+	case sec == s.sec:
+	case sec > s.sec:
+		// The next second began: hand over the last one.
+		if s.cur.TotalCount() > 0 {
+			r.mergeInterval(s.sec, s.cur)
+			s.cur.Reset()
+		}
+		s.sec = sec
+	default:
+		// A straggler from a second this shard has handed over (its
+		// caller read the clock before another's): record it there.
+		s.mu.Unlock()
+		r.mu.Lock()
+		r.interval(sec).Record(end.Sub(from))
+		r.mu.Unlock()
+		return
+	}
+	s.cur.Record(end.Sub(from))
+	s.mu.Unlock()
+}
+
+func (r *Recorder) mergeInterval(sec int, h *Histogram) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.interval(sec).Merge(h.Histogram)
+}
+
+// interval returns second sec's histogram, made when first needed; r.mu
+// is held.
+func (r *Recorder) interval(sec int) *Histogram {
+	for len(r.intervals) <= sec {
+		r.intervals = append(r.intervals, nil)
+	}
+	if r.intervals[sec] == nil {
+		r.intervals[sec] = NewHistogram()
+	}
+	return r.intervals[sec]
+}
+
+// Fail counts one failure; the first is kept.
+func (r *Recorder) Fail(err error) {
+	if r == nil {
+		return
+	}
+	r.errs.Add(1)
+	r.firstErr.CompareAndSwap(nil, &err)
+}
+
+// Late counts one call sent lag after its scheduled time.
+func (r *Recorder) Late(lag time.Duration) {
+	if r == nil {
+		return
+	}
+	r.late.Add(1)
+	for {
+		old := r.maxLag.Load()
+		if int64(lag) <= old || r.maxLag.CompareAndSwap(old, int64(lag)) {
+			return
+		}
+	}
+}
+
+// Missed counts n scheduled calls never sent because the window ended
+// first: late too.
+func (r *Recorder) Missed(n int64) {
+	if r != nil {
+		r.late.Add(n)
+	}
+}
+
+// callsSoFar is the successes recorded until now.
+func (r *Recorder) callsSoFar() int64 {
+	if r == nil {
+		return 0
+	}
+	return r.calls.Load()
+}
+
+// fill writes the record into res, for a window that ended at end.
+func (r *Recorder) fill(res *Result, end time.Time) {
+	for i := range r.shards {
+		s := &r.shards[i]
+		if s.cur.TotalCount() > 0 {
+			r.mergeInterval(s.sec, s.cur)
+		}
+	}
+	res.WindowStart, res.WindowEnd = r.start, end
+	res.Elapsed = end.Sub(r.start)
+	res.Calls = r.calls.Load()
+	res.Errors = r.errs.Load()
+	if e := r.firstErr.Load(); e != nil {
+		res.FirstError = (*e).Error()
+	}
+	res.Late = r.late.Load()
+	res.MaxLag = time.Duration(r.maxLag.Load())
+	res.Intervals = res.Intervals[:0]
+	for sec, h := range r.intervals {
+		if h == nil || h.TotalCount() == 0 {
+			continue
+		}
+		res.Latency.Merge(h.Histogram)
+		res.Intervals = append(res.Intervals, Interval{Start: r.start.Add(time.Duration(sec) * time.Second), Latency: h})
+	}
+}

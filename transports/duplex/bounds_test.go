@@ -1,0 +1,121 @@
+package duplex
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/yamux"
+)
+
+// hostile is a yamux configuration for a peer that opens streams without
+// waiting for them to be accepted.
+func hostile() *yamux.Config {
+	c := yamux.DefaultConfig()
+	c.LogOutput = io.Discard
+	c.AcceptBacklog = 1 << 16 // SYNs it may leave unacknowledged
+	c.StreamOpenTimeout = 0   // and never give up on them
+	return c
+}
+
+func listen(t *testing.T, opts Options) *End {
+	t.Helper()
+	e, err := Listen(context.Background(), "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// attach dials e as a raw yamux client and waits until e has the session.
+func attach(t *testing.T, e *End, cfg *yamux.Config) *yamux.Session {
+	t.Helper()
+	conn, err := net.Dial("tcp", e.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := yamux.Client(conn, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sess.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for e.Sessions() == 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the End never got the session")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	return sess
+}
+
+// TestAStreamFloodIsBounded opens 5,000 streams, each with data, on a
+// master that serves none of them: it keeps MaxStreams handed out (one
+// waiting for Accept), acceptBacklog queued, and resets the rest.
+func TestAStreamFloodIsBounded(t *testing.T) {
+	const flood, maxStreams = 5000, 4
+	m := listen(t, Options{MaxStreams: maxStreams})
+	peer := attach(t, m, hostile())
+	for i := range flood {
+		st, err := peer.OpenStream()
+		if err != nil {
+			t.Fatalf("opening stream %d: %v", i, err)
+		}
+		st.Write(make([]byte, 1024)) // fails once the stream is reset; the bytes may be in flight
+	}
+	// The master handles frames in order: once a ping returns, it has
+	// seen every stream.
+	if _, err := peer.Ping(); err != nil {
+		t.Fatal(err)
+	}
+	m.mu.Lock()
+	held := m.sessions[0].NumStreams()
+	m.mu.Unlock()
+	if limit := 1 + acceptBacklog; held > limit {
+		t.Fatalf("master holds %d streams of a flood of %d; want at most %d (1 handed to Accept, %d in the backlog)", held, flood, limit, acceptBacklog)
+	}
+	if held < acceptBacklog {
+		t.Fatalf("master holds %d streams; the flood should fill its backlog of %d", held, acceptBacklog)
+	}
+	if kept := peer.NumStreams(); kept > 1+acceptBacklog {
+		t.Fatalf("peer still has %d streams open: the master reset too few", kept)
+	}
+	// Serving resumes: streams accepted and closed free their slots.
+	for range maxStreams + 1 {
+		c, err := m.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+}
+
+// TestAPeerThatNeverReadsHoldsOneWindow: a worker that accepts nothing
+// and reads nothing takes at most one stream window of a 4 MiB write;
+// the writer then blocks until its deadline.
+func TestAPeerThatNeverReadsHoldsOneWindow(t *testing.T) {
+	m := listen(t, Options{})
+	attach(t, m, func() *yamux.Config { c := yamux.DefaultConfig(); c.LogOutput = io.Discard; return c }())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := m.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+	n, err := st.Write(make([]byte, 4<<20))
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("writing 4 MiB to a peer that never reads: %d bytes, %v; want a deadline error", n, err)
+	}
+	if n > maxStreamWindow {
+		t.Fatalf("the peer took %d bytes without reading; its window is %d", n, maxStreamWindow)
+	}
+}

@@ -1,0 +1,492 @@
+// Package duplex is the reverse link carrying calls both ways (DESIGN 4):
+// a worker dials its master, as with the reverse transport (same redial
+// and backoff), and runs one github.com/hashicorp/yamux session on that
+// connection, the dialling side as yamux.Client, the accepting side as
+// yamux.Server. Every yamux stream is one net/rpc connection with the
+// chosen codec and nothing before it: the side that opened a stream calls
+// over it, the side that accepted it serves it. So the master opens
+// streams to call the worker, the worker opens streams to call the master,
+// and each side serves every stream it accepts.
+//
+// Both sides are an End: a net.Listener of the streams the other side
+// opens (serve them with any net/rpc server) and an Open that opens a
+// stream to call the other side over. Listen makes the master's End,
+// Dial the worker's. A foreign program with yamux and the standard
+// library's net/rpc can be either side.
+package duplex
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/yamux"
+
+	"github.com/rpcbench/rpcbench/transports"
+	"github.com/rpcbench/rpcbench/transports/internal/redial"
+	"github.com/rpcbench/rpcbench/transports/tcp"
+)
+
+func init() { transports.Register(Transport{}) }
+
+// DefaultMaxStreams is how many streams opened by the other side one
+// session serves at once when Options.MaxStreams is 0.
+const DefaultMaxStreams = 1024
+
+// Options bound what one side spends on the other. The zero value is
+// usable.
+type Options struct {
+	// MaxStreams caps the streams opened by the other side that one
+	// session has handed to Accept and that are not closed yet. Beyond it
+	// the side stops accepting: further streams wait in yamux's accept
+	// backlog (acceptBacklog), and streams beyond that are reset, so a
+	// flood of streams costs at most (MaxStreams + acceptBacklog) streams
+	// of at most maxStreamWindow buffered bytes each. 0 means
+	// DefaultMaxStreams.
+	MaxStreams int
+	// Logf reports sessions that start and end, redials, and yamux's own
+	// warnings (a backlog reset). nil means silent.
+	Logf func(format string, args ...any)
+}
+
+// The yamux settings. They are local limits, not wire options: a foreign
+// side running yamux.DefaultConfig() talks to this one unchanged.
+const (
+	// maxStreamWindow is the most a stream buffers of what the other side
+	// sent and nobody has read yet: the receive window it grants. A peer
+	// that never reads a stream stops our writer after this many bytes,
+	// and we hold no more than this for a stream we do not read. It is
+	// yamux's default and its minimum (VerifyConfig refuses less), set
+	// here so that the bound is written down.
+	maxStreamWindow = 256 << 10
+	// acceptBacklog is how many streams the other side opened wait for
+	// Accept; yamux resets those beyond it. It also bounds how many of
+	// our own opens wait for the other side's acknowledgement.
+	acceptBacklog = 256
+	// streamOpenTimeout ends a session whose peer leaves a stream we
+	// opened unacknowledged this long (yamux's default): a peer that
+	// stopped accepting altogether is dead to us.
+	streamOpenTimeout = 75 * time.Second
+	// streamCloseTimeout drops a stream we closed whose peer never closes
+	// its end, and resets it, so that a peer cannot keep closed streams
+	// (and their buffers) alive on our side. yamux's default is 5 minutes.
+	streamCloseTimeout = 30 * time.Second
+	// keepAliveInterval pings an idle session (yamux's default), so that
+	// a master or worker that vanished without closing the connection
+	// (power loss, a NAT that forgot the mapping) ends the session and
+	// the worker redials.
+	keepAliveInterval = 30 * time.Second
+	// connectionWriteTimeout ends a session whose connection accepts no
+	// bytes for this long (yamux's default): a peer that never reads the
+	// connection at all cannot hold our writers forever.
+	connectionWriteTimeout = 10 * time.Second
+)
+
+// config returns the yamux configuration of one session.
+func config(logf func(string, ...any)) *yamux.Config {
+	c := yamux.DefaultConfig()
+	c.MaxStreamWindowSize = maxStreamWindow
+	c.AcceptBacklog = acceptBacklog
+	c.StreamOpenTimeout = streamOpenTimeout
+	c.StreamCloseTimeout = streamCloseTimeout
+	c.EnableKeepAlive, c.KeepAliveInterval = true, keepAliveInterval
+	c.ConnectionWriteTimeout = connectionWriteTimeout
+	c.LogOutput = nil
+	c.Logger = log.New(logWriter(logf), "duplex: ", 0)
+	return c
+}
+
+// logWriter passes yamux's log lines to logf, dropping them when it is nil.
+type logWriter func(string, ...any)
+
+func (w logWriter) Write(p []byte) (int, error) {
+	if w != nil {
+		w("%s", trimNewline(p))
+	}
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	if n := len(p); n > 0 && p[n-1] == '\n' {
+		return p[:n-1]
+	}
+	return p
+}
+
+// An End is one side of duplex links, master or worker. It is the
+// net.Listener of the streams the other side opens, each yielded by
+// Accept as a connection to serve, and it opens streams with Open to call
+// the other side over. Close ends everything: its sessions, its streams,
+// and its listening or redialling.
+type End struct {
+	opts   Options
+	addr   net.Addr // what the master listens on, which the worker dials
+	ctx    context.Context
+	cancel context.CancelFunc // ends the accept or redial loop
+	wg     sync.WaitGroup     // that loop and each session's accept loop
+
+	accepted chan net.Conn // streams the other side opened, for Accept
+
+	mu       sync.Mutex // guards sessions, next and changed
+	sessions []*yamux.Session
+	next     int           // the session the next Open uses, round robin
+	changed  chan struct{} // closed and replaced when a session arrives
+	closeErr error
+	once     sync.Once
+}
+
+func newEnd(addr net.Addr, opts Options) *End {
+	if opts.MaxStreams <= 0 {
+		opts.MaxStreams = DefaultMaxStreams
+	}
+	e := &End{opts: opts, addr: addr, accepted: make(chan net.Conn), changed: make(chan struct{})}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	return e
+}
+
+func (e *End) logf(format string, args ...any) {
+	if e.opts.Logf != nil {
+		e.opts.Logf(format, args...)
+	}
+}
+
+// Listen makes the master's End: it listens on addr (127.0.0.1:0 when
+// empty) for workers, runs a yamux server session on each connection that
+// arrives, serves (through Accept) the streams every worker opens, and
+// opens streams to its workers in turn.
+func Listen(ctx context.Context, addr string, opts Options) (*End, error) {
+	ln, err := tcp.Listen(ctx, addr)
+	if err != nil {
+		return nil, fmt.Errorf("duplex: %w", err)
+	}
+	e := newEnd(ln.Addr(), opts)
+	e.wg.Add(2)
+	go func() {
+		defer e.wg.Done()
+		<-e.ctx.Done()
+		ln.Close()
+	}()
+	go func() {
+		defer e.wg.Done()
+		for {
+			conn, err := ln.Accept()
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			if err != nil {
+				// Out of descriptors or an aborted connection: both pass.
+				e.logf("duplex: accepting workers on %s: %v", ln.Addr(), err)
+				select {
+				case <-time.After(redial.MinBackoff):
+				case <-e.ctx.Done():
+				}
+				continue
+			}
+			sess, err := yamux.Server(conn, config(e.opts.Logf))
+			if err != nil { // only for an invalid configuration
+				conn.Close()
+				e.logf("duplex: %v", err)
+				continue
+			}
+			e.logf("duplex: worker %s connected", conn.RemoteAddr())
+			e.wg.Add(1)
+			go func() {
+				defer e.wg.Done()
+				e.run(sess)
+				e.logf("duplex: worker %s gone", conn.RemoteAddr())
+			}()
+		}
+	}()
+	return e, nil
+}
+
+// Dial makes a worker's End: it dials the master at addr and runs a
+// yamux client session on the connection, serves (through Accept) the
+// streams the master opens, and opens streams to the master. When the
+// connection ends it dials again, with the reverse transport's capped
+// exponential backoff and jitter, until Close.
+func Dial(addr string, opts Options) (*End, error) {
+	if addr == "" {
+		return nil, errors.New("duplex: no master to dial (the address is empty); the worker dials the master's listener")
+	}
+	a, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("duplex: %w", err)
+	}
+	e := newEnd(a, opts)
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		redial.Keep(e.ctx, "duplex: worker", a.String(), e.opts.Logf, func(conn net.Conn) bool {
+			sess, err := yamux.Client(conn, config(e.opts.Logf))
+			if err != nil { // only for an invalid configuration
+				conn.Close()
+				e.logf("duplex: %v", err)
+				return false
+			}
+			e.logf("duplex: worker connected to master %s", a)
+			e.run(sess)
+			e.logf("duplex: worker lost master %s", a)
+			return e.ctx.Err() == nil
+		})
+	}()
+	return e, nil
+}
+
+// run serves one session until it ends: it makes the session available to
+// Open, hands the streams the other side opens to Accept, at most
+// MaxStreams of them unclosed at once, and forgets the session when it
+// ends. Closing the End closes the session.
+func (e *End) run(sess *yamux.Session) {
+	if !e.add(sess) {
+		sess.Close()
+		return
+	}
+	defer e.remove(sess)
+	stop := context.AfterFunc(e.ctx, func() { sess.Close() })
+	defer stop()
+	slots := make(chan struct{}, e.opts.MaxStreams)
+	for {
+		// Wait for a free slot before accepting: while the cap is
+		// reached, new streams queue in yamux's backlog, then get reset.
+		select {
+		case slots <- struct{}{}:
+		case <-sess.CloseChan():
+			return
+		}
+		st, err := sess.AcceptStream()
+		if err != nil {
+			return // the session ended
+		}
+		c := newStream(st, func() { <-slots })
+		select {
+		case e.accepted <- c:
+		case <-sess.CloseChan():
+			c.Close()
+			return
+		}
+	}
+}
+
+// add makes sess available to Open; false means the End is closed.
+func (e *End) add(sess *yamux.Session) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ctx.Err() != nil {
+		return false
+	}
+	e.sessions = append(e.sessions, sess)
+	close(e.changed)
+	e.changed = make(chan struct{})
+	return true
+}
+
+func (e *End) remove(sess *yamux.Session) {
+	sess.Close()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, s := range e.sessions {
+		if s == sess {
+			e.sessions = append(e.sessions[:i], e.sessions[i+1:]...)
+			break
+		}
+	}
+}
+
+// Accept returns the next stream the other side opened, a connection to
+// serve calls on. It returns net.ErrClosed once the End is closed.
+func (e *End) Accept() (net.Conn, error) {
+	select {
+	case c := <-e.accepted:
+		return c, nil
+	case <-e.ctx.Done():
+		return nil, net.ErrClosed
+	}
+}
+
+// Open opens a stream to call the other side over: on the master, to the
+// next worker in turn; on a worker, to its master. It waits for a session
+// when there is none (a worker redialling, a master with no worker yet)
+// until ctx ends. Opening itself does not wait for the other side, except
+// when acceptBacklog streams it opened are still unacknowledged.
+func (e *End) Open(ctx context.Context) (net.Conn, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("duplex: opening a stream to %s: %w", e.addr, err)
+		}
+		e.mu.Lock()
+		if e.ctx.Err() != nil {
+			e.mu.Unlock()
+			return nil, net.ErrClosed
+		}
+		var sess *yamux.Session
+		if n := len(e.sessions); n > 0 {
+			sess = e.sessions[e.next%n]
+			e.next++
+		}
+		changed := e.changed
+		e.mu.Unlock()
+		if sess != nil {
+			st, err := sess.OpenStream()
+			if err == nil {
+				return newStream(st, nil), nil
+			}
+			if e.ctx.Err() != nil {
+				return nil, net.ErrClosed
+			}
+			if !sess.IsClosed() { // the other side said go away, or stream ids ran out
+				return nil, fmt.Errorf("duplex: opening a stream to %s: %w", e.addr, err)
+			}
+			e.remove(sess) // it ended under us; try another, or wait for one
+			continue
+		}
+		select {
+		case <-changed:
+		case <-e.ctx.Done():
+			return nil, net.ErrClosed
+		case <-ctx.Done():
+			return nil, fmt.Errorf("duplex: no session to %s to open a stream on: %w", e.addr, ctx.Err())
+		}
+	}
+}
+
+// Conn is Open: an End is the duplex transport's transports.Caller.
+func (e *End) Conn(ctx context.Context) (net.Conn, error) { return e.Open(ctx) }
+
+// Sessions returns how many sessions the End has: the master's workers,
+// or 1 for a connected worker.
+func (e *End) Sessions() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.sessions)
+}
+
+// Addr is the master's address: what the master listens on and the
+// worker dials.
+func (e *End) Addr() net.Addr { return e.addr }
+
+// Close stops listening or redialling, closes every session (and so every
+// stream, opened or accepted), and waits for the End's goroutines.
+func (e *End) Close() error {
+	err := net.ErrClosed
+	e.once.Do(func() {
+		e.mu.Lock()
+		e.cancel()
+		sessions := e.sessions
+		e.mu.Unlock()
+		for _, s := range sessions {
+			s.Close()
+		}
+		e.wg.Wait()
+		err = nil
+	})
+	return err
+}
+
+// stream is a yamux stream with a net.Conn's full Close: yamux's own Close
+// only half-closes (it sends FIN and keeps reading), which would leave a
+// net/rpc reader waiting on a connection its owner closed.
+type stream struct {
+	*yamux.Stream
+	release func() // frees the session's slot of an accepted stream; nil for an opened one
+
+	closed   atomic.Bool
+	once     sync.Once
+	deadline atomic.Pointer[time.Time] // the write deadline, which yamux checks only while blocked
+}
+
+func newStream(st *yamux.Stream, release func()) *stream {
+	return &stream{Stream: st, release: release}
+}
+
+func (s *stream) Read(p []byte) (int, error) {
+	if s.closed.Load() {
+		return 0, net.ErrClosed
+	}
+	n, err := s.Stream.Read(p)
+	if err != nil && s.closed.Load() {
+		return n, net.ErrClosed
+	}
+	return n, deadlineErr(err)
+}
+
+func (s *stream) Write(p []byte) (int, error) {
+	if s.closed.Load() {
+		return 0, net.ErrClosed
+	}
+	if d := s.deadline.Load(); d != nil && !d.IsZero() && !time.Now().Before(*d) {
+		return 0, os.ErrDeadlineExceeded
+	}
+	n, err := s.Stream.Write(p)
+	return n, deadlineErr(err)
+}
+
+// deadlineErr reports yamux's deadline error as the standard one, as a
+// net.Conn's callers test for it.
+func deadlineErr(err error) error {
+	if errors.Is(err, yamux.ErrTimeout) {
+		return os.ErrDeadlineExceeded
+	}
+	return err
+}
+
+func (s *stream) SetDeadline(t time.Time) error {
+	s.SetReadDeadline(t)
+	return s.SetWriteDeadline(t)
+}
+
+func (s *stream) SetWriteDeadline(t time.Time) error {
+	s.deadline.Store(&t)
+	return s.Stream.SetWriteDeadline(t)
+}
+
+// CloseWrite half-closes the stream: the other side reads EOF, and this
+// side can still read its reply.
+func (s *stream) CloseWrite() error { return s.Stream.Close() }
+
+// Close closes the stream both ways: it sends FIN, and Reads blocked or
+// to come return net.ErrClosed. The stream leaves the session when the
+// other side closes its end too, or after streamCloseTimeout.
+func (s *stream) Close() error {
+	err := net.ErrClosed
+	s.once.Do(func() {
+		s.closed.Store(true)
+		err = s.Stream.Close()
+		s.Stream.SetReadDeadline(time.Now()) // wakes a blocked Read
+		if s.release != nil {
+			s.release()
+		}
+	})
+	return err
+}
+
+// Transport is the duplex transport in the transports registry, for a
+// worker's serving half and a master's calling half: Serve is Dial, whose
+// listener yields the streams the master opens; Call is Listen, whose
+// Conn opens a stream to a worker. A Caller it returns is the master's
+// *End: type-assert it to serve the streams workers open, too.
+// cfg.Conns is ignored: a worker keeps one session, over which the master
+// opens as many streams as it wants.
+type Transport struct{}
+
+func (Transport) Name() string { return "duplex" }
+
+// Reversed reports that the serving half (the worker) dials and the
+// calling half (the master) listens.
+func (Transport) Reversed() bool { return true }
+
+// Serve dials the master at cfg.Addr (see Dial).
+func (Transport) Serve(ctx context.Context, cfg transports.Config) (net.Listener, error) {
+	return Dial(cfg.Addr, Options{Logf: cfg.Logf})
+}
+
+// Call listens on cfg.Addr for workers (see Listen).
+func (Transport) Call(ctx context.Context, cfg transports.Config) (transports.Caller, error) {
+	return Listen(ctx, cfg.Addr, Options{Logf: cfg.Logf})
+}
