@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	wire "github.com/rpcbench/rpcbench/codecs/hostile"
 )
 
 // TestServerSurvives attacks one `rpcbench serve` process per codec with
@@ -98,7 +99,7 @@ const (
 
 // attacks returns the attacks that f's format allows: every codec gets
 // the generic ones, and the ones its framing makes possible.
-func attacks(f wireFormat) []attack {
+func attacks(f wire.Format) []attack {
 	as := []attack{
 		{"an HTTP request", func(h *hostile) {
 			h.send(h.dial(), []byte("GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: attack\r\n\r\n"))
@@ -118,7 +119,7 @@ func attacks(f wireFormat) []attack {
 		{"2000 random frames over short connections, a quarter ended with RST", func(h *hostile) {
 			h.connections(2000, func(c net.Conn, rng *rand.Rand) {
 				for range 1 + rng.IntN(3) {
-					h.send(c, h.f.frame(randomBytes(rng, rng.IntN(256))))
+					h.send(c, h.f.Frame(randomBytes(rng, rng.IntN(256))))
 				}
 			})
 		}},
@@ -154,37 +155,37 @@ func attacks(f wireFormat) []attack {
 			time.Sleep(2500 * time.Millisecond) // a few bytes in, mid-message
 		}},
 		{"a message that never ends, sent as fast as the server takes it", func(h *hostile) {
-			n, err := h.flood(h.dial(), h.f.endless, h.f.fill, frameMax+floodSlack)
+			n, err := h.flood(h.dial(), h.f.Endless, h.f.Fill, frameMax+floodSlack)
 			if err == nil {
 				h.t.Errorf("server took %d bytes of a message that never ends without dropping the connection (cap %d)", n, frameMax)
 			}
 		}},
 	}
-	if f.deep != nil {
+	if f.Deep != nil {
 		as = append(as, attack{"a request nested 100,000 deep", func(h *hostile) {
 			c := h.dial()
-			h.send(c, h.f.deep)
+			h.send(c, h.f.Deep)
 			h.assertAnswered(c, "a request nested 100,000 deep")
 		}})
 	}
-	if f.prefix != nil {
+	if f.Prefix != nil {
 		as = append(as,
 			attack{"a length prefix of 4 GiB with nothing after it", func(h *hostile) {
 				c := h.dial()
-				h.send(c, h.f.prefix(huge))
+				h.send(c, h.f.Prefix(huge))
 				h.assertDropped(c, "a length prefix of 4 GiB")
 			}},
 			attack{"a message just under the cap, and junk after it, sent as fast as the server takes it", func(h *hostile) {
-				h.flood(h.dial(), h.f.prefix(frameMax-64), 0, frameMax+floodSlack)
+				h.flood(h.dial(), h.f.Prefix(frameMax-64), 0, frameMax+floodSlack)
 			}},
 		)
 	}
-	if f.lies != nil {
+	if f.Lies != nil {
 		as = append(as, attack{"small messages whose inner lengths claim gigabytes", func(h *hostile) {
 			conns := make(map[string]net.Conn)
-			for _, what := range slices.Sorted(maps.Keys(h.f.lies)) {
+			for _, what := range slices.Sorted(maps.Keys(h.f.Lies)) {
 				conns[what] = h.dial()
-				h.send(conns[what], h.f.lies[what])
+				h.send(conns[what], h.f.Lies[what])
 			}
 			for what, c := range conns {
 				h.assertAnswered(c, "a message lying about "+what)
@@ -198,7 +199,7 @@ func attacks(f wireFormat) []attack {
 type hostile struct {
 	t   *testing.T
 	srv *server
-	f   wireFormat
+	f   wire.Format
 	rng *rand.Rand
 
 	ctx    context.Context
@@ -208,7 +209,7 @@ type hostile struct {
 	conns  []net.Conn
 }
 
-func newHostile(t *testing.T, srv *server, f wireFormat) *hostile {
+func newHostile(t *testing.T, srv *server, f wire.Format) *hostile {
 	h := &hostile{t: t, srv: srv, f: f, rng: rng(t)}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	t.Cleanup(h.close)

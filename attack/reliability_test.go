@@ -361,3 +361,34 @@ func TestServeSurvivesItsLogReaderAndEndsOnSIGHUP(t *testing.T) {
 		t.Error("serve still running 10s after SIGHUP")
 	}
 }
+
+// gobUint encodes n as gob encodes an unsigned integer: one byte below
+// 128, else the negated count of the big-endian bytes that follow.
+func gobUint(n uint64) []byte {
+	if n < 128 {
+		return []byte{byte(n)}
+	}
+	var b []byte
+	for ; n > 0; n >>= 8 {
+		b = append([]byte{byte(n)}, b...)
+	}
+	return append([]byte{byte(-len(b))}, b...)
+}
+
+// gobMessages splits a gob stream into its messages' bodies.
+func gobMessages(b []byte) [][]byte {
+	var msgs [][]byte
+	for len(b) > 0 {
+		n, w := uint64(b[0]), 1
+		if n >= 128 {
+			w = 1 + int(-int8(b[0]))
+			n = 0
+			for _, c := range b[1:w] {
+				n = n<<8 | uint64(c)
+			}
+		}
+		msgs = append(msgs, b[w:w+int(n)])
+		b = b[w+int(n):]
+	}
+	return msgs
+}

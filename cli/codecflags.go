@@ -18,14 +18,28 @@ type codecFlags struct {
 func addCodecFlags(fs *flag.FlagSet) *codecFlags {
 	f := new(codecFlags)
 	fs.StringVar(&f.name, "codec", "gob", "wire format: "+strings.Join(codecs.Names(), ", "))
-	fs.StringVar(&f.maxMessage, "max-message", "64MiB", "largest message accepted, in bytes (KiB and MiB suffixes allowed)")
+	addMaxMessageFlag(fs, &f.maxMessage)
 	return f
 }
 
 func (f *codecFlags) codec() (codecs.Codec, error) {
-	limit, err := payload.ParseSize(f.maxMessage)
-	if err != nil || limit == 0 {
-		return nil, fmt.Errorf("--max-message %q: want a positive size such as 1MiB or 65536", f.maxMessage)
+	limit, err := parseMaxMessage(f.maxMessage)
+	if err != nil {
+		return nil, err
 	}
 	return codecs.New(f.name, codecs.Options{MaxMessage: limit})
+}
+
+// addMaxMessageFlag defines --max-message, which serve, call, run and
+// matrix share: the cap every codec they make reads under.
+func addMaxMessageFlag(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "max-message", "64MiB", "largest message a codec reads, in bytes (KiB and MiB suffixes allowed); the peers keep their own limits")
+}
+
+func parseMaxMessage(s string) (int, error) {
+	limit, err := payload.ParseSize(s)
+	if err != nil || limit <= 0 {
+		return 0, fmt.Errorf("--max-message %q: want a positive size such as 1MiB or 65536", s)
+	}
+	return limit, nil
 }

@@ -47,13 +47,13 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 		}
 	}
 	list(&f.codecs, []string{"codec", "codecs"}, "all", "comma-separated codecs to measure, all, or none: "+strings.Join(codecs.Names(), ", "))
-	list(&f.peers, []string{"peers"}, "grpc,thrift,floor", "comma-separated references measured in the same run, or none: "+strings.Join(harness.PeerNames(), ", ")+"\n(floor-mux is added wherever callers share connections)")
+	list(&f.peers, []string{"peers"}, "grpc,thrift,stdlib-gob,stdlib-json,floor", "comma-separated references measured in the same run, or none: "+strings.Join(harness.PeerNames(), ", ")+"\n(floor-mux is added wherever callers share connections)")
 	list(&f.payloads, []string{"payload", "payloads"}, "bytes:1KiB", "comma-separated payloads: "+strings.Join(payload.Examples, ", ")+", bytes:N, records:N")
 	list(&f.concurrency, []string{"concurrency", "conc"}, "16", "comma-separated numbers of concurrent callers")
 	fs.IntVar(&f.conns, "conns", 4, "connections the callers share (stacks that can't share get one per caller)")
 	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight: one goroutine per caller issues them with net/rpc's Client.Go,\ncollects each from one Done channel it shares and issues the next (no goroutine per call);\nfloor-mux does the same with request ids, other peers keep a connection (or goroutine) per call in flight")
 	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload.Name(), "what each caller does: "+strings.Join(harness.WorkloadNames(), ", "))
-	fs.StringVar(&f.maxMessage, "max-message", "64MiB", "codecs: largest message accepted, in bytes (KiB and MiB suffixes allowed)")
+	addMaxMessageFlag(fs, &f.maxMessage)
 	fs.Float64Var(&f.rate, "rate", 0, "open loop: send this many calls/s on a fixed schedule, latency counted from each call's scheduled time\n(0: closed loop, each caller sends when its last call returns)")
 	fs.DurationVar(&f.duration, "duration", 2*time.Second, "length of each measured window")
 	fs.Int64Var(&f.calls, "calls", 0, "end each window after this many calls instead of after --duration")
@@ -90,7 +90,8 @@ func matrixCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 const runSynopsis = `run [flags]
 
 Measures every configuration the flags describe and prints one table. With
-no flags: every codec over tcp, the gRPC and Thrift peers and the raw-TCP
+no flags: every codec over tcp, the gRPC and Thrift peers, the standard
+library's own gob and JSON-RPC (stdlib-gob, stdlib-json) and the raw-TCP
 floor, payload bytes:1KiB, 16 callers over 4 connections, an in-process
 server on loopback, 2s each.
 
@@ -252,9 +253,9 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 	case f.timeout <= 0:
 		return nil, fmt.Errorf("--timeout %v: want a positive duration", f.timeout)
 	}
-	maxMessage, err := payload.ParseSize(f.maxMessage)
-	if err != nil || maxMessage == 0 {
-		return nil, fmt.Errorf("--max-message %q: want a positive size such as 1MiB or 65536", f.maxMessage)
+	maxMessage, err := parseMaxMessage(f.maxMessage)
+	if err != nil {
+		return nil, err
 	}
 	workload, err := harness.LookupWorkload(f.workload)
 	if err != nil {

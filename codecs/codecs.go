@@ -1,14 +1,17 @@
 // Package codecs names the net/rpc codecs rpcbench can speak and finds them
-// by name. Each codec lives in a package of its own; this one only holds the
-// interface and the registry.
+// by name. Each codec lives in a package of its own; this one holds the
+// interface and the registry: the built-in codecs (registry.go) and those a
+// team registers from its own module with Register.
 package codecs
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/rpc"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // A Codec makes net/rpc client and server codecs of one wire format over a
@@ -19,12 +22,60 @@ type Codec interface {
 	NewServerCodec(io.ReadWriteCloser) rpc.ServerCodec
 }
 
+// Capped is implemented by a registered codec that takes a message cap, so
+// that Options.MaxMessage (--max-message) reaches it. A registered codec
+// without the method always runs with its own limits.
+type Capped interface {
+	Codec
+	// WithMaxMessage returns the codec with reads capped at n bytes a
+	// message; n is always positive.
+	WithMaxMessage(n int) Codec
+}
+
 // Options configures a codec from the registry.
 type Options struct {
-	// MaxMessage caps the size of one message in bytes, in both directions.
-	// 0 means the default, 64 MiB (frame.DefaultMax).
+	// MaxMessage caps the size of one message a codec reads, in bytes: a
+	// larger message (or a length prefix or element count claiming one)
+	// fails its connection before anything is allocated for it. The cap
+	// bounds reads only: what a codec writes is bounded by the peer's own
+	// cap, so a codec writes a message over its cap if asked and the peer
+	// refuses it. 0 means the default, 64 MiB (frame.DefaultMax).
 	MaxMessage int
 }
+
+var (
+	mu         sync.RWMutex // guards registered
+	registered []Codec      // codecs added with Register, in order
+)
+
+// Register adds c to the registry, after the built-in codecs, so that every
+// command and the harness can use it by name: a team calls it from its
+// codec package's init and imports that package for its side effect. It
+// fails when c's name is empty or already taken.
+func Register(c Codec) error {
+	name := c.Name()
+	if name == "" || strings.ContainsAny(name, ", \t\n/=") {
+		return fmt.Errorf("codecs: cannot register %T under name %q: want a non-empty name without spaces, commas, slashes or '='", c, name)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if slices.Contains(names(), name) {
+		return fmt.Errorf("codecs: a codec named %q is already registered", name)
+	}
+	registered = append(registered, c)
+	return nil
+}
+
+// MustRegister is Register for an init function: it panics on an error.
+func MustRegister(c Codec) {
+	if err := Register(c); err != nil {
+		panic(err)
+	}
+}
+
+// ErrUnknown is wrapped by the error Lookup and New return for a name that
+// is not registered.
+var ErrUnknown = errors.New("unknown codec")
 
 // Lookup returns the codec called name with default options.
 func Lookup(name string) (Codec, error) {
@@ -33,19 +84,41 @@ func Lookup(name string) (Codec, error) {
 
 // New returns the codec called name configured by opts.
 func New(name string, opts Options) (Codec, error) {
-	for _, make := range registry {
+	for _, make := range builtin {
 		if c := make(opts); c.Name() == name {
 			return c, nil
 		}
 	}
-	return nil, fmt.Errorf("codecs: unknown codec %q (have %s)", name, strings.Join(Names(), ", "))
+	mu.RLock()
+	defer mu.RUnlock()
+	for _, c := range registered {
+		if c.Name() != name {
+			continue
+		}
+		if capped, ok := c.(Capped); ok && opts.MaxMessage > 0 {
+			return capped.WithMaxMessage(opts.MaxMessage), nil
+		}
+		return c, nil
+	}
+	return nil, fmt.Errorf("codecs: %w %q (have %s)", ErrUnknown, name, strings.Join(names(), ", "))
 }
 
-// Names lists the registered codecs in registry order.
+// Names lists the codecs: the built-in ones first, then those registered,
+// in registration order.
 func Names() []string {
-	names := make([]string, 0, len(registry))
-	for _, make := range registry {
-		names = append(names, make(Options{}).Name())
+	mu.RLock()
+	defer mu.RUnlock()
+	return names()
+}
+
+// names is Names for a caller that holds mu.
+func names() []string {
+	out := make([]string, 0, len(builtin)+len(registered))
+	for _, make := range builtin {
+		out = append(out, make(Options{}).Name())
 	}
-	return slices.Clip(names)
+	for _, c := range registered {
+		out = append(out, c.Name())
+	}
+	return slices.Clip(out)
 }

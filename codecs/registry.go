@@ -8,9 +8,10 @@ import (
 	"github.com/rpcbench/rpcbench/codecs/thrift"
 )
 
-// registry holds one constructor per codec: adding a codec is one package
-// and one line here.
-var registry = []func(Options) Codec{
+// builtin holds one constructor per codec shipped with rpcbench: adding one
+// is one package and one line here. Codecs from other modules come in
+// through Register.
+var builtin = []func(Options) Codec{
 	func(o Options) Codec { return gob.Codec{MaxMessage: o.MaxMessage} },
 	func(o Options) Codec { return jsonrpc.Codec{MaxMessage: o.MaxMessage} },
 	func(o Options) Codec { return msgpack.Codec{MaxMessage: o.MaxMessage} },

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,8 @@ import (
 // payload=bytes:1KiB/conc=16/conns=4-8 with ns/op, calls/s, p50-ns ...
 // allocs/op, as rpcbench does. Each of the workload's rows is a
 // sub-benchmark of its own. cfg.Calls and cfg.Duration are set from b.N.
+// go test prints allocs/op and B/op as whole numbers; they are rounded to
+// them, where rpcbench writes fractions.
 func Benchmark(b *testing.B, cfg Config) {
 	b.Helper()
 	if b.Name() != "BenchmarkRPC" {
@@ -48,6 +51,12 @@ func Benchmark(b *testing.B, cfg Config) {
 			// (ns/op, B/op and allocs/op of the whole b.N loop, set-up
 			// included) with the measured window's.
 			for _, v := range r.BenchValues() {
+				if v.Unit == "allocs/op" || v.Unit == "B/op" {
+					// go test prints these two as integers, truncated:
+					// round, so that they stay within the gate's
+					// tolerance of rpcbench's fractional figures.
+					v.Value = math.Round(v.Value)
+				}
 				b.ReportMetric(v.Value, v.Unit)
 			}
 		})

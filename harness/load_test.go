@@ -450,12 +450,12 @@ func TestServerFiguresAddUpOverEveryWorker(t *testing.T) {
 	for w := range 3 {
 		base := int64(1000 * (w + 1))
 		readers = append(readers, &fakeStats{reads: []*service.ServerStats{
-			{Allocs: base, AllocBytes: 10 * base, CpuNs: 100 * base},
-			{Allocs: base + 700, AllocBytes: 10*base + 7000, CpuNs: 100*base + 70_000},
+			{Allocs: base, AllocBytes: 10 * base, CpuNs: 100 * base, CtxSwitches: uint64(base), RwSyscalls: uint64(base)},
+			{Allocs: base + 700, AllocBytes: 10*base + 7000, CpuNs: 100*base + 70_000, CtxSwitches: uint64(base) + 5, RwSyscalls: uint64(base) + 9},
 		}})
 	}
 	got := serverStats(t.Context(), time.Second, readers)()
-	want := &ServerCounters{Allocs: 2100, AllocB: 21_000, CPU: 210_000, Servers: 3}
+	want := &ServerCounters{Allocs: 2100, AllocB: 21_000, CPU: 210_000, CtxSwitches: 15, RWSyscalls: 27, Servers: 3}
 	if got == nil || *got != *want {
 		t.Fatalf("server counters %+v; want %+v", got, want)
 	}

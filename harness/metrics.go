@@ -39,6 +39,8 @@ var ServerMetrics = []Metric{
 	{"server-cpu-ns/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.CPU)) }},
 	{"server-B/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.AllocB)) }},
 	{"server-allocs/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.Allocs)) }},
+	{"server-ctxsw/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.CtxSwitches)) }},
+	{"server-rw-syscalls/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.RWSyscalls)) }},
 }
 
 func quantile(q float64) func(*Result) float64 {

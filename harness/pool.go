@@ -63,7 +63,19 @@ func (p *pool) connect(ctx context.Context, s *slot) error {
 		return err
 	}
 	counted := &countingConn{Conn: conn, n: &p.wire}
+	// NewClient may call the server (a login) and has no context of its
+	// own: the connection's deadline and the run's context bound it by
+	// closing the connection under it.
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	c, err := p.cfg.Stack.NewClient(counted, p.cfg.Payload)
+	if !stop() { // ctx ended first, and the connection is closed
+		if err == nil {
+			c.Close()
+			err = context.Cause(ctx)
+		} else {
+			err = fmt.Errorf("%w: %v", context.Cause(ctx), err)
+		}
+	}
 	if err != nil {
 		conn.Close()
 		return err

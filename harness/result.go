@@ -74,10 +74,12 @@ type Interval struct {
 // ServerCounters are the server processes' costs over a window, summed
 // over the Servers that were read (several reverse workers).
 type ServerCounters struct {
-	Allocs  uint64        `json:"allocs"`
-	AllocB  uint64        `json:"alloc_bytes"`
-	CPU     time.Duration `json:"cpu_ns"`
-	Servers int           `json:"servers,omitempty"`
+	Allocs      uint64        `json:"allocs"`
+	AllocB      uint64        `json:"alloc_bytes"`
+	CPU         time.Duration `json:"cpu_ns"`
+	CtxSwitches uint64        `json:"ctx_switches,omitempty"`
+	RWSyscalls  uint64        `json:"rw_syscalls,omitempty"`
+	Servers     int           `json:"servers,omitempty"`
 }
 
 // LateSlack is how far behind schedule a call may start before the

@@ -233,6 +233,8 @@ func serverStats(ctx context.Context, timeout time.Duration, readers []stack.Sta
 			sum.Allocs += d.allocs
 			sum.AllocB += d.allocBytes
 			sum.CPU += d.cpu
+			sum.CtxSwitches += d.ctxSwitches
+			sum.RWSyscalls += d.rwSyscalls
 		}
 		sum.Servers = len(after)
 		return &sum

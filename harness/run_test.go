@@ -121,7 +121,10 @@ func TestAnExternalServerReportsItsOwnCosts(t *testing.T) {
 	}
 	var out bytes.Buffer
 	format.Bench(&out, format.Run{Results: []*harness.Result{r}})
-	if !strings.Contains(out.String(), "server-allocs/op") {
+	if r.Server.CtxSwitches == 0 || r.Server.RWSyscalls == 0 {
+		t.Errorf("server counters %+v; want its context switches and system calls over the window", r.Server)
+	}
+	if !strings.Contains(out.String(), "server-allocs/op") || !strings.Contains(out.String(), "server-ctxsw/op") {
 		t.Errorf("bench output lacks the server's figures:\n%s", out.String())
 	}
 }
@@ -340,5 +343,47 @@ func TestASilentReverseDialerCostsOneTimeout(t *testing.T) {
 	case <-time.After(cfg.Timeout*2 + cfg.Timeout/4):
 		// Waiting a timeout per missing connection would take three.
 		t.Fatal("Run waited for the missing reverse connections more than once")
+	}
+}
+
+func TestAnInterruptedRunKeepsWhatItMeasuredAndSaysSo(t *testing.T) {
+	cfg := config(t, stack.FloorMux{}, "bytes:16")
+	cfg.Calls, cfg.Duration = 0, time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg.Progress = func(float64) { cancel() } // the first report, a tenth of a second in
+	r, err := harness.Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Interrupted || r.Calls == 0 || r.Errors != 0 {
+		t.Fatalf("interrupted %v, calls %d, errors %d (%s); want the calls made before the interrupt, none failed, marked interrupted",
+			r.Interrupted, r.Calls, r.Errors, r.FirstError)
+	}
+}
+
+func TestALoginToASilentServerEndsWithinTheTimeout(t *testing.T) {
+	msgpack, err := codecs.Lookup("msgpack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := silentServer(t)
+	cfg := config(t, stack.Codec{Codec: msgpack, Token: []byte("0123456789abcdef")}, "bytes:16")
+	cfg.External = true
+	cfg.TransportConfig.Addr = addr
+	cfg.Timeout = 500 * time.Millisecond
+	done := make(chan error, 1)
+	go func() {
+		_, err := harness.Run(context.Background(), cfg)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Run logged in to a server that never replies")
+		}
+		t.Logf("Run: %v", err)
+	case <-time.After(5 * time.Second): // the login's own limit is 10s
+		t.Fatal("a login to a server that never replies outlived the run's timeout")
 	}
 }

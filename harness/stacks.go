@@ -6,6 +6,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/harness/stack"
 	"github.com/rpcbench/rpcbench/harness/stack/grpcpeer"
+	"github.com/rpcbench/rpcbench/harness/stack/stdlibpeer"
 	"github.com/rpcbench/rpcbench/harness/stack/thriftpeer"
 )
 
@@ -15,6 +16,8 @@ var peers = []stack.Stack{
 	grpcpeer.Unary{},
 	grpcpeer.Stream{},
 	thriftpeer.Stack{},
+	stdlibpeer.Gob{},
+	stdlibpeer.JSON{},
 	stack.Floor{},
 	stack.FloorMux{},
 }

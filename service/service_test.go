@@ -1,6 +1,7 @@
 package service
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -71,5 +72,29 @@ func TestParseStall(t *testing.T) {
 		if _, _, err := ParseStall(bad); err == nil || !strings.Contains(err.Error(), bad) {
 			t.Errorf("ParseStall(%q) error = %v; want one naming the value", bad, err)
 		}
+	}
+}
+
+func TestMessagesListsEveryServiceType(t *testing.T) {
+	got := make(map[reflect.Type]bool)
+	for _, typ := range Messages() {
+		if typ.Kind() != reflect.Struct {
+			t.Errorf("Messages() lists %v, a %v; want structs", typ, typ.Kind())
+		}
+		got[typ] = true
+	}
+	for _, method := range []string{"Arith.Multiply", "Arith.Divide", "Echo.Echo", "Echo.Records", "Stats.Read"} {
+		args, reply, ok := Values(method)
+		if !ok {
+			t.Fatalf("Values(%q) = not ok", method)
+		}
+		for _, v := range []any{args, reply} {
+			if typ := reflect.TypeOf(v).Elem(); !got[typ] {
+				t.Errorf("Messages() lacks %v, which %s carries", typ, method)
+			}
+		}
+	}
+	if typ := reflect.TypeOf(Record{}); !got[typ] {
+		t.Errorf("Messages() lacks %v, which RecordBatch nests", typ)
 	}
 }

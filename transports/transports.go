@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -164,33 +165,65 @@ func Pair(ctx context.Context, tr Transport, cfg Config) (net.Listener, Caller, 
 	return l, c, nil
 }
 
-// registry holds every registered transport, in registration order.
-var registry []Transport
+var (
+	mu       sync.RWMutex // guards registry
+	registry []Transport  // every registered transport, in registration order
+)
 
 // Register adds t to the registry. Each transport package registers itself
-// in its init function; package transports/all imports them all, so adding a
-// transport is one package and one line there.
-func Register(t Transport) {
+// in its init function (with MustRegister); package transports/all imports
+// the built-in ones, so adding a transport is one package and one line
+// there, and a team's transport in its own module is one import of its
+// package. It fails when t's name is empty or already taken.
+func Register(t Transport) error {
+	name := t.Name()
+	if name == "" || strings.ContainsAny(name, ", \t\n/=") {
+		return fmt.Errorf("transports: cannot register %T under name %q: want a non-empty name without spaces, commas, slashes or '='", t, name)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, have := range registry {
+		if have.Name() == name {
+			return fmt.Errorf("transports: a transport named %q is already registered (%T)", name, have)
+		}
+	}
 	registry = append(registry, t)
+	return nil
+}
+
+// MustRegister is Register for an init function: it panics on an error.
+func MustRegister(t Transport) {
+	if err := Register(t); err != nil {
+		panic(err)
+	}
 }
 
 // Lookup returns the transport called name.
 func Lookup(name string) (Transport, error) {
+	mu.RLock()
+	defer mu.RUnlock()
 	for _, t := range registry {
 		if t.Name() == name {
 			return t, nil
 		}
 	}
-	return nil, fmt.Errorf("transports: unknown transport %q (have %s)", name, strings.Join(Names(), ", "))
+	return nil, fmt.Errorf("transports: unknown transport %q (have %s)", name, strings.Join(names(), ", "))
 }
 
 // Names lists the registered transports in registry order.
 func Names() []string {
-	names := make([]string, len(registry))
+	mu.RLock()
+	defer mu.RUnlock()
+	return names()
+}
+
+// names is Names for a caller that holds mu.
+func names() []string {
+	out := make([]string, len(registry))
 	for i, t := range registry {
-		names[i] = t.Name()
+		out[i] = t.Name()
 	}
-	return names
+	return out
 }
 
 // Temporary reports whether an Accept error passes by itself: running out

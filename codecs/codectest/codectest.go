@@ -1,15 +1,26 @@
 // Package codectest is the conformance suite every rpcbench codec passes,
 // in the manner of golang.org/x/net/nettest: one battery of behaviour
-// tests run against any codecs.Codec.
+// tests run against any codecs.Codec. A team with a codec in its own
+// module runs it in its own go test, as the built-in codecs do:
+//
+//	func TestConformance(t *testing.T) {
+//		codectest.Run(t, func(maxMessage int) codecs.Codec { return mycodec.Codec{MaxMessage: maxMessage} })
+//	}
+//
+// and fuzzes its decoders with FuzzServer and FuzzClient. Each test runs
+// under a watchdog: a hung codec fails its test, and the connections the
+// test opened are closed, instead of hanging the run.
 package codectest
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"net"
 	"net/rpc"
-	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,11 +30,13 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/codecs/hostile"
+	"github.com/rpcbench/rpcbench/internal/watchdog"
 	"github.com/rpcbench/rpcbench/service"
 )
 
-// hangLimit is how long one conformance test may run before the watchdog
-// declares the codec hung.
+// hangLimit is how long one conformance test may run before its watchdog
+// declares the codec hung, fails the test and closes its connections.
 const hangLimit = 60 * time.Second
 
 // Run runs the conformance suite. newCodec returns the codec under test with
@@ -38,10 +51,12 @@ func Run(t *testing.T, newCodec func(maxMessage int) codecs.Codec) {
 		{"concurrent calls get their own replies", testConcurrent},
 		{"replies with every field zero come back whole", testZeroReplies},
 		{"payloads up to the cap pass and over it fail", testCap},
+		{"the cap bounds what a codec reads, not what it writes", testCapReadsOnly},
 		{"a truncated request ends only its connection", testTruncatedRequest},
 		{"a truncated reply fails the call", testTruncatedReply},
 		{"garbage ends only its connection", testGarbage},
 		{"close ends pending and later calls", testClose},
+		{"messages that lie about lengths or nest deep cost little", testHostile},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,7 +64,7 @@ func Run(t *testing.T, newCodec func(maxMessage int) codecs.Codec) {
 			// stopped what the test started.
 			ignore := goleak.IgnoreCurrent()
 			t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-			watchdog(t)
+			arm(t)
 			tt.fn(t, newCodec)
 		})
 	}
@@ -169,6 +184,94 @@ func testCap(t *testing.T, newCodec func(int) codecs.Codec) {
 	s.checkServing(t, big)
 }
 
+// testCapReadsOnly holds every codec to codecs.Options' one rule: the cap
+// is the reader's, so a capped codec writes a message over its cap (the
+// peer refuses it or not by its own cap) and a peer with room reads it.
+func testCapReadsOnly(t *testing.T, newCodec func(int) codecs.Codec) {
+	const limit = 64 << 10
+	capped, roomy := newCodec(limit), newCodec(0)
+	args := &service.EchoRequest{Payload: pattern(2 * limit)}
+	var rw bufferRWC
+	if err := capped.NewClientCodec(&rw).WriteRequest(&rpc.Request{ServiceMethod: "Echo.Echo", Seq: 1}, args); err != nil {
+		t.Fatalf("a client capped at %d bytes writing a %d-byte request: %v; want it written", limit, len(args.Payload), err)
+	}
+	if len(rw.out) <= limit {
+		t.Fatalf("a %d-byte payload encoded to %d bytes, not over the %d-byte cap", len(args.Payload), len(rw.out), limit)
+	}
+	sc := roomy.NewServerCodec(&bufferRWC{in: rw.out})
+	var req rpc.Request
+	got := new(service.EchoRequest)
+	if err := sc.ReadRequestHeader(&req); err != nil {
+		t.Fatalf("a server with the default cap reading it: %v", err)
+	}
+	if err := sc.ReadRequestBody(got); err != nil || !bytes.Equal(got.Payload, args.Payload) {
+		t.Fatalf("a server with the default cap reading it: %d bytes, %v; want the %d bytes", len(got.Payload), err, len(args.Payload))
+	}
+
+	reply := &service.EchoReply{Payload: args.Payload}
+	out := bufferRWC{in: Request(roomy, 2, "Echo.Echo", &service.EchoRequest{})}
+	csc := capped.NewServerCodec(&out)
+	if err := csc.ReadRequestHeader(&req); err != nil {
+		t.Fatal(err)
+	}
+	if err := csc.ReadRequestBody(new(service.EchoRequest)); err != nil {
+		t.Fatal(err)
+	}
+	if err := csc.WriteResponse(&rpc.Response{ServiceMethod: req.ServiceMethod, Seq: req.Seq}, reply); err != nil {
+		t.Fatalf("a server capped at %d bytes writing a %d-byte reply: %v; want it written", limit, len(reply.Payload), err)
+	}
+	if len(out.out) <= limit {
+		t.Fatalf("a %d-byte reply encoded to %d bytes, not over the %d-byte cap", len(reply.Payload), len(out.out), limit)
+	}
+}
+
+// testHostile feeds the server codec each lie and the deep message of the
+// codec's own description (hostile.Describer), alone on a connection: each
+// must fail that connection, allocating in proportion to the bytes sent,
+// not to what they claim, and without exhausting the stack.
+func testHostile(t *testing.T, newCodec func(int) codecs.Codec) {
+	c := newCodec(0)
+	d, ok := c.(hostile.Describer)
+	if !ok {
+		t.Skipf("%s does not describe its wire format (hostile.Describer); the attack suite will refuse it", c.Name())
+	}
+	f := d.Hostile()
+	cases := make(map[string][]byte)
+	maps.Copy(cases, f.Lies)
+	if f.Deep != nil {
+		cases["nesting 100,000 levels deep"] = f.Deep
+	}
+	if f.Prefix != nil {
+		cases["a message claiming 4 GiB"] = f.Prefix(hostile.Huge)
+	}
+	for _, what := range slices.Sorted(maps.Keys(cases)) {
+		in := cases[what]
+		var failed bool
+		got := Allocated(func() {
+			sc := c.NewServerCodec(&bufferRWC{in: in})
+			defer sc.Close()
+			for {
+				var req rpc.Request
+				if err := sc.ReadRequestHeader(&req); err != nil {
+					failed = !errors.Is(err, io.EOF)
+					return
+				}
+				args, _ := argsFor(req.ServiceMethod)
+				if err := sc.ReadRequestBody(args); err != nil {
+					failed = true
+					return
+				}
+			}
+		})
+		if !failed {
+			t.Errorf("%s: %d bytes that lie about %s were read as whole requests", c.Name(), len(in), what)
+		}
+		if limit := maxFuzzAlloc(len(in)); got > limit {
+			t.Errorf("%s: reading %d bytes that lie about %s allocated %d bytes; the limit is %d", c.Name(), len(in), what, got, limit)
+		}
+	}
+}
+
 func testTruncatedRequest(t *testing.T, newCodec func(int) codecs.Codec) {
 	c := newCodec(0)
 	s := startServer(t, c)
@@ -196,16 +299,14 @@ func testTruncatedReply(t *testing.T, newCodec func(int) codecs.Codec) {
 			if err != nil {
 				return
 			}
+			track(t, conn)
 			defer conn.Close()
 			conn.Read(make([]byte, 4096)) // the request, or enough of it
 			conn.Write(reply[:cut])
 		}()
-		conn, err := net.Dial("tcp", l.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
+		conn := dial(t, l.Addr().String())
 		client := rpc.NewClientWithCodec(c.NewClientCodec(conn))
-		err = client.Call("Arith.Multiply", &service.Args{A: 6, B: 7}, new(service.Product))
+		err := client.Call("Arith.Multiply", &service.Args{A: 6, B: 7}, new(service.Product))
 		client.Close()
 		if err == nil {
 			t.Fatalf("a reply cut to %d of %d bytes gave no error", cut, len(reply))
@@ -239,13 +340,11 @@ func testClose(t *testing.T, newCodec func(int) codecs.Codec) {
 	go func() {
 		conn, err := l.Accept()
 		if err == nil {
+			track(t, conn)
 			accepted <- conn
 		}
 	}()
-	conn, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := dial(t, l.Addr().String())
 	client := rpc.NewClientWithCodec(c.NewClientCodec(conn))
 	call := client.Go("Arith.Multiply", &service.Args{A: 6, B: 7}, new(service.Product), nil)
 	server := <-accepted
@@ -275,15 +374,23 @@ func testClose(t *testing.T, newCodec func(int) codecs.Codec) {
 	}
 }
 
-// watchdog fails the test binary loudly, with every goroutine's stack, when
-// a test outlives hangLimit: a hung codec must fail, not hang CI.
-func watchdog(t *testing.T) {
-	name := t.Name()
-	timer := time.AfterFunc(hangLimit, func() {
-		debug.SetTraceback("all")
-		panic("codectest: " + name + " hung for " + hangLimit.String())
-	})
-	t.Cleanup(func() { timer.Stop() })
+// dogs holds each running test's watchdog, by its *testing.T, so that
+// the helpers that open connections (listen, dial, startServer) have them
+// closed when it fires.
+var dogs sync.Map
+
+// arm arms t's watchdog, which fails t after hangLimit and closes the
+// connections the helpers opened for it.
+func arm(t *testing.T) {
+	dogs.Store(t, watchdog.Arm(t, hangLimit, "codectest"))
+	t.Cleanup(func() { dogs.Delete(t) })
+}
+
+// track has c closed when t's watchdog fires.
+func track(t testing.TB, c io.Closer) {
+	if w, ok := dogs.Load(t); ok {
+		w.(*watchdog.Watchdog).Track(c)
+	}
 }
 
 func pattern(n int) []byte {

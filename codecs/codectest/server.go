@@ -28,6 +28,7 @@ type server struct {
 func startServer(t *testing.T, c codecs.Codec) *server {
 	t.Helper()
 	s := &server{l: listen(t), conns: make(map[net.Conn]struct{})}
+	track(t, closer(s.closeConns))
 	srv := service.NewServer()
 	s.wg.Go(func() {
 		for {
@@ -67,13 +68,26 @@ func (s *server) client(t *testing.T, c codecs.Codec) *rpc.Client {
 
 func (s *server) dialRaw(t *testing.T) net.Conn {
 	t.Helper()
-	conn, err := net.Dial("tcp", s.l.Addr().String())
+	return dial(t, s.l.Addr().String())
+}
+
+// dial connects to addr over loopback TCP; the connection is closed when
+// the test ends or its watchdog fires.
+func dial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
+	track(t, conn)
 	t.Cleanup(func() { conn.Close() })
 	return conn
 }
+
+// closer adapts a function to io.Closer.
+type closer func()
+
+func (f closer) Close() error { f(); return nil }
 
 // checkServing fails the test unless a fresh connection gets a correct
 // answer at once.
@@ -95,6 +109,7 @@ func listen(t *testing.T) net.Listener {
 	if err != nil {
 		t.Fatal(err)
 	}
+	track(t, l)
 	t.Cleanup(func() { l.Close() })
 	return l
 }
@@ -187,6 +202,7 @@ func ServeOne(t *testing.T, handle func(net.Conn)) net.Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
+	track(t, conn)
 	t.Cleanup(func() {
 		conn.Close()
 		<-done

@@ -66,7 +66,7 @@ func testZeroReplies(t *testing.T, newCodec func(int) codecs.Codec) {
 // keyed by field name, lists as lists).
 func FieldsOnWire(t *testing.T, c codecs.Codec, readResult func(io.Reader) (any, error)) {
 	t.Helper()
-	watchdog(t)
+	arm(t)
 	s := startServer(t, c)
 	for i, zc := range zeroCalls {
 		t.Run(zc.method, func(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+
+	"github.com/rpcbench/rpcbench/codecs/internal/limits"
 )
 
 // DefaultMax is the largest message a codec accepts when its limit is 0.
@@ -13,7 +15,7 @@ const DefaultMax = 64 << 20
 
 // firstChunk is how much Read allocates before any byte of a message has
 // arrived; each later step doubles what arrived so far.
-const firstChunk = 64 << 10
+const firstChunk = limits.FirstChunk
 
 // Max returns limit, or DefaultMax when limit is 0 or less.
 func Max(limit int) int {

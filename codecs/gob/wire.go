@@ -3,6 +3,8 @@ package gob
 import (
 	"errors"
 	"fmt"
+
+	"github.com/rpcbench/rpcbench/codecs/internal/limits"
 )
 
 // This file checks gob messages before encoding/gob decodes them. gob
@@ -30,7 +32,7 @@ const (
 
 // maxDepth bounds how deeply a value may nest, as encoding/json bounds its
 // decoding; the rpcbench service's values nest four levels.
-const maxDepth = 10000
+const maxDepth = limits.MaxDepth
 
 var errInterface = errors.New("gob: interface values are not accepted: gob spreads them over several messages, which this codec cannot bound")
 

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/codecs/internal/limits"
 )
 
 // reader reads one JSON object at a time from a stream. It finds the
@@ -20,12 +21,12 @@ type reader struct {
 }
 
 // keepBuffer is the largest message buffer kept for the next message.
-const keepBuffer = 1 << 20
+const keepBuffer = limits.KeepBuffer
 
 // maxDepth bounds how deeply a message may nest objects and arrays, as
 // encoding/json bounds it: decoders recurse, and a message of 64 MiB of
 // brackets must not be handed to one.
-const maxDepth = 10000
+const maxDepth = limits.MaxDepth
 
 func newReader(r io.Reader, limit int) reader {
 	return reader{r: bufio.NewReader(r), limit: frame.Max(limit)}

@@ -9,17 +9,18 @@ import (
 	"slices"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/codecs/internal/limits"
 )
 
 // maxDepth bounds how deeply a message may nest arrays and maps. The library
 // decodes and skips values recursively, and a message of 64 MiB of nested
 // one-element arrays would otherwise exhaust the goroutine stack, which is
 // fatal, not a panic. encoding/json has the same bound.
-const maxDepth = 10000
+const maxDepth = limits.MaxDepth
 
 // firstChunk is how far the buffer grows before any byte of a long string
 // or binary has arrived; each later step doubles what arrived so far.
-const firstChunk = 64 << 10
+const firstChunk = limits.FirstChunk
 
 // A reader reads whole messages from a stream with no framing.
 //

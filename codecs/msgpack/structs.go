@@ -18,14 +18,9 @@ import (
 // each service struct gets a codec of its own, registered with the library
 // for the struct type: nested structs (RecordBatch's records) use it too.
 func init() {
-	for _, v := range []any{
-		service.Args{}, service.Product{}, service.Quotient{},
-		service.EchoRequest{}, service.EchoReply{},
-		service.Record{}, service.RecordBatch{},
-		service.KeyValue{}, service.WatchRequest{},
-	} {
-		sc := newStructCodec(reflect.TypeOf(v))
-		msgpack.Register(v, sc.encode, sc.decode)
+	for _, typ := range service.Messages() {
+		sc := newStructCodec(typ)
+		msgpack.Register(reflect.Zero(typ).Interface(), sc.encode, sc.decode)
 	}
 }
 

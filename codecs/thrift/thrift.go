@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/rpc"
 	"strings"
 	"sync"
@@ -30,12 +31,14 @@ import (
 	"github.com/apache/thrift/lib/go/thrift"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/codecs/internal/limits"
 )
 
 // Codec makes Thrift client and server codecs.
 type Codec struct {
-	// MaxMessage caps the size of one frame in bytes, in both directions.
-	// 0 means the default, frame.DefaultMax.
+	// MaxMessage caps the size of one frame read, in bytes; what the codec
+	// writes is the peer's to cap (codecs.Options). 0 means the default,
+	// frame.DefaultMax.
 	MaxMessage int
 	// Compact selects TCompactProtocol instead of strict TBinaryProtocol.
 	Compact bool
@@ -277,7 +280,7 @@ func rpcName(name string) string {
 // keepBuffer is the largest frame buffer a codec keeps between messages:
 // enough for the usual payloads, without pinning the largest message a
 // connection ever carried.
-const keepBuffer = 1 << 20
+const keepBuffer = limits.KeepBuffer
 
 // reader reads frames and decodes the message in each, reusing its buffer
 // and protocol from one frame to the next.
@@ -386,14 +389,13 @@ func (rd *reader) exception() (string, error) {
 // Write: what a bufio.Writer flushed per message would do, without copying.
 type writer struct {
 	w       io.Writer
-	limit   int
 	compact bool
 	buf     buffer
 	proto   thrift.TProtocol
 }
 
 func newWriter(w io.Writer, c Codec) *writer {
-	wr := &writer{w: w, limit: frame.Max(c.MaxMessage), compact: c.Compact}
+	wr := &writer{w: w, compact: c.Compact}
 	wr.proto = newProtocol(&wr.buf, c.Compact)
 	return wr
 }
@@ -463,11 +465,12 @@ func (wr *writer) begin() {
 	wr.buf.reset(append(b[:0], 0, 0, 0, 0))
 }
 
-// send fills in the frame's size and writes it, unless it is over the cap:
-// then nothing is written and the connection stays usable.
+// send fills in the frame's size and writes it, unless the size does not
+// fit a frame header (a Thrift frame size is an i32): then nothing is
+// written and the connection stays usable.
 func (wr *writer) send() error {
 	n := len(wr.buf.b) - 4
-	if err := frame.Check(uint64(n), wr.limit); err != nil {
+	if err := frame.Check(uint64(n), math.MaxInt32); err != nil {
 		return fmt.Errorf("thrift: %w", err)
 	}
 	binary.BigEndian.PutUint32(wr.buf.b, uint32(n))

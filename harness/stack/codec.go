@@ -60,6 +60,14 @@ func (c Codec) NewClient(conn net.Conn, p payload.Payload) (Client, error) {
 	return &rpcClient{Client: client, p: p}, nil
 }
 
+// NewRPCClient returns a Client that makes p's call over client, as the
+// codecs' stack does (Call, and Pipeline with net/rpc's own async calls):
+// the standard library's peers (stdlibpeer) use it, so that they and the
+// codecs differ only in the codec.
+func NewRPCClient(client *rpc.Client, p payload.Payload) Client {
+	return &rpcClient{Client: client, p: p}
+}
+
 type rpcClient struct {
 	*rpc.Client
 	p payload.Payload

@@ -23,7 +23,7 @@ import (
 	"github.com/rpcbench/rpcbench/transports/tcp"
 )
 
-func init() { transports.Register(Transport{}) }
+func init() { transports.MustRegister(Transport{}) }
 
 // connected is the status line net/rpc's server answers a CONNECT with.
 const connected = "200 Connected to Go RPC"

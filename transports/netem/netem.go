@@ -14,16 +14,15 @@ import (
 	"google.golang.org/grpc/benchmark/latency"
 
 	"github.com/rpcbench/rpcbench/transports"
-	"github.com/rpcbench/rpcbench/transports/internal/handshake"
 )
 
 // A Profile is a named emulated network.
 //
 // Network's figures are grpc-go's: Latency is one way (a round trip costs
 // twice it), Kbps counts kilobits of 1024 bits, MTU is the largest packet
-// in bytes; zero means no limit for each. Both ends of a connection must be
-// wrapped with the same profile: the wrapper frames what it sends, so an
-// emulated end cannot talk to a plain one.
+// in bytes; zero means no limit for each. The wrapper delays what an end
+// sends and adds no bytes, so a wrapped end talks to a plain one, and only
+// the wrapped end's direction is delayed.
 type Profile struct {
 	Name string
 	latency.Network
@@ -121,12 +120,10 @@ func nonNegative(s string) (int, error) {
 	return n, err
 }
 
-// Wrap returns tr with every connection of both halves passed through p.
-// The wrapped connections have no CloseWrite. The local profile returns tr
-// itself.
-//
-// Wrapping starts with a clock-sync handshake of a dozen round trips (see
-// latency.Network.Conn); the serving half runs it off the Accept path.
+// Wrap returns tr with every connection of both halves passed through p:
+// what each end sends is delayed, paced and cut into packets (see conn),
+// so a round trip costs twice the latency. The wrapped connections have no
+// CloseWrite. The local profile returns tr itself.
 func Wrap(tr transports.Transport, p Profile) transports.Transport {
 	if p.Network == latency.Local {
 		return tr
@@ -147,8 +144,7 @@ func (t *transport) Serve(ctx context.Context, cfg transports.Config) (net.Liste
 	if err != nil {
 		return nil, err
 	}
-	logf := func(format string, args ...any) { cfg.Printf("netem: "+format, args...) }
-	return handshake.NewListener(l, t.profile.Network.Conn, logf), nil
+	return &listener{Listener: l, network: t.profile.Network}, nil
 }
 
 func (t *transport) Call(ctx context.Context, cfg transports.Config) (transports.Caller, error) {
@@ -157,6 +153,19 @@ func (t *transport) Call(ctx context.Context, cfg transports.Config) (transports
 		return nil, err
 	}
 	return &caller{Caller: c, network: t.profile.Network}, nil
+}
+
+type listener struct {
+	net.Listener
+	network latency.Network
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	conn, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return newConn(conn, l.network), nil
 }
 
 type caller struct {
@@ -169,18 +178,5 @@ func (c *caller) Conn(ctx context.Context) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The sync handshake knows no context: bound it by a deadline, and
-	// end it early when ctx ends.
-	conn.SetDeadline(time.Now().Add(handshake.Timeout))
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	wrapped, err := c.network.Conn(conn)
-	if !stop() && err == nil {
-		err = ctx.Err()
-	}
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("netem: clock sync with %s (both sides need the same network profile): %w", conn.RemoteAddr(), err)
-	}
-	conn.SetDeadline(time.Time{})
-	return wrapped, nil
+	return newConn(conn, c.network), nil
 }

@@ -126,3 +126,55 @@ func TestRoundTripTakesAtLeastTwiceTheLatency(t *testing.T) {
 	c.Close()
 	<-done
 }
+
+// The wrapper adds no bytes: a wrapped calling half talks to a plain
+// serving half, and what it sends arrives delayed and whole, cut into
+// MTU-sized packets it reassembles to.
+func TestAWrappedEndTalksToAPlainOne(t *testing.T) {
+	const oneWay = 25 * time.Millisecond
+	p, err := netem.Parse("custom:latency=25ms,mtu=100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := tcp.Transport{}.Serve(context.Background(), transports.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	caller, err := netem.Wrap(tcp.Transport{}, p).Call(context.Background(), transports.Config{Addr: l.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+	c, err := caller.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	msg := strings.Repeat("0123456789", 100) // ten packets
+	start := time.Now()
+	if _, err := io.WriteString(c, msg); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(msg))
+	if _, err := io.ReadFull(s, got); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < oneWay {
+		t.Errorf("a packet arrived after %v, before the %v of latency", took, oneWay)
+	}
+	if string(got) != msg {
+		t.Fatalf("plain end read %q, want %q", got, msg)
+	}
+	// The plain end's replies are not delayed, and the wrapped end reads them as they are.
+	io.WriteString(s, "reply")
+	reply := make([]byte, 5)
+	if _, err := io.ReadFull(c, reply); err != nil || string(reply) != "reply" {
+		t.Fatalf("wrapped end read %q, %v; want %q", reply, err, "reply")
+	}
+}

@@ -216,8 +216,9 @@ func (d *deadline) set(t time.Time) {
 }
 
 // wait returns a channel closed once the deadline has passed. It makes
-// the channel when none was ever set, so that a deadline set while a Read
-// or Write waits on it (as a server's shutdown does) wakes it.
+// the channel when none was ever set, so that a deadline set later, while
+// a Read or Write waits, wakes that call: nettest's PresentTimeout found
+// calls blocked for good when wait handed them nil.
 func (d *deadline) wait() <-chan struct{} {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -14,7 +14,7 @@ import (
 	"github.com/rpcbench/rpcbench/transports/internal/connset"
 )
 
-func init() { transports.Register(Transport{}) }
+func init() { transports.MustRegister(Transport{}) }
 
 // Transport connects the halves with an in-memory buffered pipe.
 // Config.Addr is a name the serving half registers in a table of this

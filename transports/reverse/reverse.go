@@ -20,7 +20,7 @@ import (
 	rtls "github.com/rpcbench/rpcbench/transports/tls"
 )
 
-func init() { transports.Register(Transport{}) }
+func init() { transports.MustRegister(Transport{}) }
 
 // Transport is reverse TCP: the serving half dials cfg.Addr and keeps
 // cfg.Conns connections there; the calling half listens on cfg.Addr.

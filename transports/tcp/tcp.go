@@ -11,7 +11,7 @@ import (
 	"github.com/rpcbench/rpcbench/transports/internal/connset"
 )
 
-func init() { transports.Register(Transport{}) }
+func init() { transports.MustRegister(Transport{}) }
 
 // Transport is plain TCP: the serving side listens, the calling side dials.
 //

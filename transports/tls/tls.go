@@ -26,7 +26,7 @@ import (
 	"github.com/rpcbench/rpcbench/transports/tcp"
 )
 
-func init() { transports.Register(Transport{}) }
+func init() { transports.MustRegister(Transport{}) }
 
 // Transport is TLS 1.3 over TCP. See transports.Config for the
 // certificate fields.
@@ -83,7 +83,7 @@ func (Transport) Serve(ctx context.Context, cfg transports.Config) (net.Listener
 	}
 	hs := func(c net.Conn) (net.Conn, error) {
 		tc := stdtls.Server(c, conf)
-		return tc, tc.Handshake()
+		return newConn(tc), tc.Handshake()
 	}
 	logf := func(format string, args ...any) { cfg.Printf("tls: "+format, args...) }
 	l := &Listener{Listener: handshake.NewListener(inner, hs, logf), fingerprint: fp}
@@ -248,7 +248,7 @@ func (c *caller) Conn(ctx context.Context) (net.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tls: connecting to %s: %w", c.addr, err)
 	}
-	tc, err := c.conns.Add(conn)
+	tc, err := c.conns.Add(newConn(conn.(*stdtls.Conn)))
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,14 @@
 // Package transporttest is the conformance suite every transport passes,
 // in the manner of golang.org/x/net/nettest: one Run over any transport,
 // with a watchdog so that a hung implementation fails instead of hanging.
+// Beside its own cases (both halves, many connections, half-close, closing
+// either half) it runs nettest.TestConn on the connections both halves
+// yield. A team with a transport in its own module runs it in its own
+// go test, as the built-in transports do:
+//
+//	func TestConformance(t *testing.T) {
+//		transporttest.Run(t, mytransport.Transport{}, transports.Config{})
+//	}
 package transporttest
 
 import (
@@ -16,7 +24,9 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	"golang.org/x/net/nettest"
 
+	"github.com/rpcbench/rpcbench/internal/watchdog"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/netem"
@@ -27,12 +37,8 @@ import (
 const Watchdog = 30 * time.Second
 
 // emulated is the network profile Run repeats the tests under: lan's
-// bandwidth and MTU with 10 ms of latency instead of 2. Emulation's clock
-// sync fails a connection when it measures more latency than the profile
-// adds, and on a loaded machine (the race detector, parallel test
-// binaries) it measured over 3 ms; 10 ms keeps the tests about the
-// transport, not the machine's load.
-const emulated = "custom:latency=10ms,kbps=102400,mtu=1500"
+// latency, bandwidth and MTU.
+const emulated = "lan"
 
 // Run tests tr with cfg (Addr left empty lets each half pick its own),
 // first as it is and then under emulated network conditions. Each test
@@ -72,13 +78,69 @@ func run(t *testing.T, tr transports.Transport, cfg transports.Config) {
 			cfg.Conns = tt.conns
 			p := start(t, tr, cfg)
 			defer p.stop()
-			watchdog := time.AfterFunc(Watchdog, func() {
-				t.Errorf("%s: still running after %v; closing both halves", tr.Name(), Watchdog)
-				p.stop()
-			})
-			defer watchdog.Stop()
+			watchdog.Arm(t, Watchdog, tr.Name()).TrackFunc(p.stop)
 			tt.test(t, p)
 		})
+	}
+	// nettest's battery, with either end as the one it tests most (c1:
+	// deadlines, racing reads and writes, close during a blocked call).
+	for _, end := range []struct {
+		name         string
+		servingFirst bool
+	}{{"calling", false}, {"serving", true}} {
+		t.Run("the "+end.name+" end behaves as a net.Conn", func(t *testing.T) {
+			nettest.TestConn(t, makePipe(t, tr, cfg, end.servingFirst))
+		})
+	}
+}
+
+// makePipe returns nettest's factory over tr: each pipe is both ends of one
+// connection of a fresh pair of halves, the serving end first when
+// servingFirst. Stopping it closes both halves, and with them the ends.
+func makePipe(t *testing.T, tr transports.Transport, cfg transports.Config, servingFirst bool) nettest.MakePipe {
+	cfg.Conns = 1
+	return func() (c1, c2 net.Conn, stop func(), err error) {
+		ctx, cancel := context.WithTimeout(context.Background(), Watchdog)
+		defer cancel()
+		l, c, err := transports.Pair(ctx, tr, cfg)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: starting both halves: %w", tr.Name(), err)
+		}
+		type accepted struct {
+			conn net.Conn
+			err  error
+		}
+		acc := make(chan accepted, 1)
+		go func() {
+			conn, err := l.Accept()
+			acc <- accepted{conn, err}
+		}()
+		stop = func() {
+			c.Close()
+			l.Close()
+		}
+		client, err := c.Conn(ctx)
+		if err != nil {
+			stop()
+			<-acc
+			return nil, nil, nil, fmt.Errorf("%s: calling half: Conn: %w", tr.Name(), err)
+		}
+		a := <-acc
+		if a.err != nil {
+			client.Close()
+			stop()
+			return nil, nil, nil, fmt.Errorf("%s: serving half: Accept: %w", tr.Name(), a.err)
+		}
+		stop = func() {
+			client.Close()
+			a.conn.Close()
+			c.Close()
+			l.Close()
+		}
+		if servingFirst {
+			return a.conn, client, stop, nil
+		}
+		return client, a.conn, stop, nil
 	}
 }
 

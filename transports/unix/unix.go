@@ -19,7 +19,7 @@ import (
 	"github.com/rpcbench/rpcbench/transports/internal/connset"
 )
 
-func init() { transports.Register(Transport{}) }
+func init() { transports.MustRegister(Transport{}) }
 
 // Transport is a Unix domain stream socket. Config.Addr is the socket's
 // path; the serving half makes a fresh one in os.TempDir when it is empty,

@@ -1,0 +1,276 @@
+package netem
+
+import (
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/benchmark/latency"
+)
+
+// sendBuffer is how many bytes a connection holds in flight before a Write
+// waits, like a socket's send buffer; as much as the pipe transport's.
+const sendBuffer = 256 << 10
+
+// linger bounds how long Close keeps delivering what was written before it,
+// past the moment the last packet was due, when the peer does not read.
+const linger = time.Second
+
+// aLongTimeAgo is a deadline that has passed: it fails blocked calls now.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// conn delays what its end sends as the network says: each Write is cut
+// into packets of at most MTU bytes, each packet leaves at the bandwidth's
+// pace and arrives Latency later, delivered to the inner connection by a
+// goroutine the conn owns. Reads pass straight through, so the far end
+// needs no wrapper to read; wrapping both ends delays both directions.
+//
+// Written here rather than used from grpc-go's benchmark/latency, whose
+// figures (latency.Network) the profiles still are: golang.org/x/net's
+// nettest.TestConn found that its connection is no net.Conn. Its Read
+// sleeps until a packet is due ignoring deadlines and Close, a Read that
+// times out inside a packet header loses the stream's framing (the next
+// Read then sleeps on a garbage timestamp, for years), and concurrent
+// Writes race on its send clock and interleave packets. Delaying on the
+// sending side also needs no clock sync between the ends.
+type conn struct {
+	net.Conn
+	network latency.Network
+
+	wmu sync.Mutex // held by one Write at a time, so that a Write's packets stay in order
+
+	mu       sync.Mutex // guards the fields below
+	queue    []packet   // written, not yet delivered, in order
+	queued   int        // bytes in queue
+	sendEnd  time.Time  // when the last queued packet has left, at the bandwidth's pace
+	err      error      // why delivery stopped, once it has
+	closed   bool
+	deadline time.Time // the write deadline
+
+	wake    chan struct{} // a packet was queued, or the conn closed (capacity 1)
+	space   chan struct{} // a packet was delivered, or delivery stopped (capacity 1)
+	changed chan struct{} // the write deadline changed (capacity 1)
+	quit    chan struct{} // closed by Close
+	done    chan struct{} // closed when deliver returns
+}
+
+type packet struct {
+	data []byte
+	due  time.Time // when it reaches the far end
+}
+
+func newConn(inner net.Conn, network latency.Network) *conn {
+	c := &conn{
+		Conn:    inner,
+		network: network,
+		wake:    make(chan struct{}, 1),
+		space:   make(chan struct{}, 1),
+		changed: make(chan struct{}, 1),
+		quit:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	go c.deliver()
+	return c
+}
+
+// signal wakes one waiter on ch without blocking; waiters recheck state.
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// timeoutError is a Write's deadline passing, as the net package reports it.
+func timeoutError(op string, c *conn) error {
+	return &net.OpError{Op: op, Net: "netem", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: os.ErrDeadlineExceeded}
+}
+
+func (c *conn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	n := 0
+	for len(p) > 0 {
+		size := len(p)
+		if c.network.MTU > 0 {
+			size = min(size, c.network.MTU)
+		}
+		if err := c.waitForSpace(size); err != nil {
+			return n, err
+		}
+		c.mu.Lock()
+		now := time.Now()
+		if c.sendEnd.Before(now) {
+			c.sendEnd = now
+		}
+		c.sendEnd = c.sendEnd.Add(c.transmit(size))
+		c.queue = append(c.queue, packet{data: append([]byte(nil), p[:size]...), due: c.sendEnd.Add(c.network.Latency)})
+		c.queued += size
+		c.mu.Unlock()
+		signal(c.wake)
+		p = p[size:]
+		n += size
+	}
+	return n, nil
+}
+
+// transmit is how long size bytes take to leave at the bandwidth.
+func (c *conn) transmit(size int) time.Duration {
+	if c.network.Kbps <= 0 {
+		return 0
+	}
+	return time.Duration(int64(size) * 8 * int64(time.Second) / (int64(c.network.Kbps) * 1024))
+}
+
+// waitForSpace waits until size more bytes fit the send buffer (an empty
+// buffer takes any packet), failing when the conn closes, delivery stops or
+// the write deadline passes.
+func (c *conn) waitForSpace(size int) error {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		c.mu.Lock()
+		closed, err, deadline := c.closed, c.err, c.deadline
+		fits := c.queued == 0 || c.queued+size <= sendBuffer
+		c.mu.Unlock()
+		switch {
+		case closed:
+			return &net.OpError{Op: "write", Net: "netem", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: net.ErrClosed}
+		case err != nil:
+			return err
+		case !deadline.IsZero() && !time.Now().Before(deadline):
+			return timeoutError("write", c)
+		case fits:
+			return nil
+		}
+		var expired <-chan time.Time
+		if !deadline.IsZero() {
+			if timer == nil {
+				timer = time.NewTimer(time.Until(deadline))
+			} else {
+				timer.Reset(time.Until(deadline))
+			}
+			expired = timer.C
+		}
+		select {
+		case <-c.space:
+		case <-c.changed:
+		case <-expired:
+		case <-c.quit:
+		}
+	}
+}
+
+// deliver writes each queued packet to the inner connection once it is
+// due, until Close, then what is left as Close allows; it owns the inner
+// connection's write side.
+func (c *conn) deliver() {
+	defer close(c.done)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	quit := c.quit
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 {
+			closed := c.closed
+			c.mu.Unlock()
+			if closed {
+				return
+			}
+			select {
+			case <-c.wake:
+			case <-quit:
+				quit = nil // keep delivering what is queued
+			}
+			continue
+		}
+		pkt := c.queue[0]
+		c.mu.Unlock()
+		if wait := time.Until(pkt.due); wait > 0 {
+			timer.Reset(wait)
+			<-timer.C // Close bounds the wait with the inner write deadline, not this timer: the packet is due by then
+		}
+		_, err := c.Conn.Write(pkt.data)
+		c.mu.Lock()
+		c.queue[0] = packet{}
+		c.queue = c.queue[1:]
+		c.queued -= len(pkt.data)
+		if err != nil {
+			c.err = err
+			c.queue, c.queued = nil, 0
+		}
+		c.mu.Unlock()
+		signal(c.space)
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Close fails pending and later calls on this end at once, delivers what
+// was written before it (as a socket's close does), bounded by linger past
+// the last packet's due time when the far end does not read, then closes
+// the inner connection.
+func (c *conn) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return &net.OpError{Op: "close", Net: "netem", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: net.ErrClosed}
+	}
+	c.closed = true
+	flushBy := time.Now()
+	if n := len(c.queue); n > 0 {
+		flushBy = c.queue[n-1].due
+	}
+	c.mu.Unlock()
+	close(c.quit)
+	c.Conn.SetReadDeadline(aLongTimeAgo) // ends a pending Read, which reports the close
+	c.Conn.SetWriteDeadline(flushBy.Add(linger))
+	<-c.done
+	return c.Conn.Close()
+}
+
+func (c *conn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err != nil && c.isClosed() {
+		return n, &net.OpError{Op: "read", Net: "netem", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: net.ErrClosed}
+	}
+	return n, err
+}
+
+func (c *conn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+func (c *conn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
+
+func (c *conn) SetReadDeadline(t time.Time) error {
+	if c.isClosed() {
+		return net.ErrClosed // the inner read deadline now belongs to Close
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *conn) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	closed := c.closed
+	c.deadline = t
+	c.mu.Unlock()
+	if closed {
+		return net.ErrClosed
+	}
+	signal(c.changed)
+	return nil
+}
