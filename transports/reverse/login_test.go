@@ -11,10 +11,13 @@ import (
 	"github.com/rpcbench/rpcbench/transports/transporttest"
 )
 
-// TestConformanceWithTLSAndToken runs the transport battery with TLS on
-// the link and the worker's proof of the token.
-func TestConformanceWithTLSAndToken(t *testing.T) {
-	transporttest.Run(t, reverse.Transport{}, transports.Config{TLS: true, Insecure: true, Token: []byte("0123456789abcdef-token")})
+// TestConformanceWithToken runs the transport battery with the worker's
+// proof of the token before each connection is yielded. (With TLS the
+// battery's net.Conn part cannot pass: after a write times out,
+// crypto/tls refuses every later write, which nettest's FutureTimeout
+// then tries; TestImpostorsCostNoCall calls over TLS.)
+func TestConformanceWithToken(t *testing.T) {
+	transporttest.Run(t, reverse.Transport{}, transports.Config{Token: []byte("0123456789abcdef-token")})
 }
 
 // TestImpostorsCostNoCall has a calling half that wants TLS and a token
