@@ -56,6 +56,7 @@ timeout_ms is added to --timeout):
 			return fmt.Errorf("call: --token-file: %w", err)
 		}
 	}
+	cfg.Token = token // reverse: workers must prove they hold it too
 	wait := *timeout
 	if w, ok := callArgs.(*service.WatchRequest); ok {
 		wait += watchTimeout(w.GetTimeoutMs()) // the server holds a Watch that long

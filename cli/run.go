@@ -367,6 +367,9 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 					if err != nil {
 						return nil, err
 					}
+					if c, ok := s.(stack.Codec); ok {
+						tcfg.Token = c.Token // reverse: workers must prove they hold it too
+					}
 					cfgs = append(cfgs, harness.Config{
 						Stack: s, Transport: tr, TransportConfig: tcfg, External: tf.external(), Net: tf.net,
 						Payload: p, Concurrency: conc, Conns: f.conns, Pipeline: f.pipeline,

@@ -23,6 +23,7 @@ type transportFlags struct {
 	ca        string
 	clientCA  string
 	insecure  bool
+	tls       bool
 }
 
 func addTransportFlags(fs *flag.FlagSet) *transportFlags {
@@ -40,6 +41,7 @@ func addTransportFlags(fs *flag.FlagSet) *transportFlags {
 	fs.StringVar(&f.key, "key", "", "tls: PEM private key file for --cert")
 	fs.StringVar(&f.ca, "ca", "", "tls, calling side: PEM CA certificates to verify the server against (default: the system's roots)")
 	fs.StringVar(&f.clientCA, "client-ca", "", "tls, serving side: require client certificates signed by these PEM CA certificates")
+	fs.BoolVar(&f.tls, "tls", false, "reverse: TLS 1.3 on the link; the worker (serve) is the TLS client and verifies the calling side\nwith --ca (or --insecure) and shows --cert/--key; the calling side shows --cert/--key (default: self-signed)\nand, with --client-ca, requires and verifies the worker's certificate")
 	fs.BoolVar(&f.insecure, "insecure", false, "tls, calling side: accept any server certificate, e.g. serve's self-signed one\n(the connection is still encrypted, but not authenticated)")
 	return f
 }
@@ -71,6 +73,10 @@ func (f *transportFlags) config(codec string) (transports.Transport, transports.
 		CAFile:       f.ca,
 		ClientCAFile: f.clientCA,
 		Insecure:     f.insecure,
+		TLS:          f.tls,
+	}
+	if f.tls && !transports.IsReversed(t) {
+		return nil, cfg, fmt.Errorf("--tls: only --transport reverse takes it; use --transport tls for TLS over TCP")
 	}
 	if f.listen != "" {
 		if !transports.IsReversed(t) {

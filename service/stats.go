@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Stats reports the serving process's counters, so that a load generator in
@@ -19,10 +21,13 @@ import (
 type Stats struct{}
 
 // Read returns the process's running totals, after a garbage collection
-// when the request asks for one.
+// when the request asks for one and none ran in the last GCInterval: a
+// forced collection stops every call in flight, so a client looping on it
+// must not set the server's pace. (Who may ask at all is the server's
+// call: harness/server refuses gc before a login unless allowed.)
 func (Stats) Read(req *StatsRequest, reply *ServerStats) error {
 	if req.GetGc() {
-		runtime.GC()
+		collect(time.Now())
 	}
 	s := ReadStats()
 	reply.Allocs, reply.AllocBytes, reply.CpuNs = s.Allocs, s.AllocBytes, s.CpuNs
@@ -43,6 +48,23 @@ var Instance = sync.OnceValue(func() string {
 	rand.Read(b[:]) // never returns an error: since Go 1.24 it crashes the process instead
 	return hex.EncodeToString(b[:])
 })
+// GCInterval is the least time between two collections that Stats.Read
+// forces; a request within it reads the totals without one.
+const GCInterval = time.Second
+
+// lastGC is when Stats.Read last forced a collection, in Unix nanoseconds.
+var lastGC atomic.Int64
+
+// collect forces a collection unless one was forced within GCInterval of
+// now, and reports whether it did.
+func collect(now time.Time) bool {
+	last := lastGC.Load()
+	if now.UnixNano()-last < int64(GCInterval) || !lastGC.CompareAndSwap(last, now.UnixNano()) {
+		return false
+	}
+	runtime.GC()
+	return true
+}
 
 // ReadStats reads this process's totals. Allocations come from
 // runtime/metrics, which, unlike runtime.ReadMemStats, does not stop the
