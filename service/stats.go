@@ -48,6 +48,7 @@ var Instance = sync.OnceValue(func() string {
 	rand.Read(b[:]) // never returns an error: since Go 1.24 it crashes the process instead
 	return hex.EncodeToString(b[:])
 })
+
 // GCInterval is the least time between two collections that Stats.Read
 // forces; a request within it reads the totals without one.
 const GCInterval = time.Second
