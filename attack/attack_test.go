@@ -117,7 +117,7 @@ func attacks(f wire.Format) []attack {
 			h.send(h.dial(), req[:len(req)/2])
 		}},
 		{"2000 random frames over short connections, a quarter ended with RST", func(h *hostile) {
-			h.connections(2000, func(c *net.TCPConn, rng *rand.Rand) {
+			h.connections(2000, func(c net.Conn, rng *rand.Rand) {
 				for range 1 + rng.IntN(3) {
 					h.send(c, h.f.Frame(randomBytes(rng, rng.IntN(256))))
 				}
@@ -125,7 +125,7 @@ func attacks(f wire.Format) []attack {
 		}},
 		{"2000 well-formed requests with a few bytes changed", func(h *hostile) {
 			reqs := requests(h.t, h.srv.codec, 4) // one of each method
-			h.connections(2000/4, func(c *net.TCPConn, rng *rand.Rand) {
+			h.connections(2000/4, func(c net.Conn, rng *rand.Rand) {
 				b := slices.Clone(reqs)
 				for range 1 + rng.IntN(4) {
 					b[rng.IntN(len(b))] = byte(rng.Uint32())
@@ -182,7 +182,7 @@ func attacks(f wire.Format) []attack {
 	}
 	if f.Lies != nil {
 		as = append(as, attack{"small messages whose inner lengths claim gigabytes", func(h *hostile) {
-			conns := make(map[string]*net.TCPConn)
+			conns := make(map[string]net.Conn)
 			for _, what := range slices.Sorted(maps.Keys(h.f.Lies)) {
 				conns[what] = h.dial()
 				h.send(conns[what], h.f.Lies[what])
@@ -206,7 +206,7 @@ type hostile struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	mu     sync.Mutex // guards conns
-	conns  []*net.TCPConn
+	conns  []net.Conn
 }
 
 func newHostile(t *testing.T, srv *server, f wire.Format) *hostile {
@@ -217,16 +217,16 @@ func newHostile(t *testing.T, srv *server, f wire.Format) *hostile {
 }
 
 // dial opens a connection that stays open until close.
-func (h *hostile) dial() *net.TCPConn {
+func (h *hostile) dial() net.Conn {
 	h.t.Helper()
-	c, err := net.DialTimeout("tcp", h.srv.addr, 5*time.Second)
+	c, err := h.srv.dialRaw()
 	if err != nil {
 		h.t.Fatalf("dialling the server: %v", err)
 	}
 	h.mu.Lock()
-	h.conns = append(h.conns, c.(*net.TCPConn))
+	h.conns = append(h.conns, c)
 	h.mu.Unlock()
-	return c.(*net.TCPConn)
+	return c
 }
 
 // close stops the attack's goroutines and closes its connections.
@@ -248,7 +248,7 @@ func (h *hostile) goUntilClose(f func(ctx context.Context)) {
 
 // send writes b; the server may drop the connection at any point, so a
 // write error is no failure, but a write stuck for writeWithin is.
-func (h *hostile) send(c *net.TCPConn, b []byte) {
+func (h *hostile) send(c net.Conn, b []byte) {
 	c.SetWriteDeadline(time.Now().Add(writeWithin))
 	if _, err := c.Write(b); errors.Is(err, os.ErrDeadlineExceeded) {
 		h.t.Errorf("server neither read nor dropped %d bytes for %v", len(b), writeWithin)
@@ -269,7 +269,7 @@ func randomBytes(rng *rand.Rand, n int) []byte {
 // server reads, until it has written limit bytes or the server drops the
 // connection, and returns how many bytes the server took and the error
 // that stopped it (nil when limit was reached).
-func (h *hostile) flood(c *net.TCPConn, head []byte, fill byte, limit int64) (int64, error) {
+func (h *hostile) flood(c net.Conn, head []byte, fill byte, limit int64) (int64, error) {
 	chunk := h.random(64 << 10)
 	if fill != 0 {
 		chunk = bytes.Repeat([]byte{fill}, 64<<10)
@@ -290,27 +290,27 @@ func (h *hostile) flood(c *net.TCPConn, head []byte, fill byte, limit int64) (in
 // connections opens n short connections, 16 at a time, and lets attack
 // write to each; a quarter of them end with RST instead of FIN, and the
 // last 16 stay open until close.
-func (h *hostile) connections(n int, attack func(c *net.TCPConn, rng *rand.Rand)) {
+func (h *hostile) connections(n int, attack func(c net.Conn, rng *rand.Rand)) {
 	const workers = 16
 	var wg sync.WaitGroup
 	for w := range workers {
 		r := rand.New(rand.NewPCG(h.rng.Uint64(), uint64(w)))
 		wg.Go(func() {
 			for i := w; i < n; i += workers {
-				c, err := net.DialTimeout("tcp", h.srv.addr, 5*time.Second)
+				c, err := h.srv.dialRaw()
 				if err != nil {
 					h.t.Errorf("dialling connection %d: %v", i, err)
 					return
 				}
-				attack(c.(*net.TCPConn), r)
+				attack(c, r)
 				if i >= n-workers {
 					h.mu.Lock()
-					h.conns = append(h.conns, c.(*net.TCPConn))
+					h.conns = append(h.conns, c)
 					h.mu.Unlock()
 					continue
 				}
-				if r.IntN(4) == 0 {
-					c.(*net.TCPConn).SetLinger(0) // RST
+				if tc, ok := c.(*net.TCPConn); ok && r.IntN(4) == 0 {
+					tc.SetLinger(0) // RST
 				}
 				c.Close()
 			}
@@ -321,7 +321,7 @@ func (h *hostile) connections(n int, attack func(c *net.TCPConn, rng *rand.Rand)
 
 // assertDropped fails unless the server closes c within answerWithin,
 // having sent nothing.
-func (h *hostile) assertDropped(c *net.TCPConn, what string) {
+func (h *hostile) assertDropped(c net.Conn, what string) {
 	h.t.Helper()
 	c.SetReadDeadline(time.Now().Add(answerWithin))
 	n, err := io.Copy(io.Discard, c)
@@ -336,7 +336,7 @@ func (h *hostile) assertDropped(c *net.TCPConn, what string) {
 // assertAnswered fails unless the server, within answerWithin, either
 // answers c (an error reply) or drops it: a complete message is never
 // something to wait on.
-func (h *hostile) assertAnswered(c *net.TCPConn, what string) {
+func (h *hostile) assertAnswered(c net.Conn, what string) {
 	h.t.Helper()
 	c.SetReadDeadline(time.Now().Add(answerWithin))
 	if _, err := c.Read(make([]byte, 1)); errors.Is(err, os.ErrDeadlineExceeded) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,6 +45,12 @@ func TestMain(m *testing.M) {
 	}
 	bin = filepath.Join(dir, "rpcbench")
 	build := exec.Command("go", "build", "-o", bin, "github.com/rpcbench/rpcbench/cmd/rpcbench")
+	if other := os.Getenv("RPCBENCH_ATTACK_BIN"); other != "" {
+		// Attack another build, e.g. an older one for before-and-after
+		// figures.
+		bin = other
+		build = exec.Command("true")
+	}
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "attack: building rpcbench: %v\n%s", err, out)
 		os.RemoveAll(dir)
@@ -129,6 +136,10 @@ type server struct {
 	*proc
 	codec, transport, addr string
 	startRSS               int64 // resident memory at the last resetPeak
+
+	// workers is where a reverse server dials in: the test is its
+	// calling side. nil for the other transports.
+	workers *net.TCPListener
 }
 
 // serve starts `rpcbench serve` with args and reads the address it prints
@@ -201,10 +212,17 @@ const callTimeout = 5 * time.Second
 // call runs `rpcbench call` of method with JSON args against the server
 // and returns what it printed.
 func (s *server) call(wrap []string, method, args string) (string, error) {
+	if s.workers != nil {
+		return s.callReverse(method, args)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout+5*time.Second)
 	defer cancel()
 	argv := append(slices.Clip(wrap), bin, "call", "--codec", s.codec, "--transport", s.transport, "--addr", s.addr,
-		"--timeout", callTimeout.String(), method, args)
+		"--timeout", callTimeout.String())
+	if s.transport == "tls" {
+		argv = append(argv, "--insecure") // serve's self-signed certificate
+	}
+	argv = append(argv, method, args)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -91,6 +91,7 @@ func callIn(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, args
 			return usagef("--token-file: %v", err)
 		}
 	}
+	cfg.Token = token // reverse: workers must prove they hold it too
 	wait := *timeout
 	if w, ok := callArgs.(*service.WatchRequest); ok {
 		wait += watchTimeout(w.GetTimeoutMs()) // the server holds a Watch that long

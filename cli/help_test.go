@@ -67,8 +67,8 @@ func TestHelpListsEachFlagOnceAndOnlyItsOwn(t *testing.T) {
 		}
 	}
 	for cmd, absent := range map[string][]string{
-		"serve": {"insecure", "ca", "pin", "listen", "peers"},
-		"call":  {"client-ca", "conns", "peers", "duration"},
+		"serve": {"pin", "listen", "peers"},     // --ca and --insecure: the reverse --tls worker verifies the caller
+		"call":  {"conns", "peers", "duration"}, // --client-ca: call --listen --tls verifies the worker
 		"list":  {"codec", "addr"},
 	} {
 		for _, f := range absent {

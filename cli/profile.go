@@ -23,19 +23,30 @@ func profileRuns(ctx context.Context, stderr io.Writer, dir string, cfgs []harne
 		cfg.Warmup = 0
 		name := cfg.Name()
 		fmt.Fprintf(stderr, "rpcbench matrix: profiling %d/%d %s\n", i+1, len(cfgs), name)
+		// A workload with several rows (duplex) is one process's work:
+		// its profile stands for each row, per call of either, as the
+		// rows' costs are shared out.
+		names := []string{name}
 		cpu, alloc, err := profile.Capture(func() (int64, error) {
-			r, err := harness.Run(ctx, cfg)
+			rows, err := harness.RunRows(ctx, cfg)
 			if err != nil {
 				return 0, err
 			}
-			name = r.Name
-			return r.Calls, nil
+			names = names[:0]
+			var calls int64
+			for _, r := range rows {
+				names = append(names, r.Name)
+				calls += r.Calls
+			}
+			return calls, nil
 		})
 		if err != nil {
 			return fmt.Errorf("profiling %s: %w", name, err)
 		}
-		if err := profile.Save(dir, name, cpu, alloc); err != nil {
-			return err
+		for _, name := range names {
+			if err := profile.Save(dir, name, cpu, alloc); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

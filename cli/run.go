@@ -46,6 +46,7 @@ type loadFlags struct {
 	shape                                *shapeFlags   // --rate's shapes, --find-max, --fail-on
 	foreign                              *foreignFlags // --method, --args, --expect
 	startAt, hdrLog                      string
+	wf                                   *workloadFlags
 }
 
 // addLoadFlags defines every flag of run and matrix but the transport's,
@@ -63,7 +64,9 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	alias(fs, "concurrency", "conc")
 	fs.IntVar(&f.conns, "conns", 4, "connections the callers share (stacks that can't share get one per caller);\nwith --listen (reverse), 1 unless given: as many as serve --conns dials")
 	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight: one goroutine per caller issues them with net/rpc's Client.Go,\ncollects each from one Done channel it shares and issues the next (no goroutine per call);\nfloor-mux does the same with request ids, other peers keep a connection (or goroutine) per call in flight")
-	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload.Name(), "what each caller does: "+strings.Join(harness.WorkloadNames(), ", "))
+	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload.Name(), "comma-separated workloads: "+strings.Join(harness.WorkloadNames(), ", ")+"\n(watch: --watchers long-poll watches woken by Sets at --rate; duplex: calls both ways, see --back-concurrency)")
+	alias(fs, "workload", "workloads")
+	f.wf = addWorkloadFlags(fs)
 	addMaxMessageFlag(fs, &f.maxMessage)
 	f.shape = addShapeFlags(fs, &f.rate)
 	f.foreign = addForeignFlags(fs)
@@ -279,6 +282,7 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	}
 	var verdict error // a broken --fail-on threshold
 	if len(results) > 0 {
+		lf.wf.printNotes(stdout, stderr, cmp.Or(lf.format, "text"))
 		verdict = lf.shape.report(lf.verdicts(stdout, stderr), run)
 	}
 	switch {
@@ -471,10 +475,6 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	workload, err := harness.LookupWorkload(f.workload)
-	if err != nil {
-		return nil, usagef("--workload: %v", err)
-	}
 	stacks, err := f.stacks(maxMessage)
 	if err != nil {
 		return nil, err
@@ -510,19 +510,25 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 					if err != nil {
 						return nil, err
 					}
+					if c, ok := s.(stack.Codec); ok {
+						tcfg.Token = c.Token // reverse: workers must prove they hold it too
+					}
 					cfgs = append(cfgs, harness.Config{
 						Stack: s, Transport: tr, TransportConfig: tcfg, External: tf.external(), Net: tf.net,
 						Payload: p, Concurrency: conc, Conns: f.conns, Pipeline: f.pipeline,
 						Rate: f.rate, Duration: f.duration, Calls: f.calls, Warmup: f.warmup,
 						Timeout: f.timeout, Delay: delay, CheckEvery: f.checkEvery,
-						MaxMessage: maxMessage, Workload: workload,
+						MaxMessage: maxMessage,
 					})
 				}
 			}
 		}
 	}
+	if cfgs, err = f.wf.expand(f.workload, cfgs); err != nil {
+		return nil, err
+	}
 	if len(cfgs) == 0 {
-		return nil, usagef("nothing to measure: --codec and --peers are both none")
+		return nil, usagef("nothing to measure: --codec and --peers are both none, or no stack runs the workload")
 	}
 	return cfgs, nil
 }

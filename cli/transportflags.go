@@ -32,6 +32,7 @@ type transportFlags struct {
 	clientCA  string
 	insecure  bool
 	pin       string
+	tls       bool
 }
 
 func addTransportFlags(fs *flag.FlagSet, s sides) *transportFlags {
@@ -54,23 +55,27 @@ func addTransportFlags(fs *flag.FlagSet, s sides) *transportFlags {
 		",\nor custom:latency=20ms,kbps=10000,mtu=1500 (latency one way, kbps of 1024 bits); rpcbench list shows the figures")
 	switch s {
 	case servingSide:
-		fs.StringVar(&f.cert, "cert", "", "tls: PEM certificate file (default: a self-signed one whose SHA-256 fingerprint is logged, for call --pin)")
+		fs.StringVar(&f.cert, "cert", "", "tls: PEM certificate file (default: a self-signed one whose SHA-256 fingerprint is logged, for call --pin);\nreverse --tls: the certificate the worker shows")
 		fs.StringVar(&f.key, "key", "", "tls: PEM private key file for --cert")
-	case callingSide:
-		fs.StringVar(&f.cert, "cert", "", "tls: PEM client certificate file to present")
-		fs.StringVar(&f.key, "key", "", "tls: PEM private key file for --cert")
-	default:
-		fs.StringVar(&f.cert, "cert", "", "tls: PEM certificate file: the in-process server's, or the client's against --addr")
-		fs.StringVar(&f.key, "key", "", "tls: PEM private key file for --cert")
-	}
-	if s&servingSide != 0 {
 		fs.StringVar(&f.clientCA, "client-ca", "", "tls: require client certificates signed by these PEM CA certificates")
-	}
-	if s&callingSide != 0 {
+		fs.StringVar(&f.ca, "ca", "", "reverse --tls: PEM CA certificates to verify the calling side against (default: the system's roots)")
+		fs.BoolVar(&f.insecure, "insecure", false, "reverse --tls: accept any certificate from the calling side (still encrypted, not authenticated)")
+	case callingSide:
+		fs.StringVar(&f.cert, "cert", "", "tls: PEM client certificate file to present; reverse --tls: the listener's (default: self-signed)")
+		fs.StringVar(&f.key, "key", "", "tls: PEM private key file for --cert")
 		fs.StringVar(&f.ca, "ca", "", "tls: PEM CA certificates to verify the server against (default: the system's roots)")
 		fs.BoolVar(&f.insecure, "insecure", false, "tls: accept any server certificate (still encrypted, not authenticated)")
 		fs.StringVar(&f.pin, "pin", "", "tls: accept exactly the server certificate with this SHA-256 fingerprint, as serve logs it")
+		fs.StringVar(&f.clientCA, "client-ca", "", "reverse --tls: require the worker's certificate, signed by these PEM CA certificates")
+	default:
+		fs.StringVar(&f.cert, "cert", "", "tls: PEM certificate file: the in-process server's, or the client's against --addr")
+		fs.StringVar(&f.key, "key", "", "tls: PEM private key file for --cert")
+		fs.StringVar(&f.ca, "ca", "", "tls: PEM CA certificates to verify the server against (default: the system's roots)")
+		fs.StringVar(&f.clientCA, "client-ca", "", "tls: require client certificates signed by these PEM CA certificates")
+		fs.BoolVar(&f.insecure, "insecure", false, "tls: accept any server certificate (still encrypted, not authenticated)")
+		fs.StringVar(&f.pin, "pin", "", "tls: accept exactly the server certificate with this SHA-256 fingerprint, as serve logs it")
 	}
+	fs.BoolVar(&f.tls, "tls", false, "reverse: TLS 1.3 on the link; the worker (serve) is the TLS client and verifies the calling side\nwith --ca (or --insecure) and shows --cert/--key; the calling side shows --cert/--key (default: self-signed)\nand, with --client-ca, requires and verifies the worker's certificate")
 	return f
 }
 
@@ -102,6 +107,10 @@ func (f *transportFlags) config(codec string) (transports.Transport, transports.
 		ClientCAFile: f.clientCA,
 		Insecure:     f.insecure,
 		Pin:          f.pin,
+		TLS:          f.tls,
+	}
+	if f.tls && !transports.IsReversed(t) {
+		return nil, cfg, usagef("--tls: only --transport reverse takes it; use --transport tls for TLS over TCP")
 	}
 	if f.listen != "" {
 		if !transports.IsReversed(t) {

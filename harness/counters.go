@@ -6,39 +6,76 @@ import (
 	"github.com/rpcbench/rpcbench/service"
 )
 
-// counters are the process-wide totals a window's figures are the
-// difference of: this process's (readCounters) or, from Stats.Read, a
-// server's.
-type counters struct {
-	allocs, allocBytes uint64
-	cpu                time.Duration // user + system
-	// ctxSwitches are voluntary and involuntary context switches
-	// (getrusage); rwSyscalls read- and write-family system calls
+// Totals are a process's running totals, which a window's figures are the
+// difference of: this process's (readTotals) or, from Stats.Read, a
+// server's. Every one only grows over a process's life.
+type Totals struct {
+	Allocs uint64        `json:"allocs"`
+	AllocB uint64        `json:"alloc_bytes"`
+	CPU    time.Duration `json:"cpu_ns"` // user + system
+	// CtxSwitches are voluntary and involuntary context switches
+	// (getrusage); RWSyscalls read- and write-family system calls
 	// (/proc/self/io syscr + syscw).
-	ctxSwitches, rwSyscalls uint64
+	CtxSwitches uint64 `json:"ctx_switches"`
+	RWSyscalls  uint64 `json:"rw_syscalls"`
 }
 
-func countersOf(s *service.ServerStats) counters {
-	return counters{
-		allocs:      uint64(s.GetAllocs()),
-		allocBytes:  uint64(s.GetAllocBytes()),
-		cpu:         time.Duration(s.GetCpuNs()),
-		ctxSwitches: s.GetCtxSwitches(),
-		rwSyscalls:  s.GetRwSyscalls(),
+func totalsOf(s *service.ServerStats) Totals {
+	return Totals{
+		Allocs:      uint64(s.GetAllocs()),
+		AllocB:      uint64(s.GetAllocBytes()),
+		CPU:         time.Duration(s.GetCpuNs()),
+		CtxSwitches: s.GetCtxSwitches(),
+		RWSyscalls:  s.GetRwSyscalls(),
 	}
 }
 
-// readCounters reads this process's totals the way Stats.Read reads a
+// readTotals reads this process's totals the way Stats.Read reads a
 // server's, so that the two sides' figures mean the same.
-func readCounters() counters { return countersOf(service.ReadStats()) }
+func readTotals() Totals { return totalsOf(service.ReadStats()) }
 
-// sub returns the counts from before to c.
-func (c counters) sub(before counters) counters {
-	return counters{
-		allocs:      c.allocs - before.allocs,
-		allocBytes:  c.allocBytes - before.allocBytes,
-		cpu:         c.cpu - before.cpu,
-		ctxSwitches: c.ctxSwitches - before.ctxSwitches,
-		rwSyscalls:  c.rwSyscalls - before.rwSyscalls,
+// sub returns the counts from before to t.
+func (t Totals) sub(before Totals) Totals {
+	return Totals{
+		Allocs:      t.Allocs - before.Allocs,
+		AllocB:      t.AllocB - before.AllocB,
+		CPU:         t.CPU - before.CPU,
+		CtxSwitches: t.CtxSwitches - before.CtxSwitches,
+		RWSyscalls:  t.RWSyscalls - before.RWSyscalls,
+	}
+}
+
+// add returns the sum of t and o.
+func (t Totals) add(o Totals) Totals {
+	return Totals{
+		Allocs:      t.Allocs + o.Allocs,
+		AllocB:      t.AllocB + o.AllocB,
+		CPU:         t.CPU + o.CPU,
+		CtxSwitches: t.CtxSwitches + o.CtxSwitches,
+		RWSyscalls:  t.RWSyscalls + o.RWSyscalls,
+	}
+}
+
+// earliest returns, counter by counter, the smaller of t and o: the
+// totals of the earlier of two reads of one process, since none falls.
+func (t Totals) earliest(o Totals) Totals {
+	return Totals{
+		Allocs:      min(t.Allocs, o.Allocs),
+		AllocB:      min(t.AllocB, o.AllocB),
+		CPU:         min(t.CPU, o.CPU),
+		CtxSwitches: min(t.CtxSwitches, o.CtxSwitches),
+		RWSyscalls:  min(t.RWSyscalls, o.RWSyscalls),
+	}
+}
+
+// latest returns, counter by counter, the larger of t and o: the totals of
+// the later of two reads of one process.
+func (t Totals) latest(o Totals) Totals {
+	return Totals{
+		Allocs:      max(t.Allocs, o.Allocs),
+		AllocB:      max(t.AllocB, o.AllocB),
+		CPU:         max(t.CPU, o.CPU),
+		CtxSwitches: max(t.CtxSwitches, o.CtxSwitches),
+		RWSyscalls:  max(t.RWSyscalls, o.RWSyscalls),
 	}
 }

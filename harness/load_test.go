@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -442,22 +443,49 @@ func (f *fakeStats) ServerStats(context.Context) (*service.ServerStats, error) {
 	return s, nil
 }
 
-func TestServerFiguresAddUpOverEveryWorker(t *testing.T) {
-	// Three reverse workers, each its own process with its own totals:
-	// the window's server figures are the sum of their differences, not
-	// worker 0's alone.
-	var readers []stack.StatsReader
-	for w := range 3 {
-		base := int64(1000 * (w + 1))
-		readers = append(readers, &fakeStats{reads: []*service.ServerStats{
-			{Allocs: base, AllocBytes: 10 * base, CpuNs: 100 * base, CtxSwitches: uint64(base), RwSyscalls: uint64(base)},
-			{Allocs: base + 700, AllocBytes: 10*base + 7000, CpuNs: 100*base + 70_000, CtxSwitches: uint64(base) + 5, RwSyscalls: uint64(base) + 9},
-		}})
+func TestServerFiguresCountEachServerProcessOnce(t *testing.T) {
+	// reads returns a server process's two reads through one connection:
+	// totals that start at base and grow by 700 allocations, 7000 bytes,
+	// 70 µs of CPU, 5 switches and 9 system calls over the window.
+	reads := func(id string, base int64) *fakeStats {
+		return &fakeStats{reads: []*service.ServerStats{
+			{Instance: id, Allocs: base, AllocBytes: 10 * base, CpuNs: 100 * base, CtxSwitches: uint64(base), RwSyscalls: uint64(base)},
+			{Instance: id, Allocs: base + 700, AllocBytes: 10*base + 7000, CpuNs: 100*base + 70_000, CtxSwitches: uint64(base) + 5, RwSyscalls: uint64(base) + 9},
+		}}
 	}
-	got := serverStats(t.Context(), time.Second, readers)()
-	want := &ServerCounters{Allocs: 2100, AllocB: 21_000, CPU: 210_000, CtxSwitches: 15, RWSyscalls: 27, Servers: 3}
-	if got == nil || *got != *want {
-		t.Fatalf("server counters %+v; want %+v", got, want)
+	once := func(n int) *ServerCounters {
+		return &ServerCounters{Allocs: 700 * uint64(n), AllocB: 7000 * uint64(n), CPU: 70_000 * time.Duration(n), CtxSwitches: 5 * uint64(n), RWSyscalls: 9 * uint64(n), Servers: n}
+	}
+	for _, tt := range []struct {
+		name    string
+		readers []stack.StatsReader
+		want    *ServerCounters
+	}{
+		{"three workers, one connection each, add up", []stack.StatsReader{reads("a", 1000), reads("b", 2000), reads("c", 3000)}, once(3)},
+		{"one worker over three connections counts once", []stack.StatsReader{reads("a", 1000), reads("a", 1000), reads("a", 1000)}, once(1)},
+		{"two workers over four connections count twice", []stack.StatsReader{reads("a", 1000), reads("b", 2000), reads("a", 1000), reads("b", 2000)}, once(2)},
+		{"servers too old to say count once per connection", []stack.StatsReader{reads("", 1000), reads("", 1000)}, once(2)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := serverStats(t.Context(), time.Second, tt.readers)()
+			if got == nil {
+				t.Fatal("no server counters")
+			}
+			if len(got.Instances) != tt.want.Servers {
+				t.Errorf("%d instances %+v; want one per server process, %d", len(got.Instances), got.Instances, tt.want.Servers)
+			}
+			got.Instances = nil
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("server counters %+v; want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestServerFiguresAreNoneWhenAnotherProcessAnswers(t *testing.T) {
+	readers := []stack.StatsReader{&fakeStats{reads: []*service.ServerStats{{Instance: "a", Allocs: 1}, {Instance: "b", Allocs: 2}}}}
+	if got := serverStats(t.Context(), time.Second, readers)(); got != nil {
+		t.Fatalf("server counters %+v from two processes' totals; want none", got)
 	}
 }
 

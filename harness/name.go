@@ -43,8 +43,8 @@ func (cfg *Config) name(dir string) string {
 	if cfg.Rate > 0 {
 		key("rate", strconv.FormatFloat(cfg.Rate, 'g', -1, 64))
 	}
-	if w := cfg.workload(); w.Name() != DefaultWorkload.Name() {
-		key("workload", w.Name())
+	if w := cfg.workloadKey(); w != "" {
+		key("workload", w)
 	}
 	if dir != "" {
 		key("dir", dir)
@@ -81,3 +81,26 @@ func duration(d time.Duration) string { return strings.Replace(d.String(), "µs"
 // server): the one TLS setting that changes what a connection costs.
 // Verifying the server against a CA or not costs the same.
 func mutualTLS(c transports.Config) bool { return c.CertFile != "" || c.ClientCAFile != "" }
+
+// workloadName is the workload's name when it is not the default, else "".
+func (cfg *Config) workloadName() string {
+	if w := cfg.workload().Name(); w != DefaultWorkload.Name() {
+		return w
+	}
+	return ""
+}
+
+// A keyedWorkload says more in its workload= key than its name, for rows
+// whose configuration the other keys do not say in full (duplex: what the
+// other direction carried).
+type keyedWorkload interface {
+	nameKey(row *Config) string
+}
+
+// workloadKey is the value of the name's workload= key, "" for none.
+func (cfg *Config) workloadKey() string {
+	if k, ok := cfg.workload().(keyedWorkload); ok {
+		return k.nameKey(cfg)
+	}
+	return cfg.workloadName()
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/stack"
 	"github.com/rpcbench/rpcbench/service"
 )
@@ -38,6 +39,13 @@ func TestEveryConfigurationHasOneName(t *testing.T) {
 			"RPC/codec=msgpack/transport=tcp/net=wan/payload=bytes:16/conc=1"},
 		{"open loop says its rate", func(c *harness.Config) { c.Rate = 20000 }, base + "/conc=1/rate=20000"},
 		{"the default workload is not written", func(c *harness.Config) { c.Workload = harness.Call{} }, base + "/conc=1"},
+		{"watch is", func(c *harness.Config) { c.Workload, c.Concurrency, c.Conns, c.Rate = harness.Watch{}, 100, 4, 1000 },
+			base + "/conc=100/conns=4/rate=1000/workload=watch"},
+		{"duplex with the same load both ways is plain duplex", func(c *harness.Config) { c.Workload = harness.Duplex{} },
+			base + "/conc=1/workload=duplex"},
+		{"duplex says what went the other way when it differs", func(c *harness.Config) {
+			c.Workload = harness.Duplex{Back: 4, BackPayload: mustPayload(t, "bytes:64KiB")}
+		}, base + "/conc=1/workload=duplex-against-bytes:64KiBx4"},
 		{"sleeping work", func(c *harness.Config) { c.Delay = &service.Delay{Work: 200 * time.Microsecond} },
 			base + "/conc=1/work=200us"},
 		{"busy work", func(c *harness.Config) { c.Delay = &service.Delay{Work: time.Millisecond, Busy: true} },
@@ -93,4 +101,13 @@ func TestStackIDsReadBack(t *testing.T) {
 	if _, err := stack.ParseID("floor"); err == nil {
 		t.Error("ParseID(floor): no error; want one naming the form")
 	}
+}
+
+func mustPayload(t *testing.T, s string) payload.Payload {
+	t.Helper()
+	p, err := payload.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

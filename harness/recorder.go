@@ -15,6 +15,7 @@ type Recorder struct {
 	shards []recShard
 
 	calls, errs, late, maxLag atomic.Int64
+	sets                      atomic.Int64 // watch: Sets made
 	firstErr                  atomic.Pointer[error]
 
 	mu        sync.Mutex   // guards intervals
@@ -119,6 +120,14 @@ func (r *Recorder) Fail(err error) {
 	r.firstErr.CompareAndSwap(nil, &err)
 }
 
+// RecordSet counts one KV.Set of the watch workload's setter: the cause
+// of the notifications recorded as calls.
+func (r *Recorder) RecordSet() {
+	if r != nil {
+		r.sets.Add(1)
+	}
+}
+
 // Late counts one call sent lag after its scheduled time.
 func (r *Recorder) Late(lag time.Duration) {
 	if r == nil {
@@ -165,6 +174,7 @@ func (r *Recorder) fill(res *Result, end time.Time) {
 		res.FirstError = (*e).Error()
 	}
 	res.Late = r.late.Load()
+	res.Sets = r.sets.Load()
 	res.MaxLag = time.Duration(r.maxLag.Load())
 	res.Intervals = res.Intervals[:0]
 	for sec, h := range r.intervals {

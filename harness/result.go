@@ -25,6 +25,16 @@ type Result struct {
 	Pipeline    int     `json:"pipeline"`
 	Rate        float64 `json:"rate,omitempty"`
 	Delay       string  `json:"delay,omitempty"`
+	// Workload names the workload when it is not the default (call), and
+	// Dir the row's direction in a duplex run (down: master→worker, up:
+	// worker→master), as the name's workload= and dir= keys do.
+	Workload string `json:"workload,omitempty"`
+	Dir      string `json:"dir,omitempty"`
+	// Against is, for a duplex row, what the other direction carried when
+	// it differs from this row's own load: its payload, and its callers
+	// when they differ ("bytes:64KiBx4"); names carry it as
+	// workload=duplex-against-AGAINST.
+	Against string `json:"against,omitempty"`
 
 	Calls      int64         `json:"calls"`
 	Errors     int64         `json:"errors"`
@@ -66,6 +76,10 @@ type Result struct {
 	Late   int64         `json:"late,omitempty"`
 	MaxLag time.Duration `json:"max_lag_ns,omitempty"`
 
+	// Sets are the KV.Set calls the watch workload's setter made, whose
+	// changes woke the watchers; Calls are then notifications, and the
+	// per-call costs are per notification.
+	Sets int64 `json:"sets,omitempty"`
 	// Processes is how many load processes' results Merge added into this
 	// one; 0 for a result measured by one process.
 	Processes int `json:"processes,omitempty"`
@@ -75,6 +89,9 @@ type Result struct {
 	LatencyOnly bool `json:"latency_only,omitempty"`
 }
 
+// SetsPerSec is the watch workload's Sets per second of the window.
+func (r *Result) SetsPerSec() float64 { return float64(r.Sets) / r.Elapsed.Seconds() }
+
 // An Interval is the latency of the calls that ended in one second of a
 // window, starting at Start.
 type Interval struct {
@@ -82,15 +99,90 @@ type Interval struct {
 	Latency *Histogram `json:"latency"`
 }
 
-// ServerCounters are the server processes' costs over a window, summed
-// over the Servers that were read (several reverse workers).
+// ServerCounters are the server processes' costs over a window: for each
+// distinct server process (Instances), its totals at the window's end less
+// those at its start, summed over the processes. Several reverse workers
+// are several processes; one worker reached over several connections, or
+// one server that several load processes called (Merge), is one, counted
+// once.
 type ServerCounters struct {
 	Allocs      uint64        `json:"allocs"`
 	AllocB      uint64        `json:"alloc_bytes"`
 	CPU         time.Duration `json:"cpu_ns"`
 	CtxSwitches uint64        `json:"ctx_switches,omitempty"`
 	RWSyscalls  uint64        `json:"rw_syscalls,omitempty"`
-	Servers     int           `json:"servers,omitempty"`
+	// Servers is how many server processes the figures cover (how many
+	// reads were added up, when Summed).
+	Servers int `json:"servers,omitempty"`
+	// Instances are the server processes' raw totals at the window's start
+	// and end, by which Merge counts a server that several load processes
+	// read once. Results written before rpcbench recorded them have none.
+	Instances []ServerInstance `json:"instances,omitempty"`
+	// Summed marks figures that Merge could only add up, because a result
+	// did not say which server processes it read (it was written before
+	// rpcbench recorded them, or the server was too old to say): load
+	// processes that shared one server each counted the others' calls too,
+	// so per-call figures may be up to Processes times too high.
+	Summed bool `json:"summed,omitempty"`
+}
+
+// A ServerInstance is one server process's totals at the start and the end
+// of a window.
+type ServerInstance struct {
+	// ID is what the process answered in service.ServerStats.Instance, or
+	// "" from a server too old to say.
+	ID    string `json:"id"`
+	Start Totals `json:"start"`
+	End   Totals `json:"end"`
+}
+
+// serverCounters returns the figures of the server processes insts.
+func serverCounters(insts []ServerInstance) *ServerCounters {
+	var sum Totals
+	for _, in := range insts {
+		sum = sum.add(in.End.sub(in.Start))
+	}
+	return &ServerCounters{
+		Allocs: sum.Allocs, AllocB: sum.AllocB, CPU: sum.CPU, CtxSwitches: sum.CtxSwitches, RWSyscalls: sum.RWSyscalls,
+		Servers: len(insts), Instances: insts,
+	}
+}
+
+// identified reports whether s says which server process each of its
+// figures came from.
+func (s *ServerCounters) identified() bool {
+	return len(s.Instances) > 0 && !slices.ContainsFunc(s.Instances, func(in ServerInstance) bool { return in.ID == "" })
+}
+
+// mergeServers combines the server figures of two load processes' results:
+// per server process, from the earliest start to the latest end that
+// either read, so that a server both called is counted once over the union
+// of their windows, and summed over the distinct processes. Figures that
+// do not say which processes they came from can only be added up, and say
+// so (Summed). Either nil gives nil: one side's server figures cover its
+// calls, not both sides', and per-call figures over the sum would be
+// wrong.
+func mergeServers(a, b *ServerCounters) *ServerCounters {
+	if a == nil || b == nil {
+		return nil
+	}
+	if !a.identified() || !b.identified() {
+		return &ServerCounters{
+			Allocs: a.Allocs + b.Allocs, AllocB: a.AllocB + b.AllocB, CPU: a.CPU + b.CPU,
+			CtxSwitches: a.CtxSwitches + b.CtxSwitches, RWSyscalls: a.RWSyscalls + b.RWSyscalls,
+			Servers: a.Servers + b.Servers, Summed: true,
+		}
+	}
+	insts := slices.Clone(a.Instances)
+	for _, in := range b.Instances {
+		i := slices.IndexFunc(insts, func(m ServerInstance) bool { return m.ID == in.ID })
+		if i < 0 {
+			insts = append(insts, in)
+			continue
+		}
+		insts[i] = ServerInstance{ID: in.ID, Start: insts[i].Start.earliest(in.Start), End: insts[i].End.latest(in.End)}
+	}
+	return serverCounters(insts)
 }
 
 // LateSlack is how far behind schedule a call may start before the
@@ -106,8 +198,9 @@ func (r *Result) PerCall(v float64) float64 { return v / float64(max(r.Calls, 1)
 // Merge adds o, a result of the same configuration measured by another
 // process at about the same time, into r, exactly: histograms add bucket by
 // bucket, counts and counters sum (so that per-call figures are weighted by
-// calls), and the window becomes the union of the two windows, over which
-// calls/s is computed. Histograms with other settings cannot be added
+// calls), a server process that both read counts once (mergeServers), and
+// the window becomes the union of the two windows, over which calls/s is
+// computed. Histograms with other settings cannot be added
 // without losing precision, so they are an error.
 func (r *Result) Merge(o *Result) error {
 	if o.Name != r.Name {
@@ -128,19 +221,10 @@ func (r *Result) Merge(o *Result) error {
 	r.CtxSwitches += o.CtxSwitches
 	r.RWSyscalls += o.RWSyscalls
 	r.Interrupted = r.Interrupted || o.Interrupted
-	if r.Server != nil && o.Server != nil {
-		s := *r.Server
-		s.Allocs += o.Server.Allocs
-		s.AllocB += o.Server.AllocB
-		s.CPU += o.Server.CPU
-		r.Server = &s
-	} else {
-		// Only one side read the server's counters: they cover its calls,
-		// not both sides', so per-call figures over the sum would be wrong.
-		r.Server = nil
-	}
+	r.Server = mergeServers(r.Server, o.Server)
 	r.Processes = max(r.Processes, 1) + max(o.Processes, 1)
 	r.Late += o.Late
+	r.Sets += o.Sets
 	r.MaxLag = max(r.MaxLag, o.MaxLag)
 	if o.LatencyOnly {
 		// The sum would spread r's costs over o's calls too.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -43,6 +44,7 @@ func RunRows(ctx context.Context, cfg Config) ([]*Result, error) {
 	}
 	defer p.close()
 
+	cfg.sides.pool = p
 	if pr, ok := cfg.workload().(Preparer); ok {
 		run, done, err := pr.Prepare(ctx, &cfg)
 		if err != nil {
@@ -57,19 +59,20 @@ func RunRows(ctx context.Context, cfg Config) ([]*Result, error) {
 	}
 	server := serverStats(ctx, cfg.Timeout, serverReaders(&cfg, p))
 	w := d.window(cfg.Duration, cfg.Calls, true)
-	before := readCounters()
+	before := readTotals()
 	p.wire.Store(0)
 	results := d.drive(ctx, w)
-	own := readCounters().sub(before)
+	own := readTotals().sub(before)
 	srv := server()
 	for _, r := range results {
 		// Process-wide figures: every row of the window shares them.
-		r.Allocs, r.AllocB, r.CPU = own.allocs, own.allocBytes, own.cpu
-		r.CtxSwitches, r.RWSyscalls = own.ctxSwitches, own.rwSyscalls
+		r.Allocs, r.AllocB, r.CPU = own.Allocs, own.AllocB, own.CPU
+		r.CtxSwitches, r.RWSyscalls = own.CtxSwitches, own.RWSyscalls
 		r.WireBytes = p.wire.Load()
 		r.Server = srv
 		r.Interrupted = ctx.Err() != nil
 	}
+	shareOut(results)
 	if err := ctx.Err(); err != nil && results[0].Calls == 0 {
 		return nil, err
 	}
@@ -121,7 +124,7 @@ func (d *driver) drive(ctx context.Context, w *Window) []*Result {
 	stopped := d.clock.Now()
 	results := make([]*Result, len(w.rows))
 	for i, dir := range wl.Rows() {
-		results[i] = d.cfg.newResult(dir)
+		results[i] = d.cfg.rowConfig(wl, i).newResult(dir)
 		w.rows[i].fill(results[i], stopped)
 	}
 	return results
@@ -177,13 +180,11 @@ func (d *driver) watch(ctx context.Context, w *Window, calls int64) (stop func()
 const watchEvery = 100 * time.Millisecond
 
 // serverReaders returns what to read an external server's figures
-// through: one StatsReader per server process. When the serving side
-// dials (reverse), each connection may come from a different worker, so
-// every connection's server is read and the figures are summed (serve
-// --transport reverse dials one connection per worker by default; a worker
-// that dials several is counted once per connection, since Stats.Read does
-// not say which process answers). Otherwise every connection reaches the
-// same server, and connection 0 speaks for it.
+// through. When the serving side dials (reverse), each connection may come
+// from a different worker, so every connection's server is read
+// (serverStats counts each process once, whatever the connections it
+// dialled). Otherwise every connection reaches the same server, and
+// connection 0 speaks for it.
 func serverReaders(cfg *Config, p *pool) []stack.StatsReader {
 	if !cfg.External {
 		return nil
@@ -202,50 +203,54 @@ func serverReaders(cfg *Config, p *pool) []stack.StatsReader {
 }
 
 // serverStats reads the servers' totals now and returns a function that
-// reads them again and returns the summed difference; nil when there are
-// none, or when any can't be read (a partial sum would mislead). Each read
-// waits at most the call timeout, and no longer than ctx.
+// reads them again and returns the window's figures: each server process's
+// difference, summed over the processes; nil when there are none, or when
+// any can't be read (a partial sum would mislead). Readers that reach the
+// same process (a reverse worker that dialled several connections) say so
+// by its Instance, and it is read and counted once; a server too old to
+// give one is counted once per reader, as there is no telling. Each round
+// of reads waits at most the call timeout, and no longer than ctx.
 func serverStats(ctx context.Context, timeout time.Duration, readers []stack.StatsReader) func() *ServerCounters {
 	none := func() *ServerCounters { return nil }
-	if len(readers) == 0 {
-		return none
+	type server struct {
+		reader stack.StatsReader
+		id     string
+		start  Totals
 	}
-	read := func() ([]counters, error) {
-		ctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		all := make([]counters, len(readers))
-		for i, sr := range readers {
-			s, err := sr.ServerStats(ctx)
-			if err != nil {
-				return nil, err
-			}
-			all[i] = countersOf(s)
+	var servers []server
+	readCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for _, sr := range readers {
+		s, err := sr.ServerStats(readCtx)
+		if err != nil {
+			return none
 		}
-		return all, nil
+		id := s.GetInstance()
+		if id != "" && slices.ContainsFunc(servers, func(sv server) bool { return sv.id == id }) {
+			continue
+		}
+		servers = append(servers, server{sr, id, totalsOf(s)})
 	}
-	before, err := read()
-	if err != nil {
+	if len(servers) == 0 {
 		return none
 	}
 	return func() *ServerCounters {
 		if ctx.Err() != nil {
 			return nil
 		}
-		after, err := read()
-		if err != nil {
-			return nil
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		insts := make([]ServerInstance, len(servers))
+		for i, sv := range servers {
+			s, err := sv.reader.ServerStats(ctx)
+			if err != nil || s.GetInstance() != sv.id {
+				// Another process answering now has no start to
+				// subtract from.
+				return nil
+			}
+			insts[i] = ServerInstance{ID: sv.id, Start: sv.start, End: totalsOf(s)}
 		}
-		var sum ServerCounters
-		for i := range after {
-			d := after[i].sub(before[i])
-			sum.Allocs += d.allocs
-			sum.AllocB += d.allocBytes
-			sum.CPU += d.cpu
-			sum.CtxSwitches += d.ctxSwitches
-			sum.RWSyscalls += d.rwSyscalls
-		}
-		sum.Servers = len(after)
-		return &sum
+		return serverCounters(insts)
 	}
 }
 
@@ -258,6 +263,7 @@ func connectSides(ctx context.Context, cfg *Config) (transports.Caller, func(), 
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", cfg.Transport.Name(), err)
 		}
+		cfg.sides = &sides{caller: caller}
 		return caller, func() { caller.Close() }, nil
 	}
 	tcfg.Conns = cfg.conns() // a serving half that dials opens as many as the callers use
@@ -271,6 +277,7 @@ func connectSides(ctx context.Context, cfg *Config) (transports.Caller, func(), 
 		return nil, nil, fmt.Errorf("%s: %w", cfg.Transport.Name(), err)
 	}
 	srv := cfg.Stack.Serve(l, cfg.Delay)
+	cfg.sides = &sides{caller: caller, served: l, server: srv}
 	return caller, func() {
 		caller.Close()
 		srv.Close()
@@ -290,6 +297,9 @@ func (cfg *Config) newResult(dir string) *Result {
 		Rate:        cfg.Rate,
 		Delay:       cfg.Delay.String(),
 		Latency:     NewHistogram(),
+		Workload:    cfg.workloadName(),
+		Dir:         dir,
+		Against:     cfg.against(),
 	}
 }
 

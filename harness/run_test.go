@@ -128,6 +128,56 @@ func TestAnExternalServerReportsItsOwnCosts(t *testing.T) {
 	}
 }
 
+func TestAReverseWorkerOverSeveralConnectionsCountsOnce(t *testing.T) {
+	msgpack, err := codecs.Lookup("msgpack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reverse, err := transports.Lookup("reverse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Find a free port for the calling side to listen on.
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := free.Addr().String()
+	free.Close()
+
+	// One worker process (this one) that dials the run three times.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	l, err := reverse.Serve(ctx, transports.Config{Addr: addr, Conns: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &server.Server{Codec: msgpack}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	defer func() {
+		srv.Shutdown(context.Background())
+		cancel()
+		<-served
+	}()
+
+	cfg := config(t, stack.Codec{Codec: msgpack}, "bytes:16")
+	cfg.Transport = reverse
+	cfg.External = true
+	cfg.TransportConfig.Addr = addr
+	cfg.Concurrency, cfg.Conns = 3, 3
+	r, err := harness.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Server == nil || r.Server.Servers != 1 || len(r.Server.Instances) != 1 || r.Server.Instances[0].ID == "" {
+		t.Fatalf("server counters %+v; want one server process, read once though it dialled three connections", r.Server)
+	}
+	if in := r.Server.Instances[0]; r.Server.Allocs != in.End.Allocs-in.Start.Allocs || r.Server.Allocs == 0 {
+		t.Errorf("server allocations %d; want its one difference, %d", r.Server.Allocs, in.End.Allocs-in.Start.Allocs)
+	}
+}
+
 // countingListener counts the bytes its connections read.
 type countingListener struct {
 	net.Listener

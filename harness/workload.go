@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/transports"
 )
 
 // A Workload says what the callers of a run do and what they record. The
@@ -22,26 +24,16 @@ import (
 // Adding a workload is one file in this package: a type with these three
 // methods and a line in workloads. What a workload needs of the stacks
 // beyond the payload's call, it asks of their clients through an optional
-// interface, as the call workload asks for stack.Pipeliner. For example:
+// interface, as the call workload asks for stack.Pipeliner:
 //
-//   - watch: Rows is one row. The stacks' clients gain an optional KV
-//     interface (Set, and a Watch that blocks until the key changes).
-//     Drive starts the watchers, each a goroutine blocked in Watch over
-//     w.client(i) (spread over the connections) and re-armed as it
-//     returns, and one setter that asks w.pacer(0, 0, 1) when to send each
-//     Set (open loop at Config.Rate). The setter notes each Set's
-//     scheduled time under the version it makes; each woken watcher calls
-//     w.rec(0).Record(i, scheduled, now) for the version it got: one
-//     sample per woken watcher, from the Set's schedule. Blocked watches
-//     register with w.track under a timeout of their own.
-//   - duplex: Rows is {"down", "up"}, which names carry as dir=down and
-//     dir=up. It implements Preparer: Prepare opens what the run's
-//     connections don't give (the worker's streams back to the master, a
-//     server for them on the master's end) and returns a workload holding
-//     them. Its Drive runs the master→worker callers as Call does over
-//     w.client, recording into w.rec(0) with pacers w.pacer(0, i, n), and
-//     the worker→master callers over its own clients, recording into
-//     w.rec(1) with pacers w.pacer(1, i, n).
+//   - Watch (watch.go) asks for stack.KVClient (Set, and a Watch whose
+//     Next waits for the key's next change), which the stacks that can
+//     watch declare by being a stack.KVStack; the others are left out of
+//     it (Limited, Supports). Its Prepare opens the setter's connection.
+//   - Duplex (duplex.go) is a Preparer: Prepare serves the master's side
+//     of the way back and opens the worker's clients over it, and Drive
+//     runs the call workload both ways, one row each (dir=down, dir=up),
+//     the up row named by its own configuration (rowConfigs).
 //
 // Calls that may hang register with w.track so that the run's timeout and
 // its context can cut them off.
@@ -60,9 +52,10 @@ type Workload interface {
 
 // A Preparer is a Workload that needs more than the run's connections.
 // RunRows calls Prepare once, after the connections are open and before
-// the warm-up, measures with the workload it returns (of the same Name and
-// Rows, holding what Prepare opened), and calls done after the last
-// window.
+// the warm-up, measures with the workload it returns (of the same Name,
+// holding what Prepare opened; its Rows may be fewer, as a duplex master
+// of workers in other processes records only dir=down), and calls done
+// after the last window.
 type Preparer interface {
 	Prepare(ctx context.Context, cfg *Config) (run Workload, done func(), err error)
 }
@@ -71,7 +64,7 @@ type Preparer interface {
 var DefaultWorkload Workload = Call{}
 
 // workloads are the workloads --workload takes. Adding one is one line here.
-var workloads = []Workload{Call{}}
+var workloads = []Workload{Call{}, Watch{}, Duplex{}}
 
 // WorkloadNames lists the workloads --workload accepts.
 func WorkloadNames() []string {
@@ -80,6 +73,45 @@ func WorkloadNames() []string {
 		names[i] = w.Name()
 	}
 	return names
+}
+
+// A Limited workload runs only on some stacks.
+type Limited interface {
+	// Supports returns why the workload cannot run on s, or nil.
+	Supports(s stack.Stack) error
+}
+
+// Supports returns why wl cannot run on s (the floor has no KV store to
+// watch), or nil when it can.
+func Supports(wl Workload, s stack.Stack) error {
+	if l, ok := wl.(Limited); ok {
+		return l.Supports(s)
+	}
+	return nil
+}
+
+// A rowConfigs workload records rows of different configurations (duplex:
+// dir=up has its own callers and payload), which their names and results
+// say.
+type rowConfigs interface {
+	rowConfig(row int, cfg *Config) *Config
+}
+
+// rowConfig returns the configuration row row of wl records.
+func (cfg *Config) rowConfig(wl Workload, row int) *Config {
+	if rc, ok := wl.(rowConfigs); ok {
+		return rc.rowConfig(row, cfg)
+	}
+	return cfg
+}
+
+// sides are a run's two ends: where its connections come from and, in
+// process, what serves them.
+type sides struct {
+	caller transports.Caller
+	served net.Listener // nil against an external server
+	server stack.Server // nil against an external server
+	pool   *pool        // the run's clients
 }
 
 // LookupWorkload returns the workload called name.
@@ -104,6 +136,7 @@ type Window struct {
 	budget     *budget
 	rows       []*Recorder // by Workload.Rows; nil ones (warm-up) record nothing
 	dog        *watchdog
+	connBase   int // added to connection indexes the watchdog groups calls by, to keep another pool's apart
 }
 
 // rec returns row's recorder.
@@ -121,7 +154,7 @@ func (w *Window) client(i int) *client { return w.pool.client(i) }
 // track registers a call slot that may hang: cut ends the connection its
 // calls travel on, and slots with the same conn share that connection (a
 // pool index). See watchdog.
-func (w *Window) track(conn int, cut func()) *tracker { return w.dog.add(conn, cut) }
+func (w *Window) track(conn int, cut func()) *tracker { return w.dog.add(w.connBase+conn, cut) }
 
 // A tracker is one call slot the watchdog keeps an eye on.
 type tracker struct {

@@ -446,14 +446,19 @@ func (x *StatsRequest) GetGc() bool {
 // a measured window so that a load generator in another process can report
 // the server's own allocations and CPU per call.
 type ServerStats struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Allocs        int64                  `protobuf:"varint,1,opt,name=allocs,proto3" json:"allocs"`                           // heap allocations, tiny ones included
-	AllocBytes    int64                  `protobuf:"varint,2,opt,name=alloc_bytes,json=allocBytes,proto3" json:"alloc_bytes"` // bytes allocated on the heap
-	CpuNs         int64                  `protobuf:"varint,3,opt,name=cpu_ns,json=cpuNs,proto3" json:"cpu_ns"`                // user + system CPU time
-	Goroutines    int64                  `protobuf:"varint,4,opt,name=goroutines,proto3" json:"goroutines"`
-	RssBytes      int64                  `protobuf:"varint,5,opt,name=rss_bytes,json=rssBytes,proto3" json:"rss_bytes"`          // resident set size
-	CtxSwitches   uint64                 `protobuf:"varint,6,opt,name=ctx_switches,json=ctxSwitches,proto3" json:"ctx_switches"` // voluntary + involuntary context switches (getrusage)
-	RwSyscalls    uint64                 `protobuf:"varint,7,opt,name=rw_syscalls,json=rwSyscalls,proto3" json:"rw_syscalls"`    // read- and write-family system calls (/proc/self/io syscr + syscw)
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Allocs      int64                  `protobuf:"varint,1,opt,name=allocs,proto3" json:"allocs"`                           // heap allocations, tiny ones included
+	AllocBytes  int64                  `protobuf:"varint,2,opt,name=alloc_bytes,json=allocBytes,proto3" json:"alloc_bytes"` // bytes allocated on the heap
+	CpuNs       int64                  `protobuf:"varint,3,opt,name=cpu_ns,json=cpuNs,proto3" json:"cpu_ns"`                // user + system CPU time
+	Goroutines  int64                  `protobuf:"varint,4,opt,name=goroutines,proto3" json:"goroutines"`
+	RssBytes    int64                  `protobuf:"varint,5,opt,name=rss_bytes,json=rssBytes,proto3" json:"rss_bytes"`          // resident set size
+	CtxSwitches uint64                 `protobuf:"varint,6,opt,name=ctx_switches,json=ctxSwitches,proto3" json:"ctx_switches"` // voluntary + involuntary context switches (getrusage)
+	RwSyscalls  uint64                 `protobuf:"varint,7,opt,name=rw_syscalls,json=rwSyscalls,proto3" json:"rw_syscalls"`    // read- and write-family system calls (/proc/self/io syscr + syscw)
+	// instance names the serving process: 128 random bits in hex, made once
+	// per process, so that a reader that reaches one process over several
+	// connections, or several load processes that share one server, can count
+	// its totals once.
+	Instance      string `protobuf:"bytes,8,opt,name=instance,proto3" json:"instance"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -535,6 +540,13 @@ func (x *ServerStats) GetRwSyscalls() uint64 {
 		return x.RwSyscalls
 	}
 	return 0
+}
+
+func (x *ServerStats) GetInstance() string {
+	if x != nil {
+		return x.Instance
+	}
+	return ""
 }
 
 // KeyValue is one key of the KV store with its value and version: the
@@ -685,7 +697,7 @@ const file_service_rpcbench_proto_rawDesc = "" +
 	"\vRecordBatch\x12*\n" +
 	"\arecords\x18\x01 \x03(\v2\x10.rpcbench.RecordR\arecords\"\x1e\n" +
 	"\fStatsRequest\x12\x0e\n" +
-	"\x02gc\x18\x01 \x01(\bR\x02gc\"\xde\x01\n" +
+	"\x02gc\x18\x01 \x01(\bR\x02gc\"\xfa\x01\n" +
 	"\vServerStats\x12\x16\n" +
 	"\x06allocs\x18\x01 \x01(\x03R\x06allocs\x12\x1f\n" +
 	"\valloc_bytes\x18\x02 \x01(\x03R\n" +
@@ -697,7 +709,8 @@ const file_service_rpcbench_proto_rawDesc = "" +
 	"\trss_bytes\x18\x05 \x01(\x03R\brssBytes\x12!\n" +
 	"\fctx_switches\x18\x06 \x01(\x04R\vctxSwitches\x12\x1f\n" +
 	"\vrw_syscalls\x18\a \x01(\x04R\n" +
-	"rwSyscalls\"L\n" +
+	"rwSyscalls\x12\x1a\n" +
+	"\binstance\x18\b \x01(\tR\binstance\"L\n" +
 	"\bKeyValue\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12\x18\n" +

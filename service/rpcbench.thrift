@@ -52,6 +52,7 @@ struct ServerStats {
   5: i64 rss_bytes
   6: i64 ctx_switches
   7: i64 rw_syscalls
+  8: string instance
 }
 
 struct KeyValue {

@@ -1106,6 +1106,16 @@ func (p *ServerStats) Read(ctx context.Context, iprot thrift.TProtocol) error {
 					return err
 				}
 			}
+		case 8:
+			if fieldTypeId == thrift.STRING {
+				if err := p.thriftReadField8(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
 		default:
 			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
 				return err
@@ -1184,6 +1194,15 @@ func (p *ServerStats) thriftReadField7(ctx context.Context, iprot thrift.TProtoc
 	return nil
 }
 
+func (p *ServerStats) thriftReadField8(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 8: ", err)
+	} else {
+		p.Instance = v
+	}
+	return nil
+}
+
 // Write is thriftgen.ServerStats.Write, moved here by thrifttransplant.
 func (p *ServerStats) Write(ctx context.Context, oprot thrift.TProtocol) error {
 	if err := oprot.WriteStructBegin(ctx, "ServerStats"); err != nil {
@@ -1209,6 +1228,9 @@ func (p *ServerStats) Write(ctx context.Context, oprot thrift.TProtocol) error {
 			return err
 		}
 		if err := p.thriftWriteField7(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.thriftWriteField8(ctx, oprot); err != nil {
 			return err
 		}
 	}
@@ -1308,6 +1330,19 @@ func (p *ServerStats) thriftWriteField7(ctx context.Context, oprot thrift.TProto
 	}
 	if err := oprot.WriteFieldEnd(ctx); err != nil {
 		return thrift.PrependError(fmt.Sprintf("%T write field end error 7:rw_syscalls: ", p), err)
+	}
+	return err
+}
+
+func (p *ServerStats) thriftWriteField8(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "instance", thrift.STRING, 8); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 8:instance: ", p), err)
+	}
+	if err := oprot.WriteString(ctx, string(p.Instance)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.instance (8) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 8:instance: ", p), err)
 	}
 	return err
 }

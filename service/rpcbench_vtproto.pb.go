@@ -432,6 +432,13 @@ func (m *ServerStats) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if len(m.Instance) > 0 {
+		i -= len(m.Instance)
+		copy(dAtA[i:], m.Instance)
+		i = protohelpers.EncodeVarint(dAtA, i, uint64(len(m.Instance)))
+		i--
+		dAtA[i] = 0x42
+	}
 	if m.RwSyscalls != 0 {
 		i = protohelpers.EncodeVarint(dAtA, i, uint64(m.RwSyscalls))
 		i--
@@ -735,6 +742,10 @@ func (m *ServerStats) SizeVT() (n int) {
 	}
 	if m.RwSyscalls != 0 {
 		n += 1 + protohelpers.SizeOfVarint(uint64(m.RwSyscalls))
+	}
+	l = len(m.Instance)
+	if l > 0 {
+		n += 1 + l + protohelpers.SizeOfVarint(uint64(l))
 	}
 	n += len(m.unknownFields)
 	return n

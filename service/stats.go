@@ -2,12 +2,17 @@ package service
 
 import (
 	"bufio"
+	"crypto/rand"
+	"encoding/hex"
 	"os"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Stats reports the serving process's counters, so that a load generator in
@@ -16,16 +21,50 @@ import (
 type Stats struct{}
 
 // Read returns the process's running totals, after a garbage collection
-// when the request asks for one.
+// when the request asks for one and none ran in the last GCInterval: a
+// forced collection stops every call in flight, so a client looping on it
+// must not set the server's pace. (Who may ask at all is the server's
+// call: harness/server refuses gc before a login unless allowed.)
 func (Stats) Read(req *StatsRequest, reply *ServerStats) error {
 	if req.GetGc() {
-		runtime.GC()
+		collect(time.Now())
 	}
 	s := ReadStats()
 	reply.Allocs, reply.AllocBytes, reply.CpuNs = s.Allocs, s.AllocBytes, s.CpuNs
 	reply.Goroutines, reply.RssBytes = s.Goroutines, s.RssBytes
 	reply.CtxSwitches, reply.RwSyscalls = s.CtxSwitches, s.RwSyscalls
+	reply.Instance = s.Instance
 	return nil
+}
+
+// Instance names this process among every other: 128 random bits in hex,
+// made on first use and the same for the process's life. A reader that
+// reaches one server over several connections (reverse workers), or
+// several load processes that share one server, tell by it which totals
+// are the same process's, and count them once. A pid would not do: two
+// hosts, or two containers, may well run servers with the same one.
+var Instance = sync.OnceValue(func() string {
+	var b [16]byte
+	rand.Read(b[:]) // never returns an error: since Go 1.24 it crashes the process instead
+	return hex.EncodeToString(b[:])
+})
+
+// GCInterval is the least time between two collections that Stats.Read
+// forces; a request within it reads the totals without one.
+const GCInterval = time.Second
+
+// lastGC is when Stats.Read last forced a collection, in Unix nanoseconds.
+var lastGC atomic.Int64
+
+// collect forces a collection unless one was forced within GCInterval of
+// now, and reports whether it did.
+func collect(now time.Time) bool {
+	last := lastGC.Load()
+	if now.UnixNano()-last < int64(GCInterval) || !lastGC.CompareAndSwap(last, now.UnixNano()) {
+		return false
+	}
+	runtime.GC()
+	return true
 }
 
 // ReadStats reads this process's totals. Allocations come from
@@ -50,6 +89,7 @@ func ReadStats() *ServerStats {
 		// Nvcsw and Nivcsw are never negative.
 		CtxSwitches: uint64(ru.Nvcsw) + uint64(ru.Nivcsw),
 		RwSyscalls:  rwSyscalls(),
+		Instance:    Instance(),
 	}
 }
 

@@ -3,6 +3,7 @@ package service
 import (
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -29,5 +30,21 @@ func TestStatsCountSwitchesAndSyscalls(t *testing.T) {
 	}
 	if after.GetCtxSwitches() == 0 {
 		t.Error("ctx_switches is 0: getrusage was not read")
+	}
+}
+
+func TestStatsNameTheProcessTheSameEveryRead(t *testing.T) {
+	var a, b ServerStats
+	if err := (Stats{}).Read(&StatsRequest{}, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := (Stats{}).Read(&StatsRequest{}, &b); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.GetInstance()) != 32 || strings.Trim(a.GetInstance(), "0123456789abcdef") != "" {
+		t.Errorf("instance %q; want 128 bits in hex", a.GetInstance())
+	}
+	if a.GetInstance() != b.GetInstance() || ReadStats().GetInstance() != a.GetInstance() {
+		t.Errorf("instances %q, %q, %q; want one per process", a.GetInstance(), b.GetInstance(), ReadStats().GetInstance())
 	}
 }

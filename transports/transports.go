@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
+	"time"
 )
 
 // A Transport has a serving half, which yields connections to serve calls
@@ -17,7 +19,9 @@ import (
 type Transport interface {
 	Name() string
 	// Serve starts the serving half. Closing the listener stops it and
-	// closes the connections it yielded that are still open.
+	// closes the connections it yielded that are still open. Every
+	// serving half's listener is also a Drainer, so that a graceful
+	// shutdown can stop accepting without cutting calls in flight.
 	Serve(ctx context.Context, cfg Config) (net.Listener, error)
 	// Call starts the calling half.
 	Call(ctx context.Context, cfg Config) (Caller, error)
@@ -71,6 +75,27 @@ type Config struct {
 	// self-signed certificate without --insecure.
 	Pin string
 
+	// TLS wraps a reverse link in TLS 1.3 (reverse): the dialling serving
+	// half is the TLS client, verifying the calling half against CAFile
+	// (or not, with Insecure) and presenting CertFile/KeyFile as its
+	// client certificate; the listening calling half presents
+	// CertFile/KeyFile (a self-signed certificate when empty) and, with
+	// ClientCAFile, requires and verifies the worker's certificate.
+	// false means plain TCP.
+	TLS bool
+	// Token, when not empty, is the secret a reverse worker proves it
+	// knows before the calling half sends it any call (reverse): the
+	// calling half sends a random challenge, the worker answers with an
+	// HMAC-SHA256 of it keyed by Token, and a dialler that fails is
+	// dropped without ever being yielded. Empty means no proof.
+	Token []byte
+	// IdleTimeout closes HTTP keep-alive connections idle this long
+	// (http); 0 means the handshake timeout, 10s.
+	IdleTimeout time.Duration
+	// SocketMode is the permission of a Unix socket file (unix); 0 means
+	// 0600, owner only.
+	SocketMode os.FileMode
+
 	// Logf reports events worth a line (reconnects, handshake failures,
 	// a self-signed certificate's fingerprint). nil means silent.
 	Logf func(format string, args ...any)
@@ -81,6 +106,26 @@ func (cfg Config) Printf(format string, args ...any) {
 	if cfg.Logf != nil {
 		cfg.Logf(format, args...)
 	}
+}
+
+// A Drainer is a serving half's listener that can stop yielding
+// connections while leaving open those it has yielded, so that a server
+// shutting down lets them finish the calls they have read before it closes
+// them. Close, afterwards, closes whatever is still open.
+type Drainer interface {
+	// StopAccepting stops the listener: Accept returns net.ErrClosed,
+	// new connections are refused, and yielded ones stay open.
+	StopAccepting() error
+}
+
+// StopAccepting stops l without closing the connections it yielded where
+// l is a Drainer, and closes it otherwise (a plain net.Listener does not
+// close its connections).
+func StopAccepting(l net.Listener) error {
+	if d, ok := l.(Drainer); ok {
+		return d.StopAccepting()
+	}
+	return l.Close()
 }
 
 // Reversed is implemented by a transport whose serving half dials and

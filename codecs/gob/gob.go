@@ -42,6 +42,7 @@ func NewServerCodec(conn io.ReadWriteCloser) rpc.ServerCodec {
 // checked messages of the connection and an encoder over a buffer of it.
 type stream struct {
 	conn io.ReadWriteCloser
+	r    *reader
 	dec  *gob.Decoder
 	w    *bufio.Writer
 	enc  *gob.Encoder
@@ -49,12 +50,32 @@ type stream struct {
 
 func newStream(conn io.ReadWriteCloser, limit int) stream {
 	w := bufio.NewWriter(conn)
+	r := newReader(conn, limit)
 	return stream{
 		conn: conn,
-		dec:  gob.NewDecoder(newReader(conn, limit)),
+		r:    r,
+		dec:  gob.NewDecoder(r),
 		w:    w,
 		enc:  gob.NewEncoder(w),
 	}
+}
+
+// renewAbove is the message size past which the decoder is replaced
+// before the next header: encoding/gob keeps a buffer as large as the
+// largest message it has read for the life of the decoder, so one 60 MiB
+// call would pin 60 MiB for as long as the connection lasts. The new
+// decoder is first told the stream's type definitions again.
+const renewAbove = 1 << 20
+
+// renewDecoder replaces a decoder that has read a large message; it is
+// called between messages only.
+func (s *stream) renewDecoder() {
+	if s.r.last <= renewAbove {
+		return
+	}
+	s.r.last = 0
+	s.r.replay()
+	s.dec = gob.NewDecoder(s.r)
 }
 
 // write encodes a header and its body and sends them. A failed encoding may
@@ -79,7 +100,10 @@ type serverCodec struct {
 	stream
 }
 
-func (c *serverCodec) ReadRequestHeader(r *rpc.Request) error { return c.dec.Decode(r) }
+func (c *serverCodec) ReadRequestHeader(r *rpc.Request) error {
+	c.renewDecoder()
+	return c.dec.Decode(r)
+}
 
 // ReadRequestBody decodes the body into x, or discards it when x is nil.
 // gob reads a whole message before decoding it, so a body that fails to
@@ -96,7 +120,10 @@ type clientCodec struct {
 
 func (c *clientCodec) WriteRequest(r *rpc.Request, body any) error { return c.write(r, body) }
 
-func (c *clientCodec) ReadResponseHeader(r *rpc.Response) error { return c.dec.Decode(r) }
+func (c *clientCodec) ReadResponseHeader(r *rpc.Response) error {
+	c.renewDecoder()
+	return c.dec.Decode(r)
+}
 
 func (c *clientCodec) ReadResponseBody(x any) error { return c.dec.Decode(x) }
 

@@ -26,6 +26,14 @@ type reader struct {
 	limit int
 	types types
 
+	// The stream's type definitions, as they came, so that a new decoder
+	// can be told them again (see replay), and their number and size,
+	// which maxTypes and maxTypeBytes bound.
+	defs     []byte
+	numDefs  int
+	replayed []byte // what of defs a new decoder has yet to read
+	last     int    // the size of the last message read
+
 	count [1 + 8]byte // the current message's count as it came
 	head  []byte      // what of count the decoder has yet to read
 	body  []byte      // the current message's body, reused across messages
@@ -41,6 +49,11 @@ func newReader(r io.Reader, limit int) *reader {
 // decoder has had all of it. gob.Decoder reads each message's count and then
 // exactly its body, so it never asks past the message it is in.
 func (m *reader) Read(p []byte) (int, error) {
+	if len(m.replayed) > 0 {
+		n := copy(p, m.replayed)
+		m.replayed = m.replayed[n:]
+		return n, nil
+	}
 	if len(m.head) == 0 && len(m.rest) == 0 {
 		if err := m.next(); err != nil {
 			return 0, err
@@ -66,10 +79,28 @@ func (m *reader) ReadByte() (byte, error) {
 	return b[0], nil
 }
 
+// Bounds on the type definitions one stream may send. Each is a message
+// of its own, which the cap on message size does not bound, and the
+// decoder keeps every one for the life of the connection: without a
+// bound, a peer sending millions of tiny definitions grows the server
+// without end. The rpcbench service's types need about a dozen.
+const (
+	maxTypes     = 1024
+	maxTypeBytes = 1 << 20
+)
+
+// keepBody is the largest message buffer kept between messages: a
+// connection that carried one large message does not keep its memory
+// while it waits for the next.
+const keepBody = 64 << 10
+
 // next reads and checks the next message.
 func (m *reader) next() error {
 	if m.err != nil {
 		return m.err
+	}
+	if cap(m.body) > keepBody {
+		m.body = nil
 	}
 	n, width, err := m.readCount()
 	if err == nil {
@@ -84,13 +115,36 @@ func (m *reader) next() error {
 		m.err = err
 		return err
 	}
+	m.last = width + len(m.body)
+	if isDefinition(m.body) {
+		if m.numDefs+1 > maxTypes || len(m.defs)+m.last > maxTypeBytes {
+			m.err = fmt.Errorf("gob: stream defined %d types in %d bytes; a connection may define at most %d types in %d bytes", m.numDefs+1, len(m.defs)+m.last, maxTypes, maxTypeBytes)
+			return m.err
+		}
+	}
 	if err := m.types.check(m.body); err != nil {
 		return err
+	}
+	if isDefinition(m.body) {
+		m.numDefs++
+		m.defs = append(append(m.defs, m.count[:width]...), m.body...)
 	}
 	m.head = m.count[:width]
 	m.rest = m.body
 	return nil
 }
+
+// isDefinition reports whether msg defines a type: its type id is
+// negative.
+func isDefinition(msg []byte) bool {
+	d := wire{msg}
+	id, err := d.int()
+	return err == nil && id < 0
+}
+
+// replay makes the next reads yield the stream's type definitions again,
+// for a new decoder, before the next message.
+func (m *reader) replay() { m.replayed = m.defs }
 
 // readCount reads a message's count into m.count as gob encodes an unsigned
 // integer: one byte below 0x80, or a byte holding minus the number of

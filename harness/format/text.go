@@ -89,7 +89,8 @@ func Reference(rows []*Row, row *Row, stack string) *Row {
 	for _, o := range rows {
 		b := o.First
 		if b.Stack == stack && b.Transport == a.Transport && b.Net == a.Net && b.Payload == a.Payload &&
-			b.Concurrency == a.Concurrency && b.Pipeline == a.Pipeline && b.Rate == a.Rate {
+			b.Concurrency == a.Concurrency && b.Pipeline == a.Pipeline && b.Rate == a.Rate &&
+			b.Workload == a.Workload && b.Dir == a.Dir {
 			return o
 		}
 	}
@@ -105,9 +106,9 @@ func Text(w io.Writer, run Run) error {
 	fmt.Fprintln(tw, "stack\ttransport\tpayload\tconc\tcalls\tcalls/s\tp50\tp90\tp99\tp99.9\tmax\tallocs/op\tB/op\tcpu/op\twire-B/op\tp50 ×floor\tcalls/s ×grpc\terrors\t")
 	for _, row := range rows {
 		r, m := row.First, row.Medians
-		label := stack.Label(r.Stack)
+		label := StackLabel(r)
 		if row.Interrupted {
-			label += "*"
+			label += "*" // its window was cut short
 		}
 		// With repetitions, each figure carries its spread: ±3%. A row
 		// with no successful call has no latency or rate to speak of.
@@ -166,14 +167,18 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 		if r.Processes > 1 {
 			lines = append(lines, fmt.Sprintf("merged: %s: %d load processes, histograms added; calls/s over the union of their windows, %s to %s",
 				r.Name, r.Processes, r.WindowStart.UTC().Format("15:04:05.000"), r.WindowEnd.UTC().Format("15:04:05.000")))
-			if r.Server != nil {
-				lines = append(lines, fmt.Sprintf("server figures (%s): the sum of what each load process read from its server over its own window: if the %d processes shared one server, each counted the others' calls too, and per-call server figures are up to %d times too high",
+			if r.Server != nil && r.Server.Summed {
+				lines = append(lines, fmt.Sprintf("server figures (%s): the sum of what each load process read from its server over its own window, since some results do not say which server process they read: if the %d processes shared one server, each counted the others' calls too, and per-call server figures are up to %d times too high",
 					r.Name, r.Processes, r.Processes))
 			}
 		}
 		if s := r.Server; s != nil {
 			lines = append(lines, fmt.Sprintf("server process (%s): %.1f allocs/op, %.0f B/op, %s cpu/op; the table's figures are the calling process's",
 				r.Name, r.PerCall(float64(s.Allocs)), r.PerCall(float64(s.AllocB)), dur(r.PerCall(float64(s.CPU)))))
+		}
+		if r.Workload == "watch" {
+			lines = append(lines, fmt.Sprintf("watch: %s: %.0f Sets/s woke %.0f notifications/s (%.1f per Set); calls/s and latency are notifications', from each Set's scheduled time to each woken watcher's reply, and the costs are per notification",
+				r.Name, r.SetsPerSec(), r.CallsPerSec(), float64(r.Calls)/float64(max(r.Sets, 1))))
 		}
 		if few := FewCalls(row); few != "" {
 			lines = append(lines, fmt.Sprintf("few calls: %s: %s", r.Name, few))
@@ -193,6 +198,15 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 		}
 	}
 	return nil
+}
+
+// StackLabel names the stack as tables do, with the direction of a
+// duplex row: "msgpack", "peer=grpc", "msgpack up".
+func StackLabel(r *harness.Result) string {
+	if r.Dir != "" {
+		return stack.Label(r.Stack) + " " + r.Dir
+	}
+	return stack.Label(r.Stack)
 }
 
 // openLoopRates are the rows' distinct open-loop rates, in order.
@@ -271,6 +285,13 @@ func ScheduleWarnings(run Run) []string {
 			continue
 		}
 		// Late counts the calls never sent too: a share of the schedule.
+		if r.Workload == "watch" {
+			// The schedule is the setters': its calls are Sets.
+			scheduled := max(r.Rate*r.Elapsed.Seconds(), float64(r.Sets), 1)
+			lines = append(lines, fmt.Sprintf("behind schedule: %s: %d Sets (%s of the schedule) started over %v late, worst %s: less than %s Sets/s was offered (the setters were held up by earlier Sets or by the CPU; notifications still count from the schedule)",
+				r.Name, r.Late, percent(float64(r.Late)/scheduled), harness.LateSlack, dur(float64(r.MaxLag)), rate(r.Rate)))
+			continue
+		}
 		scheduled := max(r.Rate*r.Elapsed.Seconds(), float64(r.Calls+r.Errors), 1)
 		lines = append(lines, fmt.Sprintf("behind schedule: %s: %d calls (%s of the schedule) started over %v late, worst %s: less than %s calls/s was offered (try more --concurrency)",
 			r.Name, r.Late, percent(float64(r.Late)/scheduled), harness.LateSlack, dur(float64(r.MaxLag)), rate(r.Rate)))

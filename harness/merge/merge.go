@@ -144,6 +144,7 @@ func clone(r *harness.Result) *harness.Result {
 	c.Latency = &harness.Histogram{Histogram: r.Latency.Clone()}
 	if r.Server != nil {
 		s := *r.Server
+		s.Instances = slices.Clone(s.Instances)
 		c.Server = &s
 	}
 	c.Intervals = slices.Clone(r.Intervals)

@@ -385,3 +385,115 @@ func TestWindowsSayHowLongTheProcessesMeasuredTogether(t *testing.T) {
 		}
 	}
 }
+
+// A server process's running totals at four moments a second apart: the
+// two load processes below read it at 0 and 2 s and at 1 and 3 s.
+var serverAt = []harness.Totals{
+	{Allocs: 1000, AllocB: 10_000, CPU: 1000, CtxSwitches: 100, RWSyscalls: 200},
+	{Allocs: 1500, AllocB: 15_000, CPU: 1500, CtxSwitches: 150, RWSyscalls: 250},
+	{Allocs: 3500, AllocB: 35_000, CPU: 3500, CtxSwitches: 350, RWSyscalls: 450},
+	{Allocs: 5000, AllocB: 50_000, CPU: 5000, CtxSwitches: 500, RWSyscalls: 600},
+}
+
+// reads returns server figures as a load process reports them: the
+// server processes it read, each from start to end.
+func reads(insts ...harness.ServerInstance) *harness.ServerCounters {
+	s := &harness.ServerCounters{Servers: len(insts), Instances: insts}
+	for _, in := range insts {
+		s.Allocs += in.End.Allocs - in.Start.Allocs
+		s.AllocB += in.End.AllocB - in.Start.AllocB
+		s.CPU += in.End.CPU - in.Start.CPU
+		s.CtxSwitches += in.End.CtxSwitches - in.Start.CtxSwitches
+		s.RWSyscalls += in.End.RWSyscalls - in.Start.RWSyscalls
+	}
+	return s
+}
+
+func TestMergeCountsEachServerProcessOnce(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		a, b       *harness.ServerCounters
+		wantAllocs uint64
+		wantCtxsw  uint64
+		servers    int
+		summed     bool
+	}{
+		{
+			name:       "two load processes of one server give what one process over the union window reads",
+			a:          reads(harness.ServerInstance{ID: "s", Start: serverAt[0], End: serverAt[2]}),
+			b:          reads(harness.ServerInstance{ID: "s", Start: serverAt[1], End: serverAt[3]}),
+			wantAllocs: serverAt[3].Allocs - serverAt[0].Allocs, wantCtxsw: serverAt[3].CtxSwitches - serverAt[0].CtxSwitches, servers: 1,
+		},
+		{
+			name:       "two servers add up",
+			a:          reads(harness.ServerInstance{ID: "s1", Start: serverAt[0], End: serverAt[2]}),
+			b:          reads(harness.ServerInstance{ID: "s2", Start: serverAt[1], End: serverAt[3]}),
+			wantAllocs: 2500 + 3500, wantCtxsw: 250 + 350, servers: 2,
+		},
+		{
+			name: "one server shared and one each",
+			a: reads(harness.ServerInstance{ID: "s", Start: serverAt[0], End: serverAt[2]},
+				harness.ServerInstance{ID: "w1", Start: serverAt[0], End: serverAt[1]}),
+			b: reads(harness.ServerInstance{ID: "w2", Start: serverAt[2], End: serverAt[3]},
+				harness.ServerInstance{ID: "s", Start: serverAt[1], End: serverAt[3]}),
+			wantAllocs: 4000 + 500 + 1500, wantCtxsw: 400 + 50 + 150, servers: 3,
+		},
+		{
+			name:       "results that do not say which server they read are added up, and say so",
+			a:          &harness.ServerCounters{Allocs: 2500, CtxSwitches: 250, Servers: 1},
+			b:          reads(harness.ServerInstance{ID: "s", Start: serverAt[1], End: serverAt[3]}),
+			wantAllocs: 2500 + 3500, wantCtxsw: 250 + 350, servers: 2, summed: true,
+		},
+		{
+			name:       "a server too old to name itself is added up, and says so",
+			a:          reads(harness.ServerInstance{Start: serverAt[0], End: serverAt[2]}),
+			b:          reads(harness.ServerInstance{Start: serverAt[1], End: serverAt[3]}),
+			wantAllocs: 2500 + 3500, wantCtxsw: 250 + 350, servers: 2, summed: true,
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			a := result(name, 0, 2*time.Second, repeat(100, time.Millisecond)...)
+			b := result(name, time.Second, 3*time.Second, repeat(300, time.Millisecond)...)
+			a.Server, b.Server = tt.a, tt.b
+			run := mergeFiles(t,
+				write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*harness.Result{a}}),
+				write(t, dir, "b.json", format.Run{Env: env("b"), Results: []*harness.Result{b}}))
+			s := run.Results[0].Server
+			if s == nil {
+				t.Fatal("no server figures")
+			}
+			if s.Allocs != tt.wantAllocs || s.CtxSwitches != tt.wantCtxsw || s.Servers != tt.servers || s.Summed != tt.summed {
+				t.Errorf("server allocs %d, ctxsw %d, %d servers, summed %v; want %d, %d, %d, %v",
+					s.Allocs, s.CtxSwitches, s.Servers, s.Summed, tt.wantAllocs, tt.wantCtxsw, tt.servers, tt.summed)
+			}
+			var text bytes.Buffer
+			if err := format.Text(&text, run); err != nil {
+				t.Fatal(err)
+			}
+			if warned := strings.Contains(text.String(), "times too high"); warned != tt.summed {
+				t.Errorf("over-count warning shown %v; want %v:\n%s", warned, tt.summed, text.String())
+			}
+		})
+	}
+}
+
+// Merging is associative over a shared server: three load processes merge
+// to the same figures in any grouping, one process's file at a time.
+func TestMergeOfAServerReadByThreeProcesses(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for i, w := range [][2]int{{1, 2}, {0, 1}, {2, 3}} {
+		r := result(name, time.Duration(w[0])*time.Second, time.Duration(w[1])*time.Second, repeat(10, time.Millisecond)...)
+		r.Server = reads(harness.ServerInstance{ID: "s", Start: serverAt[w[0]], End: serverAt[w[1]]})
+		files = append(files, write(t, dir, string(rune('a'+i))+".json", format.Run{Env: env("h"), Results: []*harness.Result{r}}))
+	}
+	s := mergeFiles(t, files...).Results[0].Server
+	want := serverAt[3].Allocs - serverAt[0].Allocs
+	if s == nil || s.Allocs != want || s.Servers != 1 || len(s.Instances) != 1 {
+		t.Fatalf("server figures %+v; want %d allocations of one server, its earliest read to its latest", s, want)
+	}
+	if in := s.Instances[0]; in.Start != serverAt[0] || in.End != serverAt[3] {
+		t.Errorf("instance %+v; want from %+v to %+v", in, serverAt[0], serverAt[3])
+	}
+}

@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
+	"net"
 	"net/rpc"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/rpcbench/rpcbench/service"
 )
@@ -71,6 +73,8 @@ func Login(ctx context.Context, client *rpc.Client, token []byte) error {
 type authCodec struct {
 	rpc.ServerCodec
 	want *[sha256.Size]byte // the token's hash
+	s    *Server
+	conn *servedConn
 
 	// authed and bad belong to net/rpc's reading goroutine, the only caller
 	// of ReadRequestHeader.
@@ -101,6 +105,7 @@ func (c *authCodec) ReadRequestHeader(r *rpc.Request) error {
 			if err := c.reply(r, errUnauthenticated); err != nil {
 				return err
 			}
+			c.conn.settle()
 		default:
 			return nil
 		}
@@ -120,7 +125,15 @@ func (c *authCodec) login(r *rpc.Request) error {
 		errText = errBadToken
 	}
 	c.authed = errText == ""
-	if err := c.reply(r, errText); err != nil {
+	host := remoteHost(c.conn.RemoteAddr())
+	if c.authed {
+		c.s.logins.succeeded(host)
+	} else if err := c.s.logins.delay(host, c.conn.closed); err != nil {
+		return err
+	}
+	err := c.reply(r, errText)
+	c.conn.settle()
+	if err != nil {
 		return err
 	}
 	if !c.authed {
@@ -129,6 +142,76 @@ func (c *authCodec) login(r *rpc.Request) error {
 		}
 	}
 	return nil
+}
+
+// remoteHost is the host part of a remote address: the delay follows the
+// guesser across its connections, whatever port each comes from.
+func remoteHost(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
+}
+
+// Failed-login delays: each failure from a host doubles the wait before
+// its next failure is answered, from loginDelayMin up to loginDelayMax,
+// and a host forgiven after loginForget without failures starts over. A
+// guesser that reconnects for every few guesses, which maxBadLogins
+// forces, gains nothing: the delay follows the address.
+const (
+	loginDelayMin = 100 * time.Millisecond
+	loginDelayMax = 5 * time.Second
+	loginForget   = time.Minute
+	loginHostsMax = 10000 // hosts remembered; past it the table starts over
+)
+
+// loginDelays remembers recent failed logins per remote host.
+type loginDelays struct {
+	mu    sync.Mutex // guards hosts
+	hosts map[string]*loginFailures
+}
+
+type loginFailures struct {
+	n    int
+	last time.Time
+}
+
+// delay waits before answering a failed login from host, longer for each
+// recent failure; it returns early with net.ErrClosed when closed closes.
+func (d *loginDelays) delay(host string, closed <-chan struct{}) error {
+	d.mu.Lock()
+	if d.hosts == nil || len(d.hosts) >= loginHostsMax {
+		d.hosts = make(map[string]*loginFailures)
+	}
+	f := d.hosts[host]
+	if f == nil || time.Since(f.last) > loginForget {
+		f = new(loginFailures)
+		d.hosts[host] = f
+	}
+	wait := loginDelayMin << min(f.n, 6)
+	wait = min(wait, loginDelayMax)
+	f.n++
+	f.last = time.Now()
+	d.mu.Unlock()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-closed:
+		return net.ErrClosed
+	}
+}
+
+// succeeded forgets host's failures.
+func (d *loginDelays) succeeded(host string) {
+	d.mu.Lock()
+	delete(d.hosts, host)
+	d.mu.Unlock()
 }
 
 // reply answers the call r with errText, or with an empty EchoReply when

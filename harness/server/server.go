@@ -1,8 +1,9 @@
 // Package server serves the rpcbench service with one codec on the
 // connections a transport's serving half yields: every connection
 // concurrently, bad connections logged and dropped, an optional login per
-// connection and idle timeout, Accept backing off while file descriptors
-// run out, and a graceful shutdown that lets calls in flight finish.
+// connection and idle timeout, bounded calls and bytes in flight per
+// connection and in all, Accept backing off while file descriptors run
+// out, and a graceful shutdown that lets calls in flight finish.
 package server
 
 import (
@@ -12,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/rpc"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,14 +46,83 @@ type Server struct {
 	// for that long, counted from the last byte it sent or the last reply
 	// it got: a connection waiting for a reply is not idle.
 	IdleTimeout time.Duration
+	// WriteTimeout closes a connection whose reply makes no progress for
+	// that long: a client that sends calls and reads no replies is idle.
+	// 0 means IdleTimeout when it is set, else DefaultWriteTimeout.
+	WriteTimeout time.Duration
+	// MaxCalls caps the calls a connection may have outstanding (read and
+	// not yet answered); past it the server stops reading that connection
+	// until replies drain. 0 means DefaultMaxCalls.
+	MaxCalls int
+	// MaxConnBytes caps the request bytes one connection may hold in
+	// flight while it has calls to answer (one request larger than this
+	// is still read, alone). 0 means DefaultMaxConnBytes.
+	MaxConnBytes int64
+	// MaxBytesInFlight caps the request bytes read from all connections
+	// and not yet answered; past it connections wait to read, except one
+	// that has no call outstanding, which may finish the request it is
+	// reading. 0 means DefaultMaxBytesInFlight.
+	MaxBytesInFlight int64
+	// AllowGC lets any connection ask Stats.Read for a garbage collection
+	// (rate-limited by the service). Without it only a logged-in
+	// connection may (with Token); others get an error.
+	AllowGC bool
 
 	inFlight atomic.Int64   // calls read and not yet answered
 	wg       sync.WaitGroup // one per served connection
+	bg       sync.WaitGroup // memory release after a large budget drained
+	budget   budget
+	logins   loginDelays
+	once     sync.Once
+	freeing  atomic.Bool // a memory release runs
+	lastFree atomic.Int64
 
-	mu    sync.Mutex // guards l, conns and quit
-	l     net.Listener
-	conns map[net.Conn]struct{}
-	quit  chan struct{} // closed by Shutdown, to end an Accept backoff
+	mu       sync.Mutex // guards l, conns, draining and quit
+	l        net.Listener
+	conns    map[*servedConn]struct{}
+	draining bool
+	quit     chan struct{} // closed by Shutdown, to end an Accept backoff
+}
+
+// init sets the budget from the fields, once.
+func (s *Server) init() {
+	s.once.Do(func() {
+		s.budget = budget{
+			limit:        orDefault(s.MaxBytesInFlight, DefaultMaxBytesInFlight),
+			connLimit:    orDefault(s.MaxConnBytes, DefaultMaxConnBytes),
+			maxCalls:     orDefault(int64(s.MaxCalls), DefaultMaxCalls),
+			onHighWater:  s.releaseMemory,
+			highWaterMin: releaseAbove,
+		}
+	})
+}
+
+func orDefault(v, d int64) int64 {
+	if v > 0 {
+		return v
+	}
+	return d
+}
+
+// releaseAbove is how many request bytes in flight make the server hand
+// memory back to the system once they are all answered: the heap they
+// used is garbage, but the runtime keeps it mapped for minutes.
+const releaseAbove = 32 << 20
+
+// releaseMemory returns freed memory to the system, at most once a
+// second, in a goroutine that Shutdown waits for.
+func (s *Server) releaseMemory() {
+	now := time.Now().UnixNano()
+	if now-s.lastFree.Load() < int64(time.Second) || !s.freeing.CompareAndSwap(false, true) {
+		return
+	}
+	s.lastFree.Store(now)
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		defer s.freeing.Store(false)
+		debug.FreeOSMemory()
+	}()
 }
 
 // Accept backoff while file descriptors run out, as net/http's: a closed
@@ -79,10 +150,11 @@ func (s *Server) Serve(l net.Listener) error {
 		sum := sha256.Sum256(s.Token)
 		token = &sum
 	}
+	s.init()
 	s.mu.Lock()
 	s.l = l
 	if s.conns == nil {
-		s.conns = make(map[net.Conn]struct{})
+		s.conns = make(map[*servedConn]struct{})
 	}
 	quit := s.quitLocked()
 	s.mu.Unlock()
@@ -109,11 +181,17 @@ func (s *Server) Serve(l net.Listener) error {
 			continue
 		}
 		delay = 0
+		sc := newServedConn(s, conn)
 		s.mu.Lock()
-		s.conns[conn] = struct{}{}
+		if s.draining {
+			s.mu.Unlock()
+			conn.Close()
+			continue
+		}
+		s.conns[sc] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
-		go s.serveConn(newRPC, conn, token)
+		go s.serveConn(newRPC, sc, token)
 	}
 }
 
@@ -124,7 +202,7 @@ func (s *Server) quitLocked() chan struct{} {
 	return s.quit
 }
 
-func (s *Server) serveConn(newRPC func(context.Context) *rpc.Server, conn net.Conn, token *[sha256.Size]byte) {
+func (s *Server) serveConn(newRPC func(context.Context) *rpc.Server, conn *servedConn, token *[sha256.Size]byte) {
 	defer s.wg.Done()
 	// The connection's context ends as soon as reading it fails, not when
 	// ServeCodec returns: ServeCodec waits for every call in flight, so a
@@ -134,16 +212,13 @@ func (s *Server) serveConn(newRPC func(context.Context) *rpc.Server, conn net.Co
 	defer cancel()
 	srv := newRPC(ctx)
 	cc := &countingCodec{s: s, conn: conn, ended: cancel}
-	var rwc io.ReadWriteCloser = conn
-	if s.IdleTimeout > 0 {
-		cc.act = new(activity)
-		rwc = &idleConn{Conn: conn, timeout: s.IdleTimeout, act: cc.act}
-	}
-	cc.ServerCodec = s.Codec.NewServerCodec(rwc)
+	cc.ServerCodec = s.Codec.NewServerCodec(conn)
 	if token != nil {
-		cc.ServerCodec = &authCodec{ServerCodec: cc.ServerCodec, want: token}
+		cc.ServerCodec = &authCodec{ServerCodec: cc.ServerCodec, want: token, s: s, conn: conn}
+		cc.authed = true // authCodec lets only a logged-in connection's calls through
 	}
 	srv.ServeCodec(cc)
+	conn.Close() // a codec that failed to close it still gives its budget back
 	s.mu.Lock()
 	delete(s.conns, conn)
 	s.mu.Unlock()
@@ -158,25 +233,53 @@ func (s *Server) logf(format string, args ...any) {
 // InFlight returns how many calls have been read and not yet answered.
 func (s *Server) InFlight() int64 { return s.inFlight.Load() }
 
-// Shutdown stops accepting, waits for calls in flight to be answered until
-// ctx ends, then closes every connection and waits for their goroutines.
-// It returns ctx's error when calls were still in flight.
+// Shutdown stops accepting and lets every connection finish: one waiting
+// between requests is closed at once; one reading a request reads it to
+// the end, and one with calls in flight answers them, and each is then
+// closed. When ctx ends first, Shutdown closes the connections left and
+// returns ctx's error, without waiting for handlers still running. It closes the listener last, since a transport's
+// listener closes the connections it yielded (see transports.Drainer).
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	if s.l != nil {
-		s.l.Close()
-	}
+	s.draining = true
+	l := s.l
 	if quit := s.quitLocked(); !isClosed(quit) {
 		close(quit)
 	}
-	s.mu.Unlock()
-	err := waitIdle(ctx, &s.inFlight)
-	s.mu.Lock()
-	for conn := range s.conns {
-		conn.Close()
+	conns := make([]*servedConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
 	}
 	s.mu.Unlock()
-	s.wg.Wait()
+	if l != nil {
+		transports.StopAccepting(l)
+	}
+	for _, c := range conns {
+		c.startDrain()
+	}
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+		s.mu.Lock()
+		for c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+		// net/rpc waits for the handlers of a closed connection to
+		// return; one stuck in the service must not hold the process, so
+		// Shutdown does not wait for them past its deadline.
+	}
+	if l != nil {
+		l.Close()
+	}
+	s.bg.Wait()
 	return err
 }
 
@@ -189,23 +292,30 @@ func isClosed(c chan struct{}) bool {
 	}
 }
 
-// countingCodec counts calls in flight and logs why a connection ended.
+// countingCodec counts calls in flight, tells the connection where each
+// request begins and ends, and logs why a connection ended.
 type countingCodec struct {
 	rpc.ServerCodec
-	s     *Server
-	conn  net.Conn
-	act   *activity // nil without an idle timeout, which alone needs it
-	ended func()    // ends the connection's context once reading fails
+	s      *Server
+	conn   *servedConn
+	authed bool   // calls that reach it come from a logged-in connection
+	seq    uint64 // the request being read
+	ended  func() // ends the connection's context once reading fails
 }
 
 func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
-	err := c.ServerCodec.ReadRequestHeader(r)
+	err := c.conn.beginRequest()
+	if err == nil {
+		err = c.ServerCodec.ReadRequestHeader(r)
+		c.conn.endHeader()
+	}
+	if err != nil {
+		c.ended() // net/rpc reads no more after a header error
+	}
 	switch {
 	case err == nil:
 		c.s.inFlight.Add(1)
-		if c.act != nil {
-			c.act.calls.Add(1)
-		}
+		c.seq = r.Seq
 	case !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed):
 		// net/rpc drops these silently; a user probing limits wants to know.
 		c.s.logf("%s: closing connection: %v", c.conn.RemoteAddr(), err)
@@ -216,14 +326,30 @@ func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
 	return err
 }
 
+// errGCRefused is what Stats.Read{gc: true} gets from a connection that
+// may not force a collection: any client could otherwise slow the server
+// down at will.
+var errGCRefused = errors.New("Stats.Read: gc refused: the server allows it only after a login, or when started with --allow-gc")
+
+func (c *countingCodec) ReadRequestBody(x any) error {
+	err := c.ServerCodec.ReadRequestBody(x)
+	// Counted once the body is in, so that the cap on calls never stops
+	// the read of a request already begun.
+	c.conn.calls.Add(1)
+	c.conn.endBody(c.seq)
+	if req, ok := x.(*service.StatsRequest); ok && err == nil && req.GetGc() && !c.authed && !c.s.AllowGC {
+		return errGCRefused
+	}
+	return err
+}
+
 func (c *countingCodec) WriteResponse(r *rpc.Response, body any) error {
 	err := c.ServerCodec.WriteResponse(r, body)
 	c.s.inFlight.Add(-1)
-	if c.act != nil {
-		// answered first: idleConn, seeing no call in flight, must also
-		// see this reply.
-		c.act.answered.Add(1)
-		c.act.calls.Add(-1)
-	}
+	// answered first: the idle timeout, seeing no call in flight, must
+	// also see this reply.
+	c.conn.answered.Add(1)
+	c.conn.calls.Add(-1)
+	c.conn.answer(r.Seq)
 	return err
 }

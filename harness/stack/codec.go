@@ -37,7 +37,9 @@ func (Codec) Shared() bool { return true }
 func (c Codec) LogsIn() bool { return len(c.Token) > 0 }
 
 func (c Codec) Serve(l net.Listener, d *service.Delay) Server {
-	s := &server.Server{Codec: c.Codec, RPC: d.NewServer(), Token: c.Token}
+	// Each connection gets its own rpc.Server over one shared service, so
+	// that the KV watches a connection leaves waiting end when it closes.
+	s := &server.Server{Codec: c.Codec, ConnRPC: service.New(d).ConnServer, Token: c.Token}
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(l) }()
 	return closer(func() error {
@@ -147,3 +149,31 @@ func (c *rpcClient) ServerStats(ctx context.Context) (*service.ServerStats, erro
 		return nil, fmt.Errorf("Stats.Read: %w", context.Cause(ctx))
 	}
 }
+
+// WatchStyle: each Next is one KV.Watch call, re-armed by the watcher.
+func (Codec) WatchStyle() string { return "long-poll KV.Watch" }
+
+func (c *rpcClient) Set(_ context.Context, key, value string) error {
+	return c.Client.Call("KV.Set", &service.KeyValue{Key: key, Value: value}, new(service.KeyValue))
+}
+
+func (c *rpcClient) Watch(_ context.Context, key string, timeout time.Duration) (Watch, error) {
+	return &rpcWatch{c: c.Client, req: &service.WatchRequest{Key: key, TimeoutMs: timeout.Milliseconds()}}, nil
+}
+
+// rpcWatch long-polls: one KV.Watch call per change. The harness bounds
+// a call by closing the connection, as it does Call's.
+type rpcWatch struct {
+	c   *rpc.Client
+	req *service.WatchRequest
+}
+
+func (w *rpcWatch) Next() (string, error) {
+	var kv service.KeyValue
+	if err := w.c.Call("KV.Watch", w.req, &kv); err != nil {
+		return "", err
+	}
+	return kv.GetValue(), nil
+}
+
+func (w *rpcWatch) Close() error { return nil }

@@ -1355,14 +1355,16 @@ func (p *StatsRequest) String() string {
 //   - RssBytes
 //   - CtxSwitches
 //   - RwSyscalls
+//   - Instance
 type ServerStats struct {
-	Allocs      int64 `thrift:"allocs,1" db:"allocs" json:"allocs"`
-	AllocBytes  int64 `thrift:"alloc_bytes,2" db:"alloc_bytes" json:"alloc_bytes"`
-	CPUNs       int64 `thrift:"cpu_ns,3" db:"cpu_ns" json:"cpu_ns"`
-	Goroutines  int64 `thrift:"goroutines,4" db:"goroutines" json:"goroutines"`
-	RssBytes    int64 `thrift:"rss_bytes,5" db:"rss_bytes" json:"rss_bytes"`
-	CtxSwitches int64 `thrift:"ctx_switches,6" db:"ctx_switches" json:"ctx_switches"`
-	RwSyscalls  int64 `thrift:"rw_syscalls,7" db:"rw_syscalls" json:"rw_syscalls"`
+	Allocs      int64  `thrift:"allocs,1" db:"allocs" json:"allocs"`
+	AllocBytes  int64  `thrift:"alloc_bytes,2" db:"alloc_bytes" json:"alloc_bytes"`
+	CPUNs       int64  `thrift:"cpu_ns,3" db:"cpu_ns" json:"cpu_ns"`
+	Goroutines  int64  `thrift:"goroutines,4" db:"goroutines" json:"goroutines"`
+	RssBytes    int64  `thrift:"rss_bytes,5" db:"rss_bytes" json:"rss_bytes"`
+	CtxSwitches int64  `thrift:"ctx_switches,6" db:"ctx_switches" json:"ctx_switches"`
+	RwSyscalls  int64  `thrift:"rw_syscalls,7" db:"rw_syscalls" json:"rw_syscalls"`
+	Instance    string `thrift:"instance,8" db:"instance" json:"instance"`
 }
 
 func NewServerStats() *ServerStats {
@@ -1395,6 +1397,10 @@ func (p *ServerStats) GetCtxSwitches() int64 {
 
 func (p *ServerStats) GetRwSyscalls() int64 {
 	return p.RwSyscalls
+}
+
+func (p *ServerStats) GetInstance() string {
+	return p.Instance
 }
 func (p *ServerStats) Read(ctx context.Context, iprot thrift.TProtocol) error {
 	if _, err := iprot.ReadStructBegin(ctx); err != nil {
@@ -1480,6 +1486,16 @@ func (p *ServerStats) Read(ctx context.Context, iprot thrift.TProtocol) error {
 					return err
 				}
 			}
+		case 8:
+			if fieldTypeId == thrift.STRING {
+				if err := p.ReadField8(ctx, iprot); err != nil {
+					return err
+				}
+			} else {
+				if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+					return err
+				}
+			}
 		default:
 			if err := iprot.Skip(ctx, fieldTypeId); err != nil {
 				return err
@@ -1558,6 +1574,15 @@ func (p *ServerStats) ReadField7(ctx context.Context, iprot thrift.TProtocol) er
 	return nil
 }
 
+func (p *ServerStats) ReadField8(ctx context.Context, iprot thrift.TProtocol) error {
+	if v, err := iprot.ReadString(ctx); err != nil {
+		return thrift.PrependError("error reading field 8: ", err)
+	} else {
+		p.Instance = v
+	}
+	return nil
+}
+
 func (p *ServerStats) Write(ctx context.Context, oprot thrift.TProtocol) error {
 	if err := oprot.WriteStructBegin(ctx, "ServerStats"); err != nil {
 		return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err)
@@ -1582,6 +1607,9 @@ func (p *ServerStats) Write(ctx context.Context, oprot thrift.TProtocol) error {
 			return err
 		}
 		if err := p.writeField7(ctx, oprot); err != nil {
+			return err
+		}
+		if err := p.writeField8(ctx, oprot); err != nil {
 			return err
 		}
 	}
@@ -1685,6 +1713,19 @@ func (p *ServerStats) writeField7(ctx context.Context, oprot thrift.TProtocol) (
 	return err
 }
 
+func (p *ServerStats) writeField8(ctx context.Context, oprot thrift.TProtocol) (err error) {
+	if err := oprot.WriteFieldBegin(ctx, "instance", thrift.STRING, 8); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field begin error 8:instance: ", p), err)
+	}
+	if err := oprot.WriteString(ctx, string(p.Instance)); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T.instance (8) field write error: ", p), err)
+	}
+	if err := oprot.WriteFieldEnd(ctx); err != nil {
+		return thrift.PrependError(fmt.Sprintf("%T write field end error 8:instance: ", p), err)
+	}
+	return err
+}
+
 func (p *ServerStats) Equals(other *ServerStats) bool {
 	if p == other {
 		return true
@@ -1710,6 +1751,9 @@ func (p *ServerStats) Equals(other *ServerStats) bool {
 		return false
 	}
 	if p.RwSyscalls != other.RwSyscalls {
+		return false
+	}
+	if p.Instance != other.Instance {
 		return false
 	}
 	return true

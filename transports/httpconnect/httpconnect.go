@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/rpc"
@@ -49,7 +50,7 @@ func (Transport) Name() string { return "http" }
 type Handler struct {
 	codec, path string
 	ready       chan net.Conn
-	closed      chan struct{}
+	closed      chan struct{} // closed by StopAccepting, and by Close
 	once        sync.Once
 	conns       connset.Set
 }
@@ -126,16 +127,20 @@ func (h *Handler) Accept() (net.Conn, error) {
 	}
 }
 
+// StopAccepting stops yielding connections and leaves open those
+// yielded (transports.Drainer); the handler then answers 503 Service
+// Unavailable.
+func (h *Handler) StopAccepting() error {
+	h.once.Do(func() { close(h.closed) })
+	return nil
+}
+
 // Close stops yielding connections and closes those yielded; the handler
 // then answers 503 Service Unavailable.
 func (h *Handler) Close() error {
-	err := net.ErrClosed
-	h.once.Do(func() {
-		close(h.closed)
-		h.conns.Close()
-		err = nil
-	})
-	return err
+	h.StopAccepting()
+	h.conns.Close()
+	return nil
 }
 
 // Addr is the handler's path: it does not know the server it is mounted in.
@@ -173,32 +178,74 @@ func (Transport) Serve(ctx context.Context, cfg transports.Config) (net.Listener
 		addr:    ln.Addr(),
 		done:    make(chan struct{}),
 	}
-	// A client that never finishes its request must not hold a goroutine
-	// and a socket for ever.
-	l.srv = &http.Server{Handler: l.Handler, ReadHeaderTimeout: handshake.Timeout}
+	// A client that never finishes its request, or parks a keep-alive
+	// connection after a plain GET, must not hold a goroutine and a
+	// socket for ever.
+	idle := cfg.IdleTimeout
+	if idle <= 0 {
+		idle = handshake.Timeout
+	}
+	l.srv = &http.Server{
+		Handler:           l.Handler,
+		ReadHeaderTimeout: handshake.Timeout,
+		IdleTimeout:       idle,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          log.New(logWriter(cfg.Printf), "", 0),
+	}
 	go func() {
 		defer close(l.done)
 		if err := l.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			cfg.Printf("http: serving on %s: %v", l.addr, err)
 		}
-		l.Handler.Close() // so that Accept does not wait for ever
+		l.Handler.StopAccepting() // so that Accept does not wait for ever
 	}()
 	return l, nil
 }
 
+// maxHeaderBytes caps a request's header: a CONNECT needs a line.
+const maxHeaderBytes = 64 << 10
+
+// logWriter hands the http.Server's own log lines (TLS and header
+// errors) to the transport's Logf, which serve rate-limits.
+type logWriter func(format string, args ...any)
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w("http: %s", strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
 type listener struct {
 	*Handler
-	srv  *http.Server
-	addr net.Addr
-	done chan struct{} // closed when srv.Serve has returned
+	srv      *http.Server
+	addr     net.Addr
+	done     chan struct{}  // closed when srv.Serve has returned
+	draining sync.WaitGroup // the srv.Shutdown that StopAccepting started
 }
 
 func (l *listener) Addr() net.Addr { return l.addr }
+
+// StopAccepting closes the server's listener and its idle keep-alive
+// connections, and leaves open the connections the handler yielded
+// (transports.Drainer): http.Server does not track hijacked ones.
+func (l *listener) StopAccepting() error {
+	l.Handler.StopAccepting()
+	l.draining.Add(1)
+	go func() {
+		defer l.draining.Done()
+		// Requests still being read end within ReadHeaderTimeout, or at
+		// Close, which ends this Shutdown too.
+		l.srv.Shutdown(context.Background())
+	}()
+	<-l.done
+	return nil
+}
 
 // Close closes the server, its listener and the connections it yielded.
 func (l *listener) Close() error {
 	err := l.srv.Close()
 	<-l.done
+	l.draining.Wait()
+	l.Handler.Close()
 	return err
 }
 

@@ -89,19 +89,24 @@ func (l *listener) Accept() (net.Conn, error) {
 	}
 }
 
-// Close unregisters the name, so that it can serve again, and closes the
-// connections the listener yielded.
-func (l *listener) Close() error {
-	err := net.ErrClosed
+// StopAccepting unregisters the name, so that it can serve again, and
+// leaves the connections the listener yielded open (transports.Drainer).
+func (l *listener) StopAccepting() error {
 	l.once.Do(func() {
 		listeners.Lock()
 		delete(listeners.byName, string(l.addr))
 		listeners.Unlock()
 		close(l.closed)
-		l.conns.Close()
-		err = nil
 	})
-	return err
+	return nil
+}
+
+// Close unregisters the name and closes the connections the listener
+// yielded.
+func (l *listener) Close() error {
+	l.StopAccepting()
+	l.conns.Close()
+	return nil
 }
 
 func (l *listener) Addr() net.Addr { return l.addr }

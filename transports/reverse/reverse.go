@@ -5,15 +5,19 @@ package reverse
 
 import (
 	"context"
+	stdtls "crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/internal/connset"
+	"github.com/rpcbench/rpcbench/transports/internal/handshake"
 	"github.com/rpcbench/rpcbench/transports/internal/redial"
 	"github.com/rpcbench/rpcbench/transports/tcp"
+	rtls "github.com/rpcbench/rpcbench/transports/tls"
 )
 
 func init() { transports.MustRegister(Transport{}) }
@@ -40,7 +44,9 @@ func (Transport) Name() string { return "reverse" }
 func (Transport) Reversed() bool { return true }
 
 // Serve dials cfg.Addr cfg.Conns times (once when 0) and yields each
-// connection through Accept. When a yielded connection is closed, or a
+// connection through Accept, after a TLS handshake as the client when
+// cfg.TLS, and after proving cfg.Token when it is set (see
+// transports.Config). When a yielded connection is closed, or a
 // dial fails, its slot dials again after a backoff, until the listener is
 // closed. Each attempt is reported through cfg.Logf.
 func (Transport) Serve(ctx context.Context, cfg transports.Config) (net.Listener, error) {
@@ -52,10 +58,16 @@ func (Transport) Serve(ctx context.Context, cfg transports.Config) (net.Listener
 		return nil, fmt.Errorf("reverse: %w", err)
 	}
 	l := &listener{
-		addr:   addr,
-		cfg:    cfg,
-		ready:  make(chan net.Conn),
-		closed: make(chan struct{}),
+		addr:    addr,
+		cfg:     cfg,
+		ready:   make(chan net.Conn),
+		closed:  make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	if cfg.TLS {
+		if l.tls, err = rtls.ClientConfig(cfg); err != nil {
+			return nil, fmt.Errorf("reverse: %w", err)
+		}
 	}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	for slot := range max(cfg.Conns, 1) {
@@ -66,15 +78,18 @@ func (Transport) Serve(ctx context.Context, cfg transports.Config) (net.Listener
 }
 
 type listener struct {
-	addr   *net.TCPAddr
-	cfg    transports.Config
-	ready  chan net.Conn // dialled connections waiting for Accept
-	closed chan struct{}
-	ctx    context.Context // ends dials in flight and backoffs when the listener closes
-	cancel context.CancelFunc
-	once   sync.Once
-	wg     sync.WaitGroup // the dialling slots
-	conns  connset.Set
+	addr    *net.TCPAddr
+	cfg     transports.Config
+	tls     *stdtls.Config // nil without cfg.TLS
+	ready   chan net.Conn  // dialled connections waiting for Accept
+	closed  chan struct{}
+	stopped chan struct{}   // closed by StopAccepting, and by Close
+	ctx     context.Context // ends dials in flight when the listener stops
+	cancel  context.CancelFunc
+	once    sync.Once
+	stop    sync.Once
+	wg      sync.WaitGroup // the dialling slots
+	conns   connset.Set
 }
 
 // keepDialled keeps one connection to the calling half open: it dials,
@@ -82,11 +97,47 @@ type listener struct {
 // again, with redial's backoff.
 func (l *listener) keepDialled(slot int) {
 	defer l.wg.Done()
-	redial.Keep(l.ctx, fmt.Sprintf("reverse: slot %d", slot), l.addr.String(), l.cfg.Logf, l.serve)
+	redial.KeepDialling(l.ctx, fmt.Sprintf("reverse: slot %d", slot), l.addr.String(), l.dial, l.cfg.Logf, l.serve)
+}
+
+// dial connects to the calling half and runs the TLS handshake and the
+// login the configuration asks for, all within handshake.Timeout.
+func (l *listener) dial(ctx context.Context) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, handshake.Timeout)
+	defer cancel()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", l.addr.String())
+	if err != nil {
+		return nil, err
+	}
+	deadline, _ := ctx.Deadline()
+	c.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if l.tls != nil {
+		tc := stdtls.Client(c, l.tls)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("TLS handshake with %s: %w", l.addr, err)
+		}
+		c = tc
+	}
+	if len(l.cfg.Token) > 0 {
+		if err := prove(c, l.cfg.Token); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("proving the token to %s: %w", l.addr, err)
+		}
+	}
+	if !stop() {
+		c.Close()
+		return nil, ctx.Err()
+	}
+	c.SetDeadline(time.Time{})
+	return c, nil
 }
 
 // serve hands c to Accept and waits until it is closed; false means the
-// listener closed instead.
+// listener stopped instead.
 func (l *listener) serve(c net.Conn) bool {
 	tc, err := l.conns.Add(c)
 	if err != nil {
@@ -94,15 +145,15 @@ func (l *listener) serve(c net.Conn) bool {
 	}
 	select {
 	case l.ready <- tc:
-	case <-l.closed:
+	case <-l.stopped:
 		tc.Close()
 		return false
 	}
 	select {
 	case <-tc.Done():
 		return true
-	case <-l.closed:
-		return false // Close closes tc
+	case <-l.stopped:
+		return false // the server closes tc once its calls are answered, or Close does
 	}
 }
 
@@ -111,9 +162,20 @@ func (l *listener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.ready:
 		return c, nil
-	case <-l.closed:
+	case <-l.stopped:
 		return nil, net.ErrClosed
 	}
+}
+
+// StopAccepting stops dialling and leaves open the connections the
+// listener yielded (transports.Drainer).
+func (l *listener) StopAccepting() error {
+	l.stop.Do(func() {
+		close(l.stopped)
+		l.cancel()
+	})
+	l.wg.Wait()
+	return nil
 }
 
 // Close stops dialling and closes the connections the listener yielded.
@@ -121,9 +183,8 @@ func (l *listener) Close() error {
 	err := net.ErrClosed
 	l.once.Do(func() {
 		close(l.closed)
-		l.cancel()
+		l.StopAccepting()
 		l.conns.Close()
-		l.wg.Wait()
 		err = nil
 	})
 	return err
@@ -133,13 +194,48 @@ func (l *listener) Close() error {
 func (l *listener) Addr() net.Addr { return l.addr }
 
 // Call listens on cfg.Addr (127.0.0.1:0 when empty) for serving halves to
-// dial in.
+// dial in. With cfg.TLS it is the TLS server (see transports.Config), and
+// with cfg.Token each worker must prove the token; both run off the
+// accept path within handshake.Timeout, and a dialler that fails or stays
+// silent is dropped, logged (through cfg.Logf), and never yielded.
 func (Transport) Call(ctx context.Context, cfg transports.Config) (transports.Caller, error) {
-	ln, err := tcp.Listen(ctx, cfg.Addr)
+	var conf *stdtls.Config
+	if cfg.TLS {
+		var fp string
+		var err error
+		if conf, fp, err = rtls.ServerConfig(cfg); err != nil {
+			return nil, fmt.Errorf("reverse: %w", err)
+		}
+		if cfg.CertFile == "" {
+			cfg.Printf("reverse: TLS with a self-signed certificate, SHA-256 fingerprint %s", fp)
+		}
+	}
+	raw, err := tcp.Listen(ctx, cfg.Addr)
 	if err != nil {
 		return nil, err
 	}
-	c := &caller{ln: ln, arrived: make(chan struct{}, 1), closed: make(chan struct{})}
+	var ln net.Listener = raw
+	if conf != nil || len(cfg.Token) > 0 {
+		token := cfg.Token
+		hs := func(c net.Conn) (net.Conn, error) {
+			if conf != nil {
+				tc := stdtls.Server(c, conf)
+				if err := tc.Handshake(); err != nil {
+					return nil, fmt.Errorf("TLS: %w", err)
+				}
+				c = tc
+			}
+			if len(token) > 0 {
+				if err := challenge(c, token); err != nil {
+					return nil, err
+				}
+			}
+			return c, nil
+		}
+		logf := func(format string, args ...any) { cfg.Printf("reverse: "+format, args...) }
+		ln = handshake.NewListener(connset.NewListener(raw), hs, logf)
+	}
+	c := &caller{ln: ln, logf: cfg.Printf, arrived: make(chan struct{}, 1), closed: make(chan struct{})}
 	c.wg.Add(1)
 	go c.acceptLoop()
 	return c, nil
@@ -147,6 +243,7 @@ func (Transport) Call(ctx context.Context, cfg transports.Config) (transports.Ca
 
 type caller struct {
 	ln      net.Listener
+	logf    func(string, ...any)
 	mu      sync.Mutex // guards queue
 	queue   []net.Conn // arrived, not yet yielded
 	arrived chan struct{}
@@ -156,13 +253,37 @@ type caller struct {
 	conns   connset.Set    // queued and yielded
 }
 
+// Accept backoff, as the server's: an error other than a closed listener
+// (running out of file descriptors) passes once connections close, and
+// retrying at once would only spin.
+const (
+	minAcceptDelay = 5 * time.Millisecond
+	maxAcceptDelay = time.Second
+)
+
 func (c *caller) acceptLoop() {
 	defer c.wg.Done()
+	var delay time.Duration
 	for {
 		conn, err := c.ln.Accept()
-		if err != nil {
+		if errors.Is(err, net.ErrClosed) {
 			return
 		}
+		if err != nil {
+			if delay == 0 {
+				delay = minAcceptDelay
+				c.logf("reverse: accept: %v; retrying from %v, backing off up to %v", err, minAcceptDelay, maxAcceptDelay)
+			} else {
+				delay = min(2*delay, maxAcceptDelay)
+			}
+			select {
+			case <-time.After(delay):
+				continue
+			case <-c.closed:
+				return
+			}
+		}
+		delay = 0
 		tc, err := c.conns.Add(conn)
 		if err != nil {
 			return

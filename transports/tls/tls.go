@@ -73,24 +73,9 @@ func Fingerprint(l net.Listener) (fingerprint string, ok bool) {
 // through cfg.Logf. With cfg.ClientCAFile it requires client certificates
 // signed by those CAs.
 func (Transport) Serve(ctx context.Context, cfg transports.Config) (net.Listener, error) {
-	conf := &stdtls.Config{MinVersion: stdtls.VersionTLS13}
-	selfSigned := cfg.CertFile == "" && cfg.KeyFile == ""
-	var err error
-	var cert stdtls.Certificate
-	if selfSigned {
-		cert, err = selfSignedCertificate()
-	} else {
-		cert, err = loadKeyPair(cfg.CertFile, cfg.KeyFile)
-	}
+	conf, fp, err := ServerConfig(cfg)
 	if err != nil {
 		return nil, err
-	}
-	conf.Certificates = []stdtls.Certificate{cert}
-	if cfg.ClientCAFile != "" {
-		if conf.ClientCAs, err = loadPool(cfg.ClientCAFile); err != nil {
-			return nil, err
-		}
-		conf.ClientAuth = stdtls.RequireAndVerifyClientCert
 	}
 	inner, err := tcp.Transport{}.Serve(ctx, cfg)
 	if err != nil {
@@ -101,11 +86,38 @@ func (Transport) Serve(ctx context.Context, cfg transports.Config) (net.Listener
 		return newConn(tc), tc.Handshake()
 	}
 	logf := func(format string, args ...any) { cfg.Printf("tls: "+format, args...) }
-	l := &Listener{Listener: handshake.NewListener(inner, hs, logf), fingerprint: fingerprint(cert.Certificate[0])}
-	if selfSigned {
+	l := &Listener{Listener: handshake.NewListener(inner, hs, logf), fingerprint: fp}
+	if cfg.CertFile == "" {
 		logf("serving on %s with a self-signed certificate, SHA-256 fingerprint %s", l.Addr(), l.fingerprint)
 	}
 	return l, nil
+}
+
+// ServerConfig is the TLS 1.3 configuration of the side that accepts:
+// cfg.CertFile and cfg.KeyFile, or a self-signed certificate made now
+// when both are empty, and, with cfg.ClientCAFile, client certificates
+// required and verified against those CAs. fingerprint is the
+// certificate's, for the log. The reverse transport uses it for its
+// listening (calling) half.
+func ServerConfig(cfg transports.Config) (conf *stdtls.Config, fingerprint string, err error) {
+	conf = &stdtls.Config{MinVersion: stdtls.VersionTLS13}
+	var cert stdtls.Certificate
+	if cfg.CertFile == "" && cfg.KeyFile == "" {
+		cert, err = selfSignedCertificate()
+	} else {
+		cert, err = loadKeyPair(cfg.CertFile, cfg.KeyFile)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	conf.Certificates = []stdtls.Certificate{cert}
+	if cfg.ClientCAFile != "" {
+		if conf.ClientCAs, err = loadPool(cfg.ClientCAFile); err != nil {
+			return nil, "", err
+		}
+		conf.ClientAuth = stdtls.RequireAndVerifyClientCert
+	}
+	return conf, fingerprintOf(cert.Certificate[0]), nil
 }
 
 // selfSignedCertificate makes an ECDSA P-256 certificate for localhost and
@@ -137,9 +149,9 @@ func selfSignedCertificate() (stdtls.Certificate, error) {
 	return stdtls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }
 
-// fingerprint formats the SHA-256 of a DER certificate as openssl does:
+// fingerprintOf formats the SHA-256 of a DER certificate as openssl does:
 // upper-case hex pairs joined by colons.
-func fingerprint(der []byte) string {
+func fingerprintOf(der []byte) string {
 	sum := sha256.Sum256(der)
 	pairs := make([]string, len(sum))
 	for i, b := range sum {
@@ -183,6 +195,23 @@ func (Transport) Call(ctx context.Context, cfg transports.Config) (transports.Ca
 	if cfg.Addr == "" {
 		return nil, errors.New("tls: no address to dial (Config.Addr is empty)")
 	}
+	conf, err := ClientConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := net.ResolveTCPAddr("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
+	}
+	return &caller{addr: addr, dialer: &stdtls.Dialer{Config: conf}}, nil
+}
+
+// ClientConfig is the TLS 1.3 configuration of the side that dials
+// cfg.Addr: the server verified against cfg.CAFile (the system's roots
+// when empty) unless cfg.Insecure, and cfg.CertFile/cfg.KeyFile shown as
+// the client certificate when given. The reverse transport uses it for
+// its dialling (serving) half.
+func ClientConfig(cfg transports.Config) (*stdtls.Config, error) {
 	host, _, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("tls: address %q: %w", cfg.Addr, err)
@@ -202,7 +231,7 @@ func (Transport) Call(ctx context.Context, cfg transports.Config) (transports.Ca
 			if len(cs.PeerCertificates) == 0 {
 				return errors.New("tls: the server showed no certificate to check against the pin")
 			}
-			if got := fingerprint(cs.PeerCertificates[0].Raw); normalizePin(got) != want {
+			if got := fingerprintOf(cs.PeerCertificates[0].Raw); normalizePin(got) != want {
 				return fmt.Errorf("tls: the server's certificate has fingerprint %s, not the pinned %s", got, cfg.Pin)
 			}
 			return nil
@@ -225,11 +254,7 @@ func (Transport) Call(ctx context.Context, cfg transports.Config) (transports.Ca
 			return &cert, nil
 		}
 	}
-	addr, err := net.ResolveTCPAddr("tcp", cfg.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("tls: %w", err)
-	}
-	return &caller{addr: addr, dialer: &stdtls.Dialer{Config: conf}}, nil
+	return conf, nil
 }
 
 type caller struct {

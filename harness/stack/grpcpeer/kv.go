@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/harness/stack"
 	"github.com/rpcbench/rpcbench/service"
 )
 
@@ -163,3 +166,77 @@ func AnswerReverse(ctx context.Context, cc *grpc.ClientConn, d *service.Delay) e
 		}
 	}
 }
+
+// WatchStyle: a watcher opens one server stream and receives every change
+// on it, the natural gRPC watch; it reopens the stream only when it ends.
+func (Unary) WatchStyle() string { return "server-streaming KV.Watch" }
+
+func (c *client) Set(ctx context.Context, key, value string) error {
+	_, err := service.NewKVClient(c.cc).Set(ctx, &service.KeyValue{Key: key, Value: value})
+	return err
+}
+
+func (c *client) Watch(ctx context.Context, key string, timeout time.Duration) (stack.Watch, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	s, err := service.NewKVClient(c.cc).Watch(ctx, &service.WatchRequest{Key: key, TimeoutMs: timeout.Milliseconds()})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &streamWatch{s: s, cancel: cancel}, nil
+}
+
+// streamWatch is one KV.Watch server stream.
+type streamWatch struct {
+	s      grpc.ServerStreamingClient[service.KeyValue]
+	cancel context.CancelFunc
+}
+
+func (w *streamWatch) Next() (string, error) {
+	kv, err := w.s.Recv()
+	if err == io.EOF {
+		return "", errors.New("grpc: the server ended the KV.Watch stream")
+	}
+	if err != nil {
+		return "", err
+	}
+	return kv.GetValue(), nil
+}
+
+func (w *streamWatch) Close() error {
+	w.cancel()
+	return nil
+}
+
+// AnswerReverse answers the Duplex.Reverse calls the server makes over c's
+// connection, as the package's AnswerReverse, until ctx ends.
+func (c *client) AnswerReverse(ctx context.Context, d *service.Delay) error {
+	return AnswerReverse(ctx, c.cc, d)
+}
+
+// Caller returns a stack.Client whose calls go over r to the client that
+// opened it: p's Echo.Echo call, the duplex workload's way back. Closing
+// it ends the stream.
+func (r *Reverse) Caller(p payload.Payload) (stack.Client, error) {
+	req, ok := p.Args.(*service.EchoRequest)
+	if !ok || p.Method != "Echo.Echo" {
+		return nil, fmt.Errorf("grpc: Duplex.Reverse carries Echo.Echo only, and payload %s calls %s (give a bytes:N payload)", p.Name, p.Method)
+	}
+	return &reverseClient{r: r, req: req, check: p.Check}, nil
+}
+
+type reverseClient struct {
+	r     *Reverse
+	req   *service.EchoRequest
+	check func(reply any) error
+}
+
+func (c *reverseClient) Call(ctx context.Context, check bool) error {
+	reply, err := c.r.Call(ctx, c.req)
+	if err != nil || !check {
+		return err
+	}
+	return c.check(reply)
+}
+
+func (c *reverseClient) Close() error { return c.r.Close() }

@@ -95,3 +95,15 @@ func (s *server) Close() error {
 	s.wg.Wait()
 	return err
 }
+
+// WatchStyle: as the codecs, one KV.Watch call per change; but net/rpc's
+// own server has no per-connection context, so a watch whose connection
+// closes waits out its timeout on the server.
+func (Gob) WatchStyle() string {
+	return "long-poll KV.Watch (abandoned watches wait out their timeout)"
+}
+
+// WatchStyle: see Gob's.
+func (JSON) WatchStyle() string {
+	return "long-poll KV.Watch (abandoned watches wait out their timeout)"
+}

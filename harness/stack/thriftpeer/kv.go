@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"net"
+	"time"
 
 	"github.com/apache/thrift/lib/go/thrift"
 
+	"github.com/rpcbench/rpcbench/harness/stack"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/service/thriftgen"
 )
@@ -61,3 +63,33 @@ func (h handler) Watch(ctx context.Context, req *thriftgen.WatchRequest) (*thrif
 func toKeyValue(kv *service.KeyValue) *thriftgen.KeyValue {
 	return &thriftgen.KeyValue{Key: kv.GetKey(), Value: kv.GetValue(), Version: int64(kv.GetVersion())}
 }
+
+// WatchStyle: each Next is one blocking KV.Watch call on the watcher's own
+// connection (a Thrift connection carries one call at a time).
+func (Stack) WatchStyle() string { return "long-poll KV.Watch (blocking)" }
+
+func (c *client) Set(ctx context.Context, key, value string) error {
+	_, err := c.kv.Set(ctx, &thriftgen.KeyValue{Key: key, Value: value})
+	return err
+}
+
+func (c *client) Watch(ctx context.Context, key string, timeout time.Duration) (stack.Watch, error) {
+	return &thriftWatch{ctx: ctx, kv: c.kv, req: &thriftgen.WatchRequest{Key: key, TimeoutMs: timeout.Milliseconds()}}, nil
+}
+
+// thriftWatch long-polls: one KV.Watch call per change.
+type thriftWatch struct {
+	ctx context.Context
+	kv  *thriftgen.KVClient
+	req *thriftgen.WatchRequest
+}
+
+func (w *thriftWatch) Next() (string, error) {
+	kv, err := w.kv.Watch(w.ctx, w.req)
+	if err != nil {
+		return "", err
+	}
+	return kv.GetValue(), nil
+}
+
+func (w *thriftWatch) Close() error { return nil }

@@ -49,8 +49,11 @@ func newTClient(conn net.Conn, svc string) (thrift.TClient, thrift.TTransport) {
 
 func (Stack) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) {
 	svc, _, _ := strings.Cut(p.Method, ".")
-	tc, t := newTClient(conn, svc)
-	c := &client{t: t}
+	prot, t := newProtocol(conn)
+	tc := thrift.NewTStandardClient(prot, thrift.NewTMultiplexedProtocol(prot, svc))
+	// The KV client shares the connection: a Thrift client makes one call
+	// at a time, and so does the harness's user of this one.
+	c := &client{t: t, kv: thriftgen.NewKVClient(thrift.NewTStandardClient(prot, thrift.NewTMultiplexedProtocol(prot, "KV")))}
 	// Each call's argument is converted to the generated type once, here;
 	// a reply is converted back only to be checked.
 	switch a := p.Args.(type) {
@@ -96,6 +99,7 @@ func (Stack) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) {
 
 type client struct {
 	t    thrift.TTransport
+	kv   *thriftgen.KVClient
 	call func(ctx context.Context, check bool) error
 }
 

@@ -112,6 +112,17 @@ func (l *Listener) Accept() (net.Conn, error) {
 	return tc, nil
 }
 
+// StopAccepting closes the inner listener and leaves the connections it
+// yielded open (transports.Drainer): a graceful shutdown closes each once
+// its calls are answered, then calls Close for any left.
+func (l *Listener) StopAccepting() error {
+	err := l.Listener.Close()
+	if errors.Is(err, net.ErrClosed) {
+		return nil // stopped already
+	}
+	return err
+}
+
 // Close stops the listener, then closes its connections.
 func (l *Listener) Close() error {
 	err := l.Listener.Close()

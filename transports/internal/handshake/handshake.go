@@ -29,7 +29,9 @@ type Listener struct {
 	passing chan error // an Accept error that passes by itself (EMFILE), handed on once
 	failed  chan error // the inner listener's Accept error that ended the loop
 	closed  chan struct{}
+	stopped chan struct{} // closed by StopAccepting, and by Close
 	once    sync.Once
+	stop    sync.Once
 	wg      sync.WaitGroup // the accept loop and handshakes in flight
 }
 
@@ -47,6 +49,7 @@ func NewListener(inner net.Listener, hs Func, logf func(string, ...any)) *Listen
 		passing: make(chan error),
 		failed:  make(chan error, 1),
 		closed:  make(chan struct{}),
+		stopped: make(chan struct{}),
 	}
 	l.wg.Add(1)
 	go l.acceptLoop()
@@ -64,7 +67,7 @@ func (l *Listener) acceptLoop() {
 			select {
 			case l.passing <- err:
 				continue
-			case <-l.closed:
+			case <-l.stopped:
 				return
 			}
 		}
@@ -84,7 +87,7 @@ func (l *Listener) handshake(c net.Conn) {
 	if err != nil {
 		c.Close()
 		select {
-		case <-l.closed: // failures caused by Close are not news
+		case <-l.stopped: // failures caused by Close are not news
 		default:
 			if l.logf != nil {
 				l.logf("handshake with %s failed: %v", c.RemoteAddr(), err)
@@ -95,7 +98,7 @@ func (l *Listener) handshake(c net.Conn) {
 	hc.SetDeadline(time.Time{})
 	select {
 	case l.ready <- hc:
-	case <-l.closed:
+	case <-l.stopped:
 		hc.Close()
 	}
 }
@@ -110,9 +113,20 @@ func (l *Listener) Accept() (net.Conn, error) {
 	case err := <-l.failed:
 		l.failed <- err // for the next Accept
 		return nil, err
-	case <-l.closed:
+	case <-l.stopped:
 		return nil, net.ErrClosed
 	}
+}
+
+// StopAccepting stops the inner listener (transports.Drainer) and drops
+// the handshakes in flight, leaving open the connections already yielded.
+func (l *Listener) StopAccepting() error {
+	var err error
+	l.stop.Do(func() {
+		close(l.stopped)
+		err = transports.StopAccepting(l.inner)
+	})
+	return err
 }
 
 // Close closes the inner listener and its connections and waits for the
@@ -120,6 +134,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 func (l *Listener) Close() error {
 	err := net.ErrClosed
 	l.once.Do(func() {
+		l.stop.Do(func() { close(l.stopped) })
 		close(l.closed)
 		err = l.inner.Close()
 		l.wg.Wait()

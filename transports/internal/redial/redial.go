@@ -5,17 +5,23 @@ package redial
 
 import (
 	"context"
+	"errors"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/rpcbench/rpcbench/internal/backoff"
 )
 
 // Redial backoff, package backoff's (which the harness's pool redials
-// with too): the first retry waits about MinBackoff, each failure doubles
-// the wait up to MaxBackoff, and a successful dial starts over. Each wait
-// is varied by ±Jitter so that workers that lost the caller together do
-// not return together.
+// with too): the first retry waits about MinBackoff, each failure
+// doubles the wait up to MaxBackoff, and a connection that served
+// something (wrote a byte: a reply, for a serving half) starts over. A
+// dial that succeeds but whose connection ends before serving anything (a
+// peer that accepts and closes at once, a failed handshake or login)
+// counts as a failure, so that such a peer draws a few connections a
+// minute, not hundreds. Each wait is varied by ±Jitter so that workers
+// that lost the caller together do not return together.
 const (
 	MinBackoff = backoff.Min
 	MaxBackoff = backoff.Max
@@ -24,12 +30,22 @@ const (
 
 // Keep dials addr over TCP and passes each connection to use, which
 // returns once that connection is done with: true to dial again, false to
-// stop. After a connection ends it waits about MinBackoff before dialling
-// again; after a failed dial, the backoff above. It returns when ctx ends
-// (which also ends a dial in flight) or when use returns false. Every
-// attempt and every failure is reported through logf, prefixed with name
-// ("reverse: slot 0"); a nil logf is silent.
+// stop. After a connection that served something ends it waits about
+// MinBackoff before dialling again; otherwise, the backoff above. It
+// returns when ctx ends (which also ends a dial in flight) or when use
+// returns false. Every attempt and every failure is reported through
+// logf, prefixed with name ("reverse: slot 0"); a nil logf is silent.
 func Keep(ctx context.Context, name, addr string, logf func(format string, args ...any), use func(net.Conn) bool) {
+	dial := func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", addr)
+	}
+	KeepDialling(ctx, name, addr, dial, logf, use)
+}
+
+// KeepDialling is Keep with dial making each connection (a TLS handshake
+// or a login after the TCP dial, say); addr is for the log.
+func KeepDialling(ctx context.Context, name, addr string, dial func(context.Context) (net.Conn, error), logf func(format string, args ...any), use func(net.Conn) bool) {
 	printf := func(format string, args ...any) {
 		if logf != nil {
 			logf(format, args...)
@@ -38,18 +54,22 @@ func Keep(ctx context.Context, name, addr string, logf func(format string, args 
 	backoff := MinBackoff
 	for attempt := 1; ; attempt++ {
 		printf("%s dialling %s (attempt %d)", name, addr, attempt)
-		var d net.Dialer
-		c, err := d.DialContext(ctx, "tcp", addr)
+		c, err := dial(ctx)
+		served := false
 		if err == nil {
-			attempt, backoff = 0, MinBackoff
-			if !use(c) {
+			sc := &servingConn{Conn: c}
+			if !use(sc) {
 				return
 			}
+			served = sc.served.Load()
 		} else {
 			printf("%s: %v", name, err)
 		}
+		if served {
+			attempt, backoff = 0, MinBackoff
+		}
 		wait := Vary(backoff)
-		if err != nil {
+		if !served {
 			backoff = Next(backoff)
 		}
 		t := time.NewTimer(wait)
@@ -60,6 +80,28 @@ func Keep(ctx context.Context, name, addr string, logf func(format string, args 
 			return
 		}
 	}
+}
+
+// servingConn notes whether a connection wrote anything.
+type servingConn struct {
+	net.Conn
+	served atomic.Bool
+}
+
+func (c *servingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if n > 0 && !c.served.Load() {
+		c.served.Store(true)
+	}
+	return n, err
+}
+
+// CloseWrite keeps the inner connection's half-close reachable.
+func (c *servingConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
 }
 
 // Next is the wait after one more failed dial than d's.

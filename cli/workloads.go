@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/harness/payload"
+)
+
+// workloadFlags are the flags of the watch and duplex workloads, which run
+// and matrix share.
+type workloadFlags struct {
+	watchers, back int
+	backPayload    string
+	notes          []string // stacks left out of a workload, and why
+}
+
+// defaultWatchRate is the watch workload's Sets/s when --rate is not given.
+const defaultWatchRate = 1000
+
+func addWorkloadFlags(fs *flag.FlagSet) *workloadFlags {
+	f := new(workloadFlags)
+	fs.IntVar(&f.watchers, "watchers", 100, "watch: watches kept blocked, spread over --conns connections (the conc= of watch rows);\n"+
+		fmt.Sprintf("%d watchers share a key, and the setter changes the keys in turn at --rate Sets/s (default %d)", harness.WatchersPerKey, defaultWatchRate))
+	fs.IntVar(&f.back, "back-concurrency", 0, "duplex: worker→master callers (row dir=up), beside --concurrency master→worker callers (dir=down);\n0: as many as --concurrency")
+	fs.StringVar(&f.backPayload, "back-payload", "", "duplex: the worker→master callers' payload; empty: --payload")
+	return f
+}
+
+// expand gives each configuration every workload --workload lists (run and
+// matrix both take a comma-separated list), leaving out the stacks a
+// workload cannot run on, with a note saying so. The watch workload's
+// callers are its --watchers, and its rate is --rate or 1000 Sets/s.
+func (f *workloadFlags) expand(list string, cfgs []harness.Config) ([]harness.Config, error) {
+	var wls []harness.Workload
+	for _, name := range split(list) {
+		wl, err := harness.LookupWorkload(name)
+		if err != nil {
+			return nil, fmt.Errorf("--workload: %w", err)
+		}
+		switch wl.(type) {
+		case harness.Watch:
+			if f.watchers < 1 {
+				return nil, fmt.Errorf("--watchers %d: want at least 1", f.watchers)
+			}
+		case harness.Duplex:
+			d := harness.Duplex{Back: f.back}
+			if f.back < 0 {
+				return nil, fmt.Errorf("--back-concurrency %d: want 0 (as --concurrency) or more", f.back)
+			}
+			if f.backPayload != "" {
+				p, err := payload.Parse(f.backPayload)
+				if err != nil {
+					return nil, fmt.Errorf("--back-payload: %w", err)
+				}
+				d.BackPayload = p
+			}
+			wl = d
+		}
+		wls = append(wls, wl)
+	}
+	var out []harness.Config
+	seen := make(map[string]bool)
+	noted := make(map[string]bool)
+	for _, wl := range wls {
+		for _, cfg := range cfgs {
+			cfg.Workload = wl
+			if err := harness.Supports(wl, cfg.Stack); err != nil {
+				if note := fmt.Sprintf("workload %s: %s: left out: %v", wl.Name(), cfg.Stack.ID(), err); !noted[note] {
+					noted[note] = true
+					f.notes = append(f.notes, note)
+				}
+				continue
+			}
+			if _, ok := wl.(harness.Watch); ok {
+				cfg.Concurrency = f.watchers
+				if cfg.Rate == 0 {
+					cfg.Rate = defaultWatchRate
+				}
+			}
+			if name := cfg.Name(); !seen[name] { // watch ignores --concurrency
+				seen[name] = true
+				out = append(out, cfg)
+			}
+		}
+	}
+	return out, nil
+}
+
+// printNotes says which stacks a workload left out: under the table when
+// it is text, else on stderr, so that bench and JSON output stay clean.
+func (f *workloadFlags) printNotes(stdout, stderr io.Writer, format string) {
+	w := stderr
+	if format == "text" {
+		w = stdout
+	}
+	for _, n := range f.notes {
+		fmt.Fprintf(w, "note: %s\n", strings.TrimSpace(n))
+	}
+}

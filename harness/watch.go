@@ -1,0 +1,272 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rpcbench/rpcbench/harness/stack"
+)
+
+// Watch is the seed's long-poll workload (DESIGN 8): Config.Concurrency
+// watchers (rpcbench's --watchers) keep a watch blocked on a key each,
+// spread over Config.Conns connections as callers are, and re-arm it as it
+// returns; one setter changes the watched keys on a fixed schedule of
+// Config.Rate Sets/s (closed loop, as fast as they can, when Rate is 0),
+// each Set waking every watcher of its key. The setter is WatchSetters
+// goroutines on connections of their own, taking the schedule's slots in
+// turn, so that one slow Set does not hold back the next.
+//
+// Its row's latency is notification latency: from a Set's scheduled send
+// time to each woken watcher's reply, one sample per woken watcher, so
+// that a slow server cannot hide behind the setter's schedule. Calls are
+// notifications; Result.Sets counts the Sets, and every per-call cost is
+// per notification. A watcher away re-arming when its key changes wakes on
+// the key's next change (or, streaming, gets the latest value at once):
+// its sample then counts from the Set it saw, never an older one.
+//
+// Every watcher of the window carries the window's tag in the values it
+// waits for: a Set's value is TAG/OFFSET, OFFSET its scheduled time's
+// distance from the window's start in nanoseconds, so a notification says
+// when its Set was due without any state shared with the setter, and a
+// value of another window (the warm-up's, or another process's) is not
+// counted. Once the schedule is over the setter wakes every key until
+// the watchers have all gone, with values that count for nothing.
+type Watch struct{}
+
+func (Watch) Name() string   { return "watch" }
+func (Watch) Rows() []string { return []string{""} }
+
+// WatchSetters is how many goroutines, each on a connection of its own,
+// share the setter's schedule.
+const WatchSetters = 4
+
+// WatchersPerKey is how many watchers share a key: the setter changes the
+// keys in turn, so each Set wakes this many.
+const WatchersPerKey = 10
+
+// Supports says whether s can watch: the floors have no KV store, and
+// gRPC's bidirectional-stream peer measures streamed calls only.
+func (Watch) Supports(s stack.Stack) error {
+	if _, ok := s.(stack.KVStack); !ok {
+		return fmt.Errorf("%s has no KV.Watch to wait in", s.ID())
+	}
+	return nil
+}
+
+// Drive of an unprepared Watch has no setter connection: Prepare first.
+func (Watch) Drive(ctx context.Context, w *Window) {
+	panic("harness: the watch workload measures only once prepared")
+}
+
+// Prepare opens the setters' connections, apart from the watchers'.
+func (wl Watch) Prepare(ctx context.Context, cfg *Config) (Workload, func(), error) {
+	if err := wl.Supports(cfg.Stack); err != nil {
+		return nil, nil, err
+	}
+	scfg := *cfg
+	scfg.Concurrency, scfg.Conns, scfg.Pipeline = WatchSetters, WatchSetters, 1
+	setter, err := newPool(ctx, &scfg, cfg.sides.caller)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the setters' connections: %w", err)
+	}
+	return &watchRun{setter: setter, setters: WatchSetters}, setter.close, nil
+}
+
+// watchRun is a prepared Watch.
+type watchRun struct {
+	Watch
+	setter  *pool // setter i calls over its client i
+	setters int
+}
+
+func (r *watchRun) Drive(ctx context.Context, w *Window) {
+	n := w.cfg.Concurrency
+	keys := watchKeys(n)
+	tag := strconv.FormatInt(w.start.UnixNano(), 36)
+	// The server gives up on a watch before the watchdog would cut it off:
+	// a key left unchanged that long is re-armed, not failed.
+	serverTimeout := w.cfg.Timeout / 2
+	var (
+		done     atomic.Bool // the schedule is over: watchers leave
+		watchers sync.WaitGroup
+	)
+	for i := range n {
+		watchers.Go(func() { watchKey(ctx, w, i, keyName(i%keys), tag, serverTimeout, &done) })
+	}
+	var setters sync.WaitGroup
+	for i := range r.setters {
+		setters.Go(func() { r.set(ctx, w, i, keys, tag) })
+	}
+	setters.Wait()
+	done.Store(true)
+	r.wakeAll(ctx, w, keys, tag, &watchers)
+	w.pool.wire.Add(r.setter.wire.Swap(0))
+}
+
+// watchKeys is how many keys n watchers watch.
+func watchKeys(n int) int { return max(1, (n+WatchersPerKey-1)/WatchersPerKey) }
+
+// keyName names key k.
+func keyName(k int) string { return "watch/" + strconv.Itoa(k) }
+
+// set runs setter i's part of the schedule: the schedule's Set j (setter
+// i makes j = i, i+setters, ...) changes key j mod keys to a value that
+// says when the Set was due.
+func (r *watchRun) set(ctx context.Context, w *Window, i, keys int, tag string) {
+	p, rec, clock := w.pacer(0, i, r.setters), w.rec(0), w.clock
+	tr := w.track(-1-i, func() { r.setter.closeConn(i) })
+	var timer Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for j := i; ctx.Err() == nil; {
+		now := clock.Now()
+		at, s := p.due(now)
+		if s == stop {
+			return
+		}
+		if s == wait {
+			if timer == nil {
+				timer = clock.NewTimer(at.Sub(now))
+			} else {
+				timer.Reset(at.Sub(now))
+			}
+			select {
+			case <-timer.C():
+			case <-ctx.Done():
+			}
+			continue
+		}
+		c := r.setter.client(i)
+		kv := c.Client.(stack.KVClient)
+		tr.begin(now)
+		err := kv.Set(ctx, keyName(j%keys), setValue(tag, at.Sub(w.start)))
+		if cut := tr.end(w.cfg.Timeout); cut != nil {
+			err = cut
+		}
+		j += r.setters
+		switch {
+		case err == nil:
+			rec.RecordSet()
+		case ctx.Err() != nil:
+		default:
+			rec.Fail(fmt.Errorf("KV.Set: %w", err))
+			if brokenConn(err) {
+				r.setter.recover(ctx, i, c)
+			}
+		}
+	}
+}
+
+// wakeAll changes every key, again and again, until every watcher has
+// seen done and gone: a watcher re-arming as the first wake-up passed
+// gets the next.
+func (r *watchRun) wakeAll(ctx context.Context, w *Window, keys int, tag string, watchers *sync.WaitGroup) {
+	gone := make(chan struct{})
+	go func() {
+		watchers.Wait()
+		close(gone)
+	}()
+	timer := w.clock.NewTimer(0)
+	defer timer.Stop()
+	for round := 0; ; round++ {
+		select {
+		case <-gone:
+			return
+		case <-ctx.Done():
+			<-gone // the watchdog cuts the watches off
+			return
+		case <-timer.C():
+		}
+		kv := r.setter.client(0).Client.(stack.KVClient)
+		for k := range keys {
+			// An error here ends nothing: the watchdog bounds the watches.
+			_ = kv.Set(ctx, keyName(k), tag+"/end/"+strconv.Itoa(round))
+		}
+		timer.Reset(wakeEvery)
+	}
+}
+
+// wakeEvery is how often the end of a window wakes the keys again.
+const wakeEvery = 5 * time.Millisecond
+
+// setValue is the value of a Set due offset after the window's start.
+func setValue(tag string, offset time.Duration) string {
+	return tag + "/" + strconv.FormatInt(int64(offset), 10)
+}
+
+// notified returns when the Set that wrote value was due, for a value of
+// the window tagged tag that started at start; ok is false for any other
+// value (another window's, an end-of-window wake-up).
+func notified(value, tag string, start time.Time) (from time.Time, ok bool) {
+	t, off, found := strings.Cut(value, "/")
+	if !found || t != tag {
+		return time.Time{}, false
+	}
+	ns, err := strconv.ParseInt(off, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return start.Add(time.Duration(ns)), true
+}
+
+// watchKey is watcher i: it watches key over client i until done, recording
+// one sample per notification of this window.
+func watchKey(ctx context.Context, w *Window, i int, key, tag string, serverTimeout time.Duration, done *atomic.Bool) {
+	rec, clock := w.rec(0), w.clock
+	conn := i % len(w.pool.slots)
+	tr := w.track(conn, func() { w.pool.closeConn(conn) })
+	for !done.Load() && ctx.Err() == nil {
+		c := w.client(i)
+		watch, err := c.Client.(stack.KVClient).Watch(ctx, key, serverTimeout)
+		for err == nil {
+			tr.begin(clock.Now())
+			var value string
+			value, err = watch.Next()
+			end := clock.Now()
+			if cut := tr.end(w.cfg.Timeout); cut != nil {
+				err = cut
+			}
+			if err != nil {
+				break
+			}
+			if from, ok := notified(value, tag, w.start); ok {
+				rec.Record(i, from, end)
+			}
+			if done.Load() {
+				break
+			}
+		}
+		if watch != nil {
+			watch.Close()
+		}
+		switch {
+		case err == nil, done.Load() && ctx.Err() == nil && !errors.Is(err, errTimeout):
+			// Left after its last notification, or woken at the end.
+		case ctx.Err() != nil:
+			// Cut off because the run was interrupted: not a failure.
+		case isWatchTimeout(err):
+			// The key did not change for serverTimeout: re-arm.
+		default:
+			rec.Fail(fmt.Errorf("KV.Watch: %w", err))
+			if brokenConn(err) {
+				w.pool.recover(ctx, i, c)
+			}
+		}
+	}
+}
+
+// isWatchTimeout reports whether err is the server giving up on a watch
+// whose key did not change (its text contains "timeout", in every codec),
+// not the watchdog cutting off a call that hung.
+func isWatchTimeout(err error) bool {
+	return !errors.Is(err, errTimeout) && strings.Contains(err.Error(), "timeout")
+}
