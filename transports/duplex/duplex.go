@@ -122,14 +122,24 @@ func trimNewline(p []byte) []byte {
 // An End is one side of duplex links, master or worker. It is the
 // net.Listener of the streams the other side opens, each yielded by
 // Accept as a connection to serve, and it opens streams with Open to call
-// the other side over. Close ends everything: its sessions, its streams,
-// and its listening or redialling.
+// the other side over. StopAccepting stops taking new streams and
+// sessions while those already taken finish (transports.Drainer); Close
+// ends everything: its sessions, its streams, and its listening or
+// redialling.
 type End struct {
 	opts   Options
-	addr   net.Addr // what the master listens on, which the worker dials
+	addr   net.Addr     // what the master listens on, which the worker dials
+	ln     net.Listener // the master's, for workers; nil on a worker
 	ctx    context.Context
-	cancel context.CancelFunc // ends the accept or redial loop
-	wg     sync.WaitGroup     // that loop and each session's accept loop
+	cancel context.CancelFunc // ends the End: its sessions and its loops
+	// stopping ends when the End stops accepting (StopAccepting or
+	// Close): the master's accept loop and the worker's redial loop end,
+	// each session refuses further streams, and Accept returns
+	// net.ErrClosed, while the sessions stay up for the streams already
+	// yielded, and for Open.
+	stopping      context.Context
+	stopAccepting context.CancelFunc
+	wg            sync.WaitGroup // those loops, and each session's goroutines
 
 	accepted chan net.Conn // streams the other side opened, for Accept
 
@@ -147,6 +157,7 @@ func newEnd(addr net.Addr, opts Options) *End {
 	}
 	e := &End{opts: opts, addr: addr, accepted: make(chan net.Conn), changed: make(chan struct{})}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.stopping, e.stopAccepting = context.WithCancel(e.ctx)
 	return e
 }
 
@@ -166,12 +177,8 @@ func Listen(ctx context.Context, addr string, opts Options) (*End, error) {
 		return nil, fmt.Errorf("duplex: %w", err)
 	}
 	e := newEnd(ln.Addr(), opts)
-	e.wg.Add(2)
-	go func() {
-		defer e.wg.Done()
-		<-e.ctx.Done()
-		ln.Close()
-	}()
+	e.ln = ln
+	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
 		for {
@@ -184,7 +191,7 @@ func Listen(ctx context.Context, addr string, opts Options) (*End, error) {
 				e.logf("duplex: accepting workers on %s: %v", ln.Addr(), err)
 				select {
 				case <-time.After(redial.MinBackoff):
-				case <-e.ctx.Done():
+				case <-e.stopping.Done():
 				}
 				continue
 			}
@@ -223,7 +230,10 @@ func Dial(addr string, opts Options) (*End, error) {
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		redial.Keep(e.ctx, "duplex: worker", a.String(), e.opts.Logf, func(conn net.Conn) bool {
+		// Redialling ends when the End stops accepting: a new session
+		// would only refuse the master's streams. The session up then
+		// lasts until Close, or until the master ends it.
+		redial.Keep(e.stopping, "duplex: worker", a.String(), e.opts.Logf, func(conn net.Conn) bool {
 			sess, err := yamux.Client(conn, config(e.opts.Logf))
 			if err != nil { // only for an invalid configuration
 				conn.Close()
@@ -233,7 +243,7 @@ func Dial(addr string, opts Options) (*End, error) {
 			e.logf("duplex: worker connected to master %s", a)
 			e.run(sess)
 			e.logf("duplex: worker lost master %s", a)
-			return e.ctx.Err() == nil
+			return e.stopping.Err() == nil
 		})
 	}()
 	return e, nil
@@ -242,7 +252,11 @@ func Dial(addr string, opts Options) (*End, error) {
 // run serves one session until it ends: it makes the session available to
 // Open, hands the streams the other side opens to Accept, at most
 // MaxStreams of them unclosed at once, and forgets the session when it
-// ends. Closing the End closes the session.
+// ends. Closing the End closes the session. Once the End stops
+// accepting, the session sends the other side a go-away, so that yamux
+// refuses (resets) the streams it opens from then on and its Open fails
+// at once, and closes those already waiting in the backlog; the streams
+// already yielded, and the session, carry on until Close.
 func (e *End) run(sess *yamux.Session) {
 	if !e.add(sess) {
 		sess.Close()
@@ -251,6 +265,17 @@ func (e *End) run(sess *yamux.Session) {
 	defer e.remove(sess)
 	stop := context.AfterFunc(e.ctx, func() { sess.Close() })
 	defer stop()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		select {
+		case <-e.stopping.Done():
+			if e.ctx.Err() == nil {
+				sess.GoAway() // an error means the session is ending anyway
+			}
+		case <-sess.CloseChan():
+		}
+	}()
 	slots := make(chan struct{}, e.opts.MaxStreams)
 	for {
 		// Wait for a free slot before accepting: while the cap is
@@ -265,8 +290,14 @@ func (e *End) run(sess *yamux.Session) {
 			return // the session ended
 		}
 		c := newStream(st, func() { <-slots })
+		if e.stopping.Err() != nil {
+			c.Close() // opened before the go-away reached the other side
+			continue
+		}
 		select {
 		case e.accepted <- c:
+		case <-e.stopping.Done():
+			c.Close()
 		case <-sess.CloseChan():
 			c.Close()
 			return
@@ -274,11 +305,12 @@ func (e *End) run(sess *yamux.Session) {
 	}
 }
 
-// add makes sess available to Open; false means the End is closed.
+// add makes sess available to Open; false means the End is closed or
+// no longer accepts sessions.
 func (e *End) add(sess *yamux.Session) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.ctx.Err() != nil {
+	if e.stopping.Err() != nil {
 		return false
 	}
 	e.sessions = append(e.sessions, sess)
@@ -300,14 +332,36 @@ func (e *End) remove(sess *yamux.Session) {
 }
 
 // Accept returns the next stream the other side opened, a connection to
-// serve calls on. It returns net.ErrClosed once the End is closed.
+// serve calls on. It returns net.ErrClosed once the End stops accepting
+// or is closed.
 func (e *End) Accept() (net.Conn, error) {
+	if e.stopping.Err() != nil {
+		return nil, net.ErrClosed
+	}
 	select {
 	case c := <-e.accepted:
 		return c, nil
-	case <-e.ctx.Done():
+	case <-e.stopping.Done():
 		return nil, net.ErrClosed
 	}
+}
+
+// StopAccepting stops the End taking anything new while leaving what it
+// has alone (transports.Drainer): Accept returns net.ErrClosed, the
+// master stops listening for workers and a worker stops redialling, and
+// each session tells the other side to open no more streams (yamux's
+// go-away, which makes the other side's Open fail at once) and closes
+// the streams it had not yielded yet. The streams already yielded, and
+// the sessions under them, stay up until Close, so that a server shutting
+// down answers the calls it has read; Open still works.
+func (e *End) StopAccepting() error {
+	e.mu.Lock() // orders it with add, so that no session slips in after
+	e.stopAccepting()
+	e.mu.Unlock()
+	if e.ln != nil {
+		e.ln.Close() // the accept loop sees net.ErrClosed and ends
+	}
+	return nil
 }
 
 // Open opens a stream to call the other side over: on the master, to the
@@ -316,6 +370,7 @@ func (e *End) Accept() (net.Conn, error) {
 // until ctx ends. Opening itself does not wait for the other side, except
 // when acceptBacklog streams it opened are still unacknowledged.
 func (e *End) Open(ctx context.Context) (net.Conn, error) {
+	refused := 0 // sessions whose other side said go away
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("duplex: opening a stream to %s: %w", e.addr, err)
@@ -326,7 +381,8 @@ func (e *End) Open(ctx context.Context) (net.Conn, error) {
 			return nil, net.ErrClosed
 		}
 		var sess *yamux.Session
-		if n := len(e.sessions); n > 0 {
+		n := len(e.sessions)
+		if n > 0 {
 			sess = e.sessions[e.next%n]
 			e.next++
 		}
@@ -340,7 +396,11 @@ func (e *End) Open(ctx context.Context) (net.Conn, error) {
 			if e.ctx.Err() != nil {
 				return nil, net.ErrClosed
 			}
-			if !sess.IsClosed() { // the other side said go away, or stream ids ran out
+			if errors.Is(err, yamux.ErrRemoteGoAway) && refused < n {
+				refused++ // that side is draining; another may not be
+				continue
+			}
+			if !sess.IsClosed() { // every side said go away, or stream ids ran out
 				return nil, fmt.Errorf("duplex: opening a stream to %s: %w", e.addr, err)
 			}
 			e.remove(sess) // it ended under us; try another, or wait for one
@@ -376,6 +436,7 @@ func (e *End) Addr() net.Addr { return e.addr }
 func (e *End) Close() error {
 	err := net.ErrClosed
 	e.once.Do(func() {
+		e.StopAccepting()
 		e.mu.Lock()
 		e.cancel()
 		sessions := e.sessions
