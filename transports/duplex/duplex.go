@@ -75,8 +75,15 @@ const (
 	streamOpenTimeout = 75 * time.Second
 	// streamCloseTimeout drops a stream we closed whose peer never closes
 	// its end, and resets it, so that a peer cannot keep closed streams
-	// (and their buffers) alive on our side. yamux's default is 5 minutes.
-	streamCloseTimeout = 30 * time.Second
+	// (and their buffers) alive on our side. It is also how soon a peer
+	// still writing to a stream we gave up on (a server refusing an
+	// endless request) gets an error: yamux v0.1.2 cannot reset a stream
+	// at once, as closing a TCP socket with unread data does, and a
+	// stream's Close only says we write no more, so until then the
+	// peer's writes just wait for a window we never open. A peer that
+	// closes a stream in turn, as net/rpc does once it reads EOF, does so
+	// well within it. yamux's default is 5 minutes.
+	streamCloseTimeout = 5 * time.Second
 	// keepAliveInterval pings an idle session (yamux's default), so that
 	// a master or worker that vanished without closing the connection
 	// (power loss, a NAT that forgot the mapping) ends the session and
@@ -508,7 +515,8 @@ func (s *stream) SetWriteDeadline(t time.Time) error {
 }
 
 // CloseWrite half-closes the stream: the other side reads EOF, and this
-// side can still read its reply.
+// side can still read its reply, for streamCloseTimeout, after which the
+// stream is reset.
 func (s *stream) CloseWrite() error { return s.Stream.Close() }
 
 // Close closes the stream both ways: it sends FIN, and Reads blocked or
