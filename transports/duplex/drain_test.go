@@ -131,3 +131,45 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// TestAWriterToAClosedStreamIsReset: the worker closes a stream without
+// reading what the master goes on writing, as a server refusing an
+// endless request does. The master's writes must fail (the stream is
+// reset after streamCloseTimeout), not wait for a window forever, as
+// they would over TCP without the RST that closing with unread data sends.
+func TestAWriterToAClosedStreamIsReset(t *testing.T) {
+	m := listen(t, Options{})
+	w, err := Dial(m.Addr().String(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := m.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	served, err := w.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	served.Close()
+	st.SetWriteDeadline(time.Now().Add(3 * streamCloseTimeout))
+	chunk := make([]byte, 64<<10)
+	for total := 0; ; total += len(chunk) {
+		if _, err := st.Write(chunk); err != nil {
+			if isTimeout(err) {
+				t.Fatalf("writing to a stream the other side closed hung after %d bytes: %v", total, err)
+			}
+			if total > 2*maxStreamWindow {
+				t.Fatalf("the other side took %d bytes of a stream it closed; its window is %d", total, maxStreamWindow)
+			}
+			return
+		}
+	}
+}
