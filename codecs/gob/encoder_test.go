@@ -91,3 +91,25 @@ func (c *stdCodec) WriteResponse(r *rpc.Response, body any) error {
 	}
 	return c.enc.Encode(body)
 }
+
+// TestAnIdleReaderHoldsNoLargeBody decodes a 2 MiB message and then
+// waits for the next (here, the end of the stream): while it waits the
+// reader must hold nothing of the large body, not even through the empty
+// tail of the slice the decoder read it from.
+func TestAnIdleReaderHoldsNoLargeBody(t *testing.T) {
+	var stream bytes.Buffer
+	if err := gob.NewEncoder(&stream).Encode(&service.EchoRequest{Payload: bytes.Repeat([]byte("p"), 2<<20)}); err != nil {
+		t.Fatal(err)
+	}
+	r := newReader(&stream, 0)
+	var got service.EchoRequest
+	if err := gob.NewDecoder(r).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("reading past the last message: %v, want io.EOF", err)
+	}
+	if r.body != nil || r.rest != nil {
+		t.Errorf("waiting for the next message, the reader holds a body of capacity %d (rest %v); want none past %d", cap(r.body), r.rest != nil, keepBody)
+	}
+}
