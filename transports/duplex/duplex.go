@@ -35,6 +35,9 @@ import (
 
 func init() { transports.Register(Transport{}) }
 
+// An End is the serving half's listener, and so drains (Server.Shutdown).
+var _ transports.Drainer = (*End)(nil)
+
 // DefaultMaxStreams is how many streams opened by the other side one
 // session serves at once when Options.MaxStreams is 0.
 const DefaultMaxStreams = 1024
