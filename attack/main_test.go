@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/rpcbench/rpcbench/transports/duplex"
 )
 
 var seed = flag.Uint64("seed", 0, "seed for every random choice (0: pick one and print it)")
@@ -140,6 +142,10 @@ type server struct {
 	// workers is where a reverse server dials in: the test is its
 	// calling side. nil for the other transports.
 	workers *net.TCPListener
+	// master is the duplex master a duplex server dials in to: the test
+	// opens a stream on it for each connection. nil for the other
+	// transports.
+	master *duplex.End
 }
 
 // serve starts `rpcbench serve` with args and reads the address it prints
@@ -212,7 +218,7 @@ const callTimeout = 5 * time.Second
 // call runs `rpcbench call` of method with JSON args against the server
 // and returns what it printed.
 func (s *server) call(wrap []string, method, args string) (string, error) {
-	if s.workers != nil {
+	if s.workers != nil || s.master != nil {
 		return s.callReverse(method, args)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout+5*time.Second)

@@ -15,12 +15,14 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/transports/duplex"
 	"github.com/rpcbench/rpcbench/transports/httpconnect"
 )
 
 // dialRaw opens a connection to the server over its transport, ready for
 // the codec's bytes: after the CONNECT for http, after the handshake for
-// tls, and, for reverse, the next connection the server dialled in.
+// tls, for reverse, the next connection the server dialled in, and, for
+// duplex, a new stream on the session the server dialled in.
 func (s *server) dialRaw() (net.Conn, error) {
 	const timeout = 5 * time.Second
 	switch s.transport {
@@ -46,6 +48,11 @@ func (s *server) dialRaw() (net.Conn, error) {
 		// grows while its connections serve nothing, as hostile ones do.
 		s.workers.SetDeadline(time.Now().Add(3 * timeout))
 		return s.workers.Accept()
+	case "duplex":
+		// The worker redials a session it lost, after the same backoff.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*timeout)
+		defer cancel()
+		return s.master.Open(ctx)
 	}
 	return net.DialTimeout("tcp", s.addr, timeout)
 }
@@ -73,8 +80,9 @@ func connect(c net.Conn, path string) error {
 }
 
 // callReverse makes one call over the next connection a reverse server
-// dials in, as `rpcbench call --listen` would (which cannot share the
-// test's listener), and prints the reply as JSON.
+// dials in, or a new stream to a duplex server, as `rpcbench call
+// --listen` would (which cannot share the test's listener), and prints
+// the reply as JSON.
 func (s *server) callReverse(method, args string) (string, error) {
 	codec, err := codecs.Lookup(s.codec)
 	if err != nil {
@@ -82,7 +90,7 @@ func (s *server) callReverse(method, args string) (string, error) {
 	}
 	c, err := s.dialRaw()
 	if err != nil {
-		return "", fmt.Errorf("no reverse connection from the server: %w", err)
+		return "", fmt.Errorf("no %s connection from the server: %w", s.transport, err)
 	}
 	c.SetDeadline(time.Now().Add(callTimeout))
 	client := rpc.NewClientWithCodec(codec.NewClientCodec(c))
@@ -100,7 +108,7 @@ func (s *server) callReverse(method, args string) (string, error) {
 		return "", err
 	}
 	if err := client.Call(method, req, reply); err != nil {
-		return "", fmt.Errorf("%s over reverse: %w", method, err)
+		return "", fmt.Errorf("%s over %s: %w", method, s.transport, err)
 	}
 	out, err := json.Marshal(reply)
 	return string(out), err
@@ -111,16 +119,19 @@ func (s *server) callReverse(method, args string) (string, error) {
 // the accept path and would add minutes (over tls, a handshake each),
 // so that the suite stays within CI's time. Over reverse, where every
 // connection is one the server dials (8 at a time, redialled after a
-// backoff), only one of each kind runs (subsetOverReverse).
+// backoff), and over duplex, where every connection is a stream on the
+// one session the server dialled, only one of each kind runs
+// (subsetOverReverse).
 func overOtherTransports(transport, name string) bool {
 	if strings.HasPrefix(name, "2000 ") {
 		return false
 	}
-	return transport != "reverse" || slices.Contains(subsetOverReverse, name)
+	return (transport != "reverse" && transport != "duplex") || slices.Contains(subsetOverReverse, name)
 }
 
 // subsetOverReverse is one attack of each kind: junk, a stalled request,
-// an endless message, a lying prefix, lying inner lengths.
+// an endless message, a lying prefix, lying inner lengths. It runs over
+// reverse and duplex.
 var subsetOverReverse = []string{
 	"64 KiB of random bytes",
 	"a request cut in half and held open",
@@ -130,20 +141,22 @@ var subsetOverReverse = []string{
 }
 
 // TestServerSurvivesOverEveryTransport runs the attacks (see
-// overOtherTransports) over unix, http (after CONNECT), tls (after the handshake) and reverse
-// (on connections the server dialled), for two codecs of different
+// overOtherTransports) over unix, http (after CONNECT), tls (after the
+// handshake), reverse (on connections the server dialled) and duplex (on
+// streams of the session the server dialled), for two codecs of different
 // framing, with TestServerSurvives's bounds: a fresh call answered, memory
 // under maxRSS, goroutines back to idle.
 func TestServerSurvivesOverEveryTransport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the full battery over tcp is TestServerSurvives")
 	}
-	for _, transport := range []string{"unix", "http", "tls", "reverse"} {
+	for _, transport := range []string{"unix", "http", "tls", "reverse", "duplex"} {
 		for _, codec := range []string{"gob", "msgpack"} {
 			t.Run(transport+"/"+codec, func(t *testing.T) {
 				f := formatOf(t, codec)
 				args := []string{"--transport", transport}
 				var workers *net.TCPListener
+				var master *duplex.End
 				switch transport {
 				case "unix":
 					args = append(args, "--addr", t.TempDir()+"/s.sock")
@@ -155,9 +168,17 @@ func TestServerSurvivesOverEveryTransport(t *testing.T) {
 					defer l.Close()
 					workers = l.(*net.TCPListener)
 					args = append(args, "--addr", l.Addr().String(), "--conns", "8")
+				case "duplex":
+					m, err := duplex.Listen(context.Background(), "127.0.0.1:0", duplex.Options{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer m.Close()
+					master = m
+					args = append(args, "--addr", m.Addr().String())
 				}
 				srv := serve(t, nil, codec, args...)
-				srv.workers = workers
+				srv.workers, srv.master = workers, master
 				srv.assertServing(t, nil, "before any attack")
 				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 				<-ctx.Done() // let a reverse server's slots dial in

@@ -25,6 +25,7 @@ func TestCallPrintsZeroFields(t *testing.T) {
 		{"Arith.Multiply", `{"a":0,"b":3}`, `{"value":0}`, false},
 		{"Arith.Divide", `{"a":0,"b":3}`, `{"quo":0,"rem":0}`, false},
 		{"Echo.Echo", `{"payload":""}`, `{"payload":""}`, true},
+		{"Echo.Echo", `{}`, `{"payload":""}`, true},
 		{"Echo.Records", `{"records":[{}]}`, `{"records":[{"id":0,"name":"","score":0,"flag":false,"tags":null,"counters":null,"timestamp":0}]}`, true},
 	}
 	for _, name := range codecs.Names() {

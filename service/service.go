@@ -119,6 +119,11 @@ func (e *Echo) Echo(args *EchoRequest, reply *EchoReply) (err error) {
 	defer recoverCall(&err)
 	e.delay.Wait()
 	reply.Payload = args.GetPayload()
+	if reply.Payload == nil {
+		// Bytes have no null in protobuf: an empty payload is empty bytes,
+		// which JSON writes as "" (DESIGN 3), not null. No allocation.
+		reply.Payload = []byte{}
+	}
 	return nil
 }
 

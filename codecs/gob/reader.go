@@ -100,7 +100,9 @@ func (m *reader) next() error {
 		return m.err
 	}
 	if cap(m.body) > keepBody {
-		m.body = nil
+		// rest, though empty, still points into the body: it would keep
+		// the body alive while the next count is awaited.
+		m.body, m.rest = nil, nil
 	}
 	n, width, err := m.readCount()
 	if err == nil {

@@ -35,6 +35,9 @@ import (
 
 func init() { transports.Register(Transport{}) }
 
+// An End is the serving half's listener, and so drains (Server.Shutdown).
+var _ transports.Drainer = (*End)(nil)
+
 // DefaultMaxStreams is how many streams opened by the other side one
 // session serves at once when Options.MaxStreams is 0.
 const DefaultMaxStreams = 1024
@@ -75,8 +78,15 @@ const (
 	streamOpenTimeout = 75 * time.Second
 	// streamCloseTimeout drops a stream we closed whose peer never closes
 	// its end, and resets it, so that a peer cannot keep closed streams
-	// (and their buffers) alive on our side. yamux's default is 5 minutes.
-	streamCloseTimeout = 30 * time.Second
+	// (and their buffers) alive on our side. It is also how soon a peer
+	// still writing to a stream we gave up on (a server refusing an
+	// endless request) gets an error: yamux v0.1.2 cannot reset a stream
+	// at once, as closing a TCP socket with unread data does, and a
+	// stream's Close only says we write no more, so until then the
+	// peer's writes just wait for a window we never open. A peer that
+	// closes a stream in turn, as net/rpc does once it reads EOF, does so
+	// well within it. yamux's default is 5 minutes.
+	streamCloseTimeout = 5 * time.Second
 	// keepAliveInterval pings an idle session (yamux's default), so that
 	// a master or worker that vanished without closing the connection
 	// (power loss, a NAT that forgot the mapping) ends the session and
@@ -122,14 +132,24 @@ func trimNewline(p []byte) []byte {
 // An End is one side of duplex links, master or worker. It is the
 // net.Listener of the streams the other side opens, each yielded by
 // Accept as a connection to serve, and it opens streams with Open to call
-// the other side over. Close ends everything: its sessions, its streams,
-// and its listening or redialling.
+// the other side over. StopAccepting stops taking new streams and
+// sessions while those already taken finish (transports.Drainer); Close
+// ends everything: its sessions, its streams, and its listening or
+// redialling.
 type End struct {
 	opts   Options
-	addr   net.Addr // what the master listens on, which the worker dials
+	addr   net.Addr     // what the master listens on, which the worker dials
+	ln     net.Listener // the master's, for workers; nil on a worker
 	ctx    context.Context
-	cancel context.CancelFunc // ends the accept or redial loop
-	wg     sync.WaitGroup     // that loop and each session's accept loop
+	cancel context.CancelFunc // ends the End: its sessions and its loops
+	// stopping ends when the End stops accepting (StopAccepting or
+	// Close): the master's accept loop and the worker's redial loop end,
+	// each session refuses further streams, and Accept returns
+	// net.ErrClosed, while the sessions stay up for the streams already
+	// yielded, and for Open.
+	stopping      context.Context
+	stopAccepting context.CancelFunc
+	wg            sync.WaitGroup // those loops, and each session's goroutines
 
 	accepted chan net.Conn // streams the other side opened, for Accept
 
@@ -147,6 +167,7 @@ func newEnd(addr net.Addr, opts Options) *End {
 	}
 	e := &End{opts: opts, addr: addr, accepted: make(chan net.Conn), changed: make(chan struct{})}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.stopping, e.stopAccepting = context.WithCancel(e.ctx)
 	return e
 }
 
@@ -166,12 +187,8 @@ func Listen(ctx context.Context, addr string, opts Options) (*End, error) {
 		return nil, fmt.Errorf("duplex: %w", err)
 	}
 	e := newEnd(ln.Addr(), opts)
-	e.wg.Add(2)
-	go func() {
-		defer e.wg.Done()
-		<-e.ctx.Done()
-		ln.Close()
-	}()
+	e.ln = ln
+	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
 		for {
@@ -184,7 +201,7 @@ func Listen(ctx context.Context, addr string, opts Options) (*End, error) {
 				e.logf("duplex: accepting workers on %s: %v", ln.Addr(), err)
 				select {
 				case <-time.After(redial.MinBackoff):
-				case <-e.ctx.Done():
+				case <-e.stopping.Done():
 				}
 				continue
 			}
@@ -223,7 +240,10 @@ func Dial(addr string, opts Options) (*End, error) {
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		redial.Keep(e.ctx, "duplex: worker", a.String(), e.opts.Logf, func(conn net.Conn) bool {
+		// Redialling ends when the End stops accepting: a new session
+		// would only refuse the master's streams. The session up then
+		// lasts until Close, or until the master ends it.
+		redial.Keep(e.stopping, "duplex: worker", a.String(), e.opts.Logf, func(conn net.Conn) bool {
 			sess, err := yamux.Client(conn, config(e.opts.Logf))
 			if err != nil { // only for an invalid configuration
 				conn.Close()
@@ -233,7 +253,7 @@ func Dial(addr string, opts Options) (*End, error) {
 			e.logf("duplex: worker connected to master %s", a)
 			e.run(sess)
 			e.logf("duplex: worker lost master %s", a)
-			return e.ctx.Err() == nil
+			return e.stopping.Err() == nil
 		})
 	}()
 	return e, nil
@@ -242,7 +262,11 @@ func Dial(addr string, opts Options) (*End, error) {
 // run serves one session until it ends: it makes the session available to
 // Open, hands the streams the other side opens to Accept, at most
 // MaxStreams of them unclosed at once, and forgets the session when it
-// ends. Closing the End closes the session.
+// ends. Closing the End closes the session. Once the End stops
+// accepting, the session sends the other side a go-away, so that yamux
+// refuses (resets) the streams it opens from then on and its Open fails
+// at once, and closes those already waiting in the backlog; the streams
+// already yielded, and the session, carry on until Close.
 func (e *End) run(sess *yamux.Session) {
 	if !e.add(sess) {
 		sess.Close()
@@ -251,6 +275,17 @@ func (e *End) run(sess *yamux.Session) {
 	defer e.remove(sess)
 	stop := context.AfterFunc(e.ctx, func() { sess.Close() })
 	defer stop()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		select {
+		case <-e.stopping.Done():
+			if e.ctx.Err() == nil {
+				sess.GoAway() // an error means the session is ending anyway
+			}
+		case <-sess.CloseChan():
+		}
+	}()
 	slots := make(chan struct{}, e.opts.MaxStreams)
 	for {
 		// Wait for a free slot before accepting: while the cap is
@@ -265,8 +300,14 @@ func (e *End) run(sess *yamux.Session) {
 			return // the session ended
 		}
 		c := newStream(st, func() { <-slots })
+		if e.stopping.Err() != nil {
+			c.Close() // opened before the go-away reached the other side
+			continue
+		}
 		select {
 		case e.accepted <- c:
+		case <-e.stopping.Done():
+			c.Close()
 		case <-sess.CloseChan():
 			c.Close()
 			return
@@ -274,11 +315,12 @@ func (e *End) run(sess *yamux.Session) {
 	}
 }
 
-// add makes sess available to Open; false means the End is closed.
+// add makes sess available to Open; false means the End is closed or
+// no longer accepts sessions.
 func (e *End) add(sess *yamux.Session) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.ctx.Err() != nil {
+	if e.stopping.Err() != nil {
 		return false
 	}
 	e.sessions = append(e.sessions, sess)
@@ -300,14 +342,36 @@ func (e *End) remove(sess *yamux.Session) {
 }
 
 // Accept returns the next stream the other side opened, a connection to
-// serve calls on. It returns net.ErrClosed once the End is closed.
+// serve calls on. It returns net.ErrClosed once the End stops accepting
+// or is closed.
 func (e *End) Accept() (net.Conn, error) {
+	if e.stopping.Err() != nil {
+		return nil, net.ErrClosed
+	}
 	select {
 	case c := <-e.accepted:
 		return c, nil
-	case <-e.ctx.Done():
+	case <-e.stopping.Done():
 		return nil, net.ErrClosed
 	}
+}
+
+// StopAccepting stops the End taking anything new while leaving what it
+// has alone (transports.Drainer): Accept returns net.ErrClosed, the
+// master stops listening for workers and a worker stops redialling, and
+// each session tells the other side to open no more streams (yamux's
+// go-away, which makes the other side's Open fail at once) and closes
+// the streams it had not yielded yet. The streams already yielded, and
+// the sessions under them, stay up until Close, so that a server shutting
+// down answers the calls it has read; Open still works.
+func (e *End) StopAccepting() error {
+	e.mu.Lock() // orders it with add, so that no session slips in after
+	e.stopAccepting()
+	e.mu.Unlock()
+	if e.ln != nil {
+		e.ln.Close() // the accept loop sees net.ErrClosed and ends
+	}
+	return nil
 }
 
 // Open opens a stream to call the other side over: on the master, to the
@@ -316,6 +380,7 @@ func (e *End) Accept() (net.Conn, error) {
 // until ctx ends. Opening itself does not wait for the other side, except
 // when acceptBacklog streams it opened are still unacknowledged.
 func (e *End) Open(ctx context.Context) (net.Conn, error) {
+	refused := 0 // sessions whose other side said go away
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("duplex: opening a stream to %s: %w", e.addr, err)
@@ -326,7 +391,8 @@ func (e *End) Open(ctx context.Context) (net.Conn, error) {
 			return nil, net.ErrClosed
 		}
 		var sess *yamux.Session
-		if n := len(e.sessions); n > 0 {
+		n := len(e.sessions)
+		if n > 0 {
 			sess = e.sessions[e.next%n]
 			e.next++
 		}
@@ -340,7 +406,11 @@ func (e *End) Open(ctx context.Context) (net.Conn, error) {
 			if e.ctx.Err() != nil {
 				return nil, net.ErrClosed
 			}
-			if !sess.IsClosed() { // the other side said go away, or stream ids ran out
+			if errors.Is(err, yamux.ErrRemoteGoAway) && refused < n {
+				refused++ // that side is draining; another may not be
+				continue
+			}
+			if !sess.IsClosed() { // every side said go away, or stream ids ran out
 				return nil, fmt.Errorf("duplex: opening a stream to %s: %w", e.addr, err)
 			}
 			e.remove(sess) // it ended under us; try another, or wait for one
@@ -376,6 +446,7 @@ func (e *End) Addr() net.Addr { return e.addr }
 func (e *End) Close() error {
 	err := net.ErrClosed
 	e.once.Do(func() {
+		e.StopAccepting()
 		e.mu.Lock()
 		e.cancel()
 		sessions := e.sessions
@@ -447,7 +518,8 @@ func (s *stream) SetWriteDeadline(t time.Time) error {
 }
 
 // CloseWrite half-closes the stream: the other side reads EOF, and this
-// side can still read its reply.
+// side can still read its reply, for streamCloseTimeout, after which the
+// stream is reset.
 func (s *stream) CloseWrite() error { return s.Stream.Close() }
 
 // Close closes the stream both ways: it sends FIN, and Reads blocked or
