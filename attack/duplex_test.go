@@ -23,7 +23,7 @@ func TestADuplexMasterAndWorkerCallEachOther(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // the master listens there next
 	master := start(t, nil, "run", "--workload", "duplex", "--transport", "duplex", "--listen", addr,
-		"--codec", "msgpack", "--peers", "none", "--concurrency", "4", "--duration", "2s", "--warmup", "200ms", "--format", "bench")
+		"--codec", "msgpack", "--peers", "none", "--concurrency", "4", "--conns", "4", "--duration", "2s", "--warmup", "200ms", "--format", "bench")
 	worker := serve(t, nil, "msgpack", "--transport", "duplex", "--addr", addr,
 		"--back-concurrency", "2", "--back-payload", "bytes:16", "--back-duration", "1s")
 	if err := master.wait(t, 60*time.Second); err != nil {
