@@ -100,7 +100,7 @@ fi
 
 if want workloads; then
 	if [ -x scripts/workloads.sh ]; then
-		run scripts/workloads.sh
+		run scripts/workloads.sh --duration 1s --warmup 300ms --count 3
 	else
 		echo "results.sh: no scripts/workloads.sh, skipping workloads"
 	fi
