@@ -1,6 +1,7 @@
 package netem
 
 import (
+	"errors"
 	"net"
 	"os"
 	"sync"
@@ -232,7 +233,13 @@ func (c *conn) Close() error {
 	c.Conn.SetReadDeadline(aLongTimeAgo) // ends a pending Read, which reports the close
 	c.Conn.SetWriteDeadline(flushBy.Add(linger))
 	<-c.done
-	return c.Conn.Close()
+	if err := c.Conn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	// The connection beneath was already closed by its owner (a listener
+	// shutting down) while this Close was flushing: it is closed, which is
+	// all Close promises.
+	return nil
 }
 
 func (c *conn) Read(p []byte) (int, error) {
