@@ -32,6 +32,18 @@ type Capped interface {
 	WithMaxMessage(n int) Codec
 }
 
+// Retainer is implemented by the connection a server hands a codec
+// (rpcbench's harness/server does) when the server counts what codecs
+// keep for a connection's whole life, beyond one call, toward its memory
+// budget: gob's type definitions, a codec's own dictionaries or caches. A
+// codec that keeps such state calls Retain with each addition, if its
+// connection implements it, and ends the connection with the error Retain
+// returns when the server can keep no more. The bytes count until the
+// connection closes.
+type Retainer interface {
+	Retain(n int64) error
+}
+
 // Options configures a codec from the registry.
 type Options struct {
 	// MaxMessage caps the size of one message a codec reads, in bytes: a

@@ -31,8 +31,9 @@ type reader struct {
 	// which maxTypes and maxTypeBytes bound.
 	defs     []byte
 	numDefs  int
-	replayed []byte // what of defs a new decoder has yet to read
-	last     int    // the size of the last message read
+	replayed []byte   // what of defs a new decoder has yet to read
+	last     int      // the size of the last message read
+	retain   retainer // the connection, when it counts what codecs keep
 
 	count [1 + 8]byte // the current message's count as it came
 	head  []byte      // what of count the decoder has yet to read
@@ -42,7 +43,17 @@ type reader struct {
 }
 
 func newReader(r io.Reader, limit int) *reader {
-	return &reader{r: bufio.NewReader(r), limit: frame.Max(limit), types: types{}}
+	m := &reader{r: bufio.NewReader(r), limit: frame.Max(limit), types: types{}}
+	m.retain, _ = r.(retainer)
+	return m
+}
+
+// retainer is codecs.Retainer (which this package cannot import): a
+// served connection that counts what its codec keeps for the life of the
+// connection toward the server's budget. The type definitions are such
+// state: the decoder holds every one until the connection closes.
+type retainer interface {
+	Retain(n int64) error
 }
 
 // Read hands the decoder the current message, reading the next one when the
@@ -128,6 +139,12 @@ func (m *reader) next() error {
 		return err
 	}
 	if isDefinition(m.body) {
+		if m.retain != nil {
+			if err := m.retain.Retain(int64(m.last)); err != nil {
+				m.err = fmt.Errorf("gob: keeping a type definition: %w", err)
+				return m.err
+			}
+		}
 		m.numDefs++
 		m.defs = append(append(m.defs, m.count[:width]...), m.body...)
 	}

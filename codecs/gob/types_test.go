@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"fmt"
+	"io"
 	"net"
 	"net/rpc"
 	"reflect"
@@ -79,5 +80,56 @@ func TestLargeMessagesDoNotPinTheDecoder(t *testing.T) {
 			}
 			codectest.Calls(t, client) // new types after the renewal
 		})
+	}
+}
+
+// retainingConn is a served connection that lets its codec keep at most
+// limit bytes (codecs.Retainer).
+type retainingConn struct {
+	io.ReadWriteCloser
+	kept, limit int64
+}
+
+func (c *retainingConn) Retain(n int64) error {
+	if c.kept+n > c.limit {
+		return fmt.Errorf("no room for %d more bytes", n)
+	}
+	c.kept += n
+	return nil
+}
+
+// TestTypeDefinitionsCountTowardTheServersBudget: the definitions the
+// decoder keeps are reported to a connection that counts them, and the
+// stream ends with its error when the server has no room for more.
+func TestTypeDefinitionsCountTowardTheServersBudget(t *testing.T) {
+	var buf bytes.Buffer
+	enc := gob.NewEncoder(&buf)
+	for i := range 100 {
+		typ := reflect.StructOf([]reflect.StructField{{Name: fmt.Sprintf("F%d", i), Type: reflect.TypeFor[int64]()}})
+		v := reflect.New(typ).Elem()
+		v.Field(0).SetInt(1)
+		enc.Encode(rpc.Request{ServiceMethod: "Echo.Echo", Seq: uint64(i)})
+		if err := enc.EncodeValue(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn := &retainingConn{ReadWriteCloser: rwc(buf.Bytes()), limit: 1000}
+	sc := rpcgob.NewServerCodec(conn)
+	var err error
+	read := 0
+	for ; read < 100; read++ {
+		if err = sc.ReadRequestHeader(new(rpc.Request)); err != nil {
+			break
+		}
+		sc.ReadRequestBody(nil)
+	}
+	if err == nil || !strings.Contains(err.Error(), "keeping a type definition: no room for") {
+		t.Fatalf("after %d requests with a type each: ReadRequestHeader = %v; want the stream ended by the connection's budget", read, err)
+	}
+	if conn.kept == 0 || conn.kept > conn.limit {
+		t.Errorf("the connection was told of %d bytes kept; want some, at most its limit %d", conn.kept, conn.limit)
+	}
+	if read == 0 || read >= 100 {
+		t.Errorf("read %d requests before the budget ended the stream; want some and not all", read)
 	}
 }

@@ -45,8 +45,9 @@ type servedConn struct {
 	answered atomic.Int64 // answered so far
 	read     atomic.Int64 // bytes read, ever
 	released atomic.Int64 // bytes of read calls that were answered, or dropped
+	retained atomic.Int64 // bytes the codec keeps until the connection closes (Retain)
 
-	mu       sync.Mutex // guards waiting, kicked, boundary, sizes and the read deadline
+	mu       sync.Mutex // guards waiting, kicked, boundary, sizes, the read deadline, and Retain against Close
 	waiting  bool       // between requests: in ReadRequestHeader, nothing read yet
 	kicked   bool       // a drain set the read deadline in the past to end a wait
 	boundary int64      // read at the end of the last request's body
@@ -229,6 +230,31 @@ func (c *servedConn) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// Retain counts n bytes that the connection's codec keeps until the
+// connection closes (codecs.Retainer): gob's type definitions. A
+// connection may keep up to the per-connection limit (MaxConnBytes), and
+// all connections together up to the server's (MaxBytesInFlight), apart
+// from the budget for calls in flight, which this state would otherwise
+// exhaust for good. Past either, it fails and keeps nothing.
+func (c *servedConn) Retain(n int64) error {
+	c.mu.Lock() // against Close giving the bytes back
+	defer c.mu.Unlock()
+	select {
+	case <-c.closed:
+		return net.ErrClosed
+	default:
+	}
+	if kept := c.retained.Load() + n; kept > c.s.budget.connLimit {
+		return fmt.Errorf("the connection would keep %d bytes of codec state, past its limit of %d", kept, c.s.budget.connLimit)
+	}
+	if all := c.s.retained.Add(n); all > c.s.budget.limit {
+		c.s.retained.Add(-n)
+		return fmt.Errorf("the server would keep %d bytes of codec state for its connections, past its limit of %d", all, c.s.budget.limit)
+	}
+	c.retained.Add(n)
+	return nil
+}
+
 // Close closes the connection and gives back what it held of the budget.
 func (c *servedConn) Close() error {
 	err := net.ErrClosed
@@ -237,6 +263,7 @@ func (c *servedConn) Close() error {
 		close(c.closed)
 		c.mu.Lock()
 		clear(c.sizes)
+		c.s.retained.Add(-c.retained.Swap(0))
 		c.mu.Unlock()
 		c.release(c.held())
 	})

@@ -72,6 +72,7 @@ type Server struct {
 	wg       sync.WaitGroup // one per served connection
 	bg       sync.WaitGroup // memory release after a large budget drained
 	budget   budget
+	retained atomic.Int64 // codec state kept for the connections (servedConn.Retain)
 	logins   loginDelays
 	once     sync.Once
 	freeing  atomic.Bool // a memory release runs
