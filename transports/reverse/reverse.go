@@ -235,10 +235,15 @@ func (Transport) Call(ctx context.Context, cfg transports.Config) (transports.Ca
 		logf := func(format string, args ...any) { cfg.Printf("reverse: "+format, args...) }
 		ln = handshake.NewListener(connset.NewListener(raw), hs, logf)
 	}
-	c := &caller{ln: ln, logf: cfg.Printf, arrived: make(chan struct{}, 1), closed: make(chan struct{})}
+	return newCaller(ln, cfg.Printf), nil
+}
+
+// newCaller accepts workers' connections from ln until Close.
+func newCaller(ln net.Listener, logf func(string, ...any)) *caller {
+	c := &caller{ln: ln, logf: logf, arrived: make(chan struct{}, 1), closed: make(chan struct{})}
 	c.wg.Add(1)
 	go c.acceptLoop()
-	return c, nil
+	return c
 }
 
 type caller struct {
