@@ -12,12 +12,11 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/harness/stack/stacktest"
 	"github.com/rpcbench/rpcbench/harness/stack/grpcpeer"
 	"github.com/rpcbench/rpcbench/service"
-	"github.com/rpcbench/rpcbench/transports"
 	_ "github.com/rpcbench/rpcbench/transports/all"
 )
 
@@ -168,26 +167,7 @@ func TestLostConnection(t *testing.T) {
 }
 
 func TestRun(t *testing.T) {
-	tr, err := transports.Lookup("tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, s := range stacks {
-		for _, name := range []string{"arith", "bytes:1KiB", "records:100"} {
-			t.Run(s.ID().String()+"/"+name, func(t *testing.T) {
-				r, err := harness.Run(context.Background(), harness.Config{
-					Stack: s, Transport: tr, Payload: parse(t, name),
-					Concurrency: 4, Conns: 2, Pipeline: 1,
-					Calls: 2000, Timeout: 5 * time.Second, CheckEvery: 1,
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if r.Calls != 2000 || r.Errors != 0 {
-					t.Fatalf("calls %d, errors %d (%s); want 2000 calls and no error", r.Calls, r.Errors, r.FirstError)
-				}
-				t.Logf("%s: allocs/op %.1f B/op %.0f wire-B/op %.0f", r.Name, r.PerCall(float64(r.Allocs)), r.PerCall(float64(r.AllocB)), r.PerCall(float64(r.WireBytes)))
-			})
-		}
+		stacktest.Run(t, s, 1, 2000)
 	}
 }

@@ -12,9 +12,9 @@ import (
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/harness/stack/stacktest"
 	"github.com/rpcbench/rpcbench/harness/stack/stdlibpeer"
 	"github.com/rpcbench/rpcbench/service"
-	"github.com/rpcbench/rpcbench/transports"
 	_ "github.com/rpcbench/rpcbench/transports/all"
 )
 
@@ -140,26 +140,7 @@ func TestServerClose(t *testing.T) {
 // TestRun runs each peer through the harness, as rpcbench run does, with
 // callers sharing connections and every reply checked.
 func TestRun(t *testing.T) {
-	tr, err := transports.Lookup("tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, s := range peers {
-		for _, name := range []string{"arith", "bytes:1KiB", "records:100"} {
-			t.Run(s.ID().String()+"/"+name, func(t *testing.T) {
-				r, err := harness.Run(context.Background(), harness.Config{
-					Stack: s, Transport: tr, Payload: parse(t, name),
-					Concurrency: 4, Conns: 2, Pipeline: 4,
-					Calls: 500, Timeout: 5 * time.Second, CheckEvery: 1,
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if r.Calls != 500 || r.Errors != 0 {
-					t.Fatalf("calls %d, errors %d (%s); want 500 calls and no error", r.Calls, r.Errors, r.FirstError)
-				}
-				t.Logf("%s: allocs/op %.1f wire-B/op %.0f", r.Name, r.PerCall(float64(r.Allocs)), r.PerCall(float64(r.WireBytes)))
-			})
-		}
+		stacktest.Run(t, s, 4, 500)
 	}
 }

@@ -11,13 +11,12 @@ import (
 	"github.com/apache/thrift/lib/go/thrift"
 	"go.uber.org/goleak"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/harness/stack/stacktest"
 	"github.com/rpcbench/rpcbench/harness/stack/thriftpeer"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/service/thriftgen"
-	"github.com/rpcbench/rpcbench/transports"
 	_ "github.com/rpcbench/rpcbench/transports/all"
 )
 
@@ -173,25 +172,4 @@ func TestServerClose(t *testing.T) {
 	}
 }
 
-func TestRun(t *testing.T) {
-	tr, err := transports.Lookup("tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"arith", "bytes:1KiB", "records:100"} {
-		t.Run(name, func(t *testing.T) {
-			r, err := harness.Run(context.Background(), harness.Config{
-				Stack: thriftpeer.Stack{}, Transport: tr, Payload: parse(t, name),
-				Concurrency: 4, Conns: 2, Pipeline: 1,
-				Calls: 2000, Timeout: 5 * time.Second, CheckEvery: 1,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r.Calls != 2000 || r.Errors != 0 {
-				t.Fatalf("calls %d, errors %d (%s); want 2000 calls and no error", r.Calls, r.Errors, r.FirstError)
-			}
-			t.Logf("%s: allocs/op %.1f B/op %.0f wire-B/op %.0f", r.Name, r.PerCall(float64(r.Allocs)), r.PerCall(float64(r.AllocB)), r.PerCall(float64(r.WireBytes)))
-		})
-	}
-}
+func TestRun(t *testing.T) { stacktest.Run(t, thriftpeer.Stack{}, 1, 2000) }
