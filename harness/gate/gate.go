@@ -5,7 +5,9 @@
 // Units fall in three kinds:
 //
 //   - exact units (allocs/op, wire-B/op, errors) count things the code
-//     does; they fail on a rise of the median beyond a small tolerance.
+//     does; they fail on a rise of the median beyond a small tolerance,
+//     which must also be significant when the repetitions differ among
+//     themselves (allocs/op counted process-wide over a window).
 //   - time units (sec/op, p50-sec and the other percentiles, cpu-sec/op,
 //     calls/s: anything in seconds or per second) fail only when the
 //     change is statistically significant (Mann-Whitney U test from

@@ -262,3 +262,63 @@ func TestBenchmarksOnOneSideAreListed(t *testing.T) {
 		t.Fatalf("only in baseline %q, only in new %q, verdict %v; want [%s], none, ok", rep.OnlyOld, rep.OnlyNew, rep.Verdict(), want)
 	}
 }
+
+// allocsFile is a bench file of msgpack's allocs/op, one repetition a
+// value.
+func allocsFile(t *testing.T, allocs []float64, add float64) *compare.File {
+	t.Helper()
+	var b strings.Builder
+	for _, a := range allocs {
+		fmt.Fprintf(&b, "BenchmarkRPC/codec=msgpack/transport=tcp/payload=bytes:1KiB/conc=1-2\t2000\t%.4g allocs/op\n", a+add)
+	}
+	f, err := compare.Read(strings.NewReader(b.String()), "allocs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestAllocsWithinTheirOwnSpreadPass: allocs/op counted over windows of
+// 2000 calls, as scripts/gate-validate.sh's A/A pair 13 measured them
+// from one build. Their medians differ by 0.52, past the tolerance of 0.5,
+// but well within the spread of the repetitions: that is no regression.
+// One more allocation per call on top of the same spread is.
+func TestAllocsWithinTheirOwnSpreadPass(t *testing.T) {
+	a := []float64{10.59, 9.73, 10.85, 9.653, 9.736, 10.04, 10.57, 10.13, 10.59, 9.792}
+	b := []float64{10.67, 9.849, 10.78, 10.93, 10.76, 10.26, 10.83, 9.943, 10.54, 9.954}
+	for _, tc := range []struct {
+		name     string
+		old, new []float64
+		add      float64
+		want     gate.Verdict
+	}{
+		{"the same build", a, b, 0, gate.OK},
+		{"one more allocation per call", a, a, 1, gate.Regression},
+		{"one fewer", a, a, -1, gate.Improved},
+		{"too few samples to test, past the tolerance", []float64{9.73, 9.653}, b[:2], 0, gate.Regression},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := gate.Run(allocsFile(t, tc.old, 0), allocsFile(t, tc.new, tc.add), gate.Options{Units: []string{"allocs/op"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := rep.Rows[0]; r.Verdict != tc.want {
+				var s strings.Builder
+				rep.Text(&s)
+				t.Fatalf("verdict %v, want %v:\n%s", r.Verdict, tc.want, s.String())
+			}
+		})
+	}
+}
+
+// TestExactCountsStayExact: a count the same in every repetition fails
+// on any rise past the tolerance, however many repetitions.
+func TestExactCountsStayExact(t *testing.T) {
+	rep, err := gate.Run(allocsFile(t, []float64{10, 10, 10, 10, 10}, 0), allocsFile(t, []float64{11, 11, 11, 11, 11}, 0), gate.Options{Units: []string{"allocs/op"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Rows[0]; r.Verdict != gate.Regression || r.Tested {
+		t.Fatalf("verdict %v (tested %v), want an untested regression", r.Verdict, r.Tested)
+	}
+}
