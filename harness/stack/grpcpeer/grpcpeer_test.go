@@ -14,8 +14,8 @@ import (
 
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/stack"
-	"github.com/rpcbench/rpcbench/harness/stack/stacktest"
 	"github.com/rpcbench/rpcbench/harness/stack/grpcpeer"
+	"github.com/rpcbench/rpcbench/harness/stack/stacktest"
 	"github.com/rpcbench/rpcbench/service"
 	_ "github.com/rpcbench/rpcbench/transports/all"
 )
