@@ -25,7 +25,7 @@
 #                                            (default ./cmd/rpcbench if it has one, else
 #                                            rpcbench from this script's own tree)
 #   --codecs LIST        RPCBENCH_CODECS     default all
-#   --count N            RPCBENCH_COUNT      repetitions per side, default 6
+#   --count N            RPCBENCH_COUNT      repetitions per side, default 10
 #   --threshold PCT      RPCBENCH_THRESHOLD  default 10%
 #   --matrix 'FLAGS'     RPCBENCH_MATRIX     the rest of the matrix's flags
 #   --profile            RPCBENCH_PROFILE=true  save profiles; the gate names what grew
@@ -41,9 +41,9 @@ base_ref=${RPCBENCH_BASE_REF:-}
 baseline=${RPCBENCH_BASELINE:-}
 package=${RPCBENCH_PACKAGE:-}
 codecs=${RPCBENCH_CODECS:-all}
-count=${RPCBENCH_COUNT:-6}
+count=${RPCBENCH_COUNT:-10}
 threshold=${RPCBENCH_THRESHOLD:-10%}
-matrix_flags=${RPCBENCH_MATRIX:---payloads arith,bytes:1KiB,records:100 --concurrency 1 --conns 1 --calls 4000 --warmup 100ms}
+matrix_flags=${RPCBENCH_MATRIX:---payloads arith,bytes:1KiB,records:100 --concurrency 1 --conns 1 --calls 2000 --warmup 100ms}
 profile=${RPCBENCH_PROFILE:-false}
 summary=${GITHUB_STEP_SUMMARY:-}
 update=

@@ -34,7 +34,7 @@
 set -euo pipefail
 
 n=${1:-20}
-reps=${REPS:-5}
+reps=${REPS:-10} # scripts/ci-gate.sh's --count
 out=${OUT:-results/gate-validation}
 cd "$(dirname "$0")/.."
 
@@ -46,8 +46,9 @@ go build -tags gateslow -o "$slow" ./cmd/rpcbench
 
 rm -rf "$out"
 mkdir -p "$out/runs" "$out/gates"
-load=(run --codec msgpack --peers floor --payload bytes:1KiB --concurrency 4
-	--duration 300ms --warmup 200ms --format bench)
+# One row of what scripts/ci-gate.sh measures by default, windows included.
+load=(run --codec msgpack --peers floor --payload bytes:1KiB --concurrency 1
+	--calls 2000 --warmup 100ms --format bench)
 
 measure() { # measure FILE BINARY [EXTRA FLAGS...]: appends one repetition to FILE
 	local file=$1 b=$2
@@ -100,12 +101,15 @@ aa_undecided=$(count '^gate: INCONCLUSIVE' 'aa-*.txt')
 aa_raw=$(count '^gate: time compared raw' 'aa-*.txt')
 # files with a line matching $1
 files() { { grep -l -E "$1" "$out"/gates/$2 || true; } | wc -l; }
-aa_time=$(files '(sec|/s)( ×floor)? .*REGRESSION' 'aa-*.txt')
+# a time unit's row: sec/op, p50-sec, cpu-sec/op, calls/s, ... (×floor when
+# compared as ratios)
+time_unit=' (sec/op|[a-z0-9]+-sec(/op)?|[a-z]+/s)( ×floor)? .*REGRESSION'
+aa_time=$(files "$time_unit" 'aa-*.txt')
 aa_exact=$(files '(allocs/op|wire-B/op|errors) .*REGRESSION' 'aa-*.txt')
 # Caught means caught by a time unit: a slower encoder makes fewer calls
 # per window, and a process-wide allocation count over the window can
 # drift with that, which is not what this case tests.
-slow_caught=$(files '(sec|/s)( ×floor)? .*REGRESSION' 'slow-*.txt')
+slow_caught=$(files "$time_unit" 'slow-*.txt')
 slow_failed=$(count '^gate: FAIL' 'slow-*.txt')
 slow_undecided=$(count '^gate: INCONCLUSIVE' 'slow-*.txt')
 work_refused=no
