@@ -41,8 +41,8 @@ cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 bin=$tmp/rpcbench slow=$tmp/rpcbench-gateslow
-go build -o "$bin" ./cmd/rpcbench
-go build -tags gateslow -o "$slow" ./cmd/rpcbench
+go build -trimpath -o "$bin" ./cmd/rpcbench
+go build -trimpath -tags gateslow -o "$slow" ./cmd/rpcbench
 
 rm -rf "$out"
 mkdir -p "$out/runs" "$out/gates"

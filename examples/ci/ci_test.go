@@ -63,15 +63,15 @@ func TestTeamModuleGatesABOnOneMachine(t *testing.T) {
 	sh(team, "git", "add", "-A")
 	sh(team, "git", "commit", "-qm", "teambench")
 	base := sh(team, "git", "rev-parse", "--short", "HEAD")
-	appendFile(t, filepath.Join(team, "cmd", "teambench", "main.go"), "\n// A change under review.\n")
+	appendFile(t, filepath.Join(team, "teamjson", "teamjson.go"), "\n// A change under review.\n")
 	sh(team, "git", "commit", "-qam", "a change")
 	head := sh(team, "git", "rev-parse", "--short", "HEAD")
 
 	summary := filepath.Join(tmp, "summary.md")
 	runs := filepath.Join(tmp, "runs")
-	gate := func(dir string, args ...string) (int, string) {
+	gate := func(dir, codecs string, args ...string) (int, string) {
 		cmd := exec.Command(filepath.Join(root, "scripts", "ci-gate.sh"), append(args,
-			"--codecs", "gob", "--count", "4", "--summary", summary,
+			"--codecs", codecs, "--count", "4", "--summary", summary,
 			"--matrix", "--payloads arith --concurrency 1 --duration 100ms --warmup 20ms")...)
 		cmd.Dir, cmd.Env = dir, env
 		out, err := cmd.CombinedOutput()
@@ -89,7 +89,7 @@ func TestTeamModuleGatesABOnOneMachine(t *testing.T) {
 	// A/B: the same code twice, so nothing regressed, unless the machine
 	// lurched mid-run (exit 1), which this test can't rule out: it checks
 	// that the gate decided, raw, and wrote the summary verdict first.
-	status, out := gate(team, "--base-ref", "HEAD~1", "--package", "./cmd/teambench", "--out", runs)
+	status, out := gate(team, "team-json,gob", "--base-ref", "HEAD~1", "--package", "./cmd/teambench", "--out", runs)
 	if status != 0 && status != 1 {
 		t.Fatalf("A/B: exit %d, want a decision (0 or 1):\n%s", status, out)
 	}
@@ -103,14 +103,18 @@ func TestTeamModuleGatesABOnOneMachine(t *testing.T) {
 	if !strings.Contains(strings.Join(md, "\n"), "time compared raw: same environment") {
 		t.Errorf("A/B of two builds on one machine not compared raw:\n%s", strings.Join(md, "\n"))
 	}
+	if !strings.Contains(strings.Join(md, "\n"), "`RPC/codec=team-json/transport=tcp/payload=arith/conc=1`") {
+		t.Errorf("the team's own codec was not gated:\n%s", strings.Join(md, "\n"))
+	}
 
 	// Baseline mode from a repository with no command of its own:
-	// rpcbench is built from the script's tree, as the action ships it.
+	// rpcbench is built from the script's tree, as the action ships it,
+	// so it knows the built-in codecs only.
 	other := filepath.Join(tmp, "other")
 	os.Mkdir(other, 0o755)
 	sh(other, "git", "init", "-q")
 	os.Remove(summary)
-	status, out = gate(other, "--baseline", filepath.Join(runs, "head"))
+	status, out = gate(other, "gob", "--baseline", filepath.Join(runs, "head"))
 	if status != 0 && status != 1 {
 		t.Fatalf("baseline: exit %d, want a decision:\n%s", status, out)
 	}

@@ -96,12 +96,15 @@ var DefaultThresholds = map[string]float64{"ctxsw/op": 0.25, "rw-syscalls/op": 0
 type tolerance struct{ abs, rel float64 }
 
 // exact are the exact units. rpcbench measures allocs/op and wire-B/op
-// over a window, process-wide, so they are averages that a window's
-// background allocations and half-finished calls blur by a fraction of a
-// unit: the tolerance is half an allocation (one more allocation per call
-// always fails) and a byte or 0.5% of the wire bytes.
+// over a window, process-wide, so they are averages that the runtime's
+// own work blurs: net/rpc's server starts a goroutine per call, which
+// allocates only when no finished one is free to reuse, and that depends
+// on timing. Two builds of identical code in different places on disk,
+// whose layouts (and so timings) differ, moved thrift-compact's allocs/op
+// by 0.56. The tolerance is three quarters of an allocation (one more
+// allocation per call fails), and a byte or 0.5% of the wire bytes.
 var exact = map[string]tolerance{
-	"allocs/op": {abs: 0.5, rel: 0.01},
+	"allocs/op": {abs: 0.75, rel: 0.01},
 	"wire-B/op": {abs: 1, rel: 0.005},
 	"errors":    {},
 }
