@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -240,6 +241,22 @@ func (ts thresholds) check(rows []*format.Row) (broken []breach, checked int) {
 		}
 	}
 	return broken, checked
+}
+
+// marks returns, by benchmark name, the units of the figures that broke
+// a threshold, for the table to mark (format.Run.Broken).
+func (ts thresholds) marks(results []*harness.Result) map[string][]string {
+	if len(ts) == 0 {
+		return nil
+	}
+	broken, _ := ts.check(format.Rows(results))
+	marks := make(map[string][]string)
+	for _, b := range broken {
+		if b.row != nil {
+			marks[b.row.First.Name] = append(marks[b.row.First.Name], cmp.Or(b.t.metric.unit, "errors"))
+		}
+	}
+	return marks
 }
 
 // report prints the verdict on run's rows, one line per broken threshold,

@@ -134,6 +134,10 @@ func TestRunFailOnEndToEnd(t *testing.T) {
 			if !strings.Contains(stdout.String(), "calls/s") || !strings.Contains(stdout.String(), tt.out) {
 				t.Errorf("stdout lacks the table or %q:\n%s", tt.out, &stdout)
 			}
+			// The broken figure, and only it, is marked in the table.
+			if marks := strings.Count(stdout.String(), "✗"); tt.want == nil && marks != 0 || tt.want != nil && marks != 1 {
+				t.Errorf("%d figures marked ✗, want %d:\n%s", marks, map[bool]int{true: 1}[tt.want != nil], &stdout)
+			}
 		})
 	}
 }

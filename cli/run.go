@@ -260,7 +260,8 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if runErr == nil && ctx.Err() == nil && matrix && lf.profile {
 		runErr = profileRuns(ctx, stderr, lf.out, cfgs)
 	}
-	run := format.Run{Env: harness.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results}
+	run := format.Run{Env: harness.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results,
+		Broken: lf.shape.failOn.marks(results)}
 	if ctx.Err() != nil {
 		// Interrupted: keep every row finished, and say so.
 		run.Interrupted, runErr = true, nil

@@ -25,6 +25,10 @@ type Run struct {
 	// Interrupted says the run was cut short (SIGINT): the results are the
 	// rows finished by then, the last perhaps over part of its window.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// Broken are the figures that broke a threshold (run --fail-on): by
+	// benchmark name, the units (Metric.Unit, or "errors") the text table
+	// marks with ✗. The verdicts themselves are printed after the table.
+	Broken map[string][]string `json:"-"`
 }
 
 // A Summary is what most readers of a result want, precomputed so that

@@ -112,16 +112,24 @@ func Text(w io.Writer, run Run) error {
 		}
 		// With repetitions, each figure carries its spread: ±3%. A row
 		// with no successful call has no latency or rate to speak of.
+		// A figure that broke a --fail-on threshold is marked ✗.
+		broken := run.Broken[r.Name]
+		mark := func(unit, s string) string {
+			if slices.Contains(broken, unit) {
+				return s + " ✗"
+			}
+			return s
+		}
 		f := func(unit, s string) string {
 			switch {
 			case !row.Succeeded() && slices.Contains(successUnits, unit):
-				return "-"
+				return mark(unit, "-")
 			case row.Count < 2:
-				return s
+				return mark(unit, s)
 			}
-			return fmt.Sprintf("%s ±%.0f%%", s, 100*row.Spreads[unit])
+			return mark(unit, fmt.Sprintf("%s ±%.0f%%", s, 100*row.Spreads[unit]))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 			label, TransportLabel(r), r.Payload, Callers(r), row.Calls,
 			f("calls/s", fmt.Sprintf("%.0f", m["calls/s"])), f("p50-ns", dur(m["p50-ns"])), f("p90-ns", dur(m["p90-ns"])),
 			f("p99-ns", dur(m["p99-ns"])), f("p99.9-ns", dur(m["p99.9-ns"])), f("max-ns", dur(m["max-ns"])),
@@ -129,7 +137,7 @@ func Text(w io.Writer, run Run) error {
 			f("cpu-ns/op", dur(m["cpu-ns/op"])), f("wire-B/op", fmt.Sprintf("%.0f", m["wire-B/op"])),
 			Ratio(row, Reference(rows, row, stack.FloorID.String()), "p50-ns"),
 			Ratio(row, Reference(rows, row, stack.GRPCID.String()), "calls/s"),
-			row.Errors)
+			mark("errors", strconv.FormatInt(row.Errors, 10)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
