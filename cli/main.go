@@ -78,13 +78,15 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 // process's exit status (CONTRACTS 6): 0 success, 1 a failed run or call,
 // 2 a usage error, 130 interrupted. The first SIGINT or SIGTERM cancels the
 // command's context, so that a run ends its window and keeps what it
-// measured; a second one exits at once.
+// measured; a second one exits at once. Signals stay caught after Main
+// returns, until the process exits with its status: a second Ctrl-C
+// arriving as the process exits would otherwise kill it with the signal's
+// status instead of 130.
 func Main(args []string) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 	done := make(chan struct{})
 	handled := make(chan struct{})
 	go func() {

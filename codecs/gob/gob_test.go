@@ -140,7 +140,9 @@ func TestHostile(t *testing.T) {
 	})
 
 	t.Run("a count of 60 MiB followed by 10 bytes allocates little", func(t *testing.T) {
-		in := append([]byte{0xfc, 0x03, 0xc0, 0x00, 0x00}, make([]byte, 10)...)
+		// The body opens with a string's type id (6, encoded 0x0c), which
+		// passes the look at its type before the rest is read.
+		in := append([]byte{0xfc, 0x03, 0xc0, 0x00, 0x00, 0x0c}, make([]byte, 9)...)
 		sc := rpcgob.NewServerCodec(rwc(in))
 		allocated := codectest.Allocated(func() {
 			if err := sc.ReadRequestHeader(new(rpc.Request)); !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -149,6 +151,28 @@ func TestHostile(t *testing.T) {
 		})
 		if allocated > 1<<20 {
 			t.Fatalf("reading 15 bytes that claim 60 MiB allocated %d bytes", allocated)
+		}
+	})
+
+	t.Run("a 60 MiB message of an undefined type is refused before it is read", func(t *testing.T) {
+		in := append([]byte{0xfc, 0x03, 0xc0, 0x00, 0x00, 0x7e}, make([]byte, 1<<20)...) // type id 63: undefined
+		r := bytes.NewReader(in)
+		sc := rpcgob.NewServerCodec(struct {
+			io.Reader
+			io.Writer
+			io.Closer
+		}{r, io.Discard, io.NopCloser(nil)})
+		allocated := codectest.Allocated(func() {
+			err := sc.ReadRequestHeader(new(rpc.Request))
+			if err == nil || !strings.Contains(err.Error(), "undefined type id 63") {
+				t.Errorf("ReadRequestHeader = %v; want the undefined type id named", err)
+			}
+		})
+		if allocated > 1<<20 {
+			t.Errorf("refusing it allocated %d bytes", allocated)
+		}
+		if read := int64(len(in)) - int64(r.Len()); read > 64<<10 {
+			t.Errorf("read %d bytes of the message before refusing it", read)
 		}
 	})
 

@@ -122,6 +122,9 @@ func (m *reader) next() error {
 		}
 	}
 	if err == nil {
+		err = m.precheck(int(n), width)
+	}
+	if err == nil {
 		m.body, err = frame.Read(m.r, m.body, int(n))
 	}
 	if err != nil {
@@ -130,9 +133,9 @@ func (m *reader) next() error {
 	}
 	m.last = width + len(m.body)
 	if isDefinition(m.body) {
-		if m.numDefs+1 > maxTypes || len(m.defs)+m.last > maxTypeBytes {
-			m.err = fmt.Errorf("gob: stream defined %d types in %d bytes; a connection may define at most %d types in %d bytes", m.numDefs+1, len(m.defs)+m.last, maxTypes, maxTypeBytes)
-			return m.err
+		if err := m.typeBound(m.last); err != nil {
+			m.err = err
+			return err
 		}
 	}
 	if err := m.types.check(m.body); err != nil {
@@ -150,6 +153,36 @@ func (m *reader) next() error {
 	}
 	m.head = m.count[:width]
 	m.rest = m.body
+	return nil
+}
+
+// precheck looks at the type id that opens a message of n bytes (width
+// more for its count) before reading the rest of it: a value of a type
+// the stream never defined, or a definition past the stream's bounds,
+// ends the stream without reading, and holding, what could only be
+// refused, up to the cap's worth of bytes. A message too short to tell is
+// left to the check of the whole message.
+func (m *reader) precheck(n, width int) error {
+	head, _ := m.r.Peek(min(n, 1+8)) // an id's count: a byte, or a length and 8 bytes
+	d := wire{head}
+	id, err := d.int()
+	switch {
+	case err != nil:
+		return nil
+	case id < 0:
+		return m.typeBound(width + n)
+	case !m.types.known(int(id)):
+		return fmt.Errorf("gob: a message of %d bytes opens with undefined type id %d", n, id)
+	}
+	return nil
+}
+
+// typeBound refuses a definition of size bytes past the stream's bounds on
+// the types it may define.
+func (m *reader) typeBound(size int) error {
+	if m.numDefs+1 > maxTypes || len(m.defs)+size > maxTypeBytes {
+		return fmt.Errorf("gob: stream defined %d types in %d bytes; a connection may define at most %d types in %d bytes", m.numDefs+1, len(m.defs)+size, maxTypes, maxTypeBytes)
+	}
 	return nil
 }
 

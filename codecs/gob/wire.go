@@ -77,6 +77,12 @@ func (t types) check(msg []byte) error {
 	return t.walk(&d, int(id), 0)
 }
 
+// known reports whether a value of type id may travel on the stream: gob
+// predefines it, or the stream has defined it.
+func (t types) known(id int) bool {
+	return (id >= tBool && id <= tInterface) || t[id] != nil
+}
+
 func (t types) walk(d *wire, id, depth int) error {
 	if depth > maxDepth {
 		return fmt.Errorf("gob: value nests deeper than %d levels", maxDepth)
