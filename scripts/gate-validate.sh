@@ -136,6 +136,7 @@ json_bool() { if [ "$1" = yes ]; then echo true; else echo false; fi; }
 cat >"$out/summary.json" <<EOF
 {
   "repetitions": $reps,
+  "load": $(json_string "rpcbench ${load[*]}"),
   "aa": {"pairs": $n, "false_alarms": $aa_alarms, "time_alarms": $aa_time, "exact_alarms": $aa_exact, "inconclusive": $aa_undecided, "compared_raw": $aa_raw},
   "slowdown": {"percent": 15, "pairs": $n, "caught": $slow_caught, "failed": $slow_failed, "inconclusive": $slow_undecided},
   "work": {"flag": "--work 200us", "exit": $work, "refused": $(json_bool "$work_refused")},

@@ -18,7 +18,8 @@ const GateValidationFile = "summary.json"
 // whether it refused a changed configuration and noticed a changed
 // environment. Field names match the script's summary.json.
 type GateValidation struct {
-	Repetitions int `json:"repetitions"` // per side of each pair
+	Repetitions int    `json:"repetitions"` // per side of each pair
+	Load        string `json:"load"`        // the command each repetition ran
 	AA          struct {
 		Pairs       int `json:"pairs"`
 		FalseAlarms int `json:"false_alarms"` // the gate failed
@@ -87,6 +88,9 @@ func gateValidation(b *bytes.Buffer, dir string, v *GateValidation) {
 	fmt.Fprintf(b, "## Can the gate be trusted?\n\n")
 	fmt.Fprintf(b, "`scripts/gate-validate.sh %d` (results in %s) gated, as CI's A/B gate does, pairs of runs measured on one machine with their %d repetitions per side alternating: two honest runs of the same build (A/A), and a build whose msgpack encode path burns %g%% of a call's CPU (slowdown); then one run changed by `%s` and one by GOMAXPROCS=1. Overall: **%s**.\n\n",
 		v.AA.Pairs, dir, v.Repetitions, v.Slowdown.Percent, v.Work.Flag, v.Verdict)
+	if v.Load != "" {
+		fmt.Fprintf(b, "Each repetition was one process running `%s`.\n\n", v.Load)
+	}
 	fmt.Fprintf(b, "| case | pairs | outcome | rate (false alarms, detections) | target |\n|---|---:|---|---:|---|\n")
 	fmt.Fprintf(b, "| A/A, no change | %d | the gate failed in %d (a row flagged on a time unit in %d, on an exact count in %d); %d inconclusive; %d of %d compared raw | %s | at most 5%% |\n",
 		v.AA.Pairs, v.AA.FalseAlarms, v.AA.TimeAlarms, v.AA.ExactAlarms, v.AA.Undecided, v.AA.ComparedRaw, v.AA.Pairs, rate(v.AA.FalseAlarms, v.AA.Pairs))

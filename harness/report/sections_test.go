@@ -147,7 +147,7 @@ func TestGateValidation(t *testing.T) {
 	if _, err := report.ReadGateValidation(dir); err == nil || !strings.Contains(err.Error(), "have 0 and 0") {
 		t.Errorf("ReadGateValidation of a summary without pairs: %v, want an error naming the counts", err)
 	}
-	write(`{"repetitions": 5,
+	write(`{"repetitions": 5, "load": "rpcbench run --codec msgpack --calls 2000",
 		"aa": {"pairs": 20, "false_alarms": 1, "time_alarms": 1, "exact_alarms": 0, "inconclusive": 2, "compared_raw": 20},
 		"slowdown": {"percent": 15, "pairs": 20, "caught": 19, "failed": 19, "inconclusive": 1},
 		"work": {"flag": "--work 200us", "exit": 2, "refused": true},
@@ -163,6 +163,7 @@ func TestGateValidation(t *testing.T) {
 		"`scripts/gate-validate.sh 20` (results in results/gate-validation)",
 		"burns 15% of a call's CPU",
 		"Overall: **FAIL**.",
+		"Each repetition was one process running `rpcbench run --codec msgpack --calls 2000`.",
 		"| A/A, no change | 20 | the gate failed in 1 (a row flagged on a time unit in 1, on an exact count in 0); 2 inconclusive; 20 of 20 compared raw | 5% | at most 5% |",
 		"| 15% CPU slowdown | 20 | caught on a time unit in 19; the gate failed in 19; 1 inconclusive | 95% | at least 95% |",
 		"| `--work 200us` on one side | 1 | exit 2; refused as a configuration mismatch naming work |",
