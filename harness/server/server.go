@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/internal/backoff"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 )
@@ -126,18 +127,10 @@ func (s *Server) releaseMemory() {
 	}()
 }
 
-// Accept backoff while file descriptors run out, as net/http's: a closed
-// listener ends Serve, but running out of descriptors passes once other
-// connections close, and retrying at once would only spin.
-const (
-	minAcceptDelay = 5 * time.Millisecond
-	maxAcceptDelay = time.Second
-)
-
 // Serve serves every connection l yields until l is closed, and then
-// returns nil. On a temporary Accept error (too many open files) it waits,
-// from 5ms doubling up to 1s, and tries again; other Accept errors end it
-// with that error.
+// returns nil. On a temporary Accept error (too many open files: it
+// passes once other connections close) it waits, from 5ms doubling up to
+// 1s, and tries again; other Accept errors end it with that error.
 func (s *Server) Serve(l net.Listener) error {
 	newRPC := s.ConnRPC
 	if newRPC == nil {
@@ -159,7 +152,7 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 	quit := s.quitLocked()
 	s.mu.Unlock()
-	var delay time.Duration // the Accept backoff; 0 while Accept works
+	retry := backoff.Backoff{Min: backoff.AcceptMin, Max: backoff.AcceptMax}
 	for {
 		conn, err := l.Accept()
 		switch {
@@ -168,20 +161,17 @@ func (s *Server) Serve(l net.Listener) error {
 		case err != nil && !transports.Temporary(err):
 			return err
 		case err != nil:
-			if delay == 0 {
-				delay = minAcceptDelay
-				s.logf("accept: %v; retrying from %v, backing off up to %v (logged once until Accept works)", err, minAcceptDelay, maxAcceptDelay)
-			} else {
-				delay = min(2*delay, maxAcceptDelay)
+			if !retry.Failing() {
+				s.logf("accept: %v; retrying from %v, backing off up to %v (logged once until Accept works)", err, backoff.AcceptMin, backoff.AcceptMax)
 			}
 			select {
-			case <-time.After(delay):
+			case <-time.After(retry.Next()):
 			case <-quit:
 				return nil
 			}
 			continue
 		}
-		delay = 0
+		retry.Reset()
 		sc := newServedConn(s, conn)
 		s.mu.Lock()
 		if s.draining {

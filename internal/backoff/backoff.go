@@ -1,7 +1,8 @@
 // Package backoff paces retries: capped exponential waits with jitter, so
 // that a dialler that keeps failing neither spins nor returns in lockstep
-// with others that failed at the same moment. The reverse transport's
-// worker and the harness's reconnecting pool both use it.
+// with others that failed at the same moment. The reverse and duplex
+// workers' redials, the harness's reconnecting pool and every accept
+// loop (the server's, the reverse transport's) use it.
 package backoff
 
 import (
@@ -15,6 +16,14 @@ const (
 	Min    = 50 * time.Millisecond
 	Max    = 5 * time.Second
 	Jitter = 0.2
+)
+
+// Accept loops retry a failing Accept (out of file descriptors: it passes
+// once other connections close) from AcceptMin doubling to AcceptMax, as
+// net/http's server does.
+const (
+	AcceptMin = 5 * time.Millisecond
+	AcceptMax = time.Second
 )
 
 // Backoff is the wait before the next attempt. The zero value uses the
@@ -44,6 +53,10 @@ func (b *Backoff) Next() time.Duration {
 
 // Reset starts over from Min: after an attempt that really succeeded.
 func (b *Backoff) Reset() { b.next = 0 }
+
+// Failing reports whether Next was called since the last Reset: an
+// episode of failures is under way (a loop logs its first failure only).
+func (b *Backoff) Failing() bool { return b.next != 0 }
 
 // Vary spreads d by ±Jitter.
 func Vary(d time.Duration) time.Duration {

@@ -55,3 +55,18 @@ func TestJitterStaysWithinTwentyPercent(t *testing.T) {
 		t.Errorf("1s varied only over [%v, %v]: jitter too narrow to spread workers", lo, hi)
 	}
 }
+
+func TestFailingLastsFromNextToReset(t *testing.T) {
+	var b Backoff
+	if b.Failing() {
+		t.Fatal("a new Backoff is failing")
+	}
+	b.Next()
+	if !b.Failing() {
+		t.Fatal("not failing after Next")
+	}
+	b.Reset()
+	if b.Failing() {
+		t.Fatal("still failing after Reset")
+	}
+}

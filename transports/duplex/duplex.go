@@ -28,6 +28,7 @@ import (
 
 	"github.com/hashicorp/yamux"
 
+	"github.com/rpcbench/rpcbench/internal/backoff"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/internal/redial"
 	"github.com/rpcbench/rpcbench/transports/tcp"
@@ -200,7 +201,7 @@ func Listen(ctx context.Context, addr string, opts Options) (*End, error) {
 				// Out of descriptors or an aborted connection: both pass.
 				e.logf("duplex: accepting workers on %s: %v", ln.Addr(), err)
 				select {
-				case <-time.After(redial.MinBackoff):
+				case <-time.After(backoff.Min):
 				case <-e.stopping.Done():
 				}
 				continue

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rpcbench/rpcbench/internal/backoff"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/internal/connset"
 	"github.com/rpcbench/rpcbench/transports/internal/handshake"
@@ -258,37 +259,29 @@ type caller struct {
 	conns   connset.Set    // queued and yielded
 }
 
-// Accept backoff, as the server's: an error other than a closed listener
-// (running out of file descriptors) passes once connections close, and
-// retrying at once would only spin.
-const (
-	minAcceptDelay = 5 * time.Millisecond
-	maxAcceptDelay = time.Second
-)
-
 func (c *caller) acceptLoop() {
 	defer c.wg.Done()
-	var delay time.Duration
+	// An error other than a closed listener (running out of file
+	// descriptors) passes once connections close: back off, as the
+	// server does, rather than spin.
+	retry := backoff.Backoff{Min: backoff.AcceptMin, Max: backoff.AcceptMax}
 	for {
 		conn, err := c.ln.Accept()
 		if errors.Is(err, net.ErrClosed) {
 			return
 		}
 		if err != nil {
-			if delay == 0 {
-				delay = minAcceptDelay
-				c.logf("reverse: accept: %v; retrying from %v, backing off up to %v", err, minAcceptDelay, maxAcceptDelay)
-			} else {
-				delay = min(2*delay, maxAcceptDelay)
+			if !retry.Failing() {
+				c.logf("reverse: accept: %v; retrying from %v, backing off up to %v", err, backoff.AcceptMin, backoff.AcceptMax)
 			}
 			select {
-			case <-time.After(delay):
+			case <-time.After(retry.Next()):
 				continue
 			case <-c.closed:
 				return
 			}
 		}
-		delay = 0
+		retry.Reset()
 		tc, err := c.conns.Add(conn)
 		if err != nil {
 			return

@@ -13,25 +13,20 @@ import (
 	"github.com/rpcbench/rpcbench/internal/backoff"
 )
 
-// Redial backoff, package backoff's (which the harness's pool redials
-// with too): the first retry waits about MinBackoff, each failure
-// doubles the wait up to MaxBackoff, and a connection that served
+// Redial backoff is package backoff's (which the harness's pool redials
+// with too): the first retry waits about backoff.Min, each failure
+// doubles the wait up to backoff.Max, and a connection that served
 // something (wrote a byte: a reply, for a serving half) starts over. A
 // dial that succeeds but whose connection ends before serving anything (a
 // peer that accepts and closes at once, a failed handshake or login)
 // counts as a failure, so that such a peer draws a few connections a
-// minute, not hundreds. Each wait is varied by ±Jitter so that workers
-// that lost the caller together do not return together.
-const (
-	MinBackoff = backoff.Min
-	MaxBackoff = backoff.Max
-	Jitter     = backoff.Jitter
-)
+// minute, not hundreds. Each wait is varied by ±backoff.Jitter so that
+// workers that lost the caller together do not return together.
 
 // Keep dials addr over TCP and passes each connection to use, which
 // returns once that connection is done with: true to dial again, false to
 // stop. After a connection that served something ends it waits about
-// MinBackoff before dialling again; otherwise, the backoff above. It
+// backoff.Min before dialling again; otherwise, the backoff above. It
 // returns when ctx ends (which also ends a dial in flight) or when use
 // returns false. Every attempt and every failure is reported through
 // logf, prefixed with name ("reverse: slot 0"); a nil logf is silent.
@@ -51,7 +46,7 @@ func KeepDialling(ctx context.Context, name, addr string, dial func(context.Cont
 			logf(format, args...)
 		}
 	}
-	backoff := MinBackoff
+	var retry backoff.Backoff
 	for attempt := 1; ; attempt++ {
 		printf("%s dialling %s (attempt %d)", name, addr, attempt)
 		c, err := dial(ctx)
@@ -66,13 +61,10 @@ func KeepDialling(ctx context.Context, name, addr string, dial func(context.Cont
 			printf("%s: %v", name, err)
 		}
 		if served {
-			attempt, backoff = 0, MinBackoff
+			attempt = 0
+			retry.Reset()
 		}
-		wait := Vary(backoff)
-		if !served {
-			backoff = Next(backoff)
-		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(retry.Next())
 		select {
 		case <-t.C:
 		case <-ctx.Done():
@@ -103,9 +95,3 @@ func (c *servingConn) CloseWrite() error {
 	}
 	return errors.ErrUnsupported
 }
-
-// Next is the wait after one more failed dial than d's.
-func Next(d time.Duration) time.Duration { return min(2*d, MaxBackoff) }
-
-// Vary spreads d by ±Jitter.
-func Vary(d time.Duration) time.Duration { return backoff.Vary(d) }

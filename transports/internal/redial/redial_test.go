@@ -6,7 +6,11 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestBackoffGrowsWhileConnectionsServeNothing dials a peer that accepts
 // and closes at once: the backoff must grow as if the dials had failed
