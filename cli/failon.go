@@ -243,15 +243,30 @@ func (ts thresholds) check(rows []*format.Row) (broken []breach, checked int) {
 	return broken, checked
 }
 
+// A verdict is the thresholds checked against a run's rows, once: the
+// table marks the figures that broke, and the lines after it say how.
+type verdict struct {
+	ts      thresholds
+	broken  []breach
+	checked int
+}
+
+func (ts thresholds) judge(results []*harness.Result) verdict {
+	v := verdict{ts: ts}
+	if len(ts) > 0 {
+		v.broken, v.checked = ts.check(format.Rows(results))
+	}
+	return v
+}
+
 // marks returns, by benchmark name, the units of the figures that broke
 // a threshold, for the table to mark (format.Run.Broken).
-func (ts thresholds) marks(results []*harness.Result) map[string][]string {
-	if len(ts) == 0 {
+func (v verdict) marks() map[string][]string {
+	if len(v.broken) == 0 {
 		return nil
 	}
-	broken, _ := ts.check(format.Rows(results))
 	marks := make(map[string][]string)
-	for _, b := range broken {
+	for _, b := range v.broken {
 		if b.row != nil {
 			marks[b.row.First.Name] = append(marks[b.row.First.Name], cmp.Or(b.t.metric.unit, "errors"))
 		}
@@ -259,20 +274,19 @@ func (ts thresholds) marks(results []*harness.Result) map[string][]string {
 	return marks
 }
 
-// report prints the verdict on run's rows, one line per broken threshold,
-// and returns errThresholdsBroken when any broke.
-func (ts thresholds) report(w io.Writer, run format.Run) error {
-	if len(ts) == 0 {
+// report prints the verdict, one line per broken threshold, and returns
+// errThresholdsBroken when any broke.
+func (v verdict) report(w io.Writer) error {
+	if len(v.ts) == 0 {
 		return nil
 	}
-	broken, checked := ts.check(format.Rows(run.Results))
-	for _, b := range broken {
+	for _, b := range v.broken {
 		fmt.Fprintln(w, b)
 	}
-	if len(broken) > 0 {
-		fmt.Fprintf(w, "thresholds: %d of %d checks broken (--fail-on %s)\n", len(broken), max(checked, len(broken)), ts.String())
+	if len(v.broken) > 0 {
+		fmt.Fprintf(w, "thresholds: %d of %d checks broken (--fail-on %s)\n", len(v.broken), max(v.checked, len(v.broken)), v.ts.String())
 		return errThresholdsBroken
 	}
-	fmt.Fprintf(w, "thresholds: all %d checks held (--fail-on %s)\n", checked, ts.String())
+	fmt.Fprintf(w, "thresholds: all %d checks held (--fail-on %s)\n", v.checked, v.ts.String())
 	return nil
 }

@@ -92,7 +92,7 @@ func TestFailOnEvaluatesPerRowAndSelectedRows(t *testing.T) {
 				t.Fatal(err)
 			}
 			var buf bytes.Buffer
-			err := ts.report(&buf, run)
+			err := ts.judge(run.Results).report(&buf)
 			if (err != nil) != (len(tt.broken) > 0) || (err != nil && !errors.Is(err, errThresholdsBroken)) {
 				t.Errorf("report returned %v with %d broken", err, len(tt.broken))
 			}

@@ -260,8 +260,8 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if runErr == nil && ctx.Err() == nil && matrix && lf.profile {
 		runErr = profileRuns(ctx, stderr, lf.out, cfgs)
 	}
-	run := format.Run{Env: harness.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results,
-		Broken: lf.shape.failOn.marks(results)}
+	judged := lf.shape.failOn.judge(results)
+	run := format.Run{Env: harness.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results, Broken: judged.marks()}
 	if ctx.Err() != nil {
 		// Interrupted: keep every row finished, and say so.
 		run.Interrupted, runErr = true, nil
@@ -284,7 +284,7 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	var verdict error // a broken --fail-on threshold
 	if len(results) > 0 {
 		lf.wf.printNotes(stdout, stderr, cmp.Or(lf.format, "text"))
-		verdict = lf.shape.report(lf.verdicts(stdout, stderr), run)
+		verdict = lf.shape.report(lf.verdicts(stdout, stderr), judged)
 	}
 	switch {
 	case runErr != nil:

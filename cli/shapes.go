@@ -318,9 +318,9 @@ func (f *loadFlags) verdicts(stdout, stderr io.Writer) io.Writer {
 
 // report prints the find-max verdicts and the --fail-on verdict after the
 // table, and returns errThresholdsBroken when a threshold broke.
-func (s *shapeFlags) report(w io.Writer, run format.Run) error {
+func (s *shapeFlags) report(w io.Writer, v verdict) error {
 	for _, l := range s.found {
 		fmt.Fprintln(w, l)
 	}
-	return s.failOn.report(w, run)
+	return v.report(w)
 }
