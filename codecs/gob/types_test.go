@@ -21,19 +21,8 @@ import (
 // which the cap on message size does not bound, and the decoder keeps
 // them all. Past the bound the stream ends with an error that says so.
 func TestTypeDefinitionsAreBounded(t *testing.T) {
-	var buf bytes.Buffer
-	enc := gob.NewEncoder(&buf)
 	const n = 1100
-	for i := range n {
-		typ := reflect.StructOf([]reflect.StructField{{Name: fmt.Sprintf("F%d", i), Type: reflect.TypeFor[int64]()}})
-		v := reflect.New(typ).Elem()
-		v.Field(0).SetInt(1)
-		enc.Encode(rpc.Request{ServiceMethod: "Echo.Echo", Seq: uint64(i)})
-		if err := enc.EncodeValue(v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sc := rpcgob.NewServerCodec(rwc(buf.Bytes()))
+	sc := rpcgob.NewServerCodec(rwc(typedRequests(t, n)))
 	var err error
 	var read int
 	for read = 0; read < n; read++ {
@@ -48,6 +37,24 @@ func TestTypeDefinitionsAreBounded(t *testing.T) {
 	if read > 1024 {
 		t.Errorf("read %d requests, each defining a type, past the bound of 1024", read)
 	}
+}
+
+// typedRequests is a gob stream of n requests, each with a struct type of
+// its own: gob defines every type in a message of its own.
+func typedRequests(t *testing.T, n int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := gob.NewEncoder(&buf)
+	for i := range n {
+		typ := reflect.StructOf([]reflect.StructField{{Name: fmt.Sprintf("F%d", i), Type: reflect.TypeFor[int64]()}})
+		v := reflect.New(typ).Elem()
+		v.Field(0).SetInt(1)
+		enc.Encode(rpc.Request{ServiceMethod: "Echo.Echo", Seq: uint64(i)})
+		if err := enc.EncodeValue(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf.Bytes()
 }
 
 // TestLargeMessagesDoNotPinTheDecoder calls with messages larger than
@@ -102,18 +109,7 @@ func (c *retainingConn) Retain(n int64) error {
 // decoder keeps are reported to a connection that counts them, and the
 // stream ends with its error when the server has no room for more.
 func TestTypeDefinitionsCountTowardTheServersBudget(t *testing.T) {
-	var buf bytes.Buffer
-	enc := gob.NewEncoder(&buf)
-	for i := range 100 {
-		typ := reflect.StructOf([]reflect.StructField{{Name: fmt.Sprintf("F%d", i), Type: reflect.TypeFor[int64]()}})
-		v := reflect.New(typ).Elem()
-		v.Field(0).SetInt(1)
-		enc.Encode(rpc.Request{ServiceMethod: "Echo.Echo", Seq: uint64(i)})
-		if err := enc.EncodeValue(v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	conn := &retainingConn{ReadWriteCloser: rwc(buf.Bytes()), limit: 1000}
+	conn := &retainingConn{ReadWriteCloser: rwc(typedRequests(t, 100)), limit: 1000}
 	sc := rpcgob.NewServerCodec(conn)
 	var err error
 	read := 0

@@ -47,20 +47,11 @@ func start(t *testing.T, s stack.Stack, d *service.Delay, p payload.Payload) (st
 	return c, srv
 }
 
-func parse(t *testing.T, s string) payload.Payload {
-	t.Helper()
-	p, err := payload.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestRoundTrip(t *testing.T) {
 	for _, s := range stacks {
 		for _, name := range []string{"arith", "bytes:1KiB", "records:10"} {
 			t.Run(s.ID().String()+"/"+name, func(t *testing.T) {
-				c, _ := start(t, s, nil, parse(t, name))
+				c, _ := start(t, s, nil, stacktest.Payload(t, name))
 				for range 3 {
 					if err := c.Call(context.Background(), true); err != nil {
 						t.Fatal(err)
@@ -77,7 +68,7 @@ func TestCheckUsesPayloadCheck(t *testing.T) {
 	errWrong := errors.New("wrong reply")
 	for _, s := range stacks {
 		t.Run(s.ID().String(), func(t *testing.T) {
-			p := parse(t, "arith")
+			p := stacktest.Payload(t, "arith")
 			p.Check = func(any) error { return errWrong }
 			c, _ := start(t, s, nil, p)
 			if err := c.Call(context.Background(), false); err != nil {
@@ -92,7 +83,7 @@ func TestCheckUsesPayloadCheck(t *testing.T) {
 
 func TestRejectsUnknownMethod(t *testing.T) {
 	for _, s := range stacks {
-		p := parse(t, "arith")
+		p := stacktest.Payload(t, "arith")
 		p.Method = "Arith.Divide"
 		conn, _ := net.Pipe()
 		if c, err := s.NewClient(conn, p); err == nil || !strings.Contains(err.Error(), "Arith.Divide") {
@@ -131,7 +122,7 @@ func TestDelay(t *testing.T) {
 	const work = 20 * time.Millisecond
 	for _, s := range stacks {
 		t.Run(s.ID().String(), func(t *testing.T) {
-			c, _ := start(t, s, &service.Delay{Work: work}, parse(t, "arith"))
+			c, _ := start(t, s, &service.Delay{Work: work}, stacktest.Payload(t, "arith"))
 			begin := time.Now()
 			if err := c.Call(context.Background(), true); err != nil {
 				t.Fatal(err)
@@ -148,7 +139,7 @@ func TestDelay(t *testing.T) {
 func TestLostConnection(t *testing.T) {
 	for _, s := range stacks {
 		t.Run(s.ID().String(), func(t *testing.T) {
-			c, srv := start(t, s, nil, parse(t, "arith"))
+			c, srv := start(t, s, nil, stacktest.Payload(t, "arith"))
 			if err := c.Call(context.Background(), true); err != nil {
 				t.Fatal(err)
 			}

@@ -16,6 +16,16 @@ import (
 // Payloads are the payloads Run measures: the three of the default matrix.
 var Payloads = []string{"arith", "bytes:1KiB", "records:100"}
 
+// Payload parses s (payload.Parse), failing t on an error.
+func Payload(t testing.TB, s string) payload.Payload {
+	t.Helper()
+	p, err := payload.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // Run makes calls calls through s over tcp for each of Payloads, four
 // callers sharing two connections with pipeline calls each in flight,
 // every reply checked, and fails the subtest unless every call succeeded.
@@ -26,12 +36,8 @@ func Run(t *testing.T, s stack.Stack, pipeline int, calls int64) {
 	}
 	for _, name := range Payloads {
 		t.Run(s.ID().String()+"/"+name, func(t *testing.T) {
-			p, err := payload.Parse(name)
-			if err != nil {
-				t.Fatal(err)
-			}
 			r, err := harness.Run(context.Background(), harness.Config{
-				Stack: s, Transport: tr, Payload: p,
+				Stack: s, Transport: tr, Payload: Payload(t, name),
 				Concurrency: 4, Conns: 2, Pipeline: pipeline,
 				Calls: calls, Timeout: 5 * time.Second, CheckEvery: 1,
 			})

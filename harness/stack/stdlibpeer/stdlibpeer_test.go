@@ -53,15 +53,6 @@ func newClient(t *testing.T, s stack.Stack, conn net.Conn, p payload.Payload) st
 	return c
 }
 
-func parse(t *testing.T, s string) payload.Payload {
-	t.Helper()
-	p, err := payload.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestNames(t *testing.T) {
 	for _, tt := range []struct {
 		s    stack.Stack
@@ -84,13 +75,13 @@ func TestCheckedCalls(t *testing.T) {
 		_, dial := serve(t, s, nil)
 		for _, name := range []string{"arith", "bytes:0", "bytes:1KiB", "records:10"} {
 			t.Run(s.ID().String()+"/"+name, func(t *testing.T) {
-				c := newClient(t, s, dial(), parse(t, name))
+				c := newClient(t, s, dial(), stacktest.Payload(t, name))
 				for range 3 {
 					if err := c.Call(context.Background(), true); err != nil {
 						t.Fatal(err)
 					}
 				}
-				p := parse(t, name)
+				p := stacktest.Payload(t, name)
 				p.Check = func(any) error { return errWrong }
 				c = newClient(t, s, dial(), p)
 				if err := c.Call(context.Background(), false); err != nil {
@@ -108,7 +99,7 @@ func TestDelay(t *testing.T) {
 	const work = 20 * time.Millisecond
 	for _, s := range peers {
 		_, dial := serve(t, s, &service.Delay{Work: work})
-		c := newClient(t, s, dial(), parse(t, "arith"))
+		c := newClient(t, s, dial(), stacktest.Payload(t, "arith"))
 		begin := time.Now()
 		if err := c.Call(context.Background(), true); err != nil {
 			t.Fatal(err)
@@ -124,7 +115,7 @@ func TestDelay(t *testing.T) {
 func TestServerClose(t *testing.T) {
 	for _, s := range peers {
 		srv, dial := serve(t, s, nil)
-		c := newClient(t, s, dial(), parse(t, "arith"))
+		c := newClient(t, s, dial(), stacktest.Payload(t, "arith"))
 		if err := c.Call(context.Background(), true); err != nil {
 			t.Fatal(err)
 		}

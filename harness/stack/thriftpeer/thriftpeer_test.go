@@ -53,20 +53,11 @@ func newClient(t *testing.T, conn net.Conn, p payload.Payload) stack.Client {
 	return c
 }
 
-func parse(t *testing.T, s string) payload.Payload {
-	t.Helper()
-	p, err := payload.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestRoundTrip(t *testing.T) {
 	_, dial := serve(t, nil)
 	for _, name := range []string{"arith", "bytes:1KiB", "records:10"} {
 		t.Run(name, func(t *testing.T) {
-			c := newClient(t, dial(), parse(t, name))
+			c := newClient(t, dial(), stacktest.Payload(t, name))
 			for range 3 {
 				if err := c.Call(context.Background(), true); err != nil {
 					t.Fatal(err)
@@ -83,7 +74,7 @@ func TestCheckUsesPayloadCheck(t *testing.T) {
 	_, dial := serve(t, nil)
 	for _, name := range []string{"arith", "bytes:1KiB", "records:10"} {
 		t.Run(name, func(t *testing.T) {
-			p := parse(t, name)
+			p := stacktest.Payload(t, name)
 			p.Check = func(any) error { return errWrong }
 			c := newClient(t, dial(), p)
 			if err := c.Call(context.Background(), false); err != nil {
@@ -97,7 +88,7 @@ func TestCheckUsesPayloadCheck(t *testing.T) {
 }
 
 func TestRejectsUnknownMethod(t *testing.T) {
-	p := parse(t, "arith")
+	p := stacktest.Payload(t, "arith")
 	p.Method = "Arith.Divide"
 	conn, peer := net.Pipe()
 	defer peer.Close()
@@ -146,7 +137,7 @@ func TestUnknownMethodKeepsConnection(t *testing.T) {
 func TestDelay(t *testing.T) {
 	const work = 20 * time.Millisecond
 	_, dial := serve(t, &service.Delay{Work: work})
-	c := newClient(t, dial(), parse(t, "arith"))
+	c := newClient(t, dial(), stacktest.Payload(t, "arith"))
 	begin := time.Now()
 	if err := c.Call(context.Background(), true); err != nil {
 		t.Fatal(err)
@@ -160,7 +151,7 @@ func TestDelay(t *testing.T) {
 // calls fail instead of hanging.
 func TestServerClose(t *testing.T) {
 	srv, dial := serve(t, nil)
-	c := newClient(t, dial(), parse(t, "arith"))
+	c := newClient(t, dial(), stacktest.Payload(t, "arith"))
 	if err := c.Call(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
