@@ -16,14 +16,7 @@ import (
 // worker's session must last until Close. Before StopAccepting existed,
 // stopping the worker closed the session and the stream with it.
 func TestStopAcceptingLeavesYieldedStreamsUp(t *testing.T) {
-	m := listen(t, Options{})
-	w, err := Dial(m.Addr().String(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	m, w, ctx := connected(t)
 
 	down, err := m.Open(ctx)
 	if err != nil {
@@ -100,14 +93,7 @@ func TestStopAcceptingLeavesYieldedStreamsUp(t *testing.T) {
 // accepting keeps its worker's session, from which it can still call,
 // and takes no new worker.
 func TestStopAcceptingOnTheMasterRefusesWorkers(t *testing.T) {
-	m := listen(t, Options{})
-	w, err := Dial(m.Addr().String(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	m, _, ctx := connected(t)
 	if _, err := m.Open(ctx); err != nil { // waits for the worker's session
 		t.Fatal(err)
 	}
@@ -127,6 +113,21 @@ func TestStopAcceptingOnTheMasterRefusesWorkers(t *testing.T) {
 	}
 }
 
+// connected is a master and a worker dialled into it, both closed when the
+// test ends, and a context for the test's calls that ends within 10s.
+func connected(t *testing.T) (m, w *End, ctx context.Context) {
+	t.Helper()
+	m = listen(t, Options{})
+	w, err := Dial(m.Addr().String(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return m, w, ctx
+}
+
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
@@ -138,14 +139,7 @@ func isTimeout(err error) bool {
 // reset after streamCloseTimeout), not wait for a window forever, as
 // they would over TCP without the RST that closing with unread data sends.
 func TestAWriterToAClosedStreamIsReset(t *testing.T) {
-	m := listen(t, Options{})
-	w, err := Dial(m.Addr().String(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	m, w, ctx := connected(t)
 	st, err := m.Open(ctx)
 	if err != nil {
 		t.Fatal(err)
