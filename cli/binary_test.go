@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"net"
 	"os"
@@ -100,23 +99,8 @@ func serveForTest(t *testing.T) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{addr: l.Addr().String()}
-	srv := &server.Server{Codec: gob}
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		srv.Serve(&countingListener{Listener: l, ts: ts})
-	}()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-served
-	})
+	ts := new(testServer)
+	ts.addr = serveOn(t, &server.Server{Codec: gob}, &countingListener{Listener: listenLoopback(t), ts: ts})
 	return ts
 }
 

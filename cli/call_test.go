@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"net"
-	"sync"
 	"testing"
+	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
-	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/harness/server"
 )
 
 // TestCallPrintsZeroFields checks that call prints every field of a reply,
@@ -54,34 +54,30 @@ func serveCodec(t *testing.T, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveOn(t, &server.Server{Codec: codec}, listenLoopback(t))
+}
+
+func listenLoopback(t *testing.T) net.Listener {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := service.NewServer()
-	var wg sync.WaitGroup
-	var mu sync.Mutex // guards conns
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
-			wg.Go(func() { srv.ServeCodec(codec.NewServerCodec(conn)) })
-		}
-	})
+	return l
+}
+
+// serveOn runs s on l until the test ends, and returns l's address.
+func serveOn(t *testing.T, s *server.Server, l net.Listener) string {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(l) }()
 	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
 		}
-		mu.Unlock()
-		wg.Wait()
 	})
 	return l.Addr().String()
 }

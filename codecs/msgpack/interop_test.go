@@ -1,6 +1,7 @@
 package msgpack_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -16,6 +17,7 @@ import (
 	vmsgpack "github.com/vmihailenco/msgpack/v5"
 
 	"github.com/rpcbench/rpcbench/codecs/msgpack"
+	"github.com/rpcbench/rpcbench/harness/server"
 	"github.com/rpcbench/rpcbench/service"
 )
 
@@ -55,37 +57,21 @@ func (p *rawPeer) recvJSON(t *testing.T) string {
 }
 
 // serveTCP serves the service with the codec on a loopback listener until
-// the test ends.
+// the test ends, with the server rpcbench serve runs.
 func serveTCP(t *testing.T) net.Addr {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := service.NewServer()
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
-			wg.Go(func() { srv.ServeCodec(msgpack.NewServerCodec(conn)) })
-		}
-	})
+	s := &server.Server{Codec: msgpack.Codec{}}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(l) }()
 	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
+		s.Shutdown(context.Background())
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
 		}
-		mu.Unlock()
-		wg.Wait()
 	})
 	return l.Addr()
 }
