@@ -247,6 +247,14 @@ func floorBytes(p payload.Payload) ([]byte, error) {
 // serveEcho echoes every length-prefixed frame on every connection l
 // yields, after the service's delay, until closed.
 func serveEcho(l net.Listener, d *service.Delay) Server {
+	return ServeEach(l, func(conn net.Conn) { echo(conn, d) })
+}
+
+// ServeEach serves every connection l yields with serve, each in a
+// goroutine of its own, until the returned Server is closed; a connection
+// is closed when serve returns. Close stops accepting, closes every
+// connection and waits for each serve to return.
+func ServeEach(l net.Listener, serve func(net.Conn)) Server {
 	var wg sync.WaitGroup
 	var mu sync.Mutex // guards conns
 	conns := make(map[net.Conn]struct{})
@@ -260,7 +268,7 @@ func serveEcho(l net.Listener, d *service.Delay) Server {
 			conns[conn] = struct{}{}
 			mu.Unlock()
 			wg.Go(func() {
-				echo(conn, d)
+				serve(conn)
 				mu.Lock()
 				delete(conns, conn)
 				mu.Unlock()

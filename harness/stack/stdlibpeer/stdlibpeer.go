@@ -7,11 +7,9 @@
 package stdlibpeer
 
 import (
-	"io"
 	"net"
 	"net/rpc"
 	"net/rpc/jsonrpc"
-	"sync"
 
 	"github.com/rpcbench/rpcbench/harness/payload"
 	"github.com/rpcbench/rpcbench/harness/stack"
@@ -26,7 +24,9 @@ func (Gob) Shared() bool { return true }
 
 func (Gob) Serve(l net.Listener, d *service.Delay) stack.Server {
 	srv := d.NewServer()
-	return serve(l, srv.ServeConn)
+	// net/rpc has no way to stop a server: stack.ServeEach keeps the
+	// connections so that Close can end them.
+	return stack.ServeEach(l, func(conn net.Conn) { srv.ServeConn(conn) })
 }
 
 func (Gob) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) {
@@ -41,59 +41,11 @@ func (JSON) Shared() bool { return true }
 
 func (JSON) Serve(l net.Listener, d *service.Delay) stack.Server {
 	srv := d.NewServer()
-	return serve(l, func(conn io.ReadWriteCloser) { srv.ServeCodec(jsonrpc.NewServerCodec(conn)) })
+	return stack.ServeEach(l, func(conn net.Conn) { srv.ServeCodec(jsonrpc.NewServerCodec(conn)) })
 }
 
 func (JSON) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) {
 	return stack.NewRPCClient(jsonrpc.NewClient(conn), p), nil
-}
-
-// server accepts connections and serves each with serveConn, as
-// rpc.Server.Accept does, but keeps them so that Close can end them:
-// net/rpc has no way to stop a server.
-type server struct {
-	l  net.Listener
-	wg sync.WaitGroup // the accept loop and one per connection
-
-	mu    sync.Mutex // guards conns
-	conns map[net.Conn]struct{}
-}
-
-// serve runs serveConn, which returns when its connection is done, on
-// every connection l yields until the returned server is closed.
-func serve(l net.Listener, serveConn func(io.ReadWriteCloser)) *server {
-	s := &server{l: l, conns: make(map[net.Conn]struct{})}
-	s.wg.Go(func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns[conn] = struct{}{}
-			s.mu.Unlock()
-			s.wg.Go(func() {
-				serveConn(conn) // closes conn when the caller goes away
-				s.mu.Lock()
-				delete(s.conns, conn)
-				s.mu.Unlock()
-			})
-		}
-	})
-	return s
-}
-
-// Close stops accepting, closes every connection and waits for their
-// goroutines: closing a connection ends net/rpc's read loop on it.
-func (s *server) Close() error {
-	err := s.l.Close()
-	s.mu.Lock()
-	for conn := range s.conns {
-		conn.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-	return err
 }
 
 // WatchStyle: as the codecs, one KV.Watch call per change; but net/rpc's

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 
 	"github.com/apache/thrift/lib/go/thrift"
 
@@ -114,45 +113,16 @@ func (Stack) Serve(l net.Listener, d *service.Delay) stack.Server {
 	proc.RegisterProcessor("Arith", thriftgen.NewArithProcessor(h))
 	proc.RegisterProcessor("Echo", thriftgen.NewEchoProcessor(h))
 	proc.RegisterProcessor("KV", thriftgen.NewKVProcessor(h))
-	s := &server{l: l, conns: make(map[net.Conn]struct{}), kv: h.kv}
-	s.wg.Go(func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns[conn] = struct{}{}
-			s.mu.Unlock()
-			s.wg.Go(func() {
-				serveConn(conn, proc)
-				s.mu.Lock()
-				delete(s.conns, conn)
-				s.mu.Unlock()
-				conn.Close()
-			})
-		}
-	})
-	return s
-}
-
-type server struct {
-	kv    *service.KVStore // what KV serves
-	l     net.Listener
-	wg    sync.WaitGroup
-	mu    sync.Mutex // guards conns
-	conns map[net.Conn]struct{}
-}
-
-func (s *server) Close() error {
-	err := s.l.Close()
-	s.mu.Lock()
-	for conn := range s.conns {
-		conn.Close()
+	return &server{
+		Server: stack.ServeEach(l, func(conn net.Conn) { serveConn(conn, proc) }),
+		kv:     h.kv,
 	}
-	s.mu.Unlock()
-	s.wg.Wait()
-	return err
+}
+
+// server is the Thrift peer's, with the store its KV service serves.
+type server struct {
+	stack.Server
+	kv *service.KVStore
 }
 
 // serveConn processes calls on conn until it fails, with the rules of
