@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/internal/pausing"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 	_ "github.com/rpcbench/rpcbench/transports/all"
@@ -38,35 +39,6 @@ func (c *slowReader) Read(p []byte) (int, error) {
 		time.Sleep(time.Duration(float64(n) / c.rate * float64(time.Second)))
 	}
 	return n, err
-}
-
-// holdingWriter writes the first n bytes, then waits for resume: a
-// request whose body is still arriving.
-type holdingWriter struct {
-	*slowReader
-	n       int
-	written int
-	held    chan struct{}
-	resume  chan struct{}
-}
-
-func (c *holdingWriter) Write(p []byte) (int, error) {
-	if c.written < c.n && c.written+len(p) > c.n {
-		k := c.n - c.written
-		m, err := c.Conn.Write(p[:k])
-		c.written += m
-		if err != nil {
-			return m, err
-		}
-		close(c.held)
-		<-c.resume
-		m2, err := c.Conn.Write(p[k:])
-		c.written += m2
-		return m + m2, err
-	}
-	m, err := c.Conn.Write(p)
-	c.written += m
-	return m, err
 }
 
 // TestSIGTERMLetsCallsInFlightFinish starts serve over each transport,
@@ -122,18 +94,18 @@ func TestSIGTERMLetsCallsInFlightFinish(t *testing.T) {
 			defer slow.Close()
 			echo := slow.Go("Echo.Echo", &service.EchoRequest{Payload: big}, new(service.EchoReply), nil)
 
-			hw := &holdingWriter{slowReader: &slowReader{Conn: dial()}, n: 512 << 10, held: make(chan struct{}), resume: make(chan struct{})}
+			hw := pausing.New(dial(), 512<<10)
 			half := rpc.NewClientWithCodec(codec.NewClientCodec(hw))
 			defer half.Close()
 			halfDone := make(chan *rpc.Call, 1)
 			go half.Go("Echo.Echo", &service.EchoRequest{Payload: big[:1<<20]}, new(service.EchoReply), halfDone)
-			<-hw.held
+			<-hw.Paused
 
 			time.Sleep(500 * time.Millisecond) // the reply is on its way
 			began := time.Now()
 			srv.cmd.Process.Signal(syscall.SIGTERM)
 			time.Sleep(300 * time.Millisecond)
-			close(hw.resume)
+			close(hw.Resume)
 			for what, call := range map[string]*rpc.Call{"the 20 MB Echo read slowly": <-echo.Done, "the request whose body was arriving": <-halfDone} {
 				if call.Error != nil {
 					t.Errorf("%s failed after SIGTERM: %v\nserver's log:\n%s", what, call.Error, srv.stderr)

@@ -8,12 +8,12 @@ import (
 	"net"
 	"net/rpc"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness/server"
+	"github.com/rpcbench/rpcbench/internal/pausing"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 	_ "github.com/rpcbench/rpcbench/transports/all"
@@ -30,36 +30,6 @@ func (g *Gate) Wait(args *service.EchoRequest, reply *service.EchoReply) error {
 	<-g.open
 	reply.Payload = args.GetPayload()
 	return nil
-}
-
-// pausingConn writes the first n bytes, then waits for resume before
-// writing the rest: a request whose body is still arriving.
-type pausingConn struct {
-	net.Conn
-	n       int
-	paused  chan struct{} // closed when the first n bytes are written
-	resume  chan struct{}
-	once    sync.Once
-	written int
-}
-
-func (c *pausingConn) Write(p []byte) (int, error) {
-	if c.written < c.n && c.written+len(p) > c.n {
-		k := c.n - c.written
-		m, err := c.Conn.Write(p[:k])
-		c.written += m
-		if err != nil {
-			return m, err
-		}
-		c.once.Do(func() { close(c.paused) })
-		<-c.resume
-		m2, err := c.Conn.Write(p[k:])
-		c.written += m2
-		return m + m2, err
-	}
-	m, err := c.Conn.Write(p)
-	c.written += m
-	return m, err
 }
 
 // TestShutdownFinishesCallsInFlightOverEveryTransport starts a shutdown
@@ -111,13 +81,13 @@ func TestShutdownFinishesCallsInFlightOverEveryTransport(t *testing.T) {
 			inFlight := busy.Go("Gate.Wait", &service.EchoRequest{Payload: payload}, new(service.EchoReply), nil)
 			<-gate.arrived
 			// One request whose body is half sent.
-			pc := &pausingConn{Conn: conn(), n: 1 << 19, paused: make(chan struct{}), resume: make(chan struct{})}
+			pc := pausing.New(conn(), 1<<19)
 			halfSent := rpc.NewClientWithCodec(codec.NewClientCodec(pc))
 			defer halfSent.Close()
 			// Go writes the request before it returns: it waits in the pause.
 			arrived := make(chan *rpc.Call, 1)
 			go halfSent.Go("Echo.Echo", &service.EchoRequest{Payload: payload}, new(service.EchoReply), arrived)
-			<-pc.paused
+			<-pc.Paused
 			// One connection between requests: a call answered first shows
 			// the server has it.
 			idle := rpc.NewClientWithCodec(codec.NewClientCodec(conn()))
@@ -138,7 +108,7 @@ func TestShutdownFinishesCallsInFlightOverEveryTransport(t *testing.T) {
 				t.Fatalf("Shutdown returned %v with a call in flight", err)
 			default:
 			}
-			close(pc.resume)
+			close(pc.Resume)
 			close(gate.open)
 			<-inFlight.Done
 			for what, call := range map[string]*rpc.Call{"the call in flight": inFlight, "the half-sent request": <-arrived} {
