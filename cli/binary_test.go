@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
-	"github.com/rpcbench/rpcbench/harness/server"
+	"github.com/rpcbench/rpcbench/server"
 )
 
 // The real binary, built once for the tests that need a process of their

@@ -14,7 +14,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs/rpcparams"
 	"github.com/rpcbench/rpcbench/harness"
-	"github.com/rpcbench/rpcbench/harness/server"
+	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/service"
 )
 

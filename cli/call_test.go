@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
-	"github.com/rpcbench/rpcbench/harness/server"
+	"github.com/rpcbench/rpcbench/server"
 )
 
 // TestCallPrintsZeroFields checks that call prints every field of a reply,

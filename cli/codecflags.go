@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/rpcbench/rpcbench/codecs"
-	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/payload"
 )
 
 // codecFlags are the flags that choose and configure a codec.

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/rpcbench/rpcbench/codecs/rpcparams"
-	"github.com/rpcbench/rpcbench/harness/payload"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // foreignFlags load one method of a server rpcbench did not start:

@@ -8,7 +8,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
-	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/netem"
 )

@@ -21,9 +21,9 @@ import (
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/gate"
 	"github.com/rpcbench/rpcbench/harness/hdrlog"
-	"github.com/rpcbench/rpcbench/harness/payload"
-	"github.com/rpcbench/rpcbench/harness/server"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/server"
+	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
 )
 

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness/server"
+	"github.com/rpcbench/rpcbench/server"
 )
 
 // shutdownGrace is how long serve lets calls in flight finish after a

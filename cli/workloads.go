@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/rpcbench/rpcbench/harness"
-	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/payload"
 )
 
 // workloadFlags are the flags of the watch and duplex workloads, which run

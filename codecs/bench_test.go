@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/rpcbench/rpcbench/codecs"
-	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/pipe"

@@ -33,7 +33,7 @@ type Capped interface {
 }
 
 // Retainer is implemented by the connection a server hands a codec
-// (rpcbench's harness/server does) when the server counts what codecs
+// (rpcbench's server does) when the server counts what codecs
 // keep for a connection's whole life, beyond one call, toward its memory
 // budget: gob's type definitions, a codec's own dictionaries or caches. A
 // codec that keeps such state calls Retain with each addition, if its

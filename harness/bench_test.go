@@ -10,8 +10,8 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
-	"github.com/rpcbench/rpcbench/harness/payload"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
 )
 

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // Call is the default workload: each of Config.Concurrency callers makes

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness/payload"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 )

@@ -8,9 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness/payload"
-	"github.com/rpcbench/rpcbench/harness/stack"
-	"github.com/rpcbench/rpcbench/harness/stack/grpcpeer"
+	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/stack"
+	"github.com/rpcbench/rpcbench/stack/grpcpeer"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/duplex"

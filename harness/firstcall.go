@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/payload"
 )
 
 // FirstBytes wraps a fresh connection and keeps the first bytes read on

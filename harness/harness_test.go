@@ -12,9 +12,9 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
-	"github.com/rpcbench/rpcbench/harness/payload"
-	"github.com/rpcbench/rpcbench/harness/stack"
-	"github.com/rpcbench/rpcbench/harness/stack/grpcpeer"
+	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/stack"
+	"github.com/rpcbench/rpcbench/stack/grpcpeer"
 	"github.com/rpcbench/rpcbench/transports"
 	_ "github.com/rpcbench/rpcbench/transports/all"
 )

@@ -11,8 +11,8 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
-	"github.com/rpcbench/rpcbench/harness/server"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/server"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // serveCodec serves the service with the named codec on a loopback

@@ -16,8 +16,8 @@ import (
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
-	"github.com/rpcbench/rpcbench/harness/server"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/server"
+	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
 )
 

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rpcbench/rpcbench/harness/stack"
-	"github.com/rpcbench/rpcbench/harness/stack/grpcpeer"
-	"github.com/rpcbench/rpcbench/harness/stack/stdlibpeer"
-	"github.com/rpcbench/rpcbench/harness/stack/thriftpeer"
+	"github.com/rpcbench/rpcbench/stack"
+	"github.com/rpcbench/rpcbench/stack/grpcpeer"
+	"github.com/rpcbench/rpcbench/stack/stdlibpeer"
+	"github.com/rpcbench/rpcbench/stack/thriftpeer"
 )
 
 // peers are the stacks measured beside the codecs, by the name --peers

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness/payload"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // The watch workload's setter and watchers on a clock that moves only

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
 )
 

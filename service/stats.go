@@ -24,7 +24,7 @@ type Stats struct{}
 // when the request asks for one and none ran in the last GCInterval: a
 // forced collection stops every call in flight, so a client looping on it
 // must not set the server's pace. (Who may ask at all is the server's
-// call: harness/server refuses gc before a login unless allowed.)
+// call: server refuses gc before a login unless allowed.)
 func (Stats) Read(req *StatsRequest, reply *ServerStats) error {
 	if req.GetGc() {
 		collect(time.Now())

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/rpcbench/rpcbench/codecs/msgpack"
-	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/service"
 )
 

@@ -17,7 +17,7 @@ import (
 	vmsgpack "github.com/vmihailenco/msgpack/v5"
 
 	"github.com/rpcbench/rpcbench/codecs/msgpack"
-	"github.com/rpcbench/rpcbench/harness/server"
+	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/service"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strconv"
 
 	"github.com/rpcbench/rpcbench/harness"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // A column is one CSV column: its name, with its unit in it (p99_ns), and

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // Markdown writes the text table's figures as a GitHub-flavoured Markdown

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // A Row is one configuration's figures: the median over its repetitions.

@@ -51,7 +51,7 @@ import (
 	"golang.org/x/perf/benchproc"
 
 	"github.com/rpcbench/rpcbench/harness/compare"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // Options configure the gate; the zero value gates DefaultUnits at alpha

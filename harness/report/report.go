@@ -17,7 +17,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // An Input is one run's results and where they were read from.

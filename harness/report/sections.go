@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/rpcbench/rpcbench/harness/format"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // This file holds the report's sections that compare stacks across a

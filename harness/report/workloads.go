@@ -11,7 +11,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
-	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/payload"
 )
 
 // workloadSections writes the sections of the watch and duplex workloads,

@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/yamux"
 
 	"github.com/rpcbench/rpcbench/codecs"
-	"github.com/rpcbench/rpcbench/harness/server"
+	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/transports/duplex"
 )
 

@@ -9,7 +9,7 @@ import (
 	"net"
 	"reflect"
 
-	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/service"
 )
 

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/rpcbench/rpcbench/harness/stack/grpcpeer"
+	"github.com/rpcbench/rpcbench/stack/grpcpeer"
 	"github.com/rpcbench/rpcbench/service"
 )
 

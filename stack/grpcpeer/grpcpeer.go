@@ -19,8 +19,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
-	"github.com/rpcbench/rpcbench/harness/payload"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
 )
 

@@ -15,7 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
-	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/service"
 )
 

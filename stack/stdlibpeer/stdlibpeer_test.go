@@ -10,10 +10,10 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rpcbench/rpcbench/harness"
-	"github.com/rpcbench/rpcbench/harness/payload"
-	"github.com/rpcbench/rpcbench/harness/stack"
-	"github.com/rpcbench/rpcbench/harness/stack/stacktest"
-	"github.com/rpcbench/rpcbench/harness/stack/stdlibpeer"
+	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/stack"
+	"github.com/rpcbench/rpcbench/stack/stacktest"
+	"github.com/rpcbench/rpcbench/stack/stdlibpeer"
 	"github.com/rpcbench/rpcbench/service"
 	_ "github.com/rpcbench/rpcbench/transports/all"
 )

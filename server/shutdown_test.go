@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
-	"github.com/rpcbench/rpcbench/harness/server"
+	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/internal/pausing"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"

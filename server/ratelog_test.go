@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness/server"
+	"github.com/rpcbench/rpcbench/server"
 )
 
 func TestLogLimiterCountsWhatItHoldsBack(t *testing.T) {

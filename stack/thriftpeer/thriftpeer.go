@@ -15,8 +15,8 @@ import (
 	"github.com/apache/thrift/lib/go/thrift"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
-	"github.com/rpcbench/rpcbench/harness/payload"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/service/thriftgen"
 )

@@ -11,8 +11,8 @@ import (
 	"net/rpc"
 	"net/rpc/jsonrpc"
 
-	"github.com/rpcbench/rpcbench/harness/payload"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
 )
 

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/rpcbench/rpcbench/codecs"
-	"github.com/rpcbench/rpcbench/harness/payload"
-	"github.com/rpcbench/rpcbench/harness/stack"
+	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 func TestMethodComparesRepliesAsJSON(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rpcbench/rpcbench/codecs"
-	"github.com/rpcbench/rpcbench/harness/server"
+	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/service"
 )
 

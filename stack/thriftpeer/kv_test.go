@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness/stack/thriftpeer"
+	"github.com/rpcbench/rpcbench/stack/thriftpeer"
 	"github.com/rpcbench/rpcbench/service/thriftgen"
 )
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness/payload"
+	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/service"
 )
 

@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
-	"github.com/rpcbench/rpcbench/harness/server"
+	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/service"
 )
 
 // BenchmarkServe measures what login and the idle timeout add to a call,
 // client and server together:
 //
-//	go test ./harness/server -run X -bench Serve -benchtime 20000x
+//	go test ./server -run X -bench Serve -benchtime 20000x
 func BenchmarkServe(b *testing.B) {
 	msgpack, err := codecs.Lookup("msgpack")
 	if err != nil {
