@@ -21,10 +21,11 @@ import (
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/gate"
 	"github.com/rpcbench/rpcbench/harness/hdrlog"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/server"
-	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // errRunFailed reports a run whose calls failed; the table and the failures
@@ -172,11 +173,11 @@ func (f *loadFlags) validate(tf *transportFlags, args []string) error {
 }
 
 func runCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	return measure(ctx, stdout, stderr, args, false)
+	return runOrMatrix(ctx, stdout, stderr, args, false)
 }
 
 func matrixCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	return measure(ctx, stdout, stderr, args, true)
+	return runOrMatrix(ctx, stdout, stderr, args, true)
 }
 
 const runSynopsis = `run [flags]
@@ -209,7 +210,7 @@ marked interrupted, exit 130.
 
   rpcbench matrix --codecs gob,msgpack --transports tcp,unix --payloads bytes:16,records:100 --concurrency 1,16 -o results/NAME`
 
-func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matrix bool) error {
+func runOrMatrix(ctx context.Context, stdout, stderr io.Writer, args []string, matrix bool) error {
 	name, synopsis := "run", runSynopsis
 	if matrix {
 		name, synopsis = "matrix", matrixSynopsis
@@ -261,7 +262,7 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		runErr = profileRuns(ctx, stderr, lf.out, cfgs)
 	}
 	judged := lf.shape.failOn.judge(results)
-	run := format.Run{Env: harness.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results, Broken: judged.marks()}
+	run := format.Run{Env: measure.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results, Broken: judged.marks()}
 	if ctx.Err() != nil {
 		// Interrupted: keep every row finished, and say so.
 		run.Interrupted, runErr = true, nil
@@ -293,7 +294,7 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		return errInterrupted
 	case verdict != nil:
 		return verdict
-	case slices.ContainsFunc(results, func(r *harness.Result) bool { return r.Errors > 0 }):
+	case slices.ContainsFunc(results, func(r *measure.Result) bool { return r.Errors > 0 }):
 		return errRunFailed
 	}
 	return nil
@@ -327,7 +328,7 @@ func waitUntil(ctx context.Context, t time.Time) error {
 	}
 }
 
-func writeHDRLog(name string, results []*harness.Result) error {
+func writeHDRLog(name string, results []*measure.Result) error {
 	f, err := os.Create(name)
 	if err != nil {
 		return err
@@ -575,8 +576,8 @@ func (f *loadFlags) stacks(maxMessage int) ([]stack.Stack, error) {
 // and the plain floor is measured, so that the framework's own hand-offs
 // can be told apart from the codec's work.
 func withFloorMux(stacks []stack.Stack, shared bool) []stack.Stack {
-	hasFloor := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == stack.FloorID })
-	hasMux := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == stack.FloorMuxID })
+	hasFloor := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == measure.FloorID() })
+	hasMux := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == measure.FloorMuxID() })
 	if shared && hasFloor && !hasMux {
 		return append(slices.Clip(stacks), stack.FloorMux{})
 	}

@@ -8,10 +8,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/stack/grpcpeer"
-	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/duplex"
 	"github.com/rpcbench/rpcbench/transports/tcp"
@@ -308,7 +309,7 @@ func (r *duplexRun) Drive(ctx context.Context, w *Window) {
 // per-call cost is the process's cost per call in either direction, and
 // the rows' figures add up to the process's rather than each claiming all
 // of it. The server's figures are shared out the same way.
-func shareOut(results []*Result) {
+func shareOut(results []*measure.Result) {
 	if len(results) < 2 {
 		return
 	}

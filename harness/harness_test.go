@@ -12,6 +12,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/stack/grpcpeer"
@@ -66,7 +67,7 @@ func TestRunCountsEveryCall(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var back harness.Result
+				var back measure.Result
 				if err := json.Unmarshal(b, &back); err != nil {
 					t.Fatal(err)
 				}

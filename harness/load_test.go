@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
-	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // The scheduler, the recorder and the call workload's callers, on a fake
@@ -174,7 +175,7 @@ func (fakeStack) Shared() bool { return true }
 
 // driveFake runs the call workload over s for one window of cfg's on the
 // fake clock and returns its result.
-func driveFake(t *testing.T, cfg Config, s *fakeServer) *Result {
+func driveFake(t *testing.T, cfg Config, s *fakeServer) *measure.Result {
 	t.Helper()
 	p := &pool{cfg: &cfg, slots: make([]slot, 1)}
 	p.slots[0].cur.Store(&client{Client: s})
@@ -196,7 +197,7 @@ func driveFake(t *testing.T, cfg Config, s *fakeServer) *Result {
 	w.end = w.start.Add(w.dur)
 	w.rows[0].begin(w.start)
 	Call{}.Drive(t.Context(), w)
-	r := &Result{Latency: NewHistogram()}
+	r := &measure.Result{Latency: measure.NewHistogram()}
 	w.rows[0].fill(r, s.clock.Now())
 	return r
 }
@@ -360,7 +361,7 @@ func TestRecorderSplitsTheWindowIntoSeconds(t *testing.T) {
 	}
 	r.Fail(errors.New("first"))
 	r.Fail(errors.New("second"))
-	res := &Result{Latency: NewHistogram()}
+	res := &measure.Result{Latency: measure.NewHistogram()}
 	r.fill(res, at(3500*time.Millisecond))
 
 	type interval struct {
@@ -453,13 +454,13 @@ func TestServerFiguresCountEachServerProcessOnce(t *testing.T) {
 			{Instance: id, Allocs: base + 700, AllocBytes: 10*base + 7000, CpuNs: 100*base + 70_000, CtxSwitches: uint64(base) + 5, RwSyscalls: uint64(base) + 9},
 		}}
 	}
-	once := func(n int) *ServerCounters {
-		return &ServerCounters{Allocs: 700 * uint64(n), AllocB: 7000 * uint64(n), CPU: 70_000 * time.Duration(n), CtxSwitches: 5 * uint64(n), RWSyscalls: 9 * uint64(n), Servers: n}
+	once := func(n int) *measure.ServerCounters {
+		return &measure.ServerCounters{Allocs: 700 * uint64(n), AllocB: 7000 * uint64(n), CPU: 70_000 * time.Duration(n), CtxSwitches: 5 * uint64(n), RWSyscalls: 9 * uint64(n), Servers: n}
 	}
 	for _, tt := range []struct {
 		name    string
 		readers []stack.StatsReader
-		want    *ServerCounters
+		want    *measure.ServerCounters
 	}{
 		{"three workers, one connection each, add up", []stack.StatsReader{reads("a", 1000), reads("b", 2000), reads("c", 3000)}, once(3)},
 		{"one worker over three connections counts once", []stack.StatsReader{reads("a", 1000), reads("a", 1000), reads("a", 1000)}, once(1)},

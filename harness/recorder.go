@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // A Recorder keeps one row's record of a window: a latency histogram, one
@@ -18,8 +20,8 @@ type Recorder struct {
 	sets                      atomic.Int64 // watch: Sets made
 	firstErr                  atomic.Pointer[error]
 
-	mu        sync.Mutex   // guards intervals
-	intervals []*Histogram // by second since start; nil where none ended
+	mu        sync.Mutex           // guards intervals
+	intervals []*measure.Histogram // by second since start; nil where none ended
 }
 
 // recShard is one lock-protected part of the record: callers record into
@@ -31,7 +33,7 @@ type Recorder struct {
 type recShard struct {
 	mu  sync.Mutex // guards sec and cur
 	sec int        // the second cur holds
-	cur *Histogram
+	cur *measure.Histogram
 }
 
 // maxShards bounds the shards a recorder splits into.
@@ -44,12 +46,12 @@ const maxShards = 64
 func newRecorder(callers int, dur time.Duration) *Recorder {
 	r := &Recorder{shards: make([]recShard, max(1, min(callers, maxShards)))}
 	for i := range r.shards {
-		r.shards[i].cur = NewHistogram()
+		r.shards[i].cur = measure.NewHistogram()
 	}
 	secs := int(min(dur, time.Hour)/time.Second) + 1
-	r.intervals = make([]*Histogram, secs)
+	r.intervals = make([]*measure.Histogram, secs)
 	for i := range r.intervals {
-		r.intervals[i] = NewHistogram()
+		r.intervals[i] = measure.NewHistogram()
 	}
 	return r
 }
@@ -93,7 +95,7 @@ func (r *Recorder) Record(shard int, from, end time.Time) {
 	s.mu.Unlock()
 }
 
-func (r *Recorder) mergeInterval(sec int, h *Histogram) {
+func (r *Recorder) mergeInterval(sec int, h *measure.Histogram) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.interval(sec).Merge(h.Histogram)
@@ -101,12 +103,12 @@ func (r *Recorder) mergeInterval(sec int, h *Histogram) {
 
 // interval returns second sec's histogram, made when first needed; r.mu
 // is held.
-func (r *Recorder) interval(sec int) *Histogram {
+func (r *Recorder) interval(sec int) *measure.Histogram {
 	for len(r.intervals) <= sec {
 		r.intervals = append(r.intervals, nil)
 	}
 	if r.intervals[sec] == nil {
-		r.intervals[sec] = NewHistogram()
+		r.intervals[sec] = measure.NewHistogram()
 	}
 	return r.intervals[sec]
 }
@@ -159,7 +161,7 @@ func (r *Recorder) callsSoFar() int64 {
 }
 
 // fill writes the record into res, for a window that ended at end.
-func (r *Recorder) fill(res *Result, end time.Time) {
+func (r *Recorder) fill(res *measure.Result, end time.Time) {
 	for i := range r.shards {
 		s := &r.shards[i]
 		if s.cur.TotalCount() > 0 {
@@ -182,6 +184,6 @@ func (r *Recorder) fill(res *Result, end time.Time) {
 			continue
 		}
 		res.Latency.Merge(h.Histogram)
-		res.Intervals = append(res.Intervals, Interval{Start: r.start.Add(time.Duration(sec) * time.Second), Latency: h})
+		res.Intervals = append(res.Intervals, measure.Interval{Start: r.start.Add(time.Duration(sec) * time.Second), Latency: h})
 	}
 }

@@ -8,13 +8,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
 )
 
 // Run measures one configuration whose workload records one row (call,
 // watch); RunRows measures any.
-func Run(ctx context.Context, cfg Config) (*Result, error) {
+func Run(ctx context.Context, cfg Config) (*measure.Result, error) {
 	rows, err := RunRows(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -28,7 +29,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 // RunRows measures one configuration: it starts the server (unless
 // External), opens the connections, warms up, and measures one window,
 // returning a Result for each row the workload records.
-func RunRows(ctx context.Context, cfg Config) ([]*Result, error) {
+func RunRows(ctx context.Context, cfg Config) ([]*measure.Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -62,7 +63,7 @@ func RunRows(ctx context.Context, cfg Config) ([]*Result, error) {
 	before := readTotals()
 	p.wire.Store(0)
 	results := d.drive(ctx, w)
-	own := readTotals().sub(before)
+	own := readTotals().Sub(before)
 	srv := server()
 	for _, r := range results {
 		// Process-wide figures: every row of the window shares them.
@@ -108,7 +109,7 @@ func (d *driver) window(dur time.Duration, calls int64, record bool) *Window {
 
 // drive runs the workload through w from now, and returns its rows'
 // results when it records them.
-func (d *driver) drive(ctx context.Context, w *Window) []*Result {
+func (d *driver) drive(ctx context.Context, w *Window) []*measure.Result {
 	wl := d.cfg.workload()
 	w.start = d.clock.Now()
 	w.end = w.start.Add(w.dur)
@@ -122,7 +123,7 @@ func (d *driver) drive(ctx context.Context, w *Window) []*Result {
 		return nil
 	}
 	stopped := d.clock.Now()
-	results := make([]*Result, len(w.rows))
+	results := make([]*measure.Result, len(w.rows))
 	for i, dir := range wl.Rows() {
 		results[i] = d.cfg.rowConfig(wl, i).newResult(dir)
 		w.rows[i].fill(results[i], stopped)
@@ -210,12 +211,12 @@ func serverReaders(cfg *Config, p *pool) []stack.StatsReader {
 // by its Instance, and it is read and counted once; a server too old to
 // give one is counted once per reader, as there is no telling. Each round
 // of reads waits at most the call timeout, and no longer than ctx.
-func serverStats(ctx context.Context, timeout time.Duration, readers []stack.StatsReader) func() *ServerCounters {
-	none := func() *ServerCounters { return nil }
+func serverStats(ctx context.Context, timeout time.Duration, readers []stack.StatsReader) func() *measure.ServerCounters {
+	none := func() *measure.ServerCounters { return nil }
 	type server struct {
 		reader stack.StatsReader
 		id     string
-		start  Totals
+		start  measure.Totals
 	}
 	var servers []server
 	readCtx, cancel := context.WithTimeout(ctx, timeout)
@@ -234,13 +235,13 @@ func serverStats(ctx context.Context, timeout time.Duration, readers []stack.Sta
 	if len(servers) == 0 {
 		return none
 	}
-	return func() *ServerCounters {
+	return func() *measure.ServerCounters {
 		if ctx.Err() != nil {
 			return nil
 		}
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		insts := make([]ServerInstance, len(servers))
+		insts := make([]measure.ServerInstance, len(servers))
 		for i, sv := range servers {
 			s, err := sv.reader.ServerStats(ctx)
 			if err != nil || s.GetInstance() != sv.id {
@@ -248,9 +249,9 @@ func serverStats(ctx context.Context, timeout time.Duration, readers []stack.Sta
 				// subtract from.
 				return nil
 			}
-			insts[i] = ServerInstance{ID: sv.id, Start: sv.start, End: totalsOf(s)}
+			insts[i] = measure.ServerInstance{ID: sv.id, Start: sv.start, End: totalsOf(s)}
 		}
-		return serverCounters(insts)
+		return measure.ServerCountersOf(insts)
 	}
 }
 
@@ -284,8 +285,8 @@ func connectSides(ctx context.Context, cfg *Config) (transports.Caller, func(), 
 	}, nil
 }
 
-func (cfg *Config) newResult(dir string) *Result {
-	return &Result{
+func (cfg *Config) newResult(dir string) *measure.Result {
+	return &measure.Result{
 		Name:        cfg.name(dir),
 		Stack:       cfg.Stack.ID().String(),
 		Transport:   cfg.Transport.Name(),
@@ -296,7 +297,7 @@ func (cfg *Config) newResult(dir string) *Result {
 		Pipeline:    cfg.Pipeline,
 		Rate:        cfg.Rate,
 		Delay:       cfg.Delay.String(),
-		Latency:     NewHistogram(),
+		Latency:     measure.NewHistogram(),
 		Workload:    cfg.workloadName(),
 		Dir:         dir,
 		Against:     cfg.against(),
@@ -325,8 +326,8 @@ func (c *countingConn) Write(p []byte) (int, error) {
 // them once, then again), so that drift on a noisy machine spreads evenly
 // over them. progress, when set, hears which run is under way and how far
 // along it is.
-func RunAll(ctx context.Context, cfgs []Config, count int, progress func(run, runs int, name string, p Progress)) ([]*Result, error) {
-	var results []*Result
+func RunAll(ctx context.Context, cfgs []Config, count int, progress func(run, runs int, name string, p Progress)) ([]*measure.Result, error) {
+	var results []*measure.Result
 	runs := len(cfgs) * count
 	for rep := range count {
 		for i, cfg := range cfgs {

@@ -3,6 +3,8 @@ package harness
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // The scheduler: when each caller acts. In closed loop a caller sends as
@@ -65,7 +67,7 @@ func (p *pacer) due(now time.Time) (from time.Time, s step) {
 	if !p.budget.take() {
 		return time.Time{}, stop
 	}
-	if lag := now.Sub(p.next); lag > LateSlack {
+	if lag := now.Sub(p.next); lag > measure.LateSlack {
 		p.rec.Late(lag)
 	}
 	from = p.next

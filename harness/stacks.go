@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/stack/grpcpeer"
 	"github.com/rpcbench/rpcbench/stack/stdlibpeer"
@@ -34,7 +35,7 @@ func PeerNames() []string {
 // LookupPeer returns the peer called name ("grpc", "floor").
 func LookupPeer(name string) (stack.Stack, error) {
 	for _, p := range peers {
-		if p.ID() == stack.PeerID(name) {
+		if p.ID() == measure.PeerID(name) {
 			return p, nil
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/stack"
 )
 
@@ -45,10 +46,6 @@ func (Watch) Rows() []string { return []string{""} }
 // WatchSetters is how many goroutines, each on a connection of its own,
 // share the setter's schedule.
 const WatchSetters = 4
-
-// WatchersPerKey is how many watchers share a key: the setter changes the
-// keys in turn, so each Set wakes this many.
-const WatchersPerKey = 10
 
 // Supports says whether s can watch: the floors have no KV store, and
 // gRPC's bidirectional-stream peer measures streamed calls only.
@@ -110,7 +107,7 @@ func (r *watchRun) Drive(ctx context.Context, w *Window) {
 }
 
 // watchKeys is how many keys n watchers watch.
-func watchKeys(n int) int { return max(1, (n+WatchersPerKey-1)/WatchersPerKey) }
+func watchKeys(n int) int { return max(1, (n+measure.WatchersPerKey-1)/measure.WatchersPerKey) }
 
 // keyName names key k.
 func keyName(k int) string { return "watch/" + strconv.Itoa(k) }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/stack"
 )
@@ -160,7 +161,7 @@ func TestWatchRecordsOneSamplePerWokenWatcherFromTheSetsSchedule(t *testing.T) {
 		w.end = w.start.Add(w.dur)
 		w.rows[0].begin(w.start)
 		cfg.Workload.Drive(t.Context(), w)
-		r := &Result{Latency: NewHistogram()}
+		r := &measure.Result{Latency: measure.NewHistogram()}
 		w.rows[0].fill(r, clock.Now())
 
 		if r.Sets != tt.sets || r.Calls != tt.sets*tt.each || r.Errors != 0 || r.Late != 0 {

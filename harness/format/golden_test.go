@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -141,4 +141,4 @@ func TestBehindScheduleIsOneShortLineBenchstatIgnores(t *testing.T) {
 	}
 }
 
-var _ = harness.LateSlack
+var _ = measure.LateSlack

@@ -51,7 +51,7 @@ import (
 	"golang.org/x/perf/benchproc"
 
 	"github.com/rpcbench/rpcbench/harness/compare"
-	"github.com/rpcbench/rpcbench/stack"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // Options configure the gate; the zero value gates DefaultUnits at alpha
@@ -110,7 +110,7 @@ var exact = map[string]tolerance{
 }
 
 // FloorStack is the name key of the rows time is divided by.
-var FloorStack = stack.FloorID.String()
+var FloorStack = measure.FloorID().String()
 
 // A Verdict is the gate's decision on one benchmark and unit.
 type Verdict int

@@ -1,4 +1,4 @@
-package harness
+package measure
 
 import (
 	"encoding/json"
@@ -136,11 +136,11 @@ type ServerInstance struct {
 	End   Totals `json:"end"`
 }
 
-// serverCounters returns the figures of the server processes insts.
-func serverCounters(insts []ServerInstance) *ServerCounters {
+// ServerCountersOf returns the figures of the server processes insts.
+func ServerCountersOf(insts []ServerInstance) *ServerCounters {
 	var sum Totals
 	for _, in := range insts {
-		sum = sum.add(in.End.sub(in.Start))
+		sum = sum.Add(in.End.Sub(in.Start))
 	}
 	return &ServerCounters{
 		Allocs: sum.Allocs, AllocB: sum.AllocB, CPU: sum.CPU, CtxSwitches: sum.CtxSwitches, RWSyscalls: sum.RWSyscalls,
@@ -180,9 +180,9 @@ func mergeServers(a, b *ServerCounters) *ServerCounters {
 			insts = append(insts, in)
 			continue
 		}
-		insts[i] = ServerInstance{ID: in.ID, Start: insts[i].Start.earliest(in.Start), End: insts[i].End.latest(in.End)}
+		insts[i] = ServerInstance{ID: in.ID, Start: insts[i].Start.Earliest(in.Start), End: insts[i].End.Latest(in.End)}
 	}
-	return serverCounters(insts)
+	return ServerCountersOf(insts)
 }
 
 // LateSlack is how far behind schedule a call may start before the
@@ -204,10 +204,10 @@ func (r *Result) PerCall(v float64) float64 { return v / float64(max(r.Calls, 1)
 // without losing precision, so they are an error.
 func (r *Result) Merge(o *Result) error {
 	if o.Name != r.Name {
-		return fmt.Errorf("harness: cannot merge %s into %s", o.Name, r.Name)
+		return fmt.Errorf("measure: cannot merge %s into %s", o.Name, r.Name)
 	}
 	if err := r.Latency.Add(o.Latency); err != nil {
-		return fmt.Errorf("harness: %s: %w", r.Name, err)
+		return fmt.Errorf("measure: %s: %w", r.Name, err)
 	}
 	r.Calls += o.Calls
 	r.Errors += o.Errors
@@ -235,7 +235,7 @@ func (r *Result) Merge(o *Result) error {
 		r.CtxSwitches, r.RWSyscalls = 0, 0
 	}
 	if err := r.mergeWindow(o); err != nil {
-		return fmt.Errorf("harness: %s: %w", r.Name, err)
+		return fmt.Errorf("measure: %s: %w", r.Name, err)
 	}
 	return nil
 }
@@ -350,7 +350,7 @@ func (h *Histogram) UnmarshalJSON(data []byte) error {
 	}
 	d, err := hdrhistogram.Decode([]byte(s))
 	if err != nil {
-		return fmt.Errorf("harness: decoding latency histogram: %w", err)
+		return fmt.Errorf("measure: decoding latency histogram: %w", err)
 	}
 	h.Histogram = d
 	return nil
