@@ -101,7 +101,8 @@ func (d *driver) window(dur time.Duration, calls int64, record bool) *Window {
 	}
 	if record {
 		for i := range w.rows {
-			w.rows[i] = newRecorder(d.cfg.Concurrency, dur)
+			row := d.cfg.rowConfig(wl, i)
+			w.rows[i] = newRecorder(row.Concurrency, dur, row.Rate > 0)
 		}
 	}
 	return w

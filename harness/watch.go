@@ -97,10 +97,12 @@ func (r *watchRun) Drive(ctx context.Context, w *Window) {
 		watchers.Go(func() { watchKey(ctx, w, i, keyName(i%keys), tag, serverTimeout, &done) })
 	}
 	var setters sync.WaitGroup
+	sched := w.schedule(0)
 	for i := range r.setters {
-		setters.Go(func() { r.set(ctx, w, i, keys, tag) })
+		setters.Go(func() { r.set(ctx, w, sched, i, keys, tag) })
 	}
 	setters.Wait()
+	sched.finish(w.clock.Now())
 	done.Store(true)
 	r.wakeAll(ctx, w, keys, tag, &watchers)
 	w.pool.wire.Add(r.setter.wire.Swap(0))
@@ -112,11 +114,11 @@ func watchKeys(n int) int { return max(1, (n+measure.WatchersPerKey-1)/measure.W
 // keyName names key k.
 func keyName(k int) string { return "watch/" + strconv.Itoa(k) }
 
-// set runs setter i's part of the schedule: the schedule's Set j (setter
-// i makes j = i, i+setters, ...) changes key j mod keys to a value that
-// says when the Set was due.
-func (r *watchRun) set(ctx context.Context, w *Window, i, keys int, tag string) {
-	p, rec, clock := w.pacer(0, i, r.setters), w.rec(0), w.clock
+// set makes setter i's Sets: each claims the schedule's next Set j and,
+// once it is due, changes key j mod keys to a value that says when the Set
+// was due.
+func (r *watchRun) set(ctx context.Context, w *Window, sched *schedule, i, keys int, tag string) {
+	rec, clock := w.rec(0), w.clock
 	tr := w.track(-1-i, func() { r.setter.closeConn(i) })
 	var timer Timer
 	defer func() {
@@ -124,32 +126,36 @@ func (r *watchRun) set(ctx context.Context, w *Window, i, keys int, tag string) 
 			timer.Stop()
 		}
 	}()
-	for j := i; ctx.Err() == nil; {
+	for ctx.Err() == nil {
 		now := clock.Now()
-		at, s := p.due(now)
-		if s == stop {
+		a, ok := sched.claim(now)
+		if !ok {
 			return
 		}
-		if s == wait {
+		if wait := a.at.Sub(now); wait > 0 {
 			if timer == nil {
-				timer = clock.NewTimer(at.Sub(now))
+				timer = clock.NewTimer(wait)
 			} else {
-				timer.Reset(at.Sub(now))
+				timer.Reset(wait)
 			}
 			select {
 			case <-timer.C():
 			case <-ctx.Done():
+				return
 			}
-			continue
+			now = clock.Now()
 		}
+		if !sched.sent(a, i, now) {
+			return
+		}
+		j, at := a.n, a.at
 		c := r.setter.client(i)
 		kv := c.Client.(stack.KVClient)
 		tr.begin(now)
-		err := kv.Set(ctx, keyName(j%keys), setValue(tag, at.Sub(w.start)))
+		err := kv.Set(ctx, keyName(int(j%int64(keys))), setValue(tag, at.Sub(w.start)))
 		if cut := tr.end(w.cfg.Timeout); cut != nil {
 			err = cut
 		}
-		j += r.setters
 		switch {
 		case err == nil:
 			rec.RecordSet()

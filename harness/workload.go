@@ -19,7 +19,7 @@ import (
 // connections, runs the warm-up and the measured window, reads the
 // process's counters and turns each Recorder into a Result. The workload
 // knows nothing of how a call travels (the stack does) or of the load
-// model beyond asking its pacers when to act.
+// model beyond claiming arrivals from its schedule.
 //
 // Adding a workload is one file in this package: a type with these three
 // methods and a line in workloads. What a workload needs of the stacks
@@ -45,8 +45,8 @@ type Workload interface {
 	// dir= label their names carry; "" for a workload's only row.
 	Rows() []string
 	// Drive makes one window's calls, recording into w's recorders, and
-	// returns when every goroutine it started has ended: when its pacers
-	// say stop, or ctx ends.
+	// returns when every goroutine it started has ended: when its
+	// schedule is over, or ctx ends.
 	Drive(ctx context.Context, w *Window)
 }
 
@@ -126,7 +126,7 @@ func LookupWorkload(name string) (Workload, error) {
 
 // A Window is what the driver gives a workload for one window: the
 // configuration, the clock, the connections, one Recorder per row and the
-// load model's pacers.
+// load model's schedules.
 type Window struct {
 	cfg        *Config
 	clock      Clock
@@ -142,10 +142,10 @@ type Window struct {
 // rec returns row's recorder.
 func (w *Window) rec(row int) *Recorder { return w.rows[row] }
 
-// pacer returns the pacer of caller i of n that share the rate (Config.Rate)
-// and record lateness in row.
-func (w *Window) pacer(row, i, n int) *pacer {
-	return newPacer(w.start, w.end, w.cfg.Rate, i, n, w.budget, w.rows[row])
+// schedule returns a schedule of the window's arrivals at Config.Rate,
+// for the callers of row to share; it records their lateness in row.
+func (w *Window) schedule(row int) *schedule {
+	return newSchedule(w.start, w.end, w.cfg.Rate, w.budget, w.rows[row])
 }
 
 // client returns the client over connection i (of the pool's, modulo).

@@ -46,7 +46,11 @@ var csvColumns = []column{
 	{"ctx_switches_per_op", perCall(func(r *measure.Result) float64 { return float64(r.CtxSwitches) })},
 	{"rw_syscalls_per_op", perCall(func(r *measure.Result) float64 { return float64(r.RWSyscalls) })},
 	{"late_calls", func(r *measure.Result) string { return strconv.FormatInt(r.Late, 10) }},
+	{"queued_calls", func(r *measure.Result) string { return strconv.FormatInt(r.Queued, 10) }},
 	{"max_lag_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.MaxLag), 10) }},
+	{"send_lag_p50_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.SendLagP50), 10) }},
+	{"send_lag_p99_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.SendLagP99), 10) }},
+	{"send_lag_max_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.SendLagMax), 10) }},
 	{"interrupted", func(r *measure.Result) string { return strconv.FormatBool(r.Interrupted) }},
 	{"first_error", func(r *measure.Result) string { return r.FirstError }},
 }

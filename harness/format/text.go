@@ -282,26 +282,35 @@ func FewCalls(row *Row) string {
 		strings.Join(weak, ", "), n, minBeyond)
 }
 
-// ScheduleWarnings are one short line per open-loop result whose generator
-// fell behind its schedule, with rounded figures: the text table prints
-// them, and bench output carries them as comments.
+// ScheduleWarnings are the open-loop notes, with rounded figures: each
+// open-loop result's send lag (the generator's measure of itself, from
+// each call's scheduled time to its hand-off to the connection), and a
+// warning naming the cause when the schedule was not kept: arrivals that
+// found no caller free (queued: raise --concurrency or --pipeline), or
+// calls the generator itself sent late (its timer or the machine's CPU).
+// The text table prints them, and bench output carries them as comments.
 func ScheduleWarnings(run Run) []string {
 	var lines []string
 	for _, r := range run.Results {
-		if r.Late <= 0 {
-			continue
-		}
-		// Late counts the calls never sent too: a share of the schedule.
+		call, calls, callers := "call", "calls", "--concurrency or --pipeline"
+		scheduled := max(r.Rate*r.Elapsed.Seconds(), float64(r.Calls+r.Errors), 1)
 		if r.Workload == "watch" {
 			// The schedule is the setters': its calls are Sets.
-			scheduled := max(r.Rate*r.Elapsed.Seconds(), float64(r.Sets), 1)
-			lines = append(lines, fmt.Sprintf("behind schedule: %s: %d Sets (%s of the schedule) started over %v late, worst %s: less than %s Sets/s was offered (the setters were held up by earlier Sets or by the CPU; notifications still count from the schedule)",
-				r.Name, r.Late, percent(float64(r.Late)/scheduled), measure.LateSlack, dur(float64(r.MaxLag)), rate(r.Rate)))
-			continue
+			call, calls, callers = "Set", "Sets", "nothing: the setters are fixed; a lower --rate"
+			scheduled = max(r.Rate*r.Elapsed.Seconds(), float64(r.Sets), 1)
 		}
-		scheduled := max(r.Rate*r.Elapsed.Seconds(), float64(r.Calls+r.Errors), 1)
-		lines = append(lines, fmt.Sprintf("behind schedule: %s: %d calls (%s of the schedule) started over %v late, worst %s: less than %s calls/s was offered (try more --concurrency)",
-			r.Name, r.Late, percent(float64(r.Late)/scheduled), measure.LateSlack, dur(float64(r.MaxLag)), rate(r.Rate)))
+		if r.SendLag != nil && r.SendLag.TotalCount() > 0 {
+			lines = append(lines, fmt.Sprintf("send lag: %s: p50 %s, p99 %s, max %s, from each %s's scheduled time to its hand-off to the connection",
+				r.Name, dur(float64(r.SendLagP50)), dur(float64(r.SendLagP99)), dur(float64(r.SendLagMax)), call))
+		}
+		if r.Queued > 0 {
+			lines = append(lines, fmt.Sprintf("behind schedule: %s: %d %s (%s of the schedule) found no caller free for over %v, worst send lag %s: less than %s %s/s was offered; raise %s (latency still counts from the schedule)",
+				r.Name, r.Queued, calls, percent(float64(r.Queued)/scheduled), measure.LateSlack, dur(float64(r.MaxLag)), rate(r.Rate), calls, callers))
+		}
+		if r.Late > 0 {
+			lines = append(lines, fmt.Sprintf("behind schedule: %s: the generator sent %d %s (%s of the schedule) over %v after their time with a caller free: its timer or this machine's CPU, not the server (rpcbench doctor measures both)",
+				r.Name, r.Late, calls, percent(float64(r.Late)/scheduled), measure.LateSlack))
+		}
 	}
 	return lines
 }

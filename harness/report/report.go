@@ -201,8 +201,11 @@ func notes(b *bytes.Buffer, rows []*format.Row) {
 		if row.Errors > 0 {
 			lines = append(lines, fmt.Sprintf("- **ERRORS**: %s: %d calls failed; first: %s", r.Name, row.Errors, r.FirstError))
 		}
+		if r.Queued > 0 {
+			lines = append(lines, fmt.Sprintf("- **BEHIND SCHEDULE**: %s: %d calls found no caller free for over %v: the callers, not only the server, limited this run", r.Name, r.Queued, measure.LateSlack))
+		}
 		if r.Late > 0 {
-			lines = append(lines, fmt.Sprintf("- **BEHIND SCHEDULE**: %s: %d calls started over %v late: the generator, not only the server, limited this run", r.Name, r.Late, measure.LateSlack))
+			lines = append(lines, fmt.Sprintf("- **BEHIND SCHEDULE**: %s: the generator sent %d calls over %v late: its timer or the machine, not only the server, limited this run", r.Name, r.Late, measure.LateSlack))
 		}
 	}
 	if len(lines) > 0 {
