@@ -38,6 +38,7 @@ type loadFlags struct {
 	matrix                               bool
 	codecs, peers, payloads, concurrency string
 	conns, pipeline, count, checkEvery   int
+	maxInflight                          int
 	rate                                 float64
 	duration, warmup, timeout, work      time.Duration
 	calls                                int64
@@ -65,6 +66,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	alias(fs, "concurrency", "conc")
 	fs.IntVar(&f.conns, "conns", 4, "connections the callers share (stacks that can't share get one per caller);\nwith --listen (reverse), 1 unless given: as many as serve --conns dials")
 	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight: one goroutine per caller issues them with net/rpc's Client.Go,\ncollects each from one Done channel it shares and issues the next (no goroutine per call);\nfloor-mux does the same with request ids, other peers keep a connection (or goroutine) per call in flight")
+	fs.IntVar(&f.maxInflight, "max-inflight", 0, "open loop (--rate) only: the most calls out at once; each of the --concurrency callers keeps up to\nceil(N/concurrency) in flight as --pipeline does, so that an arrival waits for a caller only when N are out\n(0: --concurrency × --pipeline)")
 	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload.Name(), "comma-separated workloads: "+strings.Join(harness.WorkloadNames(), ", ")+"\n(watch: --watchers long-poll watches woken by Sets at --rate; duplex: calls both ways, see --back-concurrency)")
 	alias(fs, "workload", "workloads")
 	f.wf = addWorkloadFlags(fs)
@@ -129,6 +131,10 @@ func (f *loadFlags) validate(tf *transportFlags, args []string) error {
 		return usagef("--conns %d: want at least 1", f.conns)
 	case f.pipeline < 1:
 		return usagef("--pipeline %d: want at least 1", f.pipeline)
+	case f.maxInflight < 0:
+		return usagef("--max-inflight %d: want a positive number of calls, or 0 for --concurrency × --pipeline", f.maxInflight)
+	case f.maxInflight > 0 && f.rate == 0:
+		return usagef("--max-inflight %d: applies to an open loop; add --rate (a closed loop keeps --concurrency × --pipeline calls out)", f.maxInflight)
 	case f.count < 1:
 		return usagef("--count %d: want at least 1", f.count)
 	case f.rate < 0 || math.IsNaN(f.rate) || math.IsInf(f.rate, 0):
@@ -503,8 +509,12 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 	var cfgs []harness.Config
 	for _, p := range payloads {
 		for _, conc := range concs {
+			depth := f.pipeline
+			if f.maxInflight > 0 {
+				depth = (f.maxInflight + conc - 1) / conc
+			}
 			for _, tname := range split(tf.transport) {
-				for _, s := range withFloorMux(stacks, conc*f.pipeline > f.conns) {
+				for _, s := range withFloorMux(stacks, conc*depth > f.conns) {
 					codecName := s.ID().Short() // names the http transport's path
 					tf := *tf
 					tf.transport = tname
@@ -517,7 +527,7 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 					}
 					cfgs = append(cfgs, harness.Config{
 						Stack: s, Transport: tr, TransportConfig: tcfg, External: tf.external(), Net: tf.net,
-						Payload: p, Concurrency: conc, Conns: f.conns, Pipeline: f.pipeline,
+						Payload: p, Concurrency: conc, Conns: f.conns, Pipeline: depth,
 						Rate: f.rate, Duration: f.duration, Calls: f.calls, Warmup: f.warmup,
 						Timeout: f.timeout, Delay: delay, CheckEvery: f.checkEvery,
 						MaxMessage: maxMessage,
