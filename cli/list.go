@@ -28,7 +28,7 @@ figures. It takes no flags.`, stderr)
 	}
 	fmt.Fprintf(stdout, "codecs:      %s\n", strings.Join(codecs.Names(), " "))
 	fmt.Fprintf(stdout, "transports:  %s\n", strings.Join(transports.Names(), " "))
-	fmt.Fprintf(stdout, "payloads:    %s  (bytes:N takes any size, records:N any count)\n", strings.Join(payload.Examples, " "))
+	fmt.Fprintf(stdout, "payloads:    %s  (bytes:N takes any size, records:N any count)\n", strings.Join(payload.Examples(), " "))
 	fmt.Fprintf(stdout, "peers:       %s\n", strings.Join(harness.PeerNames(), " "))
 	fmt.Fprintln(stdout, "network profiles (--net):")
 	for _, p := range netem.Profiles() {

@@ -76,7 +76,7 @@ type Progress struct {
 
 func (c *Config) workload() Workload {
 	if c.Workload == nil {
-		return DefaultWorkload
+		return DefaultWorkload()
 	}
 	return c.Workload
 }

@@ -84,7 +84,7 @@ func mutualTLS(c transports.Config) bool { return c.CertFile != "" || c.ClientCA
 
 // workloadName is the workload's name when it is not the default, else "".
 func (cfg *Config) workloadName() string {
-	if w := cfg.workload().Name(); w != DefaultWorkload.Name() {
+	if w := cfg.workload().Name(); w != DefaultWorkload().Name() {
 		return w
 	}
 	return ""

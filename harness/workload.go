@@ -60,8 +60,8 @@ type Preparer interface {
 	Prepare(ctx context.Context, cfg *Config) (run Workload, done func(), err error)
 }
 
-// DefaultWorkload is the workload of a Config that names none.
-var DefaultWorkload Workload = Call{}
+// DefaultWorkload is the workload of a Config that names none: call.
+func DefaultWorkload() Workload { return Call{} }
 
 // workloads are the workloads --workload takes. Adding one is one line here.
 var workloads = []Workload{Call{}, Watch{}, Duplex{}}

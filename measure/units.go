@@ -16,31 +16,35 @@ type Metric struct {
 // Metrics are the figures every result reports, in DESIGN 6's names.
 // Units follow golang.org/x/perf/benchunit: a "-ns" suffix tidies to
 // seconds, "B" in the numerator scales in binary, "/op" is per call.
-var Metrics = []Metric{
-	{"ns/op", func(r *Result) float64 { return r.PerCall(float64(r.Elapsed)) }},
-	{"calls/s", (*Result).CallsPerSec},
-	{"p50-ns", quantile(50)},
-	{"p90-ns", quantile(90)},
-	{"p99-ns", quantile(99)},
-	{"p99.9-ns", quantile(99.9)},
-	{"max-ns", func(r *Result) float64 { return float64(r.Latency.Max()) }},
-	{"cpu-ns/op", func(r *Result) float64 { return r.PerCall(float64(r.CPU)) }},
-	{"wire-B/op", func(r *Result) float64 { return r.PerCall(float64(r.WireBytes)) }},
-	{"B/op", func(r *Result) float64 { return r.PerCall(float64(r.AllocB)) }},
-	{"allocs/op", func(r *Result) float64 { return r.PerCall(float64(r.Allocs)) }},
-	{"ctxsw/op", func(r *Result) float64 { return r.PerCall(float64(r.CtxSwitches)) }},
-	{"rw-syscalls/op", func(r *Result) float64 { return r.PerCall(float64(r.RWSyscalls)) }},
-	{"errors", func(r *Result) float64 { return float64(r.Errors) }},
+func Metrics() []Metric {
+	return []Metric{
+		{"ns/op", func(r *Result) float64 { return r.PerCall(float64(r.Elapsed)) }},
+		{"calls/s", (*Result).CallsPerSec},
+		{"p50-ns", quantile(50)},
+		{"p90-ns", quantile(90)},
+		{"p99-ns", quantile(99)},
+		{"p99.9-ns", quantile(99.9)},
+		{"max-ns", func(r *Result) float64 { return float64(r.Latency.Max()) }},
+		{"cpu-ns/op", func(r *Result) float64 { return r.PerCall(float64(r.CPU)) }},
+		{"wire-B/op", func(r *Result) float64 { return r.PerCall(float64(r.WireBytes)) }},
+		{"B/op", func(r *Result) float64 { return r.PerCall(float64(r.AllocB)) }},
+		{"allocs/op", func(r *Result) float64 { return r.PerCall(float64(r.Allocs)) }},
+		{"ctxsw/op", func(r *Result) float64 { return r.PerCall(float64(r.CtxSwitches)) }},
+		{"rw-syscalls/op", func(r *Result) float64 { return r.PerCall(float64(r.RWSyscalls)) }},
+		{"errors", func(r *Result) float64 { return float64(r.Errors) }},
+	}
 }
 
 // ServerMetrics are the figures of a server in another process
 // (Result.Server), reported when it answered Stats.Read.
-var ServerMetrics = []Metric{
-	{"server-cpu-ns/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.CPU)) }},
-	{"server-B/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.AllocB)) }},
-	{"server-allocs/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.Allocs)) }},
-	{"server-ctxsw/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.CtxSwitches)) }},
-	{"server-rw-syscalls/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.RWSyscalls)) }},
+func ServerMetrics() []Metric {
+	return []Metric{
+		{"server-cpu-ns/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.CPU)) }},
+		{"server-B/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.AllocB)) }},
+		{"server-allocs/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.Allocs)) }},
+		{"server-ctxsw/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.CtxSwitches)) }},
+		{"server-rw-syscalls/op", func(r *Result) float64 { return r.PerCall(float64(r.Server.RWSyscalls)) }},
+	}
 }
 
 func quantile(q float64) func(*Result) float64 {
@@ -52,9 +56,9 @@ func quantile(q float64) func(*Result) float64 {
 // in the same units and order. Values keep four significant digits, and
 // none below the unit, which is all a benchmark line needs.
 func (r *Result) BenchValues() []benchfmt.Value {
-	ms := Metrics
+	ms := Metrics()
 	if r.Server != nil {
-		ms = append(ms[:len(ms):len(ms)], ServerMetrics...)
+		ms = append(ms, ServerMetrics()...)
 	}
 	vals := make([]benchfmt.Value, len(ms))
 	for i, m := range ms {

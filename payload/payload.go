@@ -33,7 +33,7 @@ type Payload struct {
 var ErrWrongReply = errors.New("wrong reply")
 
 // Examples lists payload spellings for help texts.
-var Examples = []string{"arith", "bytes:16", "bytes:1KiB", "bytes:64KiB", "records:100"}
+func Examples() []string { return []string{"arith", "bytes:16", "bytes:1KiB", "bytes:64KiB", "records:100"} }
 
 // Parse parses a payload spelling: "arith" (Arith.Multiply), "bytes:N"
 // (Echo.Echo of N bytes; N may end in KiB or MiB) or "records:N"
@@ -56,7 +56,7 @@ func Parse(s string) (Payload, error) {
 		}
 		return records(s, n), nil
 	}
-	return Payload{}, fmt.Errorf("payload %q: want arith, bytes:N or records:N (e.g. %s)", s, strings.Join(Examples, ", "))
+	return Payload{}, fmt.Errorf("payload %q: want arith, bytes:N or records:N (e.g. %s)", s, strings.Join(Examples(), ", "))
 }
 
 func arith() Payload {

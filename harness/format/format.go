@@ -132,5 +132,3 @@ func EnvConfig(run Run) []benchfmt.Config {
 // A Metric is one figure of a result, under its benchmark unit.
 type Metric = measure.Metric
 
-// Metrics are the figures every result reports (measure.Metrics).
-var Metrics = measure.Metrics

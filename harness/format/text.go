@@ -48,9 +48,10 @@ func Rows(results []*measure.Result) []*Row {
 	for _, row := range rows {
 		reps := byName[row.First.Name]
 		row.Count = len(reps)
-		row.Medians = make(map[string]float64, len(Metrics))
-		row.Spreads = make(map[string]float64, len(Metrics))
-		for _, m := range Metrics {
+		metrics := measure.Metrics()
+		row.Medians = make(map[string]float64, len(metrics))
+		row.Spreads = make(map[string]float64, len(metrics))
+		for _, m := range metrics {
 			vals := make([]float64, len(reps))
 			for i, r := range reps {
 				vals[i] = m.Value(r)
