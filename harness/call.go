@@ -24,7 +24,22 @@ type Call struct{}
 func (Call) Name() string   { return "call" }
 func (Call) Rows() []string { return []string{""} }
 
-func (Call) Drive(ctx context.Context, w *Window) {
+// Prepare needs nothing beyond the run's connections.
+func (Call) Prepare(_ context.Context, cfg *Config, _ *Sides) (Prepared, error) {
+	return calls{[]Row{cfg.row("")}}, nil
+}
+
+// calls is a prepared workload whose one row's callers make the call
+// workload's calls.
+type calls struct{ rows []Row }
+
+func (r calls) Rows() []Row                        { return r.rows }
+func (calls) Drive(ctx context.Context, w *Window) { driveCalls(ctx, w) }
+func (calls) Close()                               {}
+
+// driveCalls runs the window's callers, which share one schedule and
+// record in row 0.
+func driveCalls(ctx context.Context, w *Window) {
 	var wg sync.WaitGroup
 	s := w.schedule(0)
 	for i := range w.cfg.Concurrency {

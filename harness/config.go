@@ -58,9 +58,6 @@ type Config struct {
 
 	// testClock, when set, replaces the system's clock.
 	testClock Clock
-	// sides are the run's two ends, for a workload's Prepare; set by
-	// connectSides.
-	sides *sides
 }
 
 // Progress is how far one run is: which phase, the fraction of it done,

@@ -189,14 +189,14 @@ func driveFake(t *testing.T, cfg Config, s *fakeServer) *measure.Result {
 	cfg.Payload = payload.Payload{Name: "fake"}
 	cfg.Timeout = time.Hour
 	cfg.testClock = s.clock
-	d := &driver{cfg: &cfg, clock: s.clock, pool: p}
+	d := &driver{cfg: &cfg, clock: s.clock, pool: p, rows: []Row{cfg.row("")}}
 	// d.drive without its watchdog, whose timer would be one more event
 	// on the fake clock.
 	w := d.window(cfg.Duration, cfg.Calls, true)
 	w.start = s.clock.Now()
 	w.end = w.start.Add(w.dur)
 	w.rows[0].begin(w.start)
-	Call{}.Drive(t.Context(), w)
+	driveCalls(t.Context(), w)
 	r := &measure.Result{Latency: measure.NewHistogram()}
 	w.rows[0].fill(r, s.clock.Now())
 	return r

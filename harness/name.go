@@ -23,9 +23,10 @@ import (
 // differ from the default, in this order, and are computed from effective
 // values, never from which flags were typed: one configuration, one name.
 // A workload with several rows names each with its dir=.
-func (cfg *Config) Name() string { return cfg.name("") }
+func (cfg *Config) Name() string { return cfg.name("", cfg.workloadKey()) }
 
-func (cfg *Config) name(dir string) string {
+// name is the name of the row dir whose workload= key is key.
+func (cfg *Config) name(dir, workload string) string {
 	var b strings.Builder
 	b.WriteString("RPC/" + cfg.Stack.ID().String() + "/transport=" + cfg.Transport.Name())
 	key := func(k string, v any) { fmt.Fprintf(&b, "/%s=%v", k, v) }
@@ -43,8 +44,8 @@ func (cfg *Config) name(dir string) string {
 	if cfg.Rate > 0 {
 		key("rate", strconv.FormatFloat(cfg.Rate, 'g', -1, 64))
 	}
-	if w := cfg.workloadKey(); w != "" {
-		key("workload", w)
+	if workload != "" {
+		key("workload", workload)
 	}
 	if dir != "" {
 		key("dir", dir)
@@ -90,17 +91,11 @@ func (cfg *Config) workloadName() string {
 	return ""
 }
 
-// A keyedWorkload says more in its workload= key than its name, for rows
-// whose configuration the other keys do not say in full (duplex: what the
-// other direction carried).
-type keyedWorkload interface {
-	nameKey(row *Config) string
-}
-
-// workloadKey is the value of the name's workload= key, "" for none.
+// workloadKey is the value of the name's workload= key, "" for none: a
+// NameKeyer's own, else the workload's name unless it is the default.
 func (cfg *Config) workloadKey() string {
-	if k, ok := cfg.workload().(keyedWorkload); ok {
-		return k.nameKey(cfg)
+	if k, ok := cfg.workload().(NameKeyer); ok {
+		return k.NameKey(cfg)
 	}
 	return cfg.workloadName()
 }

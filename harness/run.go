@@ -33,28 +33,25 @@ func RunRows(ctx context.Context, cfg Config) ([]*measure.Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	caller, stop, err := connectSides(ctx, &cfg)
+	sides, stop, err := connectSides(ctx, &cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer stop()
 
-	p, err := newPool(ctx, &cfg, caller)
+	p, err := newPool(ctx, &cfg, sides.caller)
 	if err != nil {
 		return nil, err
 	}
 	defer p.close()
 
-	cfg.sides.pool = p
-	if pr, ok := cfg.workload().(Preparer); ok {
-		run, done, err := pr.Prepare(ctx, &cfg)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", cfg.workload().Name(), err)
-		}
-		defer done()
-		cfg.Workload = run
+	sides.pool = p
+	run, err := cfg.workload().Prepare(ctx, &cfg, sides)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.workload().Name(), err)
 	}
-	d := &driver{cfg: &cfg, clock: cfg.clock(), pool: p}
+	defer run.Close()
+	d := &driver{cfg: &cfg, clock: cfg.clock(), pool: p, rows: run.Rows(), run: run}
 	if cfg.Warmup > 0 {
 		d.drive(ctx, d.window(cfg.Warmup, 0, false))
 	}
@@ -86,6 +83,8 @@ type driver struct {
 	cfg   *Config
 	clock Clock
 	pool  *pool
+	run   Prepared
+	rows  []Row // run's
 }
 
 // window prepares a window of dur, or of calls calls when calls is
@@ -93,16 +92,14 @@ type driver struct {
 // apart so that what the recorders allocate up front is not counted in
 // the window's allocations.
 func (d *driver) window(dur time.Duration, calls int64, record bool) *Window {
-	wl := d.cfg.workload()
 	w := &Window{cfg: d.cfg, clock: d.clock, pool: d.pool, dur: dur,
-		budget: newBudget(calls), rows: make([]*Recorder, len(wl.Rows())), dog: &watchdog{timeout: d.cfg.Timeout}}
+		budget: newBudget(calls), rows: make([]*Recorder, len(d.rows)), dog: &watchdog{timeout: d.cfg.Timeout}}
 	if calls > 0 {
 		w.dur = 100 * 365 * 24 * time.Hour
 	}
 	if record {
-		for i := range w.rows {
-			row := d.cfg.rowConfig(wl, i)
-			w.rows[i] = newRecorder(row.Concurrency, dur, row.Rate > 0)
+		for i, row := range d.rows {
+			w.rows[i] = newRecorder(row.Config.Concurrency, dur, row.Config.Rate > 0)
 		}
 	}
 	return w
@@ -111,22 +108,21 @@ func (d *driver) window(dur time.Duration, calls int64, record bool) *Window {
 // drive runs the workload through w from now, and returns its rows'
 // results when it records them.
 func (d *driver) drive(ctx context.Context, w *Window) []*measure.Result {
-	wl := d.cfg.workload()
 	w.start = d.clock.Now()
 	w.end = w.start.Add(w.dur)
 	for _, r := range w.rows {
 		r.begin(w.start)
 	}
 	stopWatch := d.watch(ctx, w, w.budget.total())
-	wl.Drive(ctx, w)
+	d.run.Drive(ctx, w)
 	stopWatch()
 	if w.rows[0] == nil {
 		return nil
 	}
 	stopped := d.clock.Now()
 	results := make([]*measure.Result, len(w.rows))
-	for i, dir := range wl.Rows() {
-		results[i] = d.cfg.rowConfig(wl, i).newResult(dir)
+	for i, row := range d.rows {
+		results[i] = row.newResult()
 		w.rows[i].fill(results[i], stopped)
 	}
 	return results
@@ -258,15 +254,14 @@ func serverStats(ctx context.Context, timeout time.Duration, readers []stack.Sta
 
 // connectSides starts the in-process server, when there is one, and the
 // calling half; stop ends both.
-func connectSides(ctx context.Context, cfg *Config) (transports.Caller, func(), error) {
+func connectSides(ctx context.Context, cfg *Config) (*Sides, func(), error) {
 	tcfg := cfg.TransportConfig
 	if cfg.External {
 		caller, err := cfg.Transport.Call(ctx, tcfg)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", cfg.Transport.Name(), err)
 		}
-		cfg.sides = &sides{caller: caller}
-		return caller, func() { caller.Close() }, nil
+		return &Sides{caller: caller}, func() { caller.Close() }, nil
 	}
 	tcfg.Conns = cfg.conns() // a serving half that dials opens as many as the callers use
 	if tcfg.CAFile == "" {
@@ -279,16 +274,17 @@ func connectSides(ctx context.Context, cfg *Config) (transports.Caller, func(), 
 		return nil, nil, fmt.Errorf("%s: %w", cfg.Transport.Name(), err)
 	}
 	srv := cfg.Stack.Serve(l, cfg.Delay)
-	cfg.sides = &sides{caller: caller, served: l, server: srv}
-	return caller, func() {
+	return &Sides{caller: caller, served: l, server: srv}, func() {
 		caller.Close()
 		srv.Close()
 	}, nil
 }
 
-func (cfg *Config) newResult(dir string) *measure.Result {
+// newResult is the empty result of row, named and labelled.
+func (row Row) newResult() *measure.Result {
+	cfg := row.Config
 	return &measure.Result{
-		Name:        cfg.name(dir),
+		Name:        cfg.name(row.Dir, row.Key),
 		Stack:       cfg.Stack.ID().String(),
 		Transport:   cfg.Transport.Name(),
 		Net:         cfg.Net,
@@ -300,8 +296,8 @@ func (cfg *Config) newResult(dir string) *measure.Result {
 		Delay:       cfg.Delay.String(),
 		Latency:     measure.NewHistogram(),
 		Workload:    cfg.workloadName(),
-		Dir:         dir,
-		Against:     cfg.against(),
+		Dir:         row.Dir,
+		Against:     row.Against,
 	}
 }
 

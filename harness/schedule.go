@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"sync/atomic"
 	"time"
 
@@ -93,6 +94,32 @@ func (s *schedule) sent(a arrival, shard int, now time.Time) bool {
 		s.rec.Late(lag)
 	}
 	return true
+}
+
+// await claims the next arrival for a caller that is free and waits
+// until it is due, with *timer (made when first needed, on clock); it
+// returns the arrival and the time it was woken, or false when the
+// schedule is over or ctx ends first.
+func (s *schedule) await(ctx context.Context, clock Clock, timer *Timer) (arrival, time.Time, bool) {
+	now := clock.Now()
+	a, ok := s.claim(now)
+	if !ok {
+		return arrival{}, now, false
+	}
+	if wait := a.at.Sub(now); wait > 0 {
+		if *timer == nil {
+			*timer = clock.NewTimer(wait)
+		} else {
+			(*timer).Reset(wait)
+		}
+		select {
+		case <-(*timer).C():
+		case <-ctx.Done():
+			return arrival{}, now, false
+		}
+		now = clock.Now()
+	}
+	return a, now, true
 }
 
 // finish counts the arrivals due before now (or the window's end, if

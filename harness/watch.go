@@ -56,31 +56,29 @@ func (Watch) Supports(s stack.Stack) error {
 	return nil
 }
 
-// Drive of an unprepared Watch has no setter connection: Prepare first.
-func (Watch) Drive(ctx context.Context, w *Window) {
-	panic("harness: the watch workload measures only once prepared")
-}
-
 // Prepare opens the setters' connections, apart from the watchers'.
-func (wl Watch) Prepare(ctx context.Context, cfg *Config) (Workload, func(), error) {
+func (wl Watch) Prepare(ctx context.Context, cfg *Config, s *Sides) (Prepared, error) {
 	if err := wl.Supports(cfg.Stack); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	scfg := *cfg
 	scfg.Concurrency, scfg.Conns, scfg.Pipeline = WatchSetters, WatchSetters, 1
-	setter, err := newPool(ctx, &scfg, cfg.sides.caller)
+	setter, err := newPool(ctx, &scfg, s.caller)
 	if err != nil {
-		return nil, nil, fmt.Errorf("the setters' connections: %w", err)
+		return nil, fmt.Errorf("the setters' connections: %w", err)
 	}
-	return &watchRun{setter: setter, setters: WatchSetters}, setter.close, nil
+	return &watchRun{rows: []Row{cfg.row("")}, setter: setter, setters: WatchSetters}, nil
 }
 
 // watchRun is a prepared Watch.
 type watchRun struct {
-	Watch
+	rows    []Row
 	setter  *pool // setter i calls over its client i
 	setters int
 }
+
+func (r *watchRun) Rows() []Row { return r.rows }
+func (r *watchRun) Close()      { r.setter.close() }
 
 func (r *watchRun) Drive(ctx context.Context, w *Window) {
 	n := w.cfg.Concurrency
@@ -127,23 +125,9 @@ func (r *watchRun) set(ctx context.Context, w *Window, sched *schedule, i, keys 
 		}
 	}()
 	for ctx.Err() == nil {
-		now := clock.Now()
-		a, ok := sched.claim(now)
+		a, now, ok := sched.await(ctx, clock, &timer)
 		if !ok {
 			return
-		}
-		if wait := a.at.Sub(now); wait > 0 {
-			if timer == nil {
-				timer = clock.NewTimer(wait)
-			} else {
-				timer.Reset(wait)
-			}
-			select {
-			case <-timer.C():
-			case <-ctx.Done():
-				return
-			}
-			now = clock.Now()
 		}
 		if !sched.sent(a, i, now) {
 			return
