@@ -144,6 +144,15 @@ func TestTimerReset(t *testing.T) {
 		<-tm.C()
 		notEarly(t, "Timer after Reset", start, time.Millisecond)
 	})
+	t.Run("moves an armed timer's deadline later", func(t *testing.T) {
+		tm := NewTimer(100 * time.Microsecond)
+		start := time.Now()
+		if !tm.Reset(5 * time.Millisecond) {
+			t.Error("Reset of an armed timer returned false")
+		}
+		<-tm.C()
+		notEarly(t, "Timer after Reset", start, 5*time.Millisecond)
+	})
 	t.Run("rearms a fired timer", func(t *testing.T) {
 		tm := NewTimer(0)
 		<-tm.C()
