@@ -33,7 +33,7 @@ func (r *Report) judge(mechanism string) {
 	}
 	switch {
 	case !r.Steal.Shown:
-		r.Steal.Verdict = Verdict{NotShown, "no steal column in /proc/stat"}
+		r.Steal.Verdict = Verdict{NotShown, "no /proc/stat with a steal column"}
 	case r.Steal.Percent > maxSteal:
 		r.Steal.Verdict = warning("neighbours take CPU time: results vary")
 	default:
