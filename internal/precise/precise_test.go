@@ -13,6 +13,13 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// A *Timer is what the harness's Clock hands out (harness.Timer).
+var _ interface {
+	C() <-chan time.Time
+	Stop() bool
+	Reset(time.Duration) bool
+} = (*Timer)(nil)
+
 // Durations from below the runtime's millisecond to above it.
 var durations = []time.Duration{0, time.Microsecond, 10 * time.Microsecond, 100 * time.Microsecond, time.Millisecond, 3 * time.Millisecond}
 
