@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/rpcbench/rpcbench/measure"
+
 	"github.com/rpcbench/rpcbench/internal/precise"
 )
 
@@ -172,4 +174,43 @@ func Measure(ctx context.Context, opts Options) (Report, error) {
 	r.Elapsed = time.Since(start)
 	r.judge(precise.Mechanism())
 	return r, nil
+}
+
+// Brief is the measurement every run takes of its machine before it
+// starts (measure.Env.Machine): about a tenth of a second, coarse.
+func Brief() Options {
+	return Options{Waits: 20, RoundTrips: 500, NoiseWindows: 5, NoiseWindow: 5 * time.Millisecond}
+}
+
+// Machine is r's figures as a result's environment records them.
+func (r Report) Machine() measure.Machine {
+	m := measure.Machine{LoopbackP50: r.Loopback.P50, NoiseCV: r.Noise.CV, PerfCounters: r.Counters.Available, StealPercent: -1}
+	for _, t := range r.Timers {
+		if t.Wait != 100*time.Microsecond {
+			continue
+		}
+		switch t.How {
+		case "time.Timer":
+			m.GoTimerLate = t.P50
+		case "precise":
+			m.PreciseLate = t.P50
+		}
+	}
+	if r.Steal.Shown {
+		m.StealPercent = r.Steal.Percent
+	}
+	warn := func(what string, v Verdict) {
+		if v.Level == Warning {
+			m.Warnings = append(m.Warnings, what+": "+v.Why)
+		}
+	}
+	for _, t := range r.Timers {
+		warn(t.How+" "+t.Wait.String(), t.Verdict)
+	}
+	warn("loopback floor", r.Loopback.Verdict)
+	warn("CPU steal", r.Steal.Verdict)
+	warn("CPU frequency", r.Frequency.Verdict)
+	warn("GOMAXPROCS", r.GOMAXPROCS.Verdict)
+	warn("noise", r.Noise.Verdict)
+	return m
 }

@@ -119,6 +119,9 @@ func EnvConfig(run Run) []benchfmt.Config {
 		{"goos", e.GOOS}, {"goarch", e.GOARCH}, {"cpu", e.CPU}, {"go", e.GoVersion},
 		{"kernel", e.Kernel}, {"gomaxprocs", strconv.Itoa(e.GOMAXPROCS)}, {"rpcbench", e.Version},
 	}
+	if e.Machine != nil {
+		pairs = append(pairs, e.Machine.Config()...)
+	}
 	if run.Interrupted || slices.ContainsFunc(run.Results, func(r *measure.Result) bool { return r.Interrupted }) {
 		pairs = append(pairs, [2]string{"interrupted", "true"})
 	}

@@ -224,6 +224,9 @@ func Run(baseline, run *compare.File, opts Options) (*Report, error) {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("the %s was interrupted (interrupted: true): its last round may lack some rows, and those rows have fewer samples", side.label))
 		}
 	}
+	if diffs := measure.MachineDiffs(envA, envB); len(diffs) > 0 {
+		rep.Notes = append(rep.Notes, "the machines differ in what timing depends on (rpcbench doctor measured each before its run): "+strings.Join(diffs, "; "))
+	}
 	opts.SameMachine = rep.Raw
 	var moved map[key]float64
 	if !rep.Raw {
