@@ -134,4 +134,3 @@ func EnvConfig(run Run) []benchfmt.Config {
 
 // A Metric is one figure of a result, under its benchmark unit.
 type Metric = measure.Metric
-
