@@ -30,6 +30,7 @@ figures. It takes no flags.`, stderr)
 	fmt.Fprintf(stdout, "transports:  %s\n", strings.Join(transports.Names(), " "))
 	fmt.Fprintf(stdout, "payloads:    %s  (bytes:N takes any size, records:N any count)\n", strings.Join(payload.Examples(), " "))
 	fmt.Fprintf(stdout, "peers:       %s\n", strings.Join(harness.PeerNames(), " "))
+	fmt.Fprintf(stdout, "workloads:   %s\n", strings.Join(harness.WorkloadNames(), " "))
 	fmt.Fprintln(stdout, "network profiles (--net):")
 	for _, p := range netem.Profiles() {
 		fmt.Fprintf(stdout, "  %s\n", p)
