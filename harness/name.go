@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/transports"
 )
 
@@ -27,9 +28,11 @@ func (cfg *Config) Name() string { return cfg.name("", cfg.workloadKey()) }
 
 // name is the name of the row dir whose workload= key is key.
 func (cfg *Config) name(dir, workload string) string {
-	var b strings.Builder
-	b.WriteString("RPC/" + cfg.Stack.ID().String() + "/transport=" + cfg.Transport.Name())
-	key := func(k string, v any) { fmt.Fprintf(&b, "/%s=%v", k, v) }
+	n := measure.Name{Base: "RPC"}
+	key := func(k string, v any) { n.Add(k, fmt.Sprint(v)) }
+	id := cfg.Stack.ID()
+	key(id.Kind.Key(), id.Name)
+	key("transport", cfg.Transport.Name())
 	if cfg.Net != "" {
 		key("net", cfg.Net)
 	}
@@ -54,7 +57,7 @@ func (cfg *Config) name(dir, workload string) string {
 		if d.Work > 0 {
 			key("work", duration(d.Work))
 			if d.Busy {
-				b.WriteString("/busy")
+				n.Add("busy", "")
 			}
 		}
 		if d.StallEvery > 0 {
@@ -65,12 +68,12 @@ func (cfg *Config) name(dir, workload string) string {
 		key("max-message", m)
 	}
 	if a, ok := cfg.Stack.(interface{ LogsIn() bool }); ok && a.LogsIn() {
-		b.WriteString("/auth")
+		n.Add("auth", "")
 	}
 	if mutualTLS(cfg.TransportConfig) {
 		key("tls", "mutual")
 	}
-	return b.String()
+	return n.String()
 }
 
 // duration writes d as time.Duration does, with "us" for "µs" so that

@@ -14,8 +14,8 @@ const (
 	KindPeer
 )
 
-// key is the kind's key in benchmark names.
-func (k StackKind) key() string {
+// Key is the kind's key in benchmark names: codec or peer.
+func (k StackKind) Key() string {
 	switch k {
 	case KindCodec:
 		return "codec"
@@ -51,7 +51,7 @@ func CodecID(name string) StackID { return StackID{KindCodec, name} }
 func PeerID(name string) StackID { return StackID{KindPeer, name} }
 
 // String is the StackID in benchmark key=value form: "codec=msgpack", "peer=grpc".
-func (id StackID) String() string { return id.Kind.key() + "=" + id.Name }
+func (id StackID) String() string { return id.Kind.Key() + "=" + id.Name }
 
 // Short is the StackID as tables label it: a codec by its name alone
 // ("msgpack"), a peer in full ("peer=grpc").
@@ -77,7 +77,7 @@ func ParseID(s string) (StackID, error) {
 	k, name, ok := strings.Cut(s, "=")
 	if ok && name != "" {
 		for _, kind := range []StackKind{KindCodec, KindPeer} {
-			if kind.key() == k {
+			if kind.Key() == k {
 				return StackID{kind, name}, nil
 			}
 		}

@@ -170,29 +170,31 @@ func maxTime(a, b time.Time) time.Time {
 // that an interval log says of the configuration.
 func label(r *measure.Result) {
 	r.Pipeline, r.Concurrency, r.Conns = 1, 1, 1
-	for _, part := range strings.Split(r.Name, "/") {
-		k, v, ok := strings.Cut(part, "=")
-		if !ok {
-			continue
-		}
-		n, _ := strconv.Atoi(v)
-		switch k {
-		case "codec", "peer":
-			r.Stack = part
+	n := measure.ParseName(r.Name)
+	if id, ok := n.Stack(); ok {
+		r.Stack = id.String()
+	}
+	for _, p := range n.Parts {
+		num, _ := strconv.Atoi(p.Value)
+		switch p.Key {
 		case "transport":
-			r.Transport = v
+			r.Transport = p.Value
 		case "net":
-			r.Net = v
+			r.Net = p.Value
 		case "payload":
-			r.Payload = v
+			r.Payload = p.Value
 		case "conc":
-			r.Concurrency, r.Conns = n, n
+			r.Concurrency, r.Conns = num, num
 		case "conns":
-			r.Conns = n
+			r.Conns = num
 		case "pipeline":
-			r.Pipeline = n
+			r.Pipeline = num
 		case "rate":
-			r.Rate, _ = strconv.ParseFloat(v, 64)
+			r.Rate, _ = strconv.ParseFloat(p.Value, 64)
+		case "workload":
+			r.Workload, r.Against, _ = strings.Cut(p.Value, "-against-")
+		case "dir":
+			r.Dir = p.Value
 		}
 	}
 }

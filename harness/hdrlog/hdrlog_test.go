@@ -347,3 +347,21 @@ func (h *specHistogram) buckets() []string {
 	}
 	return out
 }
+
+// A duplex row's workload and direction come back from its tag too, so
+// that its two rows stay apart when merged or reported.
+func TestADuplexRowsLabelsComeBack(t *testing.T) {
+	r := sample()[0]
+	r.Name = "RPC/codec=gob/transport=duplex/payload=bytes:16/conc=4/workload=duplex-against-bytes:64KiBx2/dir=up"
+	var buf bytes.Buffer
+	if err := hdrlog.Write(&buf, []*measure.Result{r}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := hdrlog.Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back[0]; got.Workload != "duplex" || got.Against != "bytes:64KiBx2" || got.Dir != "up" || got.Transport != "duplex" {
+		t.Errorf("workload %q, against %q, dir %q, transport %q; want duplex, bytes:64KiBx2, up, duplex", got.Workload, got.Against, got.Dir, got.Transport)
+	}
+}
