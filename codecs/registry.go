@@ -4,6 +4,7 @@ import (
 	"github.com/rpcbench/rpcbench/codecs/gob"
 	"github.com/rpcbench/rpcbench/codecs/jsonrpc"
 	"github.com/rpcbench/rpcbench/codecs/msgpack"
+	"github.com/rpcbench/rpcbench/codecs/msgpackmsgp"
 	"github.com/rpcbench/rpcbench/codecs/protobuf"
 	"github.com/rpcbench/rpcbench/codecs/thrift"
 )
@@ -15,6 +16,7 @@ var builtin = []func(Options) Codec{
 	func(o Options) Codec { return gob.Codec{MaxMessage: o.MaxMessage} },
 	func(o Options) Codec { return jsonrpc.Codec{MaxMessage: o.MaxMessage} },
 	func(o Options) Codec { return msgpack.Codec{MaxMessage: o.MaxMessage} },
+	func(o Options) Codec { return msgpackmsgp.Codec{MaxMessage: o.MaxMessage} },
 	func(o Options) Codec { return protobuf.Codec{MaxMessage: o.MaxMessage} },
 	func(o Options) Codec { return thrift.Codec{MaxMessage: o.MaxMessage} },
 	func(o Options) Codec { return thrift.Codec{MaxMessage: o.MaxMessage, Compact: true} },

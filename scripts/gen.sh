@@ -6,6 +6,8 @@
 #                              MarshalToSizedBufferVT, the protobuf codec's reflection-free encoder
 #   service/thriftgen/         the Thrift compiler's own Go output (0.17.0, Debian)
 #   service/rpcbench_thrift.go its Read/Write methods, moved onto the protobuf types
+#   service/rpcbench_msgp.go   github.com/tinylib/msgp (pinned below): MarshalMsg and
+#                              UnmarshalMsg, the msgpack-msgp codec's reflection-free bodies
 # Installs what it needs; running it twice leaves no diff.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +17,9 @@ PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
 # The version grpc-go in go.mod already requires: the generated code needs
 # its protohelpers package, and an older pin would downgrade grpc-go.
 PROTOC_GEN_GO_VTPROTO_VERSION=v0.6.1-0.20240319094008-0393e58bdf10
+# The same version as go.mod's github.com/tinylib/msgp, whose runtime the
+# generated code calls.
+MSGP_VERSION=v1.6.5
 
 need() { command -v "$1" >/dev/null 2>&1; }
 if ! need protoc || ! need thrift; then
@@ -25,6 +30,7 @@ thrift --version | grep -q '0.17.0' || { echo "gen.sh: need the Thrift 0.17.0 co
 GOBIN="$PWD/.bin" go install "google.golang.org/protobuf/cmd/protoc-gen-go@$PROTOC_GEN_GO_VERSION"
 GOBIN="$PWD/.bin" go install "google.golang.org/grpc/cmd/protoc-gen-go-grpc@$PROTOC_GEN_GO_GRPC_VERSION"
 GOBIN="$PWD/.bin" go install "github.com/planetscale/vtprotobuf/cmd/protoc-gen-go-vtproto@$PROTOC_GEN_GO_VTPROTO_VERSION"
+GOBIN="$PWD/.bin" go install "github.com/tinylib/msgp@$MSGP_VERSION"
 
 PATH="$PWD/.bin:$PATH" protoc --go_out=. --go_opt=paths=source_relative --go-grpc_out=. --go-grpc_opt=paths=source_relative service/*.proto
 PATH="$PWD/.bin:$PATH" protoc --go-vtproto_out=. --go-vtproto_opt=paths=source_relative,features=marshal+size service/rpcbench.proto
@@ -45,3 +51,32 @@ rm -rf service/thriftgen
 thrift --gen go:package_prefix=github.com/rpcbench/rpcbench/service/,skip_remote -out service service/rpcbench.thrift
 gofmt -w service/thriftgen
 go run ./scripts/thrifttransplant -thrift service/thriftgen/rpcbench.go -proto service/rpcbench.pb.go -o service/rpcbench_thrift.go
+
+# msgp writes the msgpack codec's wire (codecs/msgpack: every exported field
+# under its JSON name, nil slices and maps as nil) when it reads each field
+# as tagged msg:"NAME,allownil". It reads a copy of the protobuf types with
+# those tags added; the committed types keep theirs (the generated code
+# never reads tags). Three things it does differently are rewritten after
+# it, each checked so that a new msgp that changes them fails here:
+#   - an int64 >= 128 as a signed int where the msgpack codec (the library
+#     with UseCompactInts) writes the shortest unsigned one: appendInt64 in
+#     service/msgp.go writes it that way;
+#   - room for a map made for the count the message declares, where an
+#     entry of two bytes on the wire takes tens in Go: capped at
+#     maxMapHint, as the msgpack codec caps it;
+#   - a key it does not know (a Go field name, which the msgpack codec also
+#     reads, or a foreign peer's extra key) is an error rather than
+#     skipped: the msgpack-msgp codec then lets the library decode the
+#     same bytes, as it does whatever else msgp refuses.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sed -E 's/json:"([^"]*)"/json:"\1" msg:"\1,allownil"/' service/rpcbench.pb.go >"$tmp/rpcbench.pb.go"
+.bin/msgp -file "$tmp/rpcbench.pb.go" -o "$tmp/rpcbench_msgp.go" -io=false -tests=false >/dev/null
+rewrite() { # PATTERN REPLACEMENT: sed -E over the msgp output, which must match
+  grep -Eq "$1" "$tmp/rpcbench_msgp.go" || { echo "gen.sh: msgp output has no match for $1: check the rewrite against msgp $MSGP_VERSION" >&2; exit 1; }
+  sed -i -E "s/$1/$2/g" "$tmp/rpcbench_msgp.go"
+}
+rewrite 'msgp\.AppendInt64\(' 'appendInt64('
+rewrite 'msgp\.Skip\(bts\)' 'unknownField(bts)'
+rewrite 'make\((map\[[^]]+\][][*A-Za-z0-9]+), (zb[0-9]+)\)' 'make(\1, min(\2, maxMapHint))'
+gofmt <"$tmp/rpcbench_msgp.go" >service/rpcbench_msgp.go
