@@ -17,6 +17,7 @@ import (
 	vmsgpack "github.com/vmihailenco/msgpack/v5"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/codecs/codectest"
 	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/service"
 )
@@ -24,20 +25,6 @@ import (
 // formatCodecs are the codecs of this wire, one per library: each passes
 // every interop test.
 var formatCodecs = []string{"msgpack", "msgpack-msgp"}
-
-// eachCodec runs test once per codec of formatCodecs, as a subtest named
-// after it.
-func eachCodec(t *testing.T, test func(t *testing.T, c codecs.Codec)) {
-	for _, name := range formatCodecs {
-		t.Run(name, func(t *testing.T) {
-			c, err := codecs.Lookup(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			test(t, c)
-		})
-	}
-}
 
 // rawPeer speaks MessagePack-RPC with the library directly, not through
 // the codec under test.
@@ -115,7 +102,9 @@ func nested(depth int) vmsgpack.RawMessage {
 
 // A foreign client writing requests with the library gets spec-shaped
 // responses over one connection, whatever it sent before.
-func TestForeignClientCallsServer(t *testing.T) { eachCodec(t, testForeignClientCallsServer) }
+func TestForeignClientCallsServer(t *testing.T) {
+	codectest.EachCodec(t, formatCodecs, testForeignClientCallsServer)
+}
 
 func testForeignClientCallsServer(t *testing.T, c codecs.Codec) {
 	p := newRawPeer(dial(t, serveTCP(t, c)))
@@ -193,7 +182,9 @@ func rawServer(t *testing.T, conn net.Conn, reply func(method string, params []a
 
 // A foreign server's error values of any type become the call's error text,
 // and its results decode into the reply, typed or generic.
-func TestClientCallsForeignServer(t *testing.T) { eachCodec(t, testClientCallsForeignServer) }
+func TestClientCallsForeignServer(t *testing.T) {
+	codectest.EachCodec(t, formatCodecs, testClientCallsForeignServer)
+}
 
 func testClientCallsForeignServer(t *testing.T, codec codecs.Codec) {
 	client, server := net.Pipe()
@@ -251,7 +242,7 @@ func testClientCallsForeignServer(t *testing.T, codec codecs.Codec) {
 }
 
 // The msgid is a uint32 on the wire; net/rpc's seq is a uint64.
-func TestClientMsgidWraps(t *testing.T) { eachCodec(t, testClientMsgidWraps) }
+func TestClientMsgidWraps(t *testing.T) { codectest.EachCodec(t, formatCodecs, testClientMsgidWraps) }
 
 func testClientMsgidWraps(t *testing.T, c codecs.Codec) {
 	client, server := net.Pipe()
@@ -301,7 +292,7 @@ func startNvim(t *testing.T) string {
 	return addr
 }
 
-func TestNeovim(t *testing.T) { eachCodec(t, testNeovim) }
+func TestNeovim(t *testing.T) { codectest.EachCodec(t, formatCodecs, testNeovim) }
 
 func testNeovim(t *testing.T, codec codecs.Codec) {
 	addr := startNvim(t)

@@ -31,15 +31,18 @@ type Codec struct {
 	MaxMessage int
 
 	// Body, when set, encodes and decodes the message bodies of the types it
-	// knows in place of the library (a variant with generated code, such as
-	// codecs/msgpackmsgp); the envelope and every other body stay the
-	// library's. nil means the library does all.
+	// knows in place of the library: a variant of the codec, by another
+	// library on the same wire (codecs/msgpackmsgp). The envelope and every
+	// other body stay the library's. nil means the library does all.
 	Body Body
 }
 
 // A Body encodes and decodes the bodies (arguments and results) of the
 // types it knows, writing the bytes the library would write for them.
 type Body interface {
+	// Name names the variant after its library: the codec is called
+	// "msgpack-" followed by it.
+	Name() string
 	// AppendBody appends v's encoding to b; ok is false for a value whose
 	// type it does not know, which the library then encodes.
 	AppendBody(b []byte, v any) (out []byte, ok bool, err error)
@@ -52,8 +55,13 @@ type Body interface {
 	ReadBody(b []byte, v any) (rest []byte, ok bool)
 }
 
-// Name returns "msgpack".
-func (Codec) Name() string { return "msgpack" }
+// Name returns "msgpack", or "msgpack-" and the name of its Body.
+func (c Codec) Name() string {
+	if c.Body != nil {
+		return "msgpack-" + c.Body.Name()
+	}
+	return "msgpack"
+}
 
 // NewClientCodec returns a MessagePack-RPC client codec over conn.
 func (c Codec) NewClientCodec(conn io.ReadWriteCloser) rpc.ClientCodec {

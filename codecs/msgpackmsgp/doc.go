@@ -1,7 +1,8 @@
-// Package msgpackmsgp is the msgpack codec (MessagePack-RPC, codecs/msgpack)
-// with the service's messages encoded and decoded by the code
+// Package msgpackmsgp makes the msgpack codec (MessagePack-RPC,
+// codecs/msgpack) into msgpack-msgp: msgpack.Codec{Body: Body{}} encodes and
+// decodes the service's messages with the code
 // github.com/tinylib/msgp generates for them (service/rpcbench_msgp.go,
-// scripts/gen.sh) instead of by the reflection of
+// scripts/gen.sh) instead of the reflection of
 // github.com/vmihailenco/msgpack/v5: the same wire, byte for byte, by
 // another library, so that a table shows what the library costs apart from
 // the format.

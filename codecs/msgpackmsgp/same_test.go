@@ -2,7 +2,7 @@ package msgpackmsgp_test
 
 import (
 	"bytes"
-	"reflect"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -17,66 +17,47 @@ import (
 // bytes the msgpack codec writes with github.com/vmihailenco/msgpack/v5 (its
 // struct codecs, compact ints), for every service message built from the
 // fuzzer's input, and that each decodes the other's bytes to the value
-// encoded. Maps are compared with their entries in order of their bytes:
-// both write a Go map in its iteration order.
+// encoded. Maps are compared with their entries in the order of their
+// bytes: both write a Go map in its iteration order.
 func FuzzSameAsLibrary(f *testing.F) {
-	codectest.AddValueSeeds(f)
-	f.Fuzz(func(t *testing.T, a, b int64, score float64, flag bool, s string, payload []byte) {
-		for _, v := range codectest.Values(a, b, score, flag, s, payload) {
-			if m, ok := v.(msgp.Marshaler); ok {
-				same(t, m)
-			}
-		}
+	codectest.FuzzSame(f, library, generated, canonical, func(v any) bool {
+		_, ok := v.(msgp.Marshaler)
+		return ok
 	})
 }
 
-func same(t *testing.T, v msgp.Marshaler) {
-	t.Helper()
-	lib := libraryEncode(t, v)
-	ours, err := v.MarshalMsg(nil)
-	if err != nil {
-		t.Fatalf("msgp encoding %#v: %v", v, err)
+// library and generated are the msgpack codec's two ways to encode and
+// decode a service message.
+var (
+	library = codectest.Library{
+		Encode: func(v any) ([]byte, error) {
+			var buf bytes.Buffer
+			enc := vmsgpack.NewEncoder(&buf)
+			enc.UseCompactInts(true)
+			err := enc.Encode(v)
+			return buf.Bytes(), err
+		},
+		Decode: vmsgpack.Unmarshal,
 	}
-	if !bytes.Equal(canonical(t, lib), canonical(t, ours)) {
-		t.Fatalf("encoding %#v:\nlibrary %x\nmsgp    %x", v, lib, ours)
+	generated = codectest.Library{
+		Encode: func(v any) ([]byte, error) { return v.(msgp.Marshaler).MarshalMsg(nil) },
+		Decode: func(b []byte, v any) error {
+			rest, err := v.(msgp.Unmarshaler).UnmarshalMsg(b)
+			if err == nil && len(rest) > 0 {
+				err = fmt.Errorf("%d bytes left after the value", len(rest))
+			}
+			return err
+		},
 	}
-	typ := reflect.TypeOf(v).Elem()
-	byLibrary := reflect.New(typ).Interface()
-	if err := vmsgpack.Unmarshal(ours, byLibrary); err != nil {
-		t.Fatalf("the library decoding msgp's %x into %v: %v", ours, typ, err)
-	}
-	byMsgp := reflect.New(typ).Interface().(msgp.Unmarshaler)
-	if rest, err := byMsgp.UnmarshalMsg(lib); err != nil || len(rest) > 0 {
-		t.Fatalf("msgp decoding the library's %x into %v: %v, %d bytes left", lib, typ, err, len(rest))
-	}
-	// Encoded again, each decoded value writes the bytes it was decoded
-	// from: equal values, NaN scores and nil-versus-empty included.
-	for _, got := range []any{byLibrary, byMsgp} {
-		if again := libraryEncode(t, got); !bytes.Equal(canonical(t, again), canonical(t, lib)) {
-			t.Fatalf("decoded %x into %#v, which encodes to %x", lib, got, again)
-		}
-	}
-}
-
-// libraryEncode encodes v as the msgpack codec does.
-func libraryEncode(t *testing.T, v any) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := vmsgpack.NewEncoder(&buf)
-	enc.UseCompactInts(true)
-	if err := enc.Encode(v); err != nil {
-		t.Fatalf("the library encoding %#v: %v", v, err)
-	}
-	return buf.Bytes()
-}
+)
 
 // canonical returns the value encoded in b with the entries of every map
-// in the order of their bytes, every other byte as it was.
-func canonical(t *testing.T, b []byte) []byte {
-	t.Helper()
+// in the order of their bytes, every other byte as it was; b itself if it
+// does not hold exactly one value.
+func canonical(b []byte) []byte {
 	out, rest, err := canonicalValue(b)
 	if err != nil || len(rest) > 0 {
-		t.Fatalf("walking %x: %v, %d bytes left", b, err, len(rest))
+		return b
 	}
 	return out
 }

@@ -1,0 +1,20 @@
+package jsonsegmentio
+
+import (
+	"io"
+
+	"github.com/segmentio/encoding/json"
+
+	"github.com/rpcbench/rpcbench/codecs/jsonrpc"
+)
+
+// Library is github.com/segmentio/encoding/json as a jsonrpc.Library:
+// jsonrpc.Codec{Library: Library{}} is the codec json-segmentio.
+type Library struct{}
+
+// Name returns "segmentio".
+func (Library) Name() string { return "segmentio" }
+
+func (Library) NewEncoder(w io.Writer) jsonrpc.Encoder { return json.NewEncoder(w) }
+
+func (Library) Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
