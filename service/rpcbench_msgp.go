@@ -7,7 +7,7 @@ import (
 )
 
 // MarshalMsg implements msgp.Marshaler
-func (z Args) MarshalMsg(b []byte) (o []byte, err error) {
+func (z *Args) MarshalMsg(b []byte) (o []byte, err error) {
 	o = msgp.Require(b, z.Msgsize())
 	// map header, size 2
 	// string "a"
@@ -62,7 +62,7 @@ func (z *Args) UnmarshalMsg(bts []byte) (o []byte, err error) {
 }
 
 // Msgsize returns an upper bound estimate of the number of bytes occupied by the serialized message
-func (z Args) Msgsize() (s int) {
+func (z *Args) Msgsize() (s int) {
 	s = 1 + 2 + msgp.Int64Size + 2 + msgp.Int64Size
 	return
 }
@@ -196,7 +196,7 @@ func (z *EchoRequest) Msgsize() (s int) {
 }
 
 // MarshalMsg implements msgp.Marshaler
-func (z KeyValue) MarshalMsg(b []byte) (o []byte, err error) {
+func (z *KeyValue) MarshalMsg(b []byte) (o []byte, err error) {
 	o = msgp.Require(b, z.Msgsize())
 	// map header, size 3
 	// string "key"
@@ -260,13 +260,13 @@ func (z *KeyValue) UnmarshalMsg(bts []byte) (o []byte, err error) {
 }
 
 // Msgsize returns an upper bound estimate of the number of bytes occupied by the serialized message
-func (z KeyValue) Msgsize() (s int) {
+func (z *KeyValue) Msgsize() (s int) {
 	s = 1 + 4 + msgp.StringPrefixSize + len(z.Key) + 6 + msgp.StringPrefixSize + len(z.Value) + 8 + msgp.Uint64Size
 	return
 }
 
 // MarshalMsg implements msgp.Marshaler
-func (z Product) MarshalMsg(b []byte) (o []byte, err error) {
+func (z *Product) MarshalMsg(b []byte) (o []byte, err error) {
 	o = msgp.Require(b, z.Msgsize())
 	// map header, size 1
 	// string "value"
@@ -312,13 +312,13 @@ func (z *Product) UnmarshalMsg(bts []byte) (o []byte, err error) {
 }
 
 // Msgsize returns an upper bound estimate of the number of bytes occupied by the serialized message
-func (z Product) Msgsize() (s int) {
+func (z *Product) Msgsize() (s int) {
 	s = 1 + 6 + msgp.Int64Size
 	return
 }
 
 // MarshalMsg implements msgp.Marshaler
-func (z Quotient) MarshalMsg(b []byte) (o []byte, err error) {
+func (z *Quotient) MarshalMsg(b []byte) (o []byte, err error) {
 	o = msgp.Require(b, z.Msgsize())
 	// map header, size 2
 	// string "quo"
@@ -373,7 +373,7 @@ func (z *Quotient) UnmarshalMsg(bts []byte) (o []byte, err error) {
 }
 
 // Msgsize returns an upper bound estimate of the number of bytes occupied by the serialized message
-func (z Quotient) Msgsize() (s int) {
+func (z *Quotient) Msgsize() (s int) {
 	s = 1 + 4 + msgp.Int64Size + 4 + msgp.Int64Size
 	return
 }
@@ -479,10 +479,10 @@ func (z *Record) UnmarshalMsg(bts []byte) (o []byte, err error) {
 				} else {
 					z.Tags = make([]string, zb0002)
 				}
-				for za0001 := range z.Tags {
-					z.Tags[za0001], bts, err = msgp.ReadStringBytes(bts)
+				for zb0002 := range z.Tags {
+					z.Tags[zb0002], bts, err = msgp.ReadStringBytes(bts)
 					if err != nil {
-						err = msgp.WrapError(err, "Tags", za0001)
+						err = msgp.WrapError(err, "Tags", zb0002)
 						return
 					}
 				}
@@ -504,20 +504,20 @@ func (z *Record) UnmarshalMsg(bts []byte) (o []byte, err error) {
 					clear(z.Counters)
 				}
 				for zb0003 > 0 {
-					var za0003 int64
+					var zb0004 int64
 					zb0003--
-					var za0002 string
-					za0002, bts, err = msgp.ReadStringBytes(bts)
+					var zb0003 string
+					zb0003, bts, err = msgp.ReadStringBytes(bts)
 					if err != nil {
 						err = msgp.WrapError(err, "Counters")
 						return
 					}
-					za0003, bts, err = msgp.ReadInt64Bytes(bts)
+					zb0004, bts, err = msgp.ReadInt64Bytes(bts)
 					if err != nil {
-						err = msgp.WrapError(err, "Counters", za0002)
+						err = msgp.WrapError(err, "Counters", zb0003)
 						return
 					}
-					z.Counters[za0002] = za0003
+					z.Counters[zb0003] = zb0004
 				}
 			}
 		case "timestamp":
@@ -541,14 +541,14 @@ func (z *Record) UnmarshalMsg(bts []byte) (o []byte, err error) {
 // Msgsize returns an upper bound estimate of the number of bytes occupied by the serialized message
 func (z *Record) Msgsize() (s int) {
 	s = 1 + 3 + msgp.Int64Size + 5 + msgp.StringPrefixSize + len(z.Name) + 6 + msgp.Float64Size + 5 + msgp.BoolSize + 5 + msgp.ArrayHeaderSize
-	for za0001 := range z.Tags {
-		s += msgp.StringPrefixSize + len(z.Tags[za0001])
+	for zb0002 := range z.Tags {
+		s += msgp.StringPrefixSize + len(z.Tags[zb0002])
 	}
 	s += 9 + msgp.MapHeaderSize
 	if z.Counters != nil {
-		for za0002, za0003 := range z.Counters {
-			_ = za0003
-			s += msgp.StringPrefixSize + len(za0002) + msgp.Int64Size
+		for zb0003, zb0004 := range z.Counters {
+			_ = zb0004
+			s += msgp.StringPrefixSize + len(zb0003) + msgp.Int64Size
 		}
 	}
 	s += 10 + msgp.Int64Size
@@ -614,20 +614,20 @@ func (z *RecordBatch) UnmarshalMsg(bts []byte) (o []byte, err error) {
 				} else {
 					z.Records = make([]*Record, zb0002)
 				}
-				for za0001 := range z.Records {
+				for zb0002 := range z.Records {
 					if msgp.IsNil(bts) {
 						bts, err = msgp.ReadNilBytes(bts)
 						if err != nil {
 							return
 						}
-						z.Records[za0001] = nil
+						z.Records[zb0002] = nil
 					} else {
-						if z.Records[za0001] == nil {
-							z.Records[za0001] = new(Record)
+						if z.Records[zb0002] == nil {
+							z.Records[zb0002] = new(Record)
 						}
-						bts, err = z.Records[za0001].UnmarshalMsg(bts)
+						bts, err = z.Records[zb0002].UnmarshalMsg(bts)
 						if err != nil {
-							err = msgp.WrapError(err, "Records", za0001)
+							err = msgp.WrapError(err, "Records", zb0002)
 							return
 						}
 					}
@@ -648,11 +648,11 @@ func (z *RecordBatch) UnmarshalMsg(bts []byte) (o []byte, err error) {
 // Msgsize returns an upper bound estimate of the number of bytes occupied by the serialized message
 func (z *RecordBatch) Msgsize() (s int) {
 	s = 1 + 8 + msgp.ArrayHeaderSize
-	for za0001 := range z.Records {
-		if z.Records[za0001] == nil {
+	for zb0002 := range z.Records {
+		if z.Records[zb0002] == nil {
 			s += msgp.NilSize
 		} else {
-			s += z.Records[za0001].Msgsize()
+			s += z.Records[zb0002].Msgsize()
 		}
 	}
 	return
@@ -774,7 +774,7 @@ func (z *ServerStats) Msgsize() (s int) {
 }
 
 // MarshalMsg implements msgp.Marshaler
-func (z StatsRequest) MarshalMsg(b []byte) (o []byte, err error) {
+func (z *StatsRequest) MarshalMsg(b []byte) (o []byte, err error) {
 	o = msgp.Require(b, z.Msgsize())
 	// map header, size 1
 	// string "gc"
@@ -820,13 +820,13 @@ func (z *StatsRequest) UnmarshalMsg(bts []byte) (o []byte, err error) {
 }
 
 // Msgsize returns an upper bound estimate of the number of bytes occupied by the serialized message
-func (z StatsRequest) Msgsize() (s int) {
+func (z *StatsRequest) Msgsize() (s int) {
 	s = 1 + 3 + msgp.BoolSize
 	return
 }
 
 // MarshalMsg implements msgp.Marshaler
-func (z WatchRequest) MarshalMsg(b []byte) (o []byte, err error) {
+func (z *WatchRequest) MarshalMsg(b []byte) (o []byte, err error) {
 	o = msgp.Require(b, z.Msgsize())
 	// map header, size 2
 	// string "key"
@@ -881,7 +881,7 @@ func (z *WatchRequest) UnmarshalMsg(bts []byte) (o []byte, err error) {
 }
 
 // Msgsize returns an upper bound estimate of the number of bytes occupied by the serialized message
-func (z WatchRequest) Msgsize() (s int) {
+func (z *WatchRequest) Msgsize() (s int) {
 	s = 1 + 4 + msgp.StringPrefixSize + len(z.Key) + 11 + msgp.Int64Size
 	return
 }

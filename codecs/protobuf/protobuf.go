@@ -144,7 +144,7 @@ func (s *stream) readBody(x any) error {
 	case nil:
 		return nil
 	case proto.Message:
-		err = proto.Unmarshal(s.rf.body, x)
+		err = unmarshal(s.rf.body, x)
 	case *any:
 		var v structpb.Value
 		if err = proto.Unmarshal(s.rf.body, &v); err == nil {
@@ -213,6 +213,30 @@ func appendBody(b []byte, body any) ([]byte, error) {
 type vtMessage interface {
 	SizeVT() int
 	MarshalToSizedBufferVT([]byte) (int, error)
+}
+
+// vtUnmarshaler is the decoder protoc-gen-go-vtproto generates for the
+// service's messages, rewritten by scripts/gen.sh to refuse whatever
+// proto.Unmarshal refuses. It reads a message with no reflection and, for a
+// map field, no allocation beyond the map's own.
+type vtUnmarshaler interface {
+	UnmarshalVT([]byte) error
+}
+
+// unmarshal decodes b into m as proto.Unmarshal does: with the generated
+// decoder where m has one, and proto.Unmarshal where it has none or fails,
+// so that an error (or the few inputs only the generated decoder refuses,
+// such as a known field with another wire type, which protobuf-go keeps as
+// unknown) is protobuf-go's own. FuzzUnmarshalSameAsProto holds the two to
+// the same messages.
+func unmarshal(b []byte, m proto.Message) error {
+	if vt, ok := m.(vtUnmarshaler); ok {
+		proto.Reset(m) // UnmarshalVT merges, proto.Unmarshal replaces
+		if vt.UnmarshalVT(b) == nil {
+			return nil
+		}
+	}
+	return proto.Unmarshal(b, m)
 }
 
 // appendMessage appends the encoding of m to b.
