@@ -17,7 +17,7 @@ var builtin = []func(Options) Codec{
 	func(o Options) Codec { return gob.Codec{MaxMessage: o.MaxMessage} },
 	func(o Options) Codec { return jsonrpc.Codec{MaxMessage: o.MaxMessage} },
 	func(o Options) Codec {
-		return jsonrpc.Codec{MaxMessage: o.MaxMessage, Library: jsonsegmentio.Library{}}
+		return jsonrpc.Codec{MaxMessage: o.MaxMessage, JSON: jsonsegmentio.Library{}}
 	},
 	func(o Options) Codec { return msgpack.Codec{MaxMessage: o.MaxMessage} },
 	func(o Options) Codec { return msgpack.Codec{MaxMessage: o.MaxMessage, Body: msgpackmsgp.Body{}} },

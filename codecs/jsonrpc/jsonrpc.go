@@ -12,6 +12,7 @@ import (
 
 	json "github.com/goccy/go-json"
 
+	"github.com/rpcbench/rpcbench/codecs/internal/module"
 	"github.com/rpcbench/rpcbench/codecs/rpcparams"
 )
 
@@ -21,17 +22,20 @@ type Codec struct {
 	// frame.DefaultMax (64 MiB).
 	MaxMessage int
 
-	// Library encodes and decodes the messages' JSON. nil means Goccy; a
-	// variant of the codec names another (codecs/jsonsegmentio), whose
-	// bytes a differential test proves to be encoding/json's.
-	Library Library
+	// JSON is the library that encodes and decodes the messages' JSON. nil
+	// means Goccy; a variant of the codec names another
+	// (codecs/jsonsegmentio), whose bytes a differential test proves to be
+	// encoding/json's.
+	JSON Library
 }
 
 // A Library is a JSON library with encoding/json's bytes (DESIGN 3).
 type Library interface {
-	// Name names a variant after its library: a codec with a Library is
-	// called "json-" followed by it.
+	// Name names a variant after its library: a codec with it as its JSON
+	// is called "json-" followed by it.
 	Name() string
+	// Module returns the library's module path.
+	Module() string
 	// NewEncoder returns an encoder of values to w with encoding/json's
 	// defaults: HTML escaped, a newline after each value.
 	NewEncoder(w io.Writer) Encoder
@@ -45,20 +49,24 @@ type Encoder interface{ Encode(v any) error }
 type Goccy struct{}
 
 func (Goccy) Name() string                       { return "goccy" }
+func (Goccy) Module() string                     { return "github.com/goccy/go-json" }
 func (Goccy) NewEncoder(w io.Writer) Encoder     { return json.NewEncoder(w) }
 func (Goccy) Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 
+// Library returns its JSON library's module and version.
+func (c Codec) Library() string { return module.Version(c.library().Module()) }
+
 func (c Codec) library() Library {
-	if c.Library == nil {
+	if c.JSON == nil {
 		return Goccy{}
 	}
-	return c.Library
+	return c.JSON
 }
 
-// Name returns "json", or "json-" and the name of its Library.
+// Name returns "json", or "json-" and the name of its JSON library.
 func (c Codec) Name() string {
-	if c.Library != nil {
-		return "json-" + c.Library.Name()
+	if c.JSON != nil {
+		return "json-" + c.JSON.Name()
 	}
 	return "json"
 }

@@ -1,5 +1,5 @@
 // Package jsonsegmentio makes the json codec (JSON-RPC 1.0,
-// codecs/jsonrpc) into json-segmentio: jsonrpc.Codec{Library: Library{}}
+// codecs/jsonrpc) into json-segmentio: jsonrpc.Codec{JSON: Library{}}
 // encodes and decodes its JSON with github.com/segmentio/encoding/json
 // instead of github.com/goccy/go-json: the same wire, byte for byte, by
 // another library, so that a table shows what the library costs apart from

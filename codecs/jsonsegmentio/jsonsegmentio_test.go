@@ -12,12 +12,12 @@ import (
 )
 
 // codec is the variant under test.
-var codec = jsonrpc.Codec{Library: jsonsegmentio.Library{}}
+var codec = jsonrpc.Codec{JSON: jsonsegmentio.Library{}}
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestConformance(t *testing.T) {
-	codectest.Run(t, func(n int) codecs.Codec { return jsonrpc.Codec{MaxMessage: n, Library: jsonsegmentio.Library{}} })
+	codectest.Run(t, func(n int) codecs.Codec { return jsonrpc.Codec{MaxMessage: n, JSON: jsonsegmentio.Library{}} })
 }
 
 func FuzzDecodeRequest(f *testing.F) { codectest.FuzzServer(f, codec) }

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/codecs/internal/module"
 	"github.com/rpcbench/rpcbench/codecs/rpcparams"
 )
 
@@ -43,6 +44,8 @@ type Body interface {
 	// Name names the variant after its library: the codec is called
 	// "msgpack-" followed by it.
 	Name() string
+	// Module returns the library's module path.
+	Module() string
 	// AppendBody appends v's encoding to b; ok is false for a value whose
 	// type it does not know, which the library then encodes.
 	AppendBody(b []byte, v any) (out []byte, ok bool, err error)
@@ -61,6 +64,15 @@ func (c Codec) Name() string {
 		return "msgpack-" + c.Body.Name()
 	}
 	return "msgpack"
+}
+
+// Library returns the module and version of its Body's library, or of
+// github.com/vmihailenco/msgpack/v5.
+func (c Codec) Library() string {
+	if c.Body != nil {
+		return module.Version(c.Body.Module())
+	}
+	return module.Version("github.com/vmihailenco/msgpack/v5")
 }
 
 // NewClientCodec returns a MessagePack-RPC client codec over conn.

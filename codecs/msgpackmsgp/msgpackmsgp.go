@@ -13,6 +13,9 @@ type Body struct{}
 // Name returns "msgp".
 func (Body) Name() string { return "msgp" }
 
+// Module returns msgp's module path.
+func (Body) Module() string { return "github.com/tinylib/msgp" }
+
 func (Body) AppendBody(b []byte, v any) ([]byte, bool, error) {
 	m, ok := v.(msgp.Marshaler)
 	if !ok || isNil(v) { // the library writes a nil pointer as nil

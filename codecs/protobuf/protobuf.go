@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/codecs/internal/module"
 	"github.com/rpcbench/rpcbench/service"
 )
 
@@ -300,3 +301,9 @@ func (c *clientCodec) ReadResponseHeader(r *rpc.Response) error {
 func (c *clientCodec) ReadResponseBody(x any) error { return c.readBody(x) }
 
 func (c *clientCodec) Close() error { return c.conn.Close() }
+
+// Library returns vtprotobuf, whose generated code encodes and decodes the
+// service's messages, and protobuf-go, which does the rest.
+func (Codec) Library() string {
+	return module.Version("github.com/planetscale/vtprotobuf") + ", " + module.Version("google.golang.org/protobuf")
+}

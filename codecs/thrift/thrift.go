@@ -32,6 +32,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
 	"github.com/rpcbench/rpcbench/codecs/internal/limits"
+	"github.com/rpcbench/rpcbench/codecs/internal/module"
 )
 
 // Codec makes Thrift client and server codecs.
@@ -477,3 +478,7 @@ func (wr *writer) send() error {
 	_, err := wr.w.Write(wr.buf.b)
 	return err
 }
+
+// Library returns Apache Thrift's Go library, whose protocols it speaks
+// through.
+func (Codec) Library() string { return module.Version("github.com/apache/thrift") }
