@@ -26,7 +26,7 @@ figures. It takes no flags.`, stderr)
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q: list takes none", fs.Arg(0))
 	}
-	fmt.Fprintf(stdout, "codecs:      %s\n", strings.Join(codecs.Names(), " "))
+	fmt.Fprintf(stdout, "codecs:      %s\n", strings.Join(codecs.Describe(), "\n             "))
 	fmt.Fprintf(stdout, "transports:  %s\n", strings.Join(transports.Names(), " "))
 	fmt.Fprintf(stdout, "payloads:    %s  (bytes:N takes any size, records:N any count)\n", strings.Join(payload.Examples(), " "))
 	fmt.Fprintf(stdout, "peers:       %s\n", strings.Join(harness.PeerNames(), " "))
