@@ -85,7 +85,7 @@ func TestAStreamWithoutTheOpenerFailsItsRead(t *testing.T) {
 	l, _ := pair(t, quic.Transport{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	qc, err := quicgo.DialAddr(ctx, l.Addr().String(), &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"rpcbench"}}, nil)
+	qc, err := quicgo.DialAddr(ctx, l.Addr().String(), &tls.Config{InsecureSkipVerify: true, NextProtos: []string{quic.ALPN}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,12 +14,12 @@
 // dials a new one. The serving half yields every stream that any client's
 // connection opens.
 //
-// On the wire a stream carries one byte, streamOpener, then the codec's
+// On the wire a stream carries one byte, StreamOpener, then the codec's
 // bytes and nothing else. QUIC tells the other side about a stream only
 // when its first bytes arrive, and a serving half must yield a stream
 // before the client speaks (a server that greets, or a test that accepts
 // first), so the opening side sends that byte at once. A foreign program
-// needs a QUIC library, the ALPN protocol "rpcbench", and that byte.
+// needs a QUIC library, the ALPN protocol "rpcbench" (ALPN), and that byte.
 //
 // Bounds, each a field of Options with its default: the streams one QUIC
 // connection may have open at once (the peer cannot open more: QUIC's own
@@ -53,12 +53,12 @@ func init() { transports.MustRegister(Transport{}) }
 // The serving half's listener drains (Server.Shutdown).
 var _ transports.Drainer = (*Listener)(nil)
 
-// alpn is the TLS application protocol both halves insist on, so that a
+// ALPN is the TLS application protocol both halves insist on, so that a
 // QUIC peer for something else (HTTP/3) fails at the handshake.
-const alpn = "rpcbench"
+const ALPN = "rpcbench"
 
-// streamOpener is the byte that opens every stream (see the package doc).
-const streamOpener = 0x00
+// StreamOpener is the byte that opens every stream (see the package doc).
+const StreamOpener byte = 0x00
 
 // The defaults of Options.
 const (
@@ -140,7 +140,7 @@ func (t Transport) Serve(ctx context.Context, cfg transports.Config) (net.Listen
 	if err != nil {
 		return nil, err
 	}
-	conf.NextProtos = []string{alpn}
+	conf.NextProtos = []string{ALPN}
 	addr := cfg.Addr
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -280,7 +280,7 @@ func (t Transport) Call(ctx context.Context, cfg transports.Config) (transports.
 	if err != nil {
 		return nil, err
 	}
-	conf.NextProtos = []string{alpn}
+	conf.NextProtos = []string{ALPN}
 	addr, err := net.ResolveUDPAddr("udp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("quic: %w", err)
@@ -320,7 +320,7 @@ func (c *caller) Conn(ctx context.Context) (net.Conn, error) {
 		return nil, fmt.Errorf("quic: opening a stream to %s: %w", c.addr, c.closedOr(err))
 	}
 	s := newStream(st, qc, true)
-	if _, err := st.Write([]byte{streamOpener}); err != nil {
+	if _, err := st.Write([]byte{StreamOpener}); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("quic: opening a stream to %s: %w", c.addr, c.closedOr(err))
 	}
@@ -436,10 +436,10 @@ func (s *stream) readOpener() error {
 	if _, err := s.Stream.Read(b[:]); err != nil {
 		return err
 	}
-	if b[0] != streamOpener {
+	if b[0] != StreamOpener {
 		s.Stream.CancelRead(0)
 		s.Stream.CancelWrite(0)
-		return fmt.Errorf("quic: stream %d opens with byte %#x, not %#x: not an rpcbench stream", s.StreamID(), b[0], streamOpener)
+		return fmt.Errorf("quic: stream %d opens with byte %#x, not %#x: not an rpcbench stream", s.StreamID(), b[0], StreamOpener)
 	}
 	s.opened.Store(true)
 	return nil
