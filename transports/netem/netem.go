@@ -90,6 +90,11 @@ type Profile struct {
 	Seed uint64
 }
 
+// processSeed is the seed of a custom profile that names none: one per
+// process, so that every configuration a run parses the profile for
+// draws from the same seed and carries the same name.
+var processSeed = rand.Uint64()
+
 // namedSeed is the seed of the named profiles: a name is one network,
 // draws included.
 const namedSeed = 1
@@ -189,7 +194,7 @@ const customExample = "custom:latency=20ms,jitter=2ms,dist=normal,kbps=10000,mtu
 // Parse returns the profile called s: a name from Profiles, or
 // custom:key=value,... with the keys of customExample, each optional
 // (missing means none). A custom profile that draws random numbers and
-// has no seed= gets one now, and its Name, like every custom Name, is
+// has no seed= gets this process's (processSeed), and its Name, like every custom Name, is
 // rewritten in one canonical form carrying every figure and the seed, so
 // that results name what ran and a run repeats from its name.
 func Parse(s string) (Profile, error) {
@@ -225,7 +230,7 @@ func Parse(s string) (Profile, error) {
 		}
 	}
 	if p.random() && !seen["seed"] {
-		p.Seed = rand.Uint64()
+		p.Seed = processSeed
 	}
 	p.Name = p.canonical()
 	return p, nil

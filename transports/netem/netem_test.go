@@ -75,12 +75,16 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// A custom profile that draws random numbers without a seed gets one, and
-// its name carries it: parsing the name again gives the same profile.
+// A custom profile that draws random numbers without a seed gets the
+// process's, the same for every configuration of a run, and its name
+// carries it: parsing the name again gives the same profile.
 func TestAChosenSeedIsInTheName(t *testing.T) {
 	p, err := netem.Parse("custom:latency=1ms,loss=1%")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if other, _ := netem.Parse("custom:loss=1%,latency=1ms"); other != p {
+		t.Fatalf("one process parsed %+v, then %+v", p, other)
 	}
 	if !strings.Contains(p.Name, ",seed=") || !strings.Contains(p.String(), ", seed ") {
 		t.Fatalf("name %q, description %q: want the seed in both", p.Name, p)
