@@ -385,6 +385,13 @@ type listener struct {
 	t *transport
 }
 
+// StopAccepting passes a graceful shutdown to the listener beneath, so
+// that the connections it yielded stay open (transports.Drainer).
+func (l *listener) StopAccepting() error { return transports.StopAccepting(l.Listener) }
+
+// Unwrap is the listener beneath, for those that look for it (tls.Fingerprint).
+func (l *listener) Unwrap() net.Listener { return l.Listener }
+
 func (l *listener) Accept() (net.Conn, error) {
 	conn, err := l.Listener.Accept()
 	if err != nil {

@@ -262,3 +262,42 @@ func TestLostPacketsDelayCallsByTheRetransmissionTimeout(t *testing.T) {
 	}
 	t.Logf("%d of %d calls waited for a retransmission", delayed, calls)
 }
+
+// A graceful shutdown reaches the listener beneath: the wrapped listener
+// stops accepting and the connection it yielded still carries bytes.
+func TestStopAcceptingLeavesConnectionsOpen(t *testing.T) {
+	p, err := netem.Parse("custom:latency=1ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, caller, err := transports.Pair(context.Background(), netem.Wrap(tcp.Transport{}, p), transports.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	defer caller.Close()
+	if _, ok := l.(transports.Drainer); !ok {
+		t.Fatalf("%T is no transports.Drainer", l)
+	}
+	c, err := caller.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := transports.StopAccepting(l); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Accept(); err == nil {
+		t.Error("Accept after StopAccepting yielded a connection")
+	}
+	io.WriteString(c, "still open")
+	got := make([]byte, len("still open"))
+	if _, err := io.ReadFull(s, got); err != nil || string(got) != "still open" {
+		t.Fatalf("read %q, %v after StopAccepting; want the bytes", got, err)
+	}
+}
