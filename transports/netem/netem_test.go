@@ -3,6 +3,7 @@ package netem_test
 import (
 	"context"
 	"io"
+	"net"
 	"net/rpc"
 	"strings"
 	"testing"
@@ -127,21 +128,30 @@ func TestLocalIsTheTransportItself(t *testing.T) {
 	}
 }
 
+// pairOver starts both halves of tcp wrapped in the profile spec; they
+// close when the test ends.
+func pairOver(t *testing.T, spec string) (net.Listener, transports.Caller) {
+	t.Helper()
+	p, err := netem.Parse(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, caller, err := transports.Pair(context.Background(), netem.Wrap(tcp.Transport{}, p), transports.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		caller.Close()
+		l.Close()
+	})
+	return l, caller
+}
+
 // A round trip cannot be faster than twice the one-way latency: a lower
 // bound holds however loaded the machine is.
 func TestRoundTripTakesAtLeastTwiceTheLatency(t *testing.T) {
 	const oneWay = 25 * time.Millisecond
-	p, err := netem.Parse("custom:latency=25ms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := netem.Wrap(tcp.Transport{}, p)
-	l, caller, err := transports.Pair(context.Background(), tr, transports.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	defer caller.Close()
+	l, caller := pairOver(t, "custom:latency=25ms")
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -227,15 +237,7 @@ func TestAWrappedEndTalksToAPlainOne(t *testing.T) {
 // the machine.)
 func TestLostPacketsDelayCallsByTheRetransmissionTimeout(t *testing.T) {
 	const calls, rtoMin = 100, 200 * time.Millisecond
-	p, err := netem.Parse("custom:latency=1ms,loss=5%,seed=3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, caller, err := transports.Pair(context.Background(), netem.Wrap(tcp.Transport{}, p), transports.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
+	l, caller := pairOver(t, "custom:latency=1ms,loss=5%,seed=3")
 	transporttest.ServeGob(t, l)
 	c, err := caller.Conn(context.Background())
 	if err != nil {
@@ -266,16 +268,7 @@ func TestLostPacketsDelayCallsByTheRetransmissionTimeout(t *testing.T) {
 // A graceful shutdown reaches the listener beneath: the wrapped listener
 // stops accepting and the connection it yielded still carries bytes.
 func TestStopAcceptingLeavesConnectionsOpen(t *testing.T) {
-	p, err := netem.Parse("custom:latency=1ms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, caller, err := transports.Pair(context.Background(), netem.Wrap(tcp.Transport{}, p), transports.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	defer caller.Close()
+	l, caller := pairOver(t, "custom:latency=1ms")
 	if _, ok := l.(transports.Drainer); !ok {
 		t.Fatalf("%T is no transports.Drainer", l)
 	}
