@@ -147,6 +147,23 @@ func pairOver(t *testing.T, spec string) (net.Listener, transports.Caller) {
 	return l, caller
 }
 
+// ends returns both ends of a new connection between caller and l; they
+// close when the test ends.
+func ends(t *testing.T, l net.Listener, caller transports.Caller) (calling, serving net.Conn) {
+	t.Helper()
+	c, err := caller.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	s, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return c, s
+}
+
 // A round trip cannot be faster than twice the one-way latency: a lower
 // bound holds however loaded the machine is.
 func TestRoundTripTakesAtLeastTwiceTheLatency(t *testing.T) {
@@ -198,16 +215,7 @@ func TestAWrappedEndTalksToAPlainOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer caller.Close()
-	c, err := caller.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	c, s := ends(t, l, caller)
 	msg := strings.Repeat("0123456789", 100) // ten packets
 	start := time.Now()
 	if _, err := io.WriteString(c, msg); err != nil {
@@ -272,16 +280,7 @@ func TestStopAcceptingLeavesConnectionsOpen(t *testing.T) {
 	if _, ok := l.(transports.Drainer); !ok {
 		t.Fatalf("%T is no transports.Drainer", l)
 	}
-	c, err := caller.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	c, s := ends(t, l, caller)
 	if err := transports.StopAccepting(l); err != nil {
 		t.Fatal(err)
 	}
