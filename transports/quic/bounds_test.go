@@ -107,3 +107,16 @@ func TestAStreamWithoutTheOpenerFailsItsRead(t *testing.T) {
 		t.Fatalf("Read = %q, %v; want an error saying it is not an rpcbench stream", buf[:n], err)
 	}
 }
+
+// TestConnAfterCloseFailsAtOnce: a closed calling half answers Conn with
+// net.ErrClosed, not by waiting for the context.
+func TestConnAfterCloseFailsAtOnce(t *testing.T) {
+	_, c := pair(t, quic.Transport{})
+	c.Close()
+	if conn, err := c.Conn(context.Background()); !errors.Is(err, net.ErrClosed) {
+		if conn != nil {
+			conn.Close()
+		}
+		t.Fatalf("Conn after Close: %v, want net.ErrClosed", err)
+	}
+}

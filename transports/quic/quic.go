@@ -37,6 +37,7 @@ import (
 	stdtls "crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -332,6 +333,8 @@ func (c *caller) connection(ctx context.Context) (*quicgo.Conn, error) {
 	case c.dialing <- struct{}{}:
 	case <-ctx.Done():
 		return nil, fmt.Errorf("quic: connecting to %s: %w", c.addr, ctx.Err())
+	case <-c.ctx.Done():
+		return nil, net.ErrClosed // Close holds the token for good
 	}
 	defer func() { <-c.dialing }()
 	if c.ctx.Err() != nil {
@@ -456,7 +459,7 @@ func (s *stream) Write(p []byte) (int, error) {
 // opError reports err as the net package does, net.ErrClosed once the
 // stream is closed; nil and io.EOF pass as they are.
 func (s *stream) opError(op string, err error) error {
-	if err == nil || err.Error() == "EOF" {
+	if err == nil || err == io.EOF { // io.EOF unwrapped, as readers compare it
 		return err
 	}
 	if s.closed.Load() {
