@@ -35,6 +35,6 @@ figures. It takes no flags.`, stderr)
 	for _, p := range netem.Profiles() {
 		fmt.Fprintf(stdout, "  %s\n", p)
 	}
-	fmt.Fprintln(stdout, "  custom:latency=20ms,kbps=10000,mtu=1500: your own figures")
+	fmt.Fprintln(stdout, "  custom:latency=20ms,jitter=2ms,dist=normal,kbps=10000,mtu=1500,loss=1%,partition=30s:2s,seed=7: your own figures, each optional")
 	return nil
 }
