@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/rpc"
@@ -199,10 +200,10 @@ func (s *Server) serveConn(newRPC func(context.Context) *rpc.Server, conn *serve
 	// ServeCodec returns: ServeCodec waits for every call in flight, so a
 	// Watch still waiting would hold it (and this goroutine) until its
 	// timeout. Its reply has nowhere to go anyway.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(errServed)
 	srv := newRPC(ctx)
-	cc := &countingCodec{s: s, conn: conn, ended: cancel}
+	cc := &countingCodec{s: s, conn: conn, ended: func(err error) { cancel(connEnded(err)) }}
 	cc.ServerCodec = s.Codec.NewServerCodec(conn)
 	if token != nil {
 		cc.ServerCodec = &authCodec{ServerCodec: cc.ServerCodec, want: token, s: s, conn: conn}
@@ -289,9 +290,9 @@ type countingCodec struct {
 	rpc.ServerCodec
 	s      *Server
 	conn   *servedConn
-	authed bool   // calls that reach it come from a logged-in connection
-	seq    uint64 // the request being read
-	ended  func() // ends the connection's context once reading fails
+	authed bool        // calls that reach it come from a logged-in connection
+	seq    uint64      // the request being read
+	ended  func(error) // ends the connection's context once reading fails, saying why
 }
 
 func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
@@ -299,9 +300,6 @@ func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
 	if err == nil {
 		err = c.ServerCodec.ReadRequestHeader(r)
 		c.conn.endHeader()
-	}
-	if err != nil {
-		c.ended() // net/rpc reads no more after a header error
 	}
 	switch {
 	case err == nil:
@@ -312,9 +310,24 @@ func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
 		c.s.logf("%s: closing connection: %v", c.conn.RemoteAddr(), err)
 	}
 	if err != nil {
-		c.ended() // net/rpc reads no more after a header error
+		c.ended(err) // net/rpc reads no more after a header error
 	}
 	return err
+}
+
+// errServed ends a connection's context once ServeCodec has returned.
+var errServed = errors.New("the connection was closed")
+
+// connEnded says why a connection's calls still waiting (KV.Watch) end,
+// given the error that ended reading it.
+func connEnded(err error) error {
+	switch {
+	case errors.Is(err, io.EOF):
+		return errors.New("the client closed its connection (or its sending half) with the call waiting")
+	case errors.Is(err, net.ErrClosed):
+		return errors.New("the server closed the connection with the call waiting")
+	}
+	return fmt.Errorf("the connection ended with the call waiting: %w", err)
 }
 
 // errGCRefused is what Stats.Read{gc: true} gets from a connection that

@@ -108,8 +108,8 @@ func (s *KVStore) Watching() int {
 // Next waits until key's version is past after and returns its value then:
 // the latest, when several changes came while the caller was away. With
 // after set to the last version a caller saw, a stream of Next calls
-// misses no change that is still current. It returns ctx's error when ctx
-// ends first.
+// misses no change that is still current. It returns ctx's cause
+// (context.Cause) when ctx ends first.
 func (s *KVStore) Next(ctx context.Context, key string, after uint64) (*KeyValue, error) {
 	s.mu.Lock()
 	k := s.key(key)
@@ -132,7 +132,7 @@ func (s *KVStore) Next(ctx context.Context, key string, after uint64) (*KeyValue
 		select {
 		case <-st.changed:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, context.Cause(ctx)
 		}
 		s.mu.Lock()
 	}
