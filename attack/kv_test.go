@@ -3,6 +3,7 @@ package attack_test
 import (
 	"fmt"
 	"math"
+	"net"
 	"net/rpc"
 	"strings"
 	"testing"
@@ -96,6 +97,72 @@ func TestWatchTimeoutsOutOfRangeAreErrors(t *testing.T) {
 				case <-time.After(answerWithin):
 					t.Errorf("KV.Watch with timeout_ms %d still waits after %v; want an error at once", ms, answerWithin)
 				}
+			}
+		})
+	}
+}
+
+// TestUnreadLargeRepliesAreBudgeted sets a 32 MiB value, then has 60
+// connections Get it and never read, for every codec: serve must not
+// encode a reply for each of them at once (60 × 32 MiB), its memory must
+// stay under maxRSS, and a fresh call must still be answered.
+func TestUnreadLargeRepliesAreBudgeted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("32 MiB values")
+	}
+	const conns = 60
+	value := strings.Repeat("v", 32<<20)
+	for _, name := range codecs.Names() {
+		t.Run(name, func(t *testing.T) {
+			srv := serve(t, nil, name)
+			defer srv.shutdown(t)
+			codec, err := codecs.Lookup(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			setter := srv.dialClient(t)
+			if err := setter.Call("KV.Set", &service.KeyValue{Key: "big", Value: value}, new(service.KeyValue)); err != nil {
+				t.Fatal(err)
+			}
+			// Its codec's buffers go with it; serve hands the memory back
+			// once the large request is answered.
+			setter.Close()
+			time.Sleep(time.Second)
+			srv.resetPeak(t)
+			var open []net.Conn
+			defer func() {
+				for _, c := range open {
+					c.Close()
+				}
+			}()
+			for range conns {
+				c, err := srv.dialRaw()
+				if err != nil {
+					t.Fatal(err)
+				}
+				open = append(open, c)
+				if tc, ok := c.(*net.TCPConn); ok {
+					tc.SetReadBuffer(4 << 10)
+				}
+				c.SetWriteDeadline(time.Now().Add(writeWithin))
+				if err := codec.NewClientCodec(c).WriteRequest(&rpc.Request{ServiceMethod: "KV.Get", Seq: 1}, &service.KeyValue{Key: "big"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			time.Sleep(time.Second) // let serve compute what it will
+			// The Set leaves serve holding memory it freed (the 32 MiB
+			// request, decoded), so what counts is the growth.
+			when := fmt.Sprintf("with %d clients not reading a 32 MiB reply each", conns)
+			if out, err := srv.call(nil, "Arith.Multiply", `{"a":6,"b":7}`); err != nil || out != `{"value":42}` {
+				t.Errorf("call %s: %q, %v; want {\"value\":42}", when, out, err)
+			}
+			u, err := srv.usage()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("resident memory %s: %d MiB before, peak %d MiB", when, srv.startRSS>>20, u.PeakRSS>>20)
+			if grew := u.PeakRSS - srv.startRSS; grew > maxRSS/2 {
+				t.Errorf("server's resident memory grew by %d MiB %s (from %d MiB), want under %d MiB", grew>>20, when, srv.startRSS>>20, maxRSS>>21)
 			}
 		})
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 )
 
 // Defaults of the Server's limits; the Server's fields say what each bounds.
@@ -16,6 +18,7 @@ const (
 	DefaultMaxCalls         = 128
 	DefaultMaxConnBytes     = 16 << 20
 	DefaultMaxBytesInFlight = 64 << 20
+	DefaultMaxReplyBytes    = 32 << 20
 	DefaultWriteTimeout     = time.Minute
 )
 
@@ -472,5 +475,60 @@ func (b *budget) waitToRead(c *servedConn) error {
 			}
 			drain = nil // mid-request: it finishes
 		}
+	}
+}
+
+// replyBudget is the server's allowance of reply bytes being encoded and
+// written: a codec holds a reply's whole encoding until the client has
+// read it, so clients that do not read would otherwise make the server
+// hold one reply each, however large.
+type replyBudget struct {
+	limit int64
+
+	mu   sync.Mutex    // guards used and wake
+	used int64         // estimated bytes of the replies admitted and not yet written
+	wake chan struct{} // closed when bytes are released; nil when no one waits
+}
+
+// replySize estimates what body encodes to: its protobuf size, which
+// every codec's encoding follows within a small factor.
+func replySize(body any) int64 {
+	if m, ok := body.(proto.Message); ok {
+		return int64(proto.Size(m))
+	}
+	return 0
+}
+
+// acquire admits a reply of n bytes: a small one at once, a large one
+// while the budget is not spent (it may take it past, by itself). It
+// fails when closed is closed first.
+func (b *replyBudget) acquire(n int64, closed <-chan struct{}) error {
+	for {
+		b.mu.Lock()
+		if n < smallHold || b.used < b.limit {
+			b.used += n
+			b.mu.Unlock()
+			return nil
+		}
+		if b.wake == nil {
+			b.wake = make(chan struct{})
+		}
+		wake := b.wake
+		b.mu.Unlock()
+		select {
+		case <-wake:
+		case <-closed:
+			return net.ErrClosed
+		}
+	}
+}
+
+func (b *replyBudget) release(n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.used -= n
+	if b.wake != nil {
+		close(b.wake)
+		b.wake = nil
 	}
 }

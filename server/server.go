@@ -65,6 +65,13 @@ type Server struct {
 	// that has no call outstanding, which may finish the request it is
 	// reading. 0 means DefaultMaxBytesInFlight.
 	MaxBytesInFlight int64
+	// MaxReplyBytes caps the bytes of replies being encoded and written,
+	// over all connections, each reply estimated by its protobuf size
+	// before it is encoded. Past it a large reply waits to be encoded
+	// until others are written (a client that does not read its replies
+	// holds its share only until the write timeout closes it); a small
+	// one (under 64 KiB) never waits. 0 means DefaultMaxReplyBytes.
+	MaxReplyBytes int64
 	// AllowGC lets any connection ask Stats.Read for a garbage collection
 	// (rate-limited by the service). Without it only a logged-in
 	// connection may (with Token); others get an error.
@@ -74,6 +81,7 @@ type Server struct {
 	wg       sync.WaitGroup // one per served connection
 	bg       sync.WaitGroup // memory release after a large budget drained
 	budget   budget
+	replies  replyBudget
 	retained atomic.Int64 // codec state kept for the connections (servedConn.Retain)
 	logins   loginDelays
 	once     sync.Once
@@ -97,6 +105,7 @@ func (s *Server) init() {
 			onHighWater:  s.releaseMemory,
 			highWaterMin: releaseAbove,
 		}
+		s.replies.limit = orDefault(s.MaxReplyBytes, DefaultMaxReplyBytes)
 	})
 }
 
@@ -348,7 +357,12 @@ func (c *countingCodec) ReadRequestBody(x any) error {
 }
 
 func (c *countingCodec) WriteResponse(r *rpc.Response, body any) error {
-	err := c.ServerCodec.WriteResponse(r, body)
+	size := replySize(body)
+	err := c.s.replies.acquire(size, c.conn.closed)
+	if err == nil {
+		err = c.ServerCodec.WriteResponse(r, body)
+		c.s.replies.release(size)
+	}
 	c.s.inFlight.Add(-1)
 	// answered first: the idle timeout, seeing no call in flight, must
 	// also see this reply.
