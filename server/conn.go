@@ -395,10 +395,7 @@ func (b *budget) release(n int64) {
 	}
 	if b.waiters.Load() > 0 {
 		b.mu.Lock()
-		if b.wake != nil {
-			close(b.wake)
-			b.wake = nil
-		}
+		wakeAll(&b.wake)
 		b.mu.Unlock()
 	}
 }
@@ -453,10 +450,7 @@ func (b *budget) waitToRead(c *servedConn) error {
 			b.mu.Unlock()
 			return nil
 		}
-		if b.wake == nil {
-			b.wake = make(chan struct{})
-		}
-		wake := b.wake
+		wake := waitChan(&b.wake)
 		b.mu.Unlock()
 		if err := c.closedByPeer(); err != nil {
 			return err
@@ -510,10 +504,7 @@ func (b *replyBudget) acquire(n int64, closed <-chan struct{}) error {
 			b.mu.Unlock()
 			return nil
 		}
-		if b.wake == nil {
-			b.wake = make(chan struct{})
-		}
-		wake := b.wake
+		wake := waitChan(&b.wake)
 		b.mu.Unlock()
 		select {
 		case <-wake:
@@ -527,8 +518,23 @@ func (b *replyBudget) release(n int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.used -= n
-	if b.wake != nil {
-		close(b.wake)
-		b.wake = nil
+	wakeAll(&b.wake)
+}
+
+// waitChan returns *ch, made if nil, for waiters to wait on until
+// wakeAll; the caller holds the lock that guards *ch.
+func waitChan(ch *chan struct{}) chan struct{} {
+	if *ch == nil {
+		*ch = make(chan struct{})
+	}
+	return *ch
+}
+
+// wakeAll wakes every waiter of *ch; the caller holds the lock that
+// guards *ch.
+func wakeAll(ch *chan struct{}) {
+	if *ch != nil {
+		close(*ch)
+		*ch = nil
 	}
 }
