@@ -47,3 +47,90 @@ func TestADuplexMasterAndWorkerCallEachOther(t *testing.T) {
 	}
 	worker.shutdown(t)
 }
+
+// TestAPingFloodIsBounded sends yamux pings as fast as the connection
+// takes them, reading no answer, to a duplex worker (serve, which dials
+// the test) and to a duplex master (run --listen, which the test dials):
+// neither may answer each ping from a goroutine of its own, so the
+// process's memory stays under maxRSS.
+func TestAPingFloodIsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seconds of flood per side")
+	}
+	const flood = 3 * time.Second
+	t.Run("worker", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		worker := serve(t, nil, "msgpack", "--transport", "duplex", "--addr", l.Addr().String())
+		defer worker.shutdown(t)
+		l.(*net.TCPListener).SetDeadline(time.Now().Add(10 * time.Second))
+		conn, err := l.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		worker.resetPeak(t)
+		pingFlood(t, conn, flood)
+		worker.assertMemory(t, "after a ping flood")
+		conn.Close()
+	})
+	t.Run("master", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close() // the master listens there next
+		p := start(t, nil, "run", "--workload", "duplex", "--transport", "duplex", "--listen", addr,
+			"--codec", "msgpack", "--peers", "none", "--duration", "30s", "--warmup", "0s", "--format", "bench")
+		master := &server{proc: p}
+		var conn net.Conn
+		for end := time.Now().Add(10 * time.Second); conn == nil; time.Sleep(20 * time.Millisecond) {
+			if conn, err = net.DialTimeout("tcp", addr, time.Second); err != nil && time.Now().After(end) {
+				t.Fatalf("the master never listened on %s: %v\nstderr:\n%s", addr, err, p.stderr)
+			}
+		}
+		master.resetPeak(t)
+		pingFlood(t, conn, flood)
+		master.assertMemory(t, "after a ping flood")
+		conn.Close()
+	})
+}
+
+// pingFlood writes yamux ping requests (SYN) to conn for d, reading
+// nothing, and logs how many it sent.
+func pingFlood(t *testing.T, conn net.Conn, d time.Duration) {
+	t.Helper()
+	const batch = 4096
+	frames := make([]byte, 0, batch*12)
+	for i := range batch {
+		frames = append(frames, 0, 2, 0, 1, 0, 0, 0, 0, byte(i>>24), byte(i>>16), byte(i>>8), byte(i))
+	}
+	sent := 0
+	for end := time.Now().Add(d); time.Now().Before(end); sent += batch {
+		conn.SetWriteDeadline(end)
+		if _, err := conn.Write(frames); err != nil {
+			break // the peer stopped reading, or closed
+		}
+	}
+	t.Logf("sent about %d pings in %v", sent, d)
+}
+
+// assertMemory checks that the process is alive and has not held more
+// than maxRSS since the last resetPeak.
+func (s *server) assertMemory(t *testing.T, when string) {
+	t.Helper()
+	if !s.alive() {
+		t.Fatalf("process died %s: %v\nstderr:\n%s", when, s.err, s.stderr)
+	}
+	u, err := s.usage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("resident memory %s: %d MiB, peak %d MiB", when, u.RSS>>20, u.PeakRSS>>20)
+	if u.PeakRSS > maxRSS {
+		t.Errorf("resident memory peaked at %d MiB %s, want under %d MiB", u.PeakRSS>>20, when, maxRSS>>20)
+	}
+}

@@ -206,7 +206,7 @@ func Listen(ctx context.Context, addr string, opts Options) (*End, error) {
 				}
 				continue
 			}
-			sess, err := yamux.Server(conn, config(e.opts.Logf))
+			sess, err := yamux.Server(newPingConn(conn), config(e.opts.Logf))
 			if err != nil { // only for an invalid configuration
 				conn.Close()
 				e.logf("duplex: %v", err)
@@ -245,7 +245,7 @@ func Dial(addr string, opts Options) (*End, error) {
 		// would only refuse the master's streams. The session up then
 		// lasts until Close, or until the master ends it.
 		redial.Keep(e.stopping, "duplex: worker", a.String(), e.opts.Logf, func(conn net.Conn) bool {
-			sess, err := yamux.Client(conn, config(e.opts.Logf))
+			sess, err := yamux.Client(newPingConn(conn), config(e.opts.Logf))
 			if err != nil { // only for an invalid configuration
 				conn.Close()
 				e.logf("duplex: %v", err)
