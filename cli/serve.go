@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/server"
+	"github.com/rpcbench/rpcbench/service"
 )
 
 // shutdownGrace is how long serve lets calls in flight finish after a
@@ -36,12 +37,16 @@ calling side (run or call --listen) instead, --conns times.
 	idleTimeout := fs.Duration("idle-timeout", 0, "close a connection that sends nothing for this long after its last request or reply (0: never),\nor whose reply makes no progress for this long (a client that does not read its replies);\nhttp: also how long a keep-alive connection may sit idle (0: 10s)")
 	socketMode := fs.String("socket-mode", "0600", "unix: the socket file's permissions, in octal; 0600 lets only this user connect,\n0660 the group too, 0666 everyone")
 	allowGC := fs.Bool("allow-gc", false, "let any client force a garbage collection with Stats.Read{gc: true} (at most one a second);\nwithout it only a client that logged in (--auth) may")
+	kvMaxKeys := fs.Int("kv-max-keys", service.DefaultKVMaxKeys, "the most keys KV.Set may store; a Set past it fails with an error naming this flag")
+	kvMaxBytes := fs.Int64("kv-max-bytes", service.DefaultKVMaxBytes, "the most bytes of keys and values KV.Set may store (each key counted a few hundred bytes more);\na Set past it fails with an error naming this flag")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
 	switch {
 	case fs.NArg() > 0:
 		return usagef("unexpected argument %q: serve takes only flags", fs.Arg(0))
+	case *kvMaxKeys < 1 || *kvMaxBytes < 1:
+		return usagef("--kv-max-keys %d, --kv-max-bytes %d: want positive bounds", *kvMaxKeys, *kvMaxBytes)
 	case *idleTimeout < 0:
 		return usagef("--idle-timeout %v: want a positive duration, or 0 for none", *idleTimeout)
 	case tf.transport == "pipe":
@@ -101,7 +106,8 @@ calling side (run or call --listen) instead, --conns times.
 		logger.Printf("closing connections silent for %v", *idleTimeout)
 	}
 
-	srv := &server.Server{Codec: codec, Logf: limited.Logf, Token: token, IdleTimeout: *idleTimeout, AllowGC: *allowGC}
+	svc := &service.Service{KV: service.NewKVStoreLimited(service.KVLimits{MaxKeys: *kvMaxKeys, MaxBytes: *kvMaxBytes})}
+	srv := &server.Server{Codec: codec, ConnRPC: svc.ConnServer, Logf: limited.Logf, Token: token, IdleTimeout: *idleTimeout, AllowGC: *allowGC}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	waitBack, err := back.start(ctx, stdout, logger, l, codec)

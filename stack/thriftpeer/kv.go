@@ -26,7 +26,11 @@ func (h handler) Set(_ context.Context, req *thriftgen.KeyValue) (*thriftgen.Key
 	if req == nil {
 		return nil, errNoArgument
 	}
-	return toKeyValue(h.kv.Set(req.Key, req.Value)), nil
+	got, err := h.kv.Set(req.Key, req.Value)
+	if err != nil {
+		return nil, err
+	}
+	return toKeyValue(got), nil
 }
 
 func (h handler) Get(_ context.Context, req *thriftgen.KeyValue) (*thriftgen.KeyValue, error) {

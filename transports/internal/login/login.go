@@ -1,4 +1,7 @@
-package reverse
+// Package login is a worker's proof that it holds the token
+// (transports.Config.Token) before the side it dialled sends it any call:
+// the reverse and duplex transports' login.
+package login
 
 import (
 	"crypto/hmac"
@@ -10,7 +13,7 @@ import (
 	"net"
 )
 
-// The worker's login (transports.Config.Token): the calling half sends a
+// The worker's login: the side it dialled sends a
 // fresh random challenge of challengeSize bytes; the worker answers with
 // HMAC-SHA256(token, loginLabel || challenge). The token never crosses the
 // wire, an answer is good for one challenge only, and the calling half
@@ -29,8 +32,8 @@ func proof(token, chal []byte) []byte {
 	return m.Sum(nil)
 }
 
-// prove answers the calling half's challenge on c with token.
-func prove(c net.Conn, token []byte) error {
+// Prove answers the challenge of the side it dialled on c with token.
+func Prove(c net.Conn, token []byte) error {
 	chal := make([]byte, challengeSize)
 	if _, err := io.ReadFull(c, chal); err != nil {
 		return fmt.Errorf("reading the login challenge: %w", err)
@@ -41,8 +44,8 @@ func prove(c net.Conn, token []byte) error {
 	return nil
 }
 
-// challenge makes the worker on c prove it holds token.
-func challenge(c net.Conn, token []byte) error {
+// Challenge makes the worker on c prove it holds token.
+func Challenge(c net.Conn, token []byte) error {
 	chal := make([]byte, challengeSize)
 	rand.Read(chal)
 	if _, err := c.Write(chal); err != nil {
