@@ -107,6 +107,13 @@ func decideStat(row *Row, old, cur []float64, threshold, alpha float64) {
 	row.Tested = true
 	row.Comparison = benchmath.AssumeNothing.Compare(so, sn)
 	row.Warnings = row.Comparison.Warnings
+	if len(old) > 0 && !varies(slices.Concat(old, cur)) {
+		// Every repetition of both runs gave the same figure: nothing
+		// changed, though the U test cannot rank ties ("all samples are
+		// equal").
+		row.Warnings = nil
+		return
+	}
 	// As benchmath's FormatDelta: significant unless P > alpha.
 	significant := row.Comparison.P <= alpha
 	worse, better := row.Change > threshold, row.Change < -threshold

@@ -326,3 +326,29 @@ func TestExactCountsStayExact(t *testing.T) {
 		t.Fatalf("verdict %v (tested %v), want an untested regression", r.Verdict, r.Tested)
 	}
 }
+
+// Two runs whose every repetition gave the same figure changed nothing:
+// the U test cannot rank them ("all samples are equal"), and the gate
+// passes them rather than calling them inconclusive.
+func TestEqualFiguresPass(t *testing.T) {
+	file := func(name string) *compare.File {
+		var b strings.Builder
+		for range 5 {
+			b.WriteString("BenchmarkRPC/codec=gob/transport=tcp/payload=arith/conc=1-2\t1000\t1172 B/op\t20000 ns/op\n")
+		}
+		f, err := compare.Read(strings.NewReader(b.String()), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	rep, err := gate.Run(file("old"), file("new"), gate.Options{Units: []string{"B/op", "sec/op"}, SameMachine: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	rep.Text(&b)
+	if rep.Verdict() != gate.OK || strings.Contains(b.String(), "all samples are equal") {
+		t.Errorf("verdict %v, want ok:\n%s", rep.Verdict(), b.String())
+	}
+}
