@@ -31,9 +31,13 @@ the change is significant (Mann-Whitney U, p <= --alpha) and beyond
 --threshold. When both files say they ran in the same environment (the
 cpu, gomaxprocs, kernel and go lines match) times are compared raw;
 otherwise as ratios to the peer=floor row of the same run, repetition by
-repetition, so that a faster or slower CI machine does not read as a
-change, with a warning wherever the floor itself moved beyond the
-threshold. The first line says which. Other units (B/op, and ctxsw/op and
+repetition, so that an environment that changed (another Go, another
+kernel) does not read as a change. The first line says which. Where the
+floor itself moved beyond the threshold (another machine), ratios to it
+are unreliable either way: its rows' time units are warnings, neither
+passed nor failed, and the gate is inconclusive (exit 2) unless an
+exact unit regressed; gate raw times of two builds on one machine
+instead (scripts/ci-gate.sh --base-ref). Other units (B/op, and ctxsw/op and
 rw-syscalls/op with a 25% threshold) are tested like time, on raw values.
 
 Rows pair by exact name; a baseline row whose partner has the same codec
