@@ -43,9 +43,6 @@ Usage:
 Run 'rpcbench COMMAND --help' for a command's flags; flags may come before or after
 arguments. 'rpcbench --version' prints the version.
 
-Exit status: 0 ok, 1 a failed run or call or a gate regression, 2 a usage
-error or unusable input, 130 interrupted (finished rows still printed and written).
-
 Examples:
   rpcbench run
   rpcbench run --codec msgpack --format bench --count 10 > new.txt
@@ -55,28 +52,8 @@ Examples:
   rpcbench call --codec msgpack --addr 127.0.0.1:9000 Arith.Multiply '{"a":6,"b":7}'
 `
 
-// errUsage marks an error whose message has already been printed; main
-// only sets the exit status (2).
-var errUsage = errors.New("usage")
-
-// errInterrupted reports a run cut short by SIGINT or SIGTERM: what was
-// finished has been printed and written; main exits 130.
-var errInterrupted = errors.New("interrupted")
-
-// A usageError is a misuse of the command line: a bad flag value, a
-// missing argument. run prints it as one line with a pointer to --help,
-// not the whole usage, and main exits 2.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string        { return e.msg }
-func (e *usageError) Is(target error) bool { return target == errUsage }
-
-// usagef returns a usageError; the message should name the bad value.
-func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
-
 // Main runs the command line with args (os.Args[1:]) and returns the
-// process's exit status (CONTRACTS 6): 0 success, 1 a failed run or call,
-// 2 a usage error, 130 interrupted. The first SIGINT or SIGTERM cancels the
+// process's exit status (CONTRACTS 6), one of exitStatuses. The first SIGINT or SIGTERM cancels the
 // command's context, so that a run ends its window and keeps what it
 // measured; a second one exits at once. Signals stay caught after Main
 // returns, until the process exits with its status: a second Ctrl-C
@@ -110,26 +87,9 @@ func Main(args []string) int {
 	return exitCode(err, os.Stderr)
 }
 
-// exitCode maps what a command returned to the process's exit status,
-// printing the error unless it has been printed already.
-func exitCode(err error, stderr io.Writer) int {
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, errUsage):
-		return 2
-	case errors.Is(err, errInterrupted):
-		return 130
-	case errors.Is(err, errThresholdsBroken):
-		return 99 // the table and the broken thresholds are printed
-	}
-	fmt.Fprintln(stderr, "rpcbench:", err)
-	return 1
-}
-
 func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage+"\n"+exitTable())
 		return errUsage
 	}
 	commands := map[string]func(context.Context, io.Writer, io.Writer, []string) error{
@@ -156,9 +116,13 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 			fmt.Fprintf(stderr, "rpcbench %s: %s\nRun 'rpcbench %s --help' for usage.\n", name, ue.msg, name)
 			return errUsage
 		}
+		if ie := (*inputError)(nil); errors.As(err, &ie) {
+			fmt.Fprintf(stderr, "rpcbench %s: %v\n", name, ie)
+			return ie // exit 2, printed
+		}
 		return err
 	case name == "help" || name == "-h" || name == "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage+"\n"+exitTable())
 		return nil
 	}
 	fmt.Fprintf(stderr, "rpcbench: unknown command %q\nRun 'rpcbench --help' for the commands.\n", name)
@@ -166,12 +130,16 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 }
 
 // newFlagSet returns a flag set whose help (--help, or fs.Usage) prints
-// the command's synopsis and its flags, each once, to stderr. Parse errors
-// are returned, not printed: run prints them on one line.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+// the command's synopsis, its flags, each once, and the exit statuses to
+// stdout: help asked for is the output (run --help | grep rate). Parse
+// errors are returned, not printed: run prints them on one line.
+func newFlagSet(name, synopsis string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() { printHelp(stderr, fs, synopsis) }
+	fs.Usage = func() {
+		printHelp(stdout, fs, synopsis)
+		fmt.Fprint(stdout, "\n"+exitTable())
+	}
 	return fs
 }
 

@@ -25,7 +25,7 @@ detection rates.
   rpcbench report -o results/REPORT.md results/baseline results/openloop-*`
 
 func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("report", reportSynopsis, stderr)
+	fs := newFlagSet("report", reportSynopsis, stdout)
 	out := fs.String("o", "", "the report to write (required)")
 	charts := fs.String("charts", report.ChartDir, "directory for the SVG charts, relative to the report's")
 	gateDir := fs.String("gate-validation", "", "a directory scripts/gate-validate.sh wrote: show the gate's false-alarm and detection rates")
@@ -39,7 +39,7 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	for _, path := range fs.Args() {
 		in, err := report.Open(path)
 		if err != nil {
-			return fmt.Errorf("report: %w", err)
+			return inputf("%w", err)
 		}
 		inputs = append(inputs, in)
 	}
@@ -47,7 +47,7 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if *gateDir != "" {
 		v, err := report.ReadGateValidation(*gateDir)
 		if err != nil {
-			return fmt.Errorf("report: --gate-validation: %w", err)
+			return inputf("--gate-validation: %w", err)
 		}
 		opts = append(opts, report.WithGateValidation(*gateDir, v))
 	}

@@ -215,7 +215,7 @@ func runOrMatrix(ctx context.Context, stdout, stderr io.Writer, args []string, m
 	if matrix {
 		name, synopsis = "matrix", matrixSynopsis
 	}
-	fs := newFlagSet(name, synopsis, stderr)
+	fs := newFlagSet(name, synopsis, stdout)
 	lf := addLoadFlags(fs, matrix)
 	tf := addTransportFlags(fs, callingSide|servingSide)
 	alias(fs, "transport", "transports")

@@ -28,7 +28,7 @@ calling side (run or call --listen) instead, --conns times.
 
   rpcbench serve --codec msgpack --addr 127.0.0.1:9000
   rpcbench serve --codec gob --transport tls            (logs the certificate's fingerprint, for call --pin)
-  rpcbench serve --codec gob --transport reverse --addr 127.0.0.1:9100`, stderr)
+  rpcbench serve --codec gob --transport reverse --addr 127.0.0.1:9100`, stdout)
 	codecFlags := addCodecFlags(fs)
 	tf := addTransportFlags(fs, servingSide)
 	authFile := fs.String("auth", "", "require every connection to log in first with the token in this file (white space around it ignored):\ncall Auth.Login with EchoRequest{Payload: token}, as call and run do with --token-file;\nother calls until then fail with \"unauthenticated\", and 3 bad tokens close the connection")

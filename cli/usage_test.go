@@ -39,7 +39,7 @@ func TestMisuseExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"run", "--addr", "127.0.0.1:1", "--codec", "all"}, `--codec "all" with --addr or --listen: the server at 127.0.0.1:1 speaks one codec`},
 		{[]string{"run", "--addr", "127.0.0.1:1", "--codec", "gob,json"}, `--codec "gob,json" with --addr`},
 		{[]string{"run", "--addr", "127.0.0.1:1", "--peers", "grpc"}, `--peers "grpc" with --addr or --listen: peers are references measured in this process`},
-		{[]string{"run", "--listen", "127.0.0.1:0"}, "--listen \"127.0.0.1:0\": only --transport reverse listens"},
+		{[]string{"run", "--listen", "127.0.0.1:0"}, "--listen \"127.0.0.1:0\": only --transport reverse or duplex listens"},
 		{[]string{"run", "--insecure", "--pin", strings.Repeat("ab", 32)}, "--insecure, --ca and --pin"},
 		{[]string{"run", "-o", "/proc/nonexistent/out.txt"}, `-o "/proc/nonexistent/out.txt": cannot write there`},
 		{[]string{"run", "--codec", "none", "--peers", "none"}, "nothing to measure"},
@@ -61,6 +61,12 @@ func TestMisuseExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"serve", "--cert", "c.pem"}, `--cert "c.pem" and --key "": a certificate needs both`},
 		{[]string{"serve", "now"}, `unexpected argument "now"`},
 		{[]string{"list", "codecs"}, `unexpected argument "codecs"`},
+		{[]string{"version", "extra"}, `unexpected argument "extra"`},
+		{[]string{"run", "--workload", "nope"}, `--workload: unknown workload "nope"`},
+		{[]string{"run", "--workload", "watch", "--watchers", "0"}, "--watchers 0: want at least 1"},
+		{[]string{"run", "--workload", "duplex", "--back-concurrency", "-1"}, "--back-concurrency -1"},
+		{[]string{"gate", "rpc-base.txt"}, "--baseline is required"},
+		{[]string{"merge"}, "no files to merge"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -130,6 +136,7 @@ func TestCompareAndReportMisuse(t *testing.T) {
 		"compare-no-input":   {"compare"},
 		"compare-bad-format": {"compare", "--format", "yaml", "rpc-base.txt"},
 		"report-no-o":        {"report", "results"},
+		"report-missing":     {"report", "-o", "out.md", "missing"},
 	} {
 		t.Run(name, func(t *testing.T) { golden(t, name, args...) })
 	}
