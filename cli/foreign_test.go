@@ -123,7 +123,7 @@ func TestRunLoadsAForeignJSONRPCMethod(t *testing.T) {
 			row := lines[1]
 			method := strings.Split(tt.args[1], " ")[0]
 			want := ",300,0," // calls, errors
-			if !strings.HasPrefix(row, "RPC/codec=json/transport=tcp/payload="+method+"/conc=4/conns=2,json,tcp,,"+method+",4,2,1,0"+want) {
+			if !strings.HasPrefix(row, "RPC/codec=json/transport=tcp/payload="+method+"/conc=4/conns=2,json,tcp,,"+method+",4,2,1,0,call,,,"+want) {
 				t.Errorf("row %q: want %s calls, errors of %s", row, want, method)
 			}
 		})
