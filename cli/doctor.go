@@ -21,7 +21,7 @@ repeated windows. Each figure has a verdict: ok, warning (and why) or not
 shown. It takes a few seconds; warnings do not change the exit status.`
 
 func doctorCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("doctor", doctorSynopsis, stderr)
+	fs := newFlagSet("doctor", doctorSynopsis, stdout)
 	quick := fs.Bool("quick", false, "measure for well under a second, with coarser figures")
 	format := fs.String("format", "text", "output: text or json")
 	if help, err := parseFlags(fs, args); help || err != nil {

@@ -19,7 +19,7 @@ func list(_ context.Context, stdout, stderr io.Writer, args []string) error {
 Lists what the other commands can be given: the codecs (--codec), the
 transports (--transport), example payloads (--payload), the peers measured
 beside the codecs (--peers) and the network profiles (--net) with their
-figures. It takes no flags.`, stderr)
+figures. It takes no flags.`, stdout)
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/transports"
 )
 
 // shutdownGrace is how long serve lets calls in flight finish after a
@@ -29,7 +30,7 @@ calling side (run or call --listen) instead, --conns times.
 
   rpcbench serve --codec msgpack --addr 127.0.0.1:9000
   rpcbench serve --codec gob --transport tls            (logs the certificate's fingerprint, for call --pin)
-  rpcbench serve --codec gob --transport reverse --addr 127.0.0.1:9100`, stderr)
+  rpcbench serve --codec gob --transport reverse --addr 127.0.0.1:9100`, stdout)
 	codecFlags := addCodecFlags(fs)
 	tf := addTransportFlags(fs, servingSide)
 	authFile := fs.String("auth", "", "require every connection to log in first with the token in this file (white space around it ignored):\ncall Auth.Login with EchoRequest{Payload: token}, as call and run do with --token-file;\nother calls until then fail with \"unauthenticated\", and 3 bad tokens close the connection")
@@ -54,7 +55,7 @@ calling side (run or call --listen) instead, --conns times.
 	}
 	mode, err := strconv.ParseUint(*socketMode, 8, 32)
 	if err != nil || mode > 0o777 || mode&0o600 != 0o600 {
-		return fmt.Errorf("serve: --socket-mode %q: want octal permissions that let this user read and write, 0600 to 0777", *socketMode)
+		return usagef("--socket-mode %q: want octal permissions that let this user read and write, 0600 to 0777", *socketMode)
 	}
 	codec, err := codecFlags.codec()
 	if err != nil {
@@ -63,6 +64,9 @@ calling side (run or call --listen) instead, --conns times.
 	t, cfg, err := tf.config(codec.Name())
 	if err != nil {
 		return err
+	}
+	if transports.IsReversed(t) && cfg.Addr == "" {
+		return usagef("--transport %s: serve dials the calling side (run --listen ADDR) and needs its address: give --addr HOST:PORT", t.Name())
 	}
 	cfg.SocketMode = os.FileMode(mode)
 	cfg.IdleTimeout = *idleTimeout

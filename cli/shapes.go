@@ -20,8 +20,10 @@ type shapeFlags struct {
 	rates   rateShape
 	findMax objective
 	failOn  thresholds
-	// found are the find-max verdicts, one per configuration searched.
-	found []string
+	// found are the find-max verdicts, one per configuration searched;
+	// missed counts those where no rate held the objective.
+	found  []string
+	missed int
 }
 
 const rateUsage = `open loop: send calls on a fixed schedule, latency counted from each call's scheduled time
@@ -30,7 +32,7 @@ Several rates step through in one run, one row each: 5000,10000,20000 or a range
 
 const findMaxUsage = `search for the highest open-loop rate (calls/s) that holds an objective such as 'p99<2ms'
 (latency corrected for coordinated omission): double from --rate (1000 if not given) until it fails,
-then bisect to within 5%; every probe is a row, and the verdict follows the table`
+then bisect to within 5%; every probe is a row, and the verdict follows the table; exit 99 if no rate held`
 
 const failOnUsage = `fail (exit 99) when a threshold is broken: comma-separated [SELECTOR:]METRIC OP VALUE,
 e.g. 'p99<5ms,errors=0,calls/s>20000' or 'codec=msgpack:p99<5ms' (SELECTOR: key=value pairs of the
@@ -147,6 +149,9 @@ func (o *objective) String() string {
 }
 
 func (o *objective) Set(s string) error {
+	if strings.Contains(s, ",") {
+		return fmt.Errorf("%q: --find-max takes one objective, such as p99<20ms; errors are always checked (a probe with a failed call fails), and --fail-on takes a list", s)
+	}
 	t, err := parseFailOn(s)
 	switch {
 	case err != nil:
@@ -166,24 +171,34 @@ func (s *shapeFlags) runAll(ctx context.Context, cfgs []harness.Config, count in
 	if s.findMax.t == nil {
 		return harness.RunAll(ctx, cfgs, count, progress)
 	}
+	return s.searchAll(ctx, cfgs, func(ctx context.Context, i int, c harness.Config) (*measure.Result, error) {
+		if progress != nil {
+			c.Progress = func(p harness.Progress) { progress(i, len(cfgs), c.Name(), p) }
+		}
+		return harness.Run(ctx, c)
+	})
+}
+
+// searchAll searches each configuration's highest rate for --find-max,
+// measuring a probe of the i-th configuration with probe.
+func (s *shapeFlags) searchAll(ctx context.Context, cfgs []harness.Config, probe func(ctx context.Context, i int, c harness.Config) (*measure.Result, error)) ([]*measure.Result, error) {
 	var all []*measure.Result
 	for i, cfg := range cfgs {
 		start := 1000.0
 		if len(s.rates.rates) > 0 && s.rates.rates[0] > 0 {
 			start = s.rates.rates[0]
 		}
-		probe := func(ctx context.Context, c harness.Config) (*measure.Result, error) {
-			if progress != nil {
-				c.Progress = func(p harness.Progress) { progress(i, len(cfgs), c.Name(), p) }
-			}
-			return harness.Run(ctx, c)
-		}
-		best, probes, err := findMax(ctx, cfg, *s.findMax.t, start, probe)
+		best, probes, err := findMax(ctx, cfg, *s.findMax.t, start, func(ctx context.Context, c harness.Config) (*measure.Result, error) {
+			return probe(ctx, i, c)
+		})
 		all = append(all, probes...)
 		if err != nil {
 			return all, fmt.Errorf("%s: %w", cfg.Name(), err)
 		}
 		s.found = append(s.found, best.String(cfg, *s.findMax.t))
+		if best.rate == 0 {
+			s.missed++
+		}
 		if err := ctx.Err(); err != nil {
 			return all, err
 		}
@@ -323,5 +338,10 @@ func (s *shapeFlags) report(w io.Writer, v verdict) error {
 	for _, l := range s.found {
 		fmt.Fprintln(w, l)
 	}
-	return v.report(w)
+	err := v.report(w)
+	if s.missed > 0 {
+		// An objective no rate held is a broken threshold: exit 99.
+		return errThresholdsBroken
+	}
+	return err
 }

@@ -99,48 +99,30 @@ func Reference(rows []*Row, row *Row, stack string) *Row {
 
 // Text writes an aligned table of the results' medians, with the p50 as a
 // multiple of the floor's and calls/s as a multiple of gRPC's, and a line
-// for any configuration that had errors or fell behind its schedule.
+// for any configuration that had errors or fell behind its schedule. It
+// fits TableWidth characters unless run.Wide: see fitText.
 func Text(w io.Writer, run Run) error {
 	rows := Rows(run.Results)
+	cols, above, left := fitText(run, tableColumns(run, rows, true))
+	for _, l := range above {
+		fmt.Fprintln(w, l)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "stack\ttransport\tpayload\tconc\tcalls\tcalls/s\tp50\tp90\tp99\tp99.9\tmax\tallocs/op\tB/op\tcpu/op\twire-B/op\tp50 ×floor\tcalls/s ×grpc\terrors\t")
-	for _, row := range rows {
-		r, m := row.First, row.Medians
-		label := StackLabel(r)
-		if row.Interrupted {
-			label += "*" // its window was cut short
-		}
-		// With repetitions, each figure carries its spread: ±3%. A row
-		// with no successful call has no latency or rate to speak of.
-		// A figure that broke a --fail-on threshold is marked ✗.
-		broken := run.Broken[r.Name]
-		mark := func(unit, s string) string {
-			if slices.Contains(broken, unit) {
-				return s + " ✗"
+	for i := -1; i < len(rows); i++ {
+		for _, c := range cols {
+			if i < 0 {
+				fmt.Fprint(tw, c.head+"\t")
+			} else {
+				fmt.Fprint(tw, c.cells[i]+"\t")
 			}
-			return s
 		}
-		f := func(unit, s string) string {
-			switch {
-			case !row.Succeeded() && slices.Contains(successUnits, unit):
-				return mark(unit, "-")
-			case row.Count < 2:
-				return mark(unit, s)
-			}
-			return mark(unit, fmt.Sprintf("%s ±%.0f%%", s, 100*row.Spreads[unit]))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-			label, TransportLabel(r), r.Payload, Callers(r), row.Calls,
-			f("calls/s", fmt.Sprintf("%.0f", m["calls/s"])), f("p50-ns", dur(m["p50-ns"])), f("p90-ns", dur(m["p90-ns"])),
-			f("p99-ns", dur(m["p99-ns"])), f("p99.9-ns", dur(m["p99.9-ns"])), f("max-ns", dur(m["max-ns"])),
-			f("allocs/op", fmt.Sprintf("%.1f", m["allocs/op"])), f("B/op", fmt.Sprintf("%.0f", m["B/op"])),
-			f("cpu-ns/op", dur(m["cpu-ns/op"])), f("wire-B/op", fmt.Sprintf("%.0f", m["wire-B/op"])),
-			Ratio(row, Reference(rows, row, measure.FloorID().String()), "p50-ns"),
-			Ratio(row, Reference(rows, row, measure.GRPCID().String()), "calls/s"),
-			mark("errors", strconv.FormatInt(row.Errors, 10)))
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(w, "--wide adds %s\n", strings.Join(left, ", "))
 	}
 	return notes(w, run, rows)
 }
@@ -164,6 +146,9 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 			lines = append(lines, "server delay per call: "+d)
 		}
 	}
+	short := shortNames(run.Results)
+	watch := &note{head: "watch", why: "calls/s and latency are notifications', from each Set's scheduled time to each woken watcher's reply, and the costs are per notification"}
+	few := &note{head: "few calls", why: fmt.Sprintf("under %d calls beyond each: the slowest few calls, not percentiles", minBeyond)}
 	for _, row := range rows {
 		r := row.First
 		if row.Errors > 0 {
@@ -185,14 +170,18 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 				r.Name, r.PerCall(float64(s.Allocs)), r.PerCall(float64(s.AllocB)), dur(r.PerCall(float64(s.CPU)))))
 		}
 		if r.Workload == "watch" {
-			lines = append(lines, fmt.Sprintf("watch: %s: %.0f Sets/s woke %.0f notifications/s (%.1f per Set); calls/s and latency are notifications', from each Set's scheduled time to each woken watcher's reply, and the costs are per notification",
-				r.Name, r.SetsPerSec(), r.CallsPerSec(), float64(r.Calls)/float64(max(r.Sets, 1))))
+			watch.add(fmt.Sprintf("%.0f Sets/s woke %.0f notifications/s (%.1f per Set)",
+				r.SetsPerSec(), r.CallsPerSec(), float64(r.Calls)/float64(max(r.Sets, 1))), short(r.Name))
 		}
-		if few := FewCalls(row); few != "" {
-			lines = append(lines, fmt.Sprintf("few calls: %s: %s", r.Name, few))
+		if f := FewCalls(row); f != "" {
+			few.add(f, short(r.Name))
 		}
 	}
-	lines = append(lines, ScheduleWarnings(run)...)
+	for _, n := range append([]*note{watch, few}, scheduleNotes(run, short)...) {
+		if l := n.line(); l != "" {
+			lines = append(lines, l)
+		}
+	}
 	if len(run.Hosts) > 1 {
 		var hosts []string
 		for _, h := range run.Hosts {
@@ -279,38 +268,106 @@ func FewCalls(row *Row) string {
 	if len(weak) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%s from %d calls (under %d beyond each: the slowest few calls, not percentiles)",
-		strings.Join(weak, ", "), n, minBeyond)
+	return fmt.Sprintf("%s from %d calls", strings.Join(weak, ", "), n)
 }
 
-// ScheduleWarnings are the open-loop notes, with rounded figures: each
-// open-loop result's send lag (the generator's measure of itself, from
-// each call's scheduled time to its hand-off to the connection), and a
-// warning naming the cause when the schedule was not kept: arrivals that
-// found no caller free (queued: raise --concurrency or --pipeline), or
-// calls the generator itself sent late (its timer or the machine's CPU).
-// The text table prints them, and bench output carries them as comments.
-func ScheduleWarnings(run Run) []string {
-	var lines []string
+// A note is one kind of remark on some rows, said once under the table:
+// what it means, and by row what it found.
+type note struct {
+	head, why string
+	says      []string            // what was found, in first-seen order
+	rows      map[string][]string // by what was found: the rows' names
+}
+
+// add notes that row found says.
+func (n *note) add(says, row string) {
+	if n.rows == nil {
+		n.rows = make(map[string][]string)
+	}
+	if _, ok := n.rows[says]; !ok {
+		n.says = append(n.says, says)
+	}
+	n.rows[says] = append(n.rows[says], row)
+}
+
+// line is the note's one line, or "" when no row found anything.
+func (n *note) line() string {
+	if len(n.says) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, s := range n.says {
+		parts = append(parts, strings.Join(slices.Compact(n.rows[s]), ", ")+": "+s)
+	}
+	return fmt.Sprintf("%s: %s (%s)", n.head, strings.Join(parts, "; "), n.why)
+}
+
+// shortNames returns a function that names a result by the parts of its
+// benchmark name that not every result shares, so that a note can list
+// rows without repeating what the table says they have in common.
+func shortNames(results []*measure.Result) func(string) string {
+	count := make(map[string]int)
+	names := make(map[string]bool)
+	for _, r := range results {
+		if names[r.Name] {
+			continue
+		}
+		names[r.Name] = true
+		for _, p := range strings.Split(r.Name, "/") {
+			count[p]++
+		}
+	}
+	return func(name string) string {
+		var kept []string
+		for _, p := range strings.Split(name, "/") {
+			if count[p] < len(names) {
+				kept = append(kept, p)
+			}
+		}
+		if len(kept) == 0 {
+			return name
+		}
+		return strings.Join(kept, "/")
+	}
+}
+
+// scheduleNotes are the open-loop notes of run's rows, each row named by
+// short: its send lag, the arrivals that found no caller free (queued) and
+// the calls the generator itself sent late.
+func scheduleNotes(run Run, short func(string) string) []*note {
+	lag := &note{head: "send lag", why: "from each call's scheduled time to its hand-off to the connection: the generator's measure of itself"}
+	queued := &note{head: "behind schedule", why: fmt.Sprintf("these arrivals found no caller free for over %v, so less than the rate was offered: raise --concurrency, --pipeline or --max-inflight; latency still counts from the schedule", measure.LateSlack)}
+	late := &note{head: "generator late", why: fmt.Sprintf("sent over %v after their time with a caller free: the generator's timer or this machine's CPU, not the server (rpcbench doctor measures both)", measure.LateSlack)}
 	for _, r := range run.Results {
-		call, calls, callers := "call", "calls", "--concurrency or --pipeline"
-		scheduled := max(r.Rate*r.Elapsed.Seconds(), float64(r.Calls+r.Errors), 1)
+		what, scheduled := "calls", max(r.Rate*r.Elapsed.Seconds(), float64(r.Calls+r.Errors), 1)
 		if r.Workload == "watch" {
 			// The schedule is the setters': its calls are Sets.
-			call, calls, callers = "Set", "Sets", "nothing: the setters are fixed; a lower --rate"
-			scheduled = max(r.Rate*r.Elapsed.Seconds(), float64(r.Sets), 1)
+			what, scheduled = "Sets", max(r.Rate*r.Elapsed.Seconds(), float64(r.Sets), 1)
 		}
 		if r.SendLag != nil && r.SendLag.TotalCount() > 0 {
-			lines = append(lines, fmt.Sprintf("send lag: %s: p50 %s, p99 %s, max %s, from each %s's scheduled time to its hand-off to the connection",
-				r.Name, dur(float64(r.SendLagP50)), dur(float64(r.SendLagP99)), dur(float64(r.SendLagMax)), call))
+			lag.add(fmt.Sprintf("p50 %s, p99 %s, max %s", dur(float64(r.SendLagP50)), dur(float64(r.SendLagP99)), dur(float64(r.SendLagMax))), short(r.Name))
 		}
 		if r.Queued > 0 {
-			lines = append(lines, fmt.Sprintf("behind schedule: %s: %d %s (%s of the schedule) found no caller free for over %v, worst send lag %s: less than %s %s/s was offered; raise %s (latency still counts from the schedule)",
-				r.Name, r.Queued, calls, percent(float64(r.Queued)/scheduled), measure.LateSlack, dur(float64(r.MaxLag)), rate(r.Rate), calls, callers))
+			queued.add(fmt.Sprintf("%d %s queued (%s of the schedule), worst send lag %s, at %s %s/s", r.Queued, what, percent(float64(r.Queued)/scheduled), dur(float64(r.MaxLag)), rate(r.Rate), what), short(r.Name))
 		}
 		if r.Late > 0 {
-			lines = append(lines, fmt.Sprintf("behind schedule: %s: the generator sent %d %s (%s of the schedule) over %v after their time with a caller free: its timer or this machine's CPU, not the server (rpcbench doctor measures both)",
-				r.Name, r.Late, calls, percent(float64(r.Late)/scheduled), measure.LateSlack))
+			late.add(fmt.Sprintf("%d %s late (%s of the schedule)", r.Late, what, percent(float64(r.Late)/scheduled)), short(r.Name))
+		}
+	}
+	if slices.ContainsFunc(run.Results, func(r *measure.Result) bool { return r.Queued > 0 && r.Workload == "watch" }) {
+		queued.why += "; a watch row's setters are fixed, so only a lower --rate helps"
+	}
+	return []*note{lag, queued, late}
+}
+
+// ScheduleWarnings are the open-loop notes of the text table, one line
+// each: the send lag, and a warning naming the cause when the schedule
+// was not kept. Bench output carries them as comments.
+func ScheduleWarnings(run Run) []string {
+	var lines []string
+	for _, n := range scheduleNotes(run, func(name string) string { return name }) {
+		if l := n.line(); l != "" {
+			lines = append(lines, l)
 		}
 	}
 	return lines

@@ -14,8 +14,9 @@ import (
 // compared: the floors are the yardstick, not the code under test, and
 // their tiny figures (a few dozen B/op of runtime noise) would only cry wolf.
 // moved holds the floors' time units that moved beyond the threshold: a
-// ratio to such a floor may look better than the code is, so it claims
-// no improvement.
+// ratio to such a floor may look better or worse than the code is, so it
+// decides nothing, in either direction (a warning: the gate is
+// inconclusive unless something else regressed).
 func decide(name, unit string, a, b *indexed, moved map[key]float64, opts Options) *Row {
 	if isFloor(name) {
 		return nil
@@ -42,10 +43,10 @@ func decide(name, unit string, a, b *indexed, moved map[key]float64, opts Option
 		row.Ratio = true
 	}
 	decideStat(row, old, cur, threshold(unit, opts), opts.Alpha)
-	if floor, _ := floorName(name); row.Ratio && row.Verdict == Improved {
+	if floor, _ := floorName(name); row.Ratio {
 		if c, ok := moved[key{floor, unit}]; ok {
-			row.Verdict = OK
-			row.Why = fmt.Sprintf("not claimed as improved: the floor it is divided by moved %+.1f%%", 100*c)
+			row.Verdict = Warning
+			row.Why = fmt.Sprintf("undecided: the floor it is divided by moved %+.1f%%, so the ratio can show a change that is not there, or hide one", 100*c)
 		}
 	}
 	return row
@@ -107,6 +108,13 @@ func decideStat(row *Row, old, cur []float64, threshold, alpha float64) {
 	row.Tested = true
 	row.Comparison = benchmath.AssumeNothing.Compare(so, sn)
 	row.Warnings = row.Comparison.Warnings
+	if len(old) > 0 && !varies(slices.Concat(old, cur)) {
+		// Every repetition of both runs gave the same figure: nothing
+		// changed, though the U test cannot rank ties ("all samples are
+		// equal").
+		row.Warnings = nil
+		return
+	}
 	// As benchmath's FormatDelta: significant unless P > alpha.
 	significant := row.Comparison.P <= alpha
 	worse, better := row.Change > threshold, row.Change < -threshold

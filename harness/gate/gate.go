@@ -20,8 +20,10 @@
 //     (peer=floor, the raw TCP echo measured in the same run under the
 //     same transport, payload and concurrency): a machine twice as slow
 //     slows codec and floor alike and the ratio stays put. A floor that
-//     itself moved beyond the threshold is reported, since a ratio to it
-//     can then hide or invert a change.
+//     itself moved beyond the threshold is reported, and the time units
+//     of the rows divided by it are warnings, neither passed nor failed:
+//     a ratio to it can then hide, invent or invert a change, whichever
+//     way it points.
 //   - all other units, B/op, ctxsw/op and rw-syscalls/op among them, are
 //     decided as time units are but on raw values: context switches and
 //     system calls per call are counts, but they count what the scheduler
@@ -319,7 +321,7 @@ func movedWarnings(names []string, moved map[key]float64, opts Options) []string
 			}
 		}
 		if len(units) > 0 {
-			out = append(out, fmt.Sprintf("WARNING: the floor itself moved beyond the threshold: %s %s; ratios to it can hide or invert a change, so no improvement is claimed against it: gate raw times of two builds run on one machine (scripts/ci-gate.sh --base-ref)", name, strings.Join(units, ", ")))
+			out = append(out, fmt.Sprintf("WARNING: the floor itself moved beyond the threshold: %s %s; ratios to it can hide, invent or invert a change, so its rows' time units are left undecided: gate raw times of two builds run on one machine (scripts/ci-gate.sh --base-ref), or --same-machine if both ran on one", name, strings.Join(units, ", ")))
 		}
 	}
 	return out
