@@ -141,6 +141,9 @@ func Text(w io.Writer, run Run) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := explain(w, rows); err != nil {
+		return err
+	}
 	return notes(w, run, rows)
 }
 
