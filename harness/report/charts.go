@@ -66,7 +66,8 @@ func (g group) slug() string {
 
 // payloadCharts draws one payload's charts: latency percentiles per
 // measured group, calls/s against concurrency, allocations and wire bytes
-// per stack, and latency against the offered rate in open loop.
+// per stack, where the CPU per call goes (rows with a breakdown), and
+// latency against the offered rate in open loop.
 func payloadCharts(chartDir, payload string, results []*measure.Result, rows []*format.Row) ([]Chart, error) {
 	var charts []Chart
 	add := func(kind, slug, title string, draw func() ([]byte, error)) error {
@@ -105,6 +106,14 @@ func payloadCharts(chartDir, payload string, results []*measure.Result, rows []*
 	costRows = filter(costRows, func(row *format.Row) bool { return groupOf(row.First) == g })
 	if err := add("cost", g.slug(), title, func() ([]byte, error) { return costChart(title, costRows) }); err != nil {
 		return nil, err
+	}
+	withBreakdown := explained(rows)
+	for _, g := range distinct(withBreakdown, func(row *format.Row) group { return groupOf(row.First) }) {
+		grows := filter(withBreakdown, func(row *format.Row) bool { return groupOf(row.First) == g })
+		title := fmt.Sprintf("Where the CPU per call goes, %s (%s)", payload, g)
+		if err := add("breakdown", g.slug(), title, func() ([]byte, error) { return breakdownChart(title, grows) }); err != nil {
+			return nil, err
+		}
 	}
 	open := filter(rows, func(row *format.Row) bool { return row.First.Rate > 0 })
 	for _, g := range distinct(open, func(row *format.Row) group { g := groupOf(row.First); g.rate = 0; return g }) {
@@ -335,7 +344,7 @@ func rateChart(title string, rows []*format.Row) ([]byte, error) {
 	return svg(p, 7*vg.Inch, 4*vg.Inch)
 }
 
-func reversed(s []string) []string {
+func reversed[T any](s []T) []T {
 	s = slices.Clone(s)
 	slices.Reverse(s)
 	return s
@@ -397,6 +406,7 @@ func svg(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 	lw := (r.Max.X-r.Min.X)*1.1 + 2*gap
 	area := dc
 	area.Max.X -= lw
+	area.Min.X += vg.Millimeter // the widest name in a fallback font
 	p.Draw(area)
 	area = dc
 	area.Min.X = dc.Max.X - lw + gap

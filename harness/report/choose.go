@@ -159,6 +159,9 @@ func (p Pick) Sentence(bold func(string) string) string {
 	if p.RunnerUp == "" {
 		return s
 	}
+	if p.Runner == p.Value {
+		return fmt.Sprintf("%s; tied with %s (%s)", s, p.RunnerUp, p.Why)
+	}
 	verdict := "not significant"
 	if p.Significant {
 		verdict = "significant"

@@ -89,6 +89,7 @@ func New(command string, inputs []Input, chartDir string, opts ...Option) (*Repo
 		prows := filter(calls, func(row *format.Row) bool { return row.First.Payload == payload })
 		fmt.Fprintf(&b, "## Payload %s\n\n", payload)
 		table(&b, rows, prows)
+		breakdownTable(&b, prows)
 		charts, err := payloadCharts(chartDir, payload, results, prows)
 		if err != nil {
 			return nil, err

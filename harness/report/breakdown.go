@@ -1,0 +1,93 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
+)
+
+// explained are the rows that carry a breakdown (run --explain, matrix
+// --profile).
+func explained(rows []*format.Row) []*format.Row {
+	return filter(rows, func(row *format.Row) bool { return row.First.Breakdown != nil })
+}
+
+// breakdownTable writes each explained row's CPU per call by category,
+// in µs and as a share, the floor's rows among them.
+func breakdownTable(b *bytes.Buffer, rows []*format.Row) {
+	rows = explained(rows)
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "Where the CPU per call goes, from a CPU profile of a repetition of its own (so that profiling never touches the figures above), in µs per call and as a share; the categories add up to the profile's CPU per call, beside the process's cpu/op in that repetition:\n\n")
+	cols := []string{"stack", "callers", "profiled", "cpu/op"}
+	for _, c := range measure.Categories {
+		cols = append(cols, c.Label)
+	}
+	fmt.Fprintf(b, "| %s |\n|---|---:|%s\n", strings.Join(cols, " | "), strings.Repeat("---:|", len(cols)-2))
+	for _, row := range rows {
+		bd := row.First.Breakdown
+		cells := []string{stackLabel(row.First.Stack), format.Callers(row.First), duration(bd.Total()), duration(float64(bd.CPU))}
+		for _, c := range measure.Categories {
+			cells = append(cells, fmt.Sprintf("%.2f (%.0f%%)", bd.PerCall[c.Key]/1e3, 100*bd.Share(c.Key)))
+		}
+		fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
+	}
+	fmt.Fprintln(b)
+}
+
+// breakdownChart stacks each row's categories into one bar, one bar per
+// stack, the floor's among them, each labelled with its total.
+func breakdownChart(title string, rows []*format.Row) ([]byte, error) {
+	p := newPlot(title, "", "CPU per call (µs)")
+	p.X.Label.Text, p.Y.Label.Text = p.Y.Label.Text, ""
+	var names []string
+	var totals plotter.XYLabels
+	for i, row := range rows {
+		names = append(names, stackLabel(row.First.Stack))
+		t := row.First.Breakdown.Total() / 1e3
+		totals.XYs = append(totals.XYs, plotter.XY{X: t, Y: float64(len(rows) - 1 - i)})
+		totals.Labels = append(totals.Labels, trim3(t))
+	}
+	var below *plotter.BarChart
+	for i, c := range measure.Categories {
+		var values plotter.Values
+		for _, row := range reversed(rows) { // the first stack on top
+			values = append(values, row.First.Breakdown.PerCall[c.Key]/1e3)
+		}
+		bars, err := plotter.NewBarChart(values, vg.Points(14))
+		if err != nil {
+			return nil, err
+		}
+		bars.Horizontal, bars.Color, bars.LineStyle.Width = true, seriesColor(i), 0
+		if below != nil {
+			bars.StackOn(below)
+		}
+		below = bars
+		p.Add(bars)
+		p.Legend.Add(c.Label, bars)
+	}
+	l, err := plotter.NewLabels(totals)
+	if err != nil {
+		return nil, err
+	}
+	for i := range l.TextStyle {
+		l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XLeft, draw.YCenter
+	}
+	l.Offset = vg.Point{X: vg.Points(3)}
+	p.Add(l)
+	p.NominalY(reversed(names)...)
+	p.Y.Tick.Length = vg.Points(8)
+	p.X.Min = 0
+	p.X.Max *= 1.15
+	p.X.Tick.Marker = plainTicks
+	// A row a bar, and room for the legend's nine categories.
+	return svg(p, 8*vg.Inch, vg.Length(max(3, 1.2+0.3*float64(len(rows))))*vg.Inch)
+}
