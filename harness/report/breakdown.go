@@ -7,7 +7,6 @@ import (
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/measure"
@@ -74,17 +73,9 @@ func breakdownChart(title string, rows []*format.Row) ([]byte, error) {
 		p.Add(bars)
 		p.Legend.Add(c.Label, bars)
 	}
-	l, err := plotter.NewLabels(totals)
-	if err != nil {
+	if err := labelBars(p, names, totals); err != nil {
 		return nil, err
 	}
-	for i := range l.TextStyle {
-		l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XLeft, draw.YCenter
-	}
-	l.Offset = vg.Point{X: vg.Points(3)}
-	p.Add(l)
-	p.NominalY(reversed(names)...)
-	p.Y.Tick.Length = vg.Points(8)
 	p.X.Min = 0
 	p.X.Max *= 1.15
 	p.X.Tick.Marker = plainTicks

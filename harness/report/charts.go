@@ -246,17 +246,10 @@ func costChart(title string, rows []*format.Row) ([]byte, error) {
 		}
 		b.Horizontal = true
 		b.Color = seriesColor(0)
-		l, err := plotter.NewLabels(labels)
-		if err != nil {
+		p.Add(b)
+		if err := labelBars(p, names, labels); err != nil {
 			return nil, err
 		}
-		for i := range l.TextStyle {
-			l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XLeft, draw.YCenter
-		}
-		l.Offset = vg.Point{X: vg.Points(3)}
-		p.Add(b, l)
-		p.NominalY(reversed(names)...)
-		p.Y.Tick.Length = vg.Points(8) // a gap between each name and its bar, for wider fallback fonts too
 		p.X.Label.Text, p.Y.Label.Text = p.Y.Label.Text, ""
 		p.X.Min = 0
 		p.X.Max *= 1.25 // room for the labels
@@ -342,6 +335,23 @@ func rateChart(title string, rows []*format.Row) ([]byte, error) {
 	p.X.Min = 0
 	p.X.Tick.Marker = plainTicks
 	return svg(p, 7*vg.Inch, 4*vg.Inch)
+}
+
+// labelBars names the rows of a plot of horizontal bars, the first name
+// on top, and writes each bar's label just past its end.
+func labelBars(p *plot.Plot, names []string, labels plotter.XYLabels) error {
+	l, err := plotter.NewLabels(labels)
+	if err != nil {
+		return err
+	}
+	for i := range l.TextStyle {
+		l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XLeft, draw.YCenter
+	}
+	l.Offset = vg.Point{X: vg.Points(3)}
+	p.Add(l)
+	p.NominalY(reversed(names)...)
+	p.Y.Tick.Length = vg.Points(8) // a gap between each name and its bar, for wider fallback fonts too
+	return nil
 }
 
 func reversed[T any](s []T) []T {
