@@ -1,15 +1,17 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/rpcbench/rpcbench/harness/report"
 )
 
-const reportSynopsis = `report -o REPORT.md RESULTS...
+const reportSynopsis = `report -o REPORT.md [--html report.html] RESULTS...
 
 Writes REPORT.md from the results of rpcbench matrix runs (each RESULTS is
 a results.json file or a directory holding one): how they were produced,
@@ -17,6 +19,12 @@ per-payload tables with ratios to the floor and to gRPC, and SVG charts
 under charts/ beside REPORT.md, linked by relative paths. The same
 results give byte-identical files, so the report is regenerated, not
 edited.
+
+With --html FILE, also (or, without -o, only) one self-contained HTML page
+that opens offline: sortable tables, latency percentile spectra, latency
+over time, throughput against callers, where the CPU per call goes, the
+open-loop send lag and "Which codec, which transport", with each figure
+on hover and a toggle that hides the peers.
 
 With --gate-validation DIR (what scripts/gate-validate.sh wrote, holding
 its summary.json) the report also shows the gate's false-alarm and
@@ -26,14 +34,15 @@ detection rates.
 
 func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("report", reportSynopsis, stderr)
-	out := fs.String("o", "", "the report to write (required)")
+	out := fs.String("o", "", "the report to write (REPORT.md)")
+	htmlOut := fs.String("html", "", "also write the report as one self-contained HTML page to this file")
 	charts := fs.String("charts", report.ChartDir, "directory for the SVG charts, relative to the report's")
 	gateDir := fs.String("gate-validation", "", "a directory scripts/gate-validate.sh wrote: show the gate's false-alarm and detection rates")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
-	if *out == "" || fs.NArg() == 0 {
-		return usagef("want -o REPORT.md and at least one results directory, e.g. report -o REPORT.md results/NAME")
+	if *out == "" && *htmlOut == "" || fs.NArg() == 0 {
+		return usagef("want -o REPORT.md (or --html FILE) and at least one results directory, e.g. report -o REPORT.md results/NAME")
 	}
 	var inputs []report.Input
 	for _, path := range fs.Args() {
@@ -51,13 +60,26 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		}
 		opts = append(opts, report.WithGateValidation(*gateDir, v))
 	}
-	rep, err := report.New("rpcbench report "+strings.Join(args, " "), inputs, *charts, opts...)
-	if err != nil {
-		return err
+	command := "rpcbench report " + strings.Join(args, " ")
+	if *out != "" {
+		rep, err := report.New(command, inputs, *charts, opts...)
+		if err != nil {
+			return err
+		}
+		if err := rep.WriteFiles(*out); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		fmt.Fprintf(stdout, "wrote %s and %d charts\n", *out, len(rep.Charts))
 	}
-	if err := rep.WriteFiles(*out); err != nil {
-		return fmt.Errorf("report: %w", err)
+	if *htmlOut != "" {
+		var page bytes.Buffer
+		if err := report.HTML(&page, command, inputs); err != nil {
+			return fmt.Errorf("report: --html: %w", err)
+		}
+		if err := os.WriteFile(*htmlOut, page.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("report: --html: %w", err)
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", *htmlOut)
 	}
-	fmt.Fprintf(stdout, "wrote %s and %d charts\n", *out, len(rep.Charts))
 	return nil
 }

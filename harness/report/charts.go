@@ -136,14 +136,10 @@ func latencyChart(title string, results []*measure.Result, rows []*format.Row) (
 	maxNines, maxNs := 0.0, 0.0
 	var curves []plotter.XYs // in ns
 	for _, row := range rows {
-		h := merged(results, row.First.Name)
-		nines := min(5, math.Log10(float64(max(h.TotalCount(), 1))))
-		maxNines = max(maxNines, nines)
 		var xys plotter.XYs
-		for x := 0.0; x <= nines+1e-9; x += 0.05 {
-			q := 100 * (1 - math.Pow(10, -x))
-			xys = append(xys, plotter.XY{X: x, Y: float64(max(h.Quantile(q), 1))})
-			maxNs = max(maxNs, xys[len(xys)-1].Y)
+		for _, p := range spectrum(merged(results, row.First.Name)) {
+			xys = append(xys, plotter.XY{X: p[0], Y: p[1]})
+			maxNines, maxNs = max(maxNines, p[0]), max(maxNs, p[1])
 		}
 		curves = append(curves, xys)
 	}
@@ -178,6 +174,19 @@ func latencyChart(title string, results []*measure.Result, rows []*format.Row) (
 	slices.SortFunc(ticks, func(a, b plot.Tick) int { return cmp.Compare(a.Value, b.Value) })
 	p.X.Tick.Marker = ticks
 	return svg(p, 7*vg.Inch, 4*vg.Inch)
+}
+
+// spectrum is h's latency in ns at every twentieth of a nine ([nines,
+// ns]: 0 is the fastest call, 1 the 90th percentile, 2 the 99th), up to
+// as many nines as its calls can show, five at most.
+func spectrum(h *measure.Histogram) [][2]float64 {
+	var out [][2]float64
+	nines := min(5, math.Log10(float64(max(h.TotalCount(), 1))))
+	for i := 0; float64(i)*0.05 <= nines+1e-9; i++ {
+		x := float64(i) * 0.05
+		out = append(out, [2]float64{x, float64(max(h.Quantile(100*(1-math.Pow(10, -x))), 1))})
+	}
+	return out
 }
 
 // merged is the latency histogram of every repetition of name.

@@ -122,11 +122,11 @@ func repetitions(results []*measure.Result, row *format.Row, unit string) []floa
 
 // significance says whether a and b differ beyond their repetitions'
 // spread: a Mann-Whitney U test as the gate makes it (benchmath, alpha
-// 0.05), except that figures the same in every repetition (a count such
-// as wire bytes) differ exactly when they differ.
+// 0.05), except that figures the same in each of several repetitions (a
+// count such as wire bytes) differ exactly when they differ.
 func significance(a, b []float64) (bool, string) {
 	n := fmt.Sprintf("%d+%d repetitions", len(a), len(b))
-	if !varies(a) && !varies(b) && len(a) > 0 && len(b) > 0 {
+	if len(a) > 1 && len(b) > 1 && !varies(a) && !varies(b) {
 		return a[0] != b[0], "exact"
 	}
 	th := &benchmath.Thresholds{CompareAlpha: alpha}
