@@ -12,6 +12,27 @@ import (
 	"github.com/rpcbench/rpcbench/measure"
 )
 
+// withBreakdowns gives each row the breakdown of any of its
+// repetitions: a configuration pooled from a matrix and a --profile run
+// of it keeps the profiled run's breakdown whichever came first. The
+// row's First becomes a copy, so the results stay as they were read.
+func withBreakdowns(results []*measure.Result, rows []*format.Row) []*format.Row {
+	for _, row := range rows {
+		if row.First.Breakdown != nil {
+			continue
+		}
+		for _, r := range results {
+			if r.Name == row.First.Name && r.Breakdown != nil {
+				first := *row.First
+				first.Breakdown = r.Breakdown
+				row.First = &first
+				break
+			}
+		}
+	}
+	return rows
+}
+
 // explained are the rows that carry a breakdown (run --explain, matrix
 // --profile).
 func explained(rows []*format.Row) []*format.Row {

@@ -55,3 +55,16 @@ func TestBreakdownsGetATableAndAStackedBarPerStack(t *testing.T) {
 func paletteHex(i int) string {
 	return []string{"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f"}[i]
 }
+
+func TestAPooledConfigurationKeepsTheProfiledRunsBreakdown(t *testing.T) {
+	plain := result("codec=msgpack", 1, 0, 30*time.Microsecond)
+	profiled := result("codec=msgpack", 1, 0, 31*time.Microsecond)
+	profiled.Breakdown = &measure.Breakdown{Calls: 1000, CPU: 12 * time.Microsecond, PerCall: map[string]float64{"encode": 12000}}
+	md := markdown(t, []*measure.Result{plain, profiled})
+	if !strings.Contains(md, "| msgpack | 1 | 12.00µs | 12.00µs | 12.00 (100%) |") {
+		t.Errorf("the breakdown of the second repetition is lost:\n%s", md)
+	}
+	if plain.Breakdown != nil {
+		t.Error("the report changed a result it read")
+	}
+}

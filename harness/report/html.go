@@ -67,7 +67,7 @@ func HTML(w io.Writer, command string, inputs []Input) error {
 	for _, in := range inputs {
 		results = append(results, in.Run.Results...)
 	}
-	rows := format.Rows(results)
+	rows := withBreakdowns(results, format.Rows(results))
 	css, err := htmlFiles.ReadFile("html/report.css")
 	if err != nil {
 		return err

@@ -77,7 +77,7 @@ func New(command string, inputs []Input, chartDir string, opts ...Option) (*Repo
 	for _, in := range inputs {
 		results = append(results, in.Run.Results...)
 	}
-	rows := format.Rows(results)
+	rows := withBreakdowns(results, format.Rows(results))
 	r := &Report{chartDir: chartDir}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# rpcbench results\n\n")
