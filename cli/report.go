@@ -26,6 +26,10 @@ over time, throughput against callers, where the CPU per call goes, the
 open-loop send lag and "Which codec, which transport", with each figure
 on hover and a toggle that hides the peers.
 
+With --breakdowns DIR (what matrix --profile wrote) the rows of the
+configurations it measured show where their CPU per call goes, from its
+profiled repetitions, without its other figures pooled with the rest.
+
 With --gate-validation DIR (what scripts/gate-validate.sh wrote, holding
 its summary.json) the report also shows the gate's false-alarm and
 detection rates.
@@ -37,6 +41,7 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	out := fs.String("o", "", "the report to write (REPORT.md)")
 	htmlOut := fs.String("html", "", "also write the report as one self-contained HTML page to this file")
 	charts := fs.String("charts", report.ChartDir, "directory for the SVG charts, relative to the report's")
+	breakdowns := fs.String("breakdowns", "", "comma-separated results of matrix --profile runs to take where the CPU per call goes from,\nfor the rows of the same configurations, without pooling their other figures")
 	gateDir := fs.String("gate-validation", "", "a directory scripts/gate-validate.sh wrote: show the gate's false-alarm and detection rates")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
@@ -53,6 +58,13 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		inputs = append(inputs, in)
 	}
 	var opts []report.Option
+	for _, path := range split(*breakdowns) {
+		in, err := report.Open(path)
+		if err != nil {
+			return fmt.Errorf("report: --breakdowns: %w", err)
+		}
+		opts = append(opts, report.WithBreakdowns(in))
+	}
 	if *gateDir != "" {
 		v, err := report.ReadGateValidation(*gateDir)
 		if err != nil {
@@ -73,7 +85,7 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	}
 	if *htmlOut != "" {
 		var page bytes.Buffer
-		if err := report.HTML(&page, command, inputs); err != nil {
+		if err := report.HTML(&page, command, inputs, opts...); err != nil {
 			return fmt.Errorf("report: --html: %w", err)
 		}
 		if err := os.WriteFile(*htmlOut, page.Bytes(), 0o644); err != nil {

@@ -126,7 +126,6 @@ fi
 
 if want report; then
 	inputs=(results/matrix)
-	[ -f results/explain/results.json ] && inputs+=(results/explain)
 	for rate in "${rates[@]}"; do
 		[ -f "results/openloop/rate-$rate/results.json" ] && inputs+=("results/openloop/rate-$rate")
 	done
@@ -136,6 +135,9 @@ if want report; then
 	done
 	flags=(-o REPORT.md --charts results/charts)
 	[ -f results/gate-validation/summary.json ] && flags+=(--gate-validation results/gate-validation)
+	# Breakdowns only: the profiled run's other figures, taken on another
+	# day, would move the medians of every row it shares with the matrix.
+	[ -f results/explain/results.json ] && flags+=(--breakdowns results/explain)
 	run rpcbench report "${flags[@]}" --html results/report.html "${inputs[@]}"
 	if command -v chromium >/dev/null 2>&1; then
 		RPCBENCH_REPORT_HTML=$PWD/results/report.html RPCBENCH_SCREENSHOT=$PWD/results/report.png \

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/plot/plotter"
@@ -11,6 +12,44 @@ import (
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/measure"
 )
+
+// WithBreakdowns takes where the CPU per call goes from runs of their own
+// (matrix --profile) for the rows of the same configurations, without
+// pooling their other figures with the report's: a profiled run taken on
+// another day would move the medians of every row it shares.
+func WithBreakdowns(runs ...Input) Option {
+	return func(o *options) { o.breakdowns = append(o.breakdowns, runs...) }
+}
+
+func applyOptions(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// breakdownSources are the results the report's rows take breakdowns
+// from: its own and WithBreakdowns's.
+func (o options) breakdownSources(results []*measure.Result) []*measure.Result {
+	for _, in := range o.breakdowns {
+		results = append(slices.Clip(results), in.Run.Results...)
+	}
+	return results
+}
+
+// breakdownNote names the runs the breakdowns come from, under the
+// provenance table.
+func (o options) breakdownNote(b *bytes.Buffer) {
+	if len(o.breakdowns) == 0 {
+		return
+	}
+	var paths []string
+	for _, in := range o.breakdowns {
+		paths = append(paths, in.Path)
+	}
+	fmt.Fprintf(b, "Where the CPU per call goes is taken from %s, run with --profile on its own (listed above); its other figures are not pooled with these.\n\n", strings.Join(paths, ", "))
+}
 
 // withBreakdowns gives each row the breakdown of any of its
 // repetitions: a configuration pooled from a matrix and a --profile run

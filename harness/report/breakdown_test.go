@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcbench/rpcbench/harness/report"
 	"github.com/rpcbench/rpcbench/measure"
 )
 
@@ -66,5 +67,26 @@ func TestAPooledConfigurationKeepsTheProfiledRunsBreakdown(t *testing.T) {
 	}
 	if plain.Breakdown != nil {
 		t.Error("the report changed a result it read")
+	}
+}
+
+func TestBreakdownsFromARunOfTheirOwnAreNotPooled(t *testing.T) {
+	matrix := input("results/matrix", result("codec=msgpack", 1, 0, 30*time.Microsecond), result("peer=floor", 1, 0, 20*time.Microsecond))
+	profiled := result("codec=msgpack", 1, 0, 300*time.Microsecond) // another day, another machine
+	profiled.Breakdown = &measure.Breakdown{Calls: 1000, CPU: 12 * time.Microsecond, PerCall: map[string]float64{"encode": 12000}}
+	r, err := report.New("rpcbench report", []report.Input{matrix}, report.ChartDir, report.WithBreakdowns(input("results/explain", profiled)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(r.Markdown)
+	for _, want := range []string{
+		"| msgpack | tcp | 1 | 33333 | 30.02µs |", // the matrix's figures alone
+		"| msgpack | 1 | 12.00µs | 12.00µs | 12.00 (100%) |",
+		"| results/explain | `rpcbench matrix -o results/explain` |",
+		"Where the CPU per call goes is taken from results/explain, run with --profile on its own",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("missing %q in\n%s", want, md)
+		}
 	}
 }

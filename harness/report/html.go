@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,12 +63,13 @@ type htmlInput struct {
 // open-loop generator's lag, and "Which codec, which transport"; hovering
 // shows a point's exact figure and benchmark name, and a toggle hides
 // the peers. The same results give a byte-identical page.
-func HTML(w io.Writer, command string, inputs []Input) error {
+func HTML(w io.Writer, command string, inputs []Input, opts ...Option) error {
+	o := applyOptions(opts)
 	var results []*measure.Result
 	for _, in := range inputs {
 		results = append(results, in.Run.Results...)
 	}
-	rows := withBreakdowns(results, format.Rows(results))
+	rows := withBreakdowns(o.breakdownSources(results), format.Rows(results))
 	css, err := htmlFiles.ReadFile("html/report.css")
 	if err != nil {
 		return err
@@ -95,13 +97,13 @@ func HTML(w io.Writer, command string, inputs []Input) error {
 		whichRows = append(whichRows, wr)
 	}
 	var ins []htmlInput
-	for _, in := range inputs {
+	for _, in := range append(slices.Clip(inputs), o.breakdowns...) {
 		e := in.Run.Env
 		ins = append(ins, htmlInput{in.Path, strings.Join(e.Args, " "), e.Date.UTC().Format(time.RFC3339), e.GoVersion, e.CPU, e.Kernel, e.GOMAXPROCS})
 	}
 	data := struct {
 		Categories []category `json:"categories"`
-		Rows       []htmlRow                     `json:"rows"`
+		Rows       []htmlRow  `json:"rows"`
 	}{Categories: categoriesJSON(), Rows: htmlRows(results, rows)}
 	return page.Execute(w, map[string]any{
 		"CSS": template.CSS(css), "JS": template.JS(js), "Command": command,
