@@ -22,9 +22,10 @@
   // Figures as the text tables print them.
   function dur(ns) {
     if (!isFinite(ns)) return "-";
-    if (ns < 1e3) return ns.toFixed(0) + "ns";
-    if (ns < 1e6) return (ns / 1e3).toPrecision(3) + "µs";
-    if (ns < 1e9) return (ns / 1e6).toPrecision(3) + "ms";
+    // By the rounded figure, so that 999.7µs reads 1.00ms, not 1.00e+3µs.
+    if (ns < 999.5) return ns.toFixed(0) + "ns";
+    if (ns < 999.5e3) return (ns / 1e3).toPrecision(3) + "µs";
+    if (ns < 999.5e6) return (ns / 1e6).toPrecision(3) + "ms";
     return (ns / 1e9).toPrecision(3) + "s";
   }
   const num = (v, d) => v.toFixed(d);
@@ -178,7 +179,8 @@
         ylog: true, yfmt: dur, xDomain: [0, maxNines], xticks: nineTicks(maxNines),
         series: seriesOf(crows, r => r.curve.map(([q, ns]) => ({ x: q, y: ns, tip: `${r.name}: p${pct(q)} = ${dur(ns)}` }))),
       });
-      const trows = crows.filter(r => r.intervals && r.intervals.length);
+      // Over time only where a window lasted two seconds or more.
+      const trows = crows.filter(r => r.intervals && r.intervals.length > 1);
       if (trows.length) chart(sec, {
         title: `p99 latency over time, per second of the first repetition, ${section} (${cond})`, xlabel: "second of the window",
         ylabel: "p99 (log scale)", ylog: true, yfmt: dur,
