@@ -63,6 +63,7 @@ import (
 // sample no frame decides (none seen in practice) counts as an encode.
 type Rules struct {
 	table []rule
+	codec func(fn string) bool // the codec rule's match, for direction
 }
 
 type rule struct {
@@ -81,7 +82,8 @@ func NewRules(codecPkgs []string) *Rules {
 	for _, p := range codecPkgs {
 		codecPrefixes = append(codecPrefixes, p+".")
 	}
-	return &Rules{table: []rule{
+	codec := func(fn string) bool { return prefix(codecPrefixes...)(fn) || generated(fn) }
+	return &Rules{codec: codec, table: []rule{
 		{"gc", prefix("runtime.gc", "runtime.(*gc", "runtime._GC", "runtime.bgsweep", "runtime.sweepone", "runtime.(*mspan).sweep",
 			"runtime.(*sweepLocked).sweep", "runtime.bgscavenge", "runtime.markroot", "runtime.scanobject", "runtime.greyobject",
 			"runtime.wbBuf", "runtime.(*wbBuf)")},
@@ -94,7 +96,7 @@ func NewRules(codecPkgs []string) *Rules {
 			"runtime.semasleep", "runtime.semawakeup", "runtime.injectglist")},
 		{"syscall", prefix("syscall.", "internal/poll.", "net.(*conn).Read", "net.(*conn).Write", "net.(*netFD).Read", "net.(*netFD).Write")},
 		{"framing", prefix("bufio.", "github.com/rpcbench/rpcbench/codecs/frame.", "golang.org/x/net/http2.")},
-		{"codec", func(fn string) bool { return prefix(codecPrefixes...)(fn) || generated(fn) }},
+		{"codec", codec},
 		{"rpc", prefix("net/rpc.", "google.golang.org/grpc.", "google.golang.org/grpc/")},
 		{"harness", prefix("github.com/rpcbench/rpcbench/harness", "github.com/rpcbench/rpcbench/measure.", "github.com/HdrHistogram/")},
 	}}
@@ -134,9 +136,8 @@ func (r *Rules) Category(frames []string) string {
 // direction decides a codec sample by its innermost codec frame that
 // names a direction.
 func (r *Rules) direction(frames []string) string {
-	codec := r.table[slices.IndexFunc(r.table, func(ru rule) bool { return ru.category == "codec" })]
 	for _, fn := range frames {
-		if !codec.match(fn) {
+		if !r.codec(fn) {
 			continue
 		}
 		name := strings.ToLower(fn[strings.LastIndex(fn, "/")+1:])

@@ -2,6 +2,7 @@ package report
 
 import (
 	"embed"
+	"encoding/json"
 	"html"
 	"html/template"
 	"io"
@@ -45,6 +46,33 @@ type htmlRow struct {
 	Breakdown map[string]float64 `json:"breakdown,omitempty"`
 	Late      int64              `json:"late,omitempty"`
 	MaxLag    time.Duration      `json:"max_lag_ns,omitempty"`
+	// SendLag holds the open-loop generator's send lag figures a result
+	// carries in JSON (send_lag_p50_ns, send_lag_p99_ns, send_lag_max_ns,
+	// DESIGN 11), read by name so that the page shows them whenever
+	// results have them.
+	SendLag map[string]float64 `json:"send_lag,omitempty"`
+}
+
+// sendLag picks r's send_lag_* figures out of its JSON.
+func sendLag(r *measure.Result) map[string]float64 {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil
+	}
+	var fields map[string]any
+	if json.Unmarshal(b, &fields) != nil {
+		return nil
+	}
+	var lag map[string]float64
+	for k, v := range fields {
+		if f, ok := v.(float64); ok && strings.HasPrefix(k, "send_lag_") {
+			if lag == nil {
+				lag = make(map[string]float64)
+			}
+			lag[k] = f
+		}
+	}
+	return lag
 }
 
 type htmlCell struct {
@@ -153,6 +181,9 @@ func htmlRows(results []*measure.Result, rows []*format.Row) []htmlRow {
 		}
 		if b := r.Breakdown; b != nil {
 			hr.Breakdown = b.PerCall
+		}
+		if r.Rate > 0 {
+			hr.SendLag = sendLag(r)
 		}
 		out = append(out, hr)
 	}

@@ -213,13 +213,16 @@
     const lagged = srows.filter(r => r.rate);
     if (lagged.length) {
       el("h3", {}, sec, "Open loop: the generator's own lag");
+      // Send lag percentiles where the results carry them (DESIGN 11).
+      const lagKeys = [...new Set(lagged.flatMap(r => Object.keys(r.send_lag || {})))].sort();
       table(sec, [
         { name: "stack", value: r => r.label, text: r => r.label },
         { name: "rate", value: r => r.rate, text: r => r.rate + "/s" },
         { name: "calls/s", value: r => med(r, "calls/s"), text: r => num(med(r, "calls/s"), 0) },
         { name: "late calls", value: r => r.late || 0, text: r => String(r.late || 0) },
-        { name: "worst send lag", value: r => r.max_lag_ns || 0, text: r => dur(r.max_lag_ns || 0) },
-      ], lagged);
+        { name: "worst lag", value: r => r.max_lag_ns || 0, text: r => dur(r.max_lag_ns || 0) },
+      ].concat(lagKeys.map(k => ({ name: k.replace(/^send_lag_/, "send lag ").replace(/_ns$/, ""),
+        value: r => (r.send_lag || {})[k] ?? NaN, text: r => dur((r.send_lag || {})[k] ?? NaN) }))), lagged);
     }
   }
 
