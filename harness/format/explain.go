@@ -40,12 +40,8 @@ func explain(w io.Writer, rows []*Row) error {
 				continue
 			}
 			part := fmt.Sprintf("%s %s %s", c.Key, dur(v), percent(b.Share(c.Key)))
-			switch {
-			case floor == nil:
-			case inFloor:
-				part += fmt.Sprintf(" [floor %s %s]", dur(fv), percent(floor.Share(c.Key)))
-			default:
-				part += " [floor 0]"
+			if inFloor { // none: the floor spent nothing there
+				part += fmt.Sprintf(" [%s %s]", dur(fv), percent(floor.Share(c.Key)))
 			}
 			parts = append(parts, part)
 		}
@@ -64,7 +60,7 @@ func explain(w io.Writer, rows []*Row) error {
 	for _, c := range measure.Categories {
 		keys = append(keys, c.Key+": "+c.Label)
 	}
-	_, err := fmt.Fprintf(w, "where the CPU per call goes, from a profiled repetition of its own, the floor of the same run in brackets (%s):\n%s\n",
+	_, err := fmt.Fprintf(w, "where the CPU per call goes, from a profiled repetition of its own, the floor's of the same run in brackets where it spent any (%s):\n%s\n",
 		strings.Join(keys, ", "), strings.Join(lines, "\n"))
 	return err
 }

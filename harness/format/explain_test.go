@@ -25,10 +25,10 @@ func TestExplainPutsEachRowsCategoriesBesideTheFloors(t *testing.T) {
 	}
 	out := buf.String()
 	for _, want := range []string{
-		"where the CPU per call goes, from a profiled repetition of its own, the floor of the same run in brackets (encode: codec encode, ",
-		"  msgpack tcp arith 1: 10µs = encode 2µs 20% [floor 0], syscall 5µs 50% [floor 3µs 75%], sched 3µs 30% [floor 0], other 0ns 0.0% [floor 1µs 25%] (1000 calls, 400 samples, profile 100% of cpu/op 10µs)\n",
+		"where the CPU per call goes, from a profiled repetition of its own, the floor's of the same run in brackets where it spent any (encode: codec encode, ",
+		"  msgpack tcp arith 1: 10µs = encode 2µs 20%, syscall 5µs 50% [3µs 75%], sched 3µs 30%, other 0ns 0.0% [1µs 25%] (1000 calls, 400 samples, profile 100% of cpu/op 10µs)\n",
 		"  peer=floor tcp arith 1: 4µs = syscall 3µs 75%, other 1µs 25% (2000 calls, 400 samples, profile 100% of cpu/op 4µs)\n",
-		"  peer=grpc tcp arith 1: 10µs = rpc 10µs 100% [floor 0], syscall 0ns 0.0% [floor 3µs 75%], other 0ns 0.0% [floor 1µs 25%] (10 calls, 400 samples, profile 50% of cpu/op 20µs, off by more than the tolerance: too few samples, lengthen --duration)\n",
+		"  peer=grpc tcp arith 1: 10µs = rpc 10µs 100%, syscall 0ns 0.0% [3µs 75%], other 0ns 0.0% [1µs 25%] (10 calls, 400 samples, profile 50% of cpu/op 20µs, off by more than the tolerance: too few samples, lengthen --duration)\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in\n%s", want, out)
