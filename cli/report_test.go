@@ -83,3 +83,18 @@ func TestReportRefusesInterruptedResults(t *testing.T) {
 		t.Errorf("the report does not mark the interrupted results:\n%s", md)
 	}
 }
+
+func TestReportWritesTheHTMLPageAlone(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "report.html")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), &stdout, &stderr, []string{"report", "--html", page, "testdata/report/open1000"}); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if got, want := stdout.String(), "wrote "+page+"\n"; got != want {
+		t.Errorf("stdout %q; want %q", got, want)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil || !bytes.Contains(b, []byte(`<div id="sections">`)) {
+		t.Errorf("no page written: %v", err)
+	}
+}

@@ -43,7 +43,7 @@ type loadFlags struct {
 	rate                                 float64
 	duration, warmup, timeout, work      time.Duration
 	calls                                int64
-	busy, profile                        bool
+	busy, profile, explain               bool
 	wide                                 *bool
 	stall, format, out, tokenFile        string
 	workload, maxMessage                 string
@@ -95,6 +95,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	if !matrix {
 		fs.StringVar(&f.format, "format", "text", "output: text (the table), bench (Go benchmark lines for benchstat), json (everything, histograms included),\ncsv (one line per result, units in the column names) or markdown")
 		fs.StringVar(&f.out, "o", "", "write the output to this file (the table is still printed)")
+		fs.BoolVar(&f.explain, "explain", false, "also measure every configuration once more under the CPU profiler and show where its CPU per call goes\n(codec encode and decode, net/rpc, framing, read/write syscalls, scheduler, GC, recording, other) beside the floor's;\nthe measured figures come from the other repetitions")
 	} else {
 		fs.StringVar(&f.out, "o", "", "directory for the results: bench.txt, results.json and summary.txt (required, e.g. results/NAME)")
 		fs.BoolVar(&f.profile, "profile", false, "also save a CPU and an allocation profile per configuration, from one more repetition of its own,\nunder DIR/profiles (rpcbench gate shows what grew under a regressed row)")
@@ -278,8 +279,8 @@ func runOrMatrix(ctx context.Context, stdout, stderr io.Writer, args []string, m
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.warmup, lf.duration, lf.calls)
 	results, runErr := lf.shape.runAll(ctx, cfgs, lf.count, bar.update)
 	bar.finish()
-	if runErr == nil && ctx.Err() == nil && matrix && lf.profile {
-		runErr = profileRuns(ctx, stderr, lf.out, cfgs)
+	if runErr == nil && ctx.Err() == nil && (lf.profile || lf.explain) {
+		runErr = breakDown(ctx, stderr, lf, cfgs, results)
 	}
 	judged := lf.shape.failOn.judge(results)
 	run := format.Run{Env: measure.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results, Broken: judged.marks(), Wide: *lf.wide}
@@ -320,6 +321,21 @@ func runOrMatrix(ctx context.Context, stdout, stderr io.Writer, args []string, m
 		return errRunFailed
 	}
 	return nil
+}
+
+// breakDown profiles every configuration in a repetition of its own
+// (saving the profiles for matrix --profile) and gives each result where
+// its CPU per call went.
+func breakDown(ctx context.Context, stderr io.Writer, lf *loadFlags, cfgs []harness.Config, results []*measure.Result) error {
+	dir := ""
+	if lf.matrix {
+		dir = lf.out
+	}
+	breakdowns, err := profileRuns(ctx, stderr, dir, cfgs)
+	for _, r := range results {
+		r.Breakdown = breakdowns[r.Name]
+	}
+	return err
 }
 
 // parseStartAt parses --start-at: empty means now, and a time already past

@@ -101,6 +101,10 @@ type Result struct {
 	// which holds latencies and nothing else: its errors and costs are
 	// unknown, not zero.
 	LatencyOnly bool `json:"latency_only,omitempty"`
+	// Breakdown is where the CPU per call went, from a profiled
+	// repetition of its own (run --explain, matrix --profile); nil when
+	// none was taken.
+	Breakdown *Breakdown `json:"breakdown,omitempty"`
 }
 
 // SetsPerSec is the watch workload's Sets per second of the window.
@@ -261,6 +265,10 @@ func (r *Result) Merge(o *Result) error {
 	r.SummarizeSendLag()
 	r.Sets += o.Sets
 	r.MaxLag = max(r.MaxLag, o.MaxLag)
+	if r.Breakdown == nil {
+		// A profile of one process stands for the configuration.
+		r.Breakdown = o.Breakdown
+	}
 	if o.LatencyOnly {
 		// The sum would spread r's costs over o's calls too.
 		r.LatencyOnly = true

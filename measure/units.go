@@ -74,3 +74,13 @@ func round(v float64) float64 {
 	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 4, 64), 64)
 	return r
 }
+
+// MetricOf returns the metric whose benchmark unit is unit ("p50-ns").
+func MetricOf(unit string) (Metric, bool) {
+	for _, m := range append(Metrics(), ServerMetrics()...) {
+		if m.Unit == unit {
+			return m, true
+		}
+	}
+	return Metric{}, false
+}

@@ -124,6 +124,9 @@ func Text(w io.Writer, run Run) error {
 	if len(left) > 0 {
 		fmt.Fprintf(w, "--wide adds %s\n", strings.Join(left, ", "))
 	}
+	if err := explain(w, rows); err != nil {
+		return err
+	}
 	return notes(w, run, rows)
 }
 
