@@ -236,8 +236,51 @@ func (l *Listener) acceptStreams(qc *quicgo.Conn) {
 	}
 	select {
 	case <-l.ctx.Done():
-		qc.CloseWithError(0, "server closed") // sends CONNECTION_CLOSE, so the client's streams end at once
+		closeWhenQuiet(qc)
 	case <-qc.Context().Done():
+	}
+}
+
+// How a closing serving half lets a connection's last bytes go.
+const (
+	// closeLinger bounds the wait, as a socket's linger does.
+	closeLinger = time.Second
+	// minQuiet is the least silence that says nothing is left to send:
+	// over QUIC's largest default ACK delay (25ms), so that the
+	// acknowledgements owed to the peer have gone too.
+	minQuiet = 50 * time.Millisecond
+	// quietCheck is how often the silence is checked.
+	quietCheck = 5 * time.Millisecond
+)
+
+// closeWhenQuiet closes qc (CONNECTION_CLOSE, so the client's streams end
+// at once) once it has sent nothing for three probe timeouts, and at least
+// minQuiet, or after closeLinger. Closing a QUIC connection drops what it
+// has not delivered yet, unlike a socket's close: a server that wrote its
+// last reply and closed the stream would lose the reply's unacknowledged
+// packets, and quic-go says nothing of acknowledgements. A connection
+// with data unacknowledged keeps sending (retransmissions, probes), so a
+// silence that long means the peer has it all.
+func closeWhenQuiet(qc *quicgo.Conn) {
+	defer qc.CloseWithError(0, "server closed")
+	giveUp := time.Now().Add(closeLinger)
+	tick := time.NewTicker(quietCheck)
+	defer tick.Stop()
+	sent, quietSince := qc.ConnectionStats().BytesSent, time.Now()
+	for time.Now().Before(giveUp) {
+		select {
+		case <-qc.Context().Done():
+			return
+		case <-tick.C:
+		}
+		st := qc.ConnectionStats()
+		if st.BytesSent != sent {
+			sent, quietSince = st.BytesSent, time.Now()
+			continue
+		}
+		if time.Since(quietSince) >= max(3*(st.SmoothedRTT+4*st.MeanDeviation), minQuiet) {
+			return
+		}
 	}
 }
 
@@ -260,8 +303,9 @@ func (l *Listener) StopAccepting() error {
 	return l.ln.Close() // established connections stay up
 }
 
-// Close closes every QUIC connection, and with them every stream, then the
-// UDP socket, and waits for the accept loops.
+// Close closes every QUIC connection, and with them every stream, once
+// each has delivered what was written to it (see closeWhenQuiet), then
+// the UDP socket, and waits for the accept loops.
 func (l *Listener) Close() error {
 	err := net.ErrClosed
 	l.once.Do(func() {
