@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rpcbench/rpcbench/harness/report"
+	"github.com/rpcbench/rpcbench/internal/outfile"
 )
 
 const reportSynopsis = `report -o REPORT.md RESULTS...
@@ -35,6 +36,11 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if *out == "" || fs.NArg() == 0 {
 		return usagef("want -o REPORT.md and at least one results directory, e.g. report -o REPORT.md results/NAME")
 	}
+	md, err := outfile.Create(*out, stdout)
+	if err != nil {
+		return usagef("-o %q: %v", *out, err)
+	}
+	defer md.Discard()
 	var inputs []report.Input
 	for _, path := range fs.Args() {
 		in, err := report.Open(path)
@@ -55,7 +61,13 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if err != nil {
 		return err
 	}
-	if err := rep.WriteFiles(*out); err != nil {
+	if err := rep.WriteCharts(md.Name()); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if _, err := md.Write(rep.Markdown); err != nil {
+		return fmt.Errorf("report: writing %s: %w", *out, err)
+	}
+	if err := md.Commit(); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	fmt.Fprintf(stdout, "wrote %s and %d charts\n", *out, len(rep.Charts))
