@@ -23,6 +23,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/duplex"
 )
 
@@ -146,6 +147,10 @@ type server struct {
 	// opens a stream on it for each connection. nil for the other
 	// transports.
 	master *duplex.End
+	// quic is the test's calling half to a quic server: each connection
+	// is a stream of its one QUIC connection. nil for the other
+	// transports.
+	quic transports.Caller
 }
 
 // serve starts `rpcbench serve` with args and reads the address it prints
@@ -225,7 +230,7 @@ func (s *server) call(wrap []string, method, args string) (string, error) {
 	defer cancel()
 	argv := append(slices.Clip(wrap), bin, "call", "--codec", s.codec, "--transport", s.transport, "--addr", s.addr,
 		"--timeout", callTimeout.String())
-	if s.transport == "tls" {
+	if s.transport == "tls" || s.transport == "quic" {
 		argv = append(argv, "--insecure") // serve's self-signed certificate
 	}
 	argv = append(argv, method, args)

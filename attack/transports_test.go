@@ -21,8 +21,9 @@ import (
 
 // dialRaw opens a connection to the server over its transport, ready for
 // the codec's bytes: after the CONNECT for http, after the handshake for
-// tls, for reverse, the next connection the server dialled in, and, for
-// duplex, a new stream on the session the server dialled in.
+// tls, for reverse, the next connection the server dialled in, for
+// duplex, a new stream on the session the server dialled in, and, for
+// quic, a new stream (its opening byte sent) on one QUIC connection.
 func (s *server) dialRaw() (net.Conn, error) {
 	const timeout = 5 * time.Second
 	switch s.transport {
@@ -53,6 +54,11 @@ func (s *server) dialRaw() (net.Conn, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*timeout)
 		defer cancel()
 		return s.master.Open(ctx)
+	case "quic":
+		// A new stream on the test's one QUIC connection to the server.
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		return s.quic.Conn(ctx)
 	}
 	return net.DialTimeout("tcp", s.addr, timeout)
 }
@@ -121,7 +127,8 @@ func (s *server) callReverse(method, args string) (string, error) {
 // connection is one the server dials (8 at a time, redialled after a
 // backoff), and over duplex, where every connection is a stream on the
 // one session the server dialled, only one of each kind runs
-// (subsetOverReverse).
+// (subsetOverReverse). Over quic, every connection is a stream of one
+// QUIC connection, as over duplex, but the test dials it, so all run.
 func overOtherTransports(transport, name string) bool {
 	if strings.HasPrefix(name, "2000 ") {
 		return false
@@ -142,15 +149,16 @@ var subsetOverReverse = []string{
 
 // TestServerSurvivesOverEveryTransport runs the attacks (see
 // overOtherTransports) over unix, http (after CONNECT), tls (after the
-// handshake), reverse (on connections the server dialled) and duplex (on
-// streams of the session the server dialled), for two codecs of different
+// handshake), reverse (on connections the server dialled), duplex (on
+// streams of the session the server dialled) and quic (on streams of one
+// QUIC connection), for two codecs of different
 // framing, with TestServerSurvives's bounds: a fresh call answered, memory
 // under maxRSS, goroutines back to idle.
 func TestServerSurvivesOverEveryTransport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the full battery over tcp is TestServerSurvives")
 	}
-	for _, transport := range []string{"unix", "http", "tls", "reverse", "duplex"} {
+	for _, transport := range []string{"unix", "http", "tls", "reverse", "duplex", "quic"} {
 		for _, codec := range []string{"gob", "msgpack"} {
 			t.Run(transport+"/"+codec, func(t *testing.T) {
 				f := formatOf(t, codec)
@@ -179,6 +187,9 @@ func TestServerSurvivesOverEveryTransport(t *testing.T) {
 				}
 				srv := serve(t, nil, codec, args...)
 				srv.workers, srv.master = workers, master
+				if transport == "quic" {
+					srv.quic = dialQuic(t, srv.addr)
+				}
 				srv.assertServing(t, nil, "before any attack")
 				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 				<-ctx.Done() // let a reverse server's slots dial in

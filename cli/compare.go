@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/rpcbench/rpcbench/harness/compare"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 const compareSynopsis = `compare [flags] OLD NEW [MORE...]
@@ -79,6 +80,10 @@ func compareCmd(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		if err := compare.CheckPairing(files[0], f); err != nil {
 			fmt.Fprintf(stderr, "rpcbench compare: %v\n", err)
 			return errUsage
+		}
+		if diffs := measure.MachineDiffs(files[0].Config(), f.Config()); len(diffs) > 0 {
+			fmt.Fprintf(stderr, "rpcbench compare: %s and %s came from machines that differ in what timing depends on (rpcbench doctor measured each before its run): %s\n",
+				files[0].Label, f.Label, strings.Join(diffs, "; "))
 		}
 	}
 	return write(compare.Compare(files, compare.Options{Alpha: *alpha}), stdout)

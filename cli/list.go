@@ -26,14 +26,15 @@ figures. It takes no flags.`, stderr)
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q: list takes none", fs.Arg(0))
 	}
-	fmt.Fprintf(stdout, "codecs:      %s\n", strings.Join(codecs.Names(), " "))
+	fmt.Fprintf(stdout, "codecs:      %s\n", strings.Join(codecs.Describe(), "\n             "))
 	fmt.Fprintf(stdout, "transports:  %s\n", strings.Join(transports.Names(), " "))
-	fmt.Fprintf(stdout, "payloads:    %s  (bytes:N takes any size, records:N any count)\n", strings.Join(payload.Examples, " "))
+	fmt.Fprintf(stdout, "payloads:    %s  (bytes:N takes any size, records:N any count)\n", strings.Join(payload.Examples(), " "))
 	fmt.Fprintf(stdout, "peers:       %s\n", strings.Join(harness.PeerNames(), " "))
+	fmt.Fprintf(stdout, "workloads:   %s\n", strings.Join(harness.WorkloadNames(), " "))
 	fmt.Fprintln(stdout, "network profiles (--net):")
 	for _, p := range netem.Profiles() {
 		fmt.Fprintf(stdout, "  %s\n", p)
 	}
-	fmt.Fprintln(stdout, "  custom:latency=20ms,kbps=10000,mtu=1500: your own figures")
+	fmt.Fprintln(stdout, "  custom:latency=20ms,jitter=2ms,dist=normal,kbps=10000,mtu=1500,loss=1%,partition=30s:2s,seed=7: your own figures, each optional")
 	return nil
 }

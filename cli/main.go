@@ -35,6 +35,7 @@ Usage:
   rpcbench merge A.json B.json... [-o OUT]        one exact result from load processes run side by side
   rpcbench list                                   codecs, transports, payloads and peers
   rpcbench version                                module version and VCS revision (also --version)
+  rpcbench doctor [--quick] [--format json]       measure the machine: timers, loopback, steal, noise
   rpcbench serve --codec C [--transport T] [--addr A]
                                                   serve the Arith/Echo service until SIGINT/SIGTERM
   rpcbench call  --codec C [--transport T] --addr A METHOD [ARGS]
@@ -143,6 +144,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		"report":  reportCmd,
 		"merge":   mergeCmd,
 		"version": versionCmd,
+		"doctor":  doctorCmd,
 	}
 	name := args[0]
 	if name == "--version" || name == "-version" {

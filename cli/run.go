@@ -17,11 +17,13 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/doctor"
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/gate"
 	"github.com/rpcbench/rpcbench/harness/hdrlog"
 	"github.com/rpcbench/rpcbench/internal/outfile"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/service"
@@ -38,6 +40,7 @@ type loadFlags struct {
 	matrix                               bool
 	codecs, peers, payloads, concurrency string
 	conns, pipeline, count, checkEvery   int
+	maxInflight                          int
 	rate                                 float64
 	duration, warmup, timeout, work      time.Duration
 	calls                                int64
@@ -59,13 +62,14 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	alias(fs, "codec", "codecs")
 	fs.StringVar(&f.peers, "peers", "grpc,thrift,stdlib-gob,stdlib-json,floor", "comma-separated references measured in the same run, or none: "+strings.Join(harness.PeerNames(), ", ")+
 		"\n(floor-mux is added wherever callers share connections; none with --addr or --listen: peers run in this process)")
-	fs.StringVar(&f.payloads, "payload", "bytes:1KiB", "comma-separated payloads: "+strings.Join(payload.Examples, ", ")+", bytes:N, records:N")
+	fs.StringVar(&f.payloads, "payload", "bytes:1KiB", "comma-separated payloads: "+strings.Join(payload.Examples(), ", ")+", bytes:N, records:N")
 	alias(fs, "payload", "payloads")
 	fs.StringVar(&f.concurrency, "concurrency", "16", "comma-separated numbers of concurrent callers")
 	alias(fs, "concurrency", "conc")
 	fs.IntVar(&f.conns, "conns", 4, "connections the callers share (stacks that can't share get one per caller);\nwith --listen (reverse), 1 unless given: as many as serve --conns dials")
 	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight: one goroutine per caller issues them with net/rpc's Client.Go,\ncollects each from one Done channel it shares and issues the next (no goroutine per call);\nfloor-mux does the same with request ids, other peers keep a connection (or goroutine) per call in flight")
-	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload.Name(), "comma-separated workloads: "+strings.Join(harness.WorkloadNames(), ", ")+"\n(watch: --watchers long-poll watches woken by Sets at --rate; duplex: calls both ways, see --back-concurrency)")
+	fs.IntVar(&f.maxInflight, "max-inflight", 0, "open loop (--rate) only: the most calls out at once; each of the --concurrency callers keeps up to\nceil(N/concurrency) in flight as --pipeline does, so that an arrival waits for a caller only when N are out\n(0: --concurrency × --pipeline)")
+	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload().Name(), "comma-separated workloads: "+strings.Join(harness.WorkloadNames(), ", ")+"\n(watch: --watchers long-poll watches woken by Sets at --rate; duplex: calls both ways, see --back-concurrency)")
 	alias(fs, "workload", "workloads")
 	f.wf = addWorkloadFlags(fs)
 	addMaxMessageFlag(fs, &f.maxMessage)
@@ -129,6 +133,10 @@ func (f *loadFlags) validate(tf *transportFlags, args []string) error {
 		return usagef("--conns %d: want at least 1", f.conns)
 	case f.pipeline < 1:
 		return usagef("--pipeline %d: want at least 1", f.pipeline)
+	case f.maxInflight < 0:
+		return usagef("--max-inflight %d: want a positive number of calls, or 0 for --concurrency × --pipeline", f.maxInflight)
+	case f.maxInflight > 0 && f.rate == 0:
+		return usagef("--max-inflight %d: applies to an open loop; add --rate (a closed loop keeps --concurrency × --pipeline calls out)", f.maxInflight)
 	case f.count < 1:
 		return usagef("--count %d: want at least 1", f.count)
 	case f.rate < 0 || math.IsNaN(f.rate) || math.IsInf(f.rate, 0):
@@ -173,11 +181,11 @@ func (f *loadFlags) validate(tf *transportFlags, args []string) error {
 }
 
 func runCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	return measure(ctx, stdout, stderr, args, false)
+	return runOrMatrix(ctx, stdout, stderr, args, false)
 }
 
 func matrixCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	return measure(ctx, stdout, stderr, args, true)
+	return runOrMatrix(ctx, stdout, stderr, args, true)
 }
 
 const runSynopsis = `run [flags]
@@ -210,7 +218,7 @@ marked interrupted, exit 130.
 
   rpcbench matrix --codecs gob,msgpack --transports tcp,unix --payloads bytes:16,records:100 --concurrency 1,16 -o results/NAME`
 
-func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matrix bool) error {
+func runOrMatrix(ctx context.Context, stdout, stderr io.Writer, args []string, matrix bool) error {
 	name, synopsis := "run", runSynopsis
 	if matrix {
 		name, synopsis = "matrix", matrixSynopsis
@@ -262,6 +270,12 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 			return fmt.Errorf("%s: waiting for --start-at %s: %w (%w)", name, lf.startAt, errInterrupted, err)
 		}
 	}
+	// What the machine does to timing, measured just before the load: a
+	// tenth of a second, which the warm-up absorbs after --start-at.
+	machine, err := doctor.Measure(ctx, doctor.Brief())
+	if err != nil {
+		return fmt.Errorf("%s: measuring the machine: %w (%w)", name, errInterrupted, err)
+	}
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.warmup, lf.duration, lf.calls)
 	results, runErr := lf.shape.runAll(ctx, cfgs, lf.count, bar.update)
 	bar.finish()
@@ -269,7 +283,9 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		runErr = profileRuns(ctx, stderr, lf.out, cfgs)
 	}
 	judged := lf.shape.failOn.judge(results)
-	run := format.Run{Env: harness.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results, Broken: judged.marks()}
+	run := format.Run{Env: measure.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results, Broken: judged.marks()}
+	m := machine.Machine()
+	run.Env.Machine = &m
 	if ctx.Err() != nil {
 		// Interrupted: keep every row finished, and say so.
 		run.Interrupted, runErr = true, nil
@@ -302,7 +318,7 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 		return errInterrupted
 	case verdict != nil:
 		return verdict
-	case slices.ContainsFunc(results, func(r *harness.Result) bool { return r.Errors > 0 }):
+	case slices.ContainsFunc(results, func(r *measure.Result) bool { return r.Errors > 0 }):
 		return errRunFailed
 	}
 	return nil
@@ -343,7 +359,7 @@ func waitUntil(ctx context.Context, t time.Time) error {
 }
 
 // writeHDRLog writes results' interval log to f and commits it.
-func writeHDRLog(f *outfile.File, results []*harness.Result) error {
+func writeHDRLog(f *outfile.File, results []*measure.Result) error {
 	if err := hdrlog.Write(f, results); err != nil {
 		return err
 	}
@@ -498,8 +514,12 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 	var cfgs []harness.Config
 	for _, p := range payloads {
 		for _, conc := range concs {
+			depth := f.pipeline
+			if f.maxInflight > 0 {
+				depth = (f.maxInflight + conc - 1) / conc
+			}
 			for _, tname := range split(tf.transport) {
-				for _, s := range withFloorMux(stacks, conc*f.pipeline > f.conns) {
+				for _, s := range withFloorMux(stacks, conc*depth > f.conns) {
 					codecName := s.ID().Short() // names the http transport's path
 					tf := *tf
 					tf.transport = tname
@@ -512,7 +532,7 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 					}
 					cfgs = append(cfgs, harness.Config{
 						Stack: s, Transport: tr, TransportConfig: tcfg, External: tf.external(), Net: tf.net,
-						Payload: p, Concurrency: conc, Conns: f.conns, Pipeline: f.pipeline,
+						Payload: p, Concurrency: conc, Conns: f.conns, Pipeline: depth,
 						Rate: f.rate, Duration: f.duration, Calls: f.calls, Warmup: f.warmup,
 						Timeout: f.timeout, Delay: delay, CheckEvery: f.checkEvery,
 						MaxMessage: maxMessage,
@@ -571,8 +591,8 @@ func (f *loadFlags) stacks(maxMessage int) ([]stack.Stack, error) {
 // and the plain floor is measured, so that the framework's own hand-offs
 // can be told apart from the codec's work.
 func withFloorMux(stacks []stack.Stack, shared bool) []stack.Stack {
-	hasFloor := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == stack.FloorID })
-	hasMux := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == stack.FloorMuxID })
+	hasFloor := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == measure.FloorID() })
+	hasMux := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == measure.FloorMuxID() })
 	if shared && hasFloor && !hasMux {
 		return append(slices.Clip(stacks), stack.FloorMux{})
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
@@ -63,7 +64,7 @@ func (f *backFlags) start(ctx context.Context, stdout io.Writer, logger *log.Log
 			logger.Printf("calling the master back: %v", err)
 			return
 		}
-		run := format.Run{Env: harness.ReadEnv([]string{"rpcbench", "serve"}), Results: rows}
+		run := format.Run{Env: measure.ReadEnv([]string{"rpcbench", "serve"}), Results: rows}
 		if err := format.Text(stdout, run); err != nil {
 			logger.Printf("writing the back calls' table: %v", err)
 		}

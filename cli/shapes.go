@@ -11,6 +11,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // shapeFlags are the load shapes and verdicts run and matrix share:
@@ -161,17 +162,17 @@ func (o *objective) Set(s string) error {
 
 // runAll measures cfgs count times, stepping through --rate's rates, or
 // searching each configuration's highest rate for --find-max.
-func (s *shapeFlags) runAll(ctx context.Context, cfgs []harness.Config, count int, progress func(run, runs int, name string, p harness.Progress)) ([]*harness.Result, error) {
+func (s *shapeFlags) runAll(ctx context.Context, cfgs []harness.Config, count int, progress func(run, runs int, name string, p harness.Progress)) ([]*measure.Result, error) {
 	if s.findMax.t == nil {
 		return harness.RunAll(ctx, cfgs, count, progress)
 	}
-	var all []*harness.Result
+	var all []*measure.Result
 	for i, cfg := range cfgs {
 		start := 1000.0
 		if len(s.rates.rates) > 0 && s.rates.rates[0] > 0 {
 			start = s.rates.rates[0]
 		}
-		probe := func(ctx context.Context, c harness.Config) (*harness.Result, error) {
+		probe := func(ctx context.Context, c harness.Config) (*measure.Result, error) {
 			if progress != nil {
 				c.Progress = func(p harness.Progress) { progress(i, len(cfgs), c.Name(), p) }
 			}
@@ -194,7 +195,7 @@ func (s *shapeFlags) runAll(ctx context.Context, cfgs []harness.Config, count in
 type maxRate struct {
 	rate   float64 // 0: no rate held
 	probed int
-	p      *harness.Result
+	p      *measure.Result
 	// failed is the lowest rate that failed (above rate, since a
 	// lower one that fails ends the search below it), and why.
 	failed float64
@@ -206,7 +207,7 @@ func (m maxRate) String(cfg harness.Config, obj threshold) string {
 	if m.rate == 0 {
 		return fmt.Sprintf("find-max: %s: no rate held %s (at %g calls/s, the lowest tried, %s; %d probes)", cfg.Name(), obj.text, m.failed, m.why, m.probed)
 	}
-	v, _ := obj.value(format.Rows([]*harness.Result{m.p})[0])
+	v, _ := obj.value(format.Rows([]*measure.Result{m.p})[0])
 	s := fmt.Sprintf("find-max: %s: %g calls/s is the highest rate that held %s (%s was %s", cfg.Name(), m.rate, obj.text, obj.name, obj.format(v))
 	if m.failed > 0 {
 		s += fmt.Sprintf("; at %g calls/s %s", m.failed, m.why)
@@ -227,8 +228,8 @@ const maxProbes = 30
 // it). A probe holds when no call failed, the
 // generator kept within 10% of the rate (else it did not offer it), and
 // obj holds on its row.
-func findMax(ctx context.Context, cfg harness.Config, obj threshold, start float64, probe func(context.Context, harness.Config) (*harness.Result, error)) (maxRate, []*harness.Result, error) {
-	var probes []*harness.Result
+func findMax(ctx context.Context, cfg harness.Config, obj threshold, start float64, probe func(context.Context, harness.Config) (*measure.Result, error)) (maxRate, []*measure.Result, error) {
+	var probes []*measure.Result
 	var m maxRate
 	try := func(rate float64) (bool, error) {
 		c := cfg
@@ -239,7 +240,7 @@ func findMax(ctx context.Context, cfg harness.Config, obj threshold, start float
 		}
 		probes = append(probes, r)
 		m.probed++
-		row := format.Rows([]*harness.Result{r})[0]
+		row := format.Rows([]*measure.Result{r})[0]
 		v, ok := obj.value(row)
 		why := ""
 		switch {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 func TestRatesParse(t *testing.T) {
@@ -54,7 +55,7 @@ type fakeServer struct {
 	probed           []float64
 }
 
-func (s *fakeServer) probe(_ context.Context, cfg harness.Config) (*harness.Result, error) {
+func (s *fakeServer) probe(_ context.Context, cfg harness.Config) (*measure.Result, error) {
 	s.probed = append(s.probed, cfg.Rate)
 	lat := time.Millisecond
 	if cfg.Rate > s.knee {

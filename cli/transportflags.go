@@ -52,7 +52,7 @@ func addTransportFlags(fs *flag.FlagSet, s sides) *transportFlags {
 		fs.StringVar(&f.listen, "listen", "", "reverse only: where to listen for serving sides to dial in, e.g. 127.0.0.1:9000,\nwhile workers run: rpcbench serve --transport reverse --addr HOST:9000")
 	}
 	fs.StringVar(&f.net, "net", "", "emulate a network on every connection, both sides alike: "+profileNames()+
-		",\nor custom:latency=20ms,kbps=10000,mtu=1500 (latency one way, kbps of 1024 bits); rpcbench list shows the figures")
+		",\nor custom:latency=20ms,jitter=2ms,dist=normal,kbps=10000,mtu=1500,loss=1%,partition=30s:2s,seed=7, each optional\n(latency one way, kbps of 1024 bits, loss retransmitted as TCP does, partition EVERY:FOR); rpcbench list shows the figures")
 	switch s {
 	case servingSide:
 		fs.StringVar(&f.cert, "cert", "", "tls: PEM certificate file (default: a self-signed one whose SHA-256 fingerprint is logged, for call --pin);\nreverse --tls: the certificate the worker shows")
@@ -141,6 +141,7 @@ func (f *transportFlags) config(codec string) (transports.Transport, transports.
 		if err != nil {
 			return nil, cfg, usagef("--net: %v", err)
 		}
+		f.net = p.Name // what results record: a custom profile's every figure, and the seed chosen for it
 		t = netem.Wrap(t, p)
 	}
 	return t, cfg, nil

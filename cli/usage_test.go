@@ -29,6 +29,8 @@ func TestMisuseExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"run", "--payloads", "arith", "--payload", "arith"}, "--payload and --payloads are two spellings"},
 		{[]string{"run", "--calls", "-3"}, "--calls -3"},
 		{[]string{"run", "--conns", "0"}, "--conns 0: want at least 1"},
+		{[]string{"run", "--max-inflight", "8"}, "--max-inflight 8: applies to an open loop; add --rate"},
+		{[]string{"run", "--rate", "100", "--max-inflight", "-1"}, "--max-inflight -1: want a positive number"},
 		{[]string{"run", "--timeout", "0s"}, "--timeout 0s"},
 		{[]string{"run", "--stall", "soon"}, `--stall "soon"`},
 		{[]string{"run", "--duration", "forever"}, `invalid value "forever" for flag -duration`},

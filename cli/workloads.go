@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 )
 
@@ -24,7 +25,7 @@ const defaultWatchRate = 1000
 func addWorkloadFlags(fs *flag.FlagSet) *workloadFlags {
 	f := new(workloadFlags)
 	fs.IntVar(&f.watchers, "watchers", 100, "watch: watches kept blocked, spread over --conns connections (the conc= of watch rows);\n"+
-		fmt.Sprintf("%d watchers share a key, and the setter changes the keys in turn at --rate Sets/s (default %d)", harness.WatchersPerKey, defaultWatchRate))
+		fmt.Sprintf("%d watchers share a key, and the setter changes the keys in turn at --rate Sets/s (default %d)", measure.WatchersPerKey, defaultWatchRate))
 	fs.IntVar(&f.back, "back-concurrency", 0, "duplex: worker→master callers (row dir=up), beside --concurrency master→worker callers (dir=down);\n0: as many as --concurrency")
 	fs.StringVar(&f.backPayload, "back-payload", "", "duplex: the worker→master callers' payload; empty: --payload")
 	return f

@@ -16,6 +16,7 @@ import (
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
@@ -34,7 +35,7 @@ func TestTheOpenLoopTableSaysHowLatencyCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	format.Text(&out, format.Run{Results: []*harness.Result{r}})
+	format.Text(&out, format.Run{Results: []*measure.Result{r}})
 	if !strings.Contains(out.String(), "coordinated omission corrected") {
 		t.Errorf("the open-loop table does not say how latency was counted:\n%s", out.String())
 	}
@@ -50,11 +51,11 @@ func TestTheTableSaysTheGeneratorFellBehind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Late == 0 {
-		t.Fatalf("late %d at 100M calls/s from one caller; want the generator to report falling behind", r.Late)
+	if r.Queued == 0 {
+		t.Fatalf("queued %d at 100M calls/s from one caller; want the arrivals it had no caller for counted", r.Queued)
 	}
 	var out bytes.Buffer
-	format.Text(&out, format.Run{Results: []*harness.Result{r}})
+	format.Text(&out, format.Run{Results: []*measure.Result{r}})
 	if !strings.Contains(out.String(), "behind schedule: ") {
 		t.Errorf("the table hides that the generator fell behind:\n%s", out.String())
 	}
@@ -119,7 +120,7 @@ func TestAnExternalServerReportsItsOwnCosts(t *testing.T) {
 		t.Fatalf("server counters %+v; want the server's allocations and CPU over the window", r.Server)
 	}
 	var out bytes.Buffer
-	format.Bench(&out, format.Run{Results: []*harness.Result{r}})
+	format.Bench(&out, format.Run{Results: []*measure.Result{r}})
 	if r.Server.CtxSwitches == 0 || r.Server.RWSyscalls == 0 {
 		t.Errorf("server counters %+v; want its context switches and system calls over the window", r.Server)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/rpcbench/rpcbench/internal/precise"
 )
 
 // A Delay models what a real service does besides answering: every call
@@ -21,7 +23,8 @@ type Delay struct {
 	// Unix epoch, which keeps processes that share a Delay in phase.
 	Epoch time.Time
 
-	// now and sleep are swapped by tests.
+	// now and sleep are swapped by tests; sleep is precise.Sleep, as
+	// Go's timers come back a millisecond late below a millisecond.
 	now   func() time.Time
 	sleep func(time.Duration)
 }
@@ -46,7 +49,7 @@ func (d *Delay) Wait() {
 	if d == nil {
 		return
 	}
-	now, sleep := time.Now, time.Sleep
+	now, sleep := time.Now, precise.Sleep
 	if d.now != nil {
 		now, sleep = d.now, d.sleep
 	}

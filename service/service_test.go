@@ -64,6 +64,15 @@ func TestDelayStallsCallsInsideTheWindow(t *testing.T) {
 	}
 }
 
+func TestDelayWorksAtLeastItsWork(t *testing.T) {
+	d := &Delay{Work: 200 * time.Microsecond}
+	start := time.Now()
+	d.Wait()
+	if got := time.Since(start); got < d.Work {
+		t.Fatalf("Wait returned after %v, before its work of %v", got, d.Work)
+	}
+}
+
 func TestParseStall(t *testing.T) {
 	if every, dur, err := ParseStall("1s:50ms"); err != nil || every != time.Second || dur != 50*time.Millisecond {
 		t.Fatalf(`ParseStall("1s:50ms") = %v, %v, %v`, every, dur, err)

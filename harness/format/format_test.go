@@ -9,16 +9,16 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // result makes a result whose every call took lat.
-func result(stack string, calls int64, lat time.Duration) *harness.Result {
-	r := &harness.Result{
+func result(stack string, calls int64, lat time.Duration) *measure.Result {
+	r := &measure.Result{
 		Name:  "RPC/" + stack + "/transport=tcp/payload=arith/conc=1",
 		Stack: stack, Transport: "tcp", Payload: "arith", Concurrency: 1, Conns: 1, Pipeline: 1,
-		Calls: calls, Elapsed: time.Duration(calls) * lat, Latency: harness.NewHistogram(),
+		Calls: calls, Elapsed: time.Duration(calls) * lat, Latency: measure.NewHistogram(),
 		Allocs: uint64(calls) * 3, AllocB: uint64(calls) * 100, CPU: time.Duration(calls) * lat / 2, WireBytes: calls * 40,
 	}
 	for range calls {
@@ -29,8 +29,8 @@ func result(stack string, calls int64, lat time.Duration) *harness.Result {
 
 func sampleRun() format.Run {
 	return format.Run{
-		Env: harness.Env{GoVersion: "go1.26", GOOS: "linux", GOARCH: "amd64", GOMAXPROCS: 2, CPU: "Test CPU", Kernel: "6.1", Version: "abc"},
-		Results: []*harness.Result{
+		Env: measure.Env{GoVersion: "go1.26", GOOS: "linux", GOARCH: "amd64", GOMAXPROCS: 2, CPU: "Test CPU", Kernel: "6.1", Version: "abc"},
+		Results: []*measure.Result{
 			result("codec=msgpack", 1000, 30*time.Microsecond),
 			result("peer=grpc", 1000, 60*time.Microsecond),
 			result("peer=floor", 1000, 20*time.Microsecond),
@@ -128,7 +128,7 @@ func TestARowWithNoSuccessfulCallShowsDashesNotZero(t *testing.T) {
 	r := result("codec=json", 0, 0)
 	r.Errors, r.FirstError = 12931, "connection is shut down"
 	var out bytes.Buffer
-	if err := format.Text(&out, format.Run{Results: []*harness.Result{r}}); err != nil {
+	if err := format.Text(&out, format.Run{Results: []*measure.Result{r}}); err != nil {
 		t.Fatal(err)
 	}
 	row := strings.Split(out.String(), "\n")[1]
@@ -187,7 +187,7 @@ func TestJSONCarriesSummaries(t *testing.T) {
 }
 
 func TestTextShowsSpreadWithRepetitions(t *testing.T) {
-	run := format.Run{Results: []*harness.Result{
+	run := format.Run{Results: []*measure.Result{
 		result("codec=gob", 1000, 90*time.Microsecond),
 		result("codec=gob", 1000, 100*time.Microsecond),
 		result("codec=gob", 1000, 110*time.Microsecond),

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/rpcbench/rpcbench/stack"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // Markdown writes the text table's figures as a GitHub-flavoured Markdown
@@ -33,12 +33,12 @@ func Markdown(w io.Writer, run Run) error {
 			return s
 		}
 		cells := []string{
-			stack.Label(r.Stack), TransportLabel(r), r.Payload, Callers(r), fmt.Sprint(row.Calls),
+			measure.Label(r.Stack), TransportLabel(r), r.Payload, Callers(r), fmt.Sprint(row.Calls),
 			f("calls/s", fmt.Sprintf("%.0f", m["calls/s"])), f("p50-ns", dur(m["p50-ns"])), f("p90-ns", dur(m["p90-ns"])),
 			f("p99-ns", dur(m["p99-ns"])), f("p99.9-ns", dur(m["p99.9-ns"])), f("max-ns", dur(m["max-ns"])),
 			fmt.Sprintf("%.1f", m["allocs/op"]), fmt.Sprintf("%.0f", m["B/op"]), dur(m["cpu-ns/op"]), fmt.Sprintf("%.0f", m["wire-B/op"]),
-			Ratio(row, Reference(rows, row, stack.FloorID.String()), "p50-ns"),
-			Ratio(row, Reference(rows, row, stack.GRPCID.String()), "calls/s"),
+			Ratio(row, Reference(rows, row, measure.FloorID().String()), "p50-ns"),
+			Ratio(row, Reference(rows, row, measure.GRPCID().String()), "calls/s"),
 			fmt.Sprint(row.Errors),
 		}
 		for i, c := range cells {

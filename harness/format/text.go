@@ -11,13 +11,12 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness"
-	"github.com/rpcbench/rpcbench/stack"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // A Row is one configuration's figures: the median over its repetitions.
 type Row struct {
-	First   *harness.Result // the first repetition, for its labels
+	First   *measure.Result // the first repetition, for its labels
 	Count   int
 	Medians map[string]float64 // by Metric.Unit
 	// Spreads are, by Metric.Unit, the largest distance from the median
@@ -37,9 +36,9 @@ type Row struct {
 func (row *Row) Succeeded() bool { return row.Calls > 0 }
 
 // Rows groups results by configuration, in first-seen order.
-func Rows(results []*harness.Result) []*Row {
+func Rows(results []*measure.Result) []*Row {
 	var rows []*Row
-	byName := make(map[string][]*harness.Result)
+	byName := make(map[string][]*measure.Result)
 	for _, r := range results {
 		if _, ok := byName[r.Name]; !ok {
 			rows = append(rows, &Row{First: r})
@@ -49,9 +48,10 @@ func Rows(results []*harness.Result) []*Row {
 	for _, row := range rows {
 		reps := byName[row.First.Name]
 		row.Count = len(reps)
-		row.Medians = make(map[string]float64, len(Metrics))
-		row.Spreads = make(map[string]float64, len(Metrics))
-		for _, m := range Metrics {
+		metrics := measure.Metrics()
+		row.Medians = make(map[string]float64, len(metrics))
+		row.Spreads = make(map[string]float64, len(metrics))
+		for _, m := range metrics {
 			vals := make([]float64, len(reps))
 			for i, r := range reps {
 				vals[i] = m.Value(r)
@@ -82,7 +82,7 @@ func median(v []float64) float64 {
 	return (v[n/2-1] + v[n/2]) / 2
 }
 
-// Reference finds the row of stack (stack.FloorID.String()) measured under the
+// Reference finds the row of stack (measure.FloorID().String()) measured under the
 // same conditions as row, or nil: the row ratios divide by.
 func Reference(rows []*Row, row *Row, stack string) *Row {
 	a := row.First
@@ -135,8 +135,8 @@ func Text(w io.Writer, run Run) error {
 			f("p99-ns", dur(m["p99-ns"])), f("p99.9-ns", dur(m["p99.9-ns"])), f("max-ns", dur(m["max-ns"])),
 			f("allocs/op", fmt.Sprintf("%.1f", m["allocs/op"])), f("B/op", fmt.Sprintf("%.0f", m["B/op"])),
 			f("cpu-ns/op", dur(m["cpu-ns/op"])), f("wire-B/op", fmt.Sprintf("%.0f", m["wire-B/op"])),
-			Ratio(row, Reference(rows, row, stack.FloorID.String()), "p50-ns"),
-			Ratio(row, Reference(rows, row, stack.GRPCID.String()), "calls/s"),
+			Ratio(row, Reference(rows, row, measure.FloorID().String()), "p50-ns"),
+			Ratio(row, Reference(rows, row, measure.GRPCID().String()), "calls/s"),
 			mark("errors", strconv.FormatInt(row.Errors, 10)))
 	}
 	if err := tw.Flush(); err != nil {
@@ -210,11 +210,11 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 
 // StackLabel names the stack as tables do, with the direction of a
 // duplex row: "msgpack", "peer=grpc", "msgpack up".
-func StackLabel(r *harness.Result) string {
+func StackLabel(r *measure.Result) string {
 	if r.Dir != "" {
-		return stack.Label(r.Stack) + " " + r.Dir
+		return measure.Label(r.Stack) + " " + r.Dir
 	}
-	return stack.Label(r.Stack)
+	return measure.Label(r.Stack)
 }
 
 // openLoopRates are the rows' distinct open-loop rates, in order.
@@ -242,7 +242,7 @@ func percent(f float64) string {
 }
 
 // TransportLabel names the transport with its network profile: "tcp+wan".
-func TransportLabel(r *harness.Result) string {
+func TransportLabel(r *measure.Result) string {
 	if r.Net != "" {
 		return r.Transport + "+" + r.Net
 	}
@@ -283,26 +283,35 @@ func FewCalls(row *Row) string {
 		strings.Join(weak, ", "), n, minBeyond)
 }
 
-// ScheduleWarnings are one short line per open-loop result whose generator
-// fell behind its schedule, with rounded figures: the text table prints
-// them, and bench output carries them as comments.
+// ScheduleWarnings are the open-loop notes, with rounded figures: each
+// open-loop result's send lag (the generator's measure of itself, from
+// each call's scheduled time to its hand-off to the connection), and a
+// warning naming the cause when the schedule was not kept: arrivals that
+// found no caller free (queued: raise --concurrency or --pipeline), or
+// calls the generator itself sent late (its timer or the machine's CPU).
+// The text table prints them, and bench output carries them as comments.
 func ScheduleWarnings(run Run) []string {
 	var lines []string
 	for _, r := range run.Results {
-		if r.Late <= 0 {
-			continue
-		}
-		// Late counts the calls never sent too: a share of the schedule.
+		call, calls, callers := "call", "calls", "--concurrency or --pipeline"
+		scheduled := max(r.Rate*r.Elapsed.Seconds(), float64(r.Calls+r.Errors), 1)
 		if r.Workload == "watch" {
 			// The schedule is the setters': its calls are Sets.
-			scheduled := max(r.Rate*r.Elapsed.Seconds(), float64(r.Sets), 1)
-			lines = append(lines, fmt.Sprintf("behind schedule: %s: %d Sets (%s of the schedule) started over %v late, worst %s: less than %s Sets/s was offered (the setters were held up by earlier Sets or by the CPU; notifications still count from the schedule)",
-				r.Name, r.Late, percent(float64(r.Late)/scheduled), harness.LateSlack, dur(float64(r.MaxLag)), rate(r.Rate)))
-			continue
+			call, calls, callers = "Set", "Sets", "nothing: the setters are fixed; a lower --rate"
+			scheduled = max(r.Rate*r.Elapsed.Seconds(), float64(r.Sets), 1)
 		}
-		scheduled := max(r.Rate*r.Elapsed.Seconds(), float64(r.Calls+r.Errors), 1)
-		lines = append(lines, fmt.Sprintf("behind schedule: %s: %d calls (%s of the schedule) started over %v late, worst %s: less than %s calls/s was offered (try more --concurrency)",
-			r.Name, r.Late, percent(float64(r.Late)/scheduled), harness.LateSlack, dur(float64(r.MaxLag)), rate(r.Rate)))
+		if r.SendLag != nil && r.SendLag.TotalCount() > 0 {
+			lines = append(lines, fmt.Sprintf("send lag: %s: p50 %s, p99 %s, max %s, from each %s's scheduled time to its hand-off to the connection",
+				r.Name, dur(float64(r.SendLagP50)), dur(float64(r.SendLagP99)), dur(float64(r.SendLagMax)), call))
+		}
+		if r.Queued > 0 {
+			lines = append(lines, fmt.Sprintf("behind schedule: %s: %d %s (%s of the schedule) found no caller free for over %v, worst send lag %s: less than %s %s/s was offered; raise %s (latency still counts from the schedule)",
+				r.Name, r.Queued, calls, percent(float64(r.Queued)/scheduled), measure.LateSlack, dur(float64(r.MaxLag)), rate(r.Rate), calls, callers))
+		}
+		if r.Late > 0 {
+			lines = append(lines, fmt.Sprintf("behind schedule: %s: the generator sent %d %s (%s of the schedule) over %v after their time with a caller free: its timer or this machine's CPU, not the server (rpcbench doctor measures both)",
+				r.Name, r.Late, calls, percent(float64(r.Late)/scheduled), measure.LateSlack))
+		}
 	}
 	return lines
 }
@@ -333,7 +342,7 @@ func dur(ns float64) string {
 
 // Callers is the concurrency, with the pipeline depth when there is one:
 // "16", "16×8".
-func Callers(r *harness.Result) string {
+func Callers(r *measure.Result) string {
 	if r.Pipeline > 1 {
 		return fmt.Sprintf("%d×%d", r.Concurrency, r.Pipeline)
 	}

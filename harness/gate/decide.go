@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/perf/benchfmt"
+	"github.com/rpcbench/rpcbench/measure"
 	"golang.org/x/perf/benchmath"
 )
 
@@ -141,21 +141,19 @@ func higherIsBetter(unit string) bool { return strings.HasSuffix(unit, "/s") }
 // connection and its name says nothing of sharing. ok is false for a
 // name with no stack key, such as plain go test output.
 func floorName(name string) (floor string, ok bool) {
-	base, parts := benchfmt.Name(name).Parts()
-	var b strings.Builder
-	b.Write(base)
+	n := measure.ParseName(name)
+	_, ok = n.Stack()
+	parts := n.Parts
+	n.Parts = nil
 	for _, p := range parts {
-		k, _, _ := strings.Cut(string(p[1:]), "=")
-		switch {
-		case p[0] == '/' && (k == "codec" || k == "peer"):
-			b.WriteString("/" + FloorStack)
-			ok = true
-		case p[0] == '/' && k == "conns":
-		default:
-			b.Write(p)
+		switch _, err := measure.ParseID(p.String()); {
+		case err == nil:
+			n.Add(measure.KindPeer.Key(), measure.FloorID().Name)
+		case p.Key != "conns":
+			n.Parts = append(n.Parts, p)
 		}
 	}
-	return b.String(), ok
+	return n.String(), ok
 }
 
 // ratios divides each repetition by the same repetition of the floor:
@@ -196,10 +194,6 @@ func change(old, cur float64) float64 {
 
 // isFloor reports whether name is a floor's row (peer=floor, peer=floor-mux).
 func isFloor(name string) bool {
-	for _, part := range strings.Split(name, "/") {
-		if part == FloorStack || part == FloorStack+"-mux" {
-			return true
-		}
-	}
-	return false
+	id, _ := measure.ParseName(name).Stack()
+	return id == measure.FloorID() || id == measure.FloorMuxID()
 }

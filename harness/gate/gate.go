@@ -51,7 +51,7 @@ import (
 	"golang.org/x/perf/benchproc"
 
 	"github.com/rpcbench/rpcbench/harness/compare"
-	"github.com/rpcbench/rpcbench/stack"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // Options configure the gate; the zero value gates DefaultUnits at alpha
@@ -110,7 +110,7 @@ var exact = map[string]tolerance{
 }
 
 // FloorStack is the name key of the rows time is divided by.
-var FloorStack = stack.FloorID.String()
+var FloorStack = measure.FloorID().String()
 
 // A Verdict is the gate's decision on one benchmark and unit.
 type Verdict int
@@ -223,6 +223,9 @@ func Run(baseline, run *compare.File, opts Options) (*Report, error) {
 		if side.env["interrupted"] == "true" {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("the %s was interrupted (interrupted: true): its last round may lack some rows, and those rows have fewer samples", side.label))
 		}
+	}
+	if diffs := measure.MachineDiffs(envA, envB); len(diffs) > 0 {
+		rep.Notes = append(rep.Notes, "the machines differ in what timing depends on (rpcbench doctor measured each before its run): "+strings.Join(diffs, "; "))
 	}
 	opts.SameMachine = rep.Raw
 	var moved map[key]float64

@@ -16,8 +16,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // A group is the conditions under which the stacks of one chart were
@@ -29,7 +29,7 @@ type group struct {
 	rate        float64
 }
 
-func groupOf(r *harness.Result) group {
+func groupOf(r *measure.Result) group {
 	return group{format.TransportLabel(r), r.Concurrency, r.Pipeline, r.Rate}
 }
 
@@ -67,7 +67,7 @@ func (g group) slug() string {
 // payloadCharts draws one payload's charts: latency percentiles per
 // measured group, calls/s against concurrency, allocations and wire bytes
 // per stack, and latency against the offered rate in open loop.
-func payloadCharts(chartDir, payload string, results []*harness.Result, rows []*format.Row) ([]Chart, error) {
+func payloadCharts(chartDir, payload string, results []*measure.Result, rows []*format.Row) ([]Chart, error) {
 	var charts []Chart
 	add := func(kind, slug, title string, draw func() ([]byte, error)) error {
 		svg, err := draw()
@@ -123,7 +123,7 @@ func payloadCharts(chartDir, payload string, results []*harness.Result, rows []*
 // latencyChart draws each stack's latency distribution against the
 // percentile on a "number of nines" axis, as HdrHistogram's plots do,
 // so that the tail gets as much room as the median.
-func latencyChart(title string, results []*harness.Result, rows []*format.Row) ([]byte, error) {
+func latencyChart(title string, results []*measure.Result, rows []*format.Row) ([]byte, error) {
 	maxNines, maxNs := 0.0, 0.0
 	var curves []plotter.XYs // in ns
 	for _, row := range rows {
@@ -170,8 +170,8 @@ func latencyChart(title string, results []*harness.Result, rows []*format.Row) (
 }
 
 // merged is the latency histogram of every repetition of name.
-func merged(results []*harness.Result, name string) *harness.Histogram {
-	h := harness.NewHistogram()
+func merged(results []*measure.Result, name string) *measure.Histogram {
+	h := measure.NewHistogram()
 	for _, r := range results {
 		if r.Name == name {
 			h.Merge(r.Latency.Histogram)

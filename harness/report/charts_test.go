@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/report"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 var tenStacks = []string{
@@ -24,7 +24,7 @@ var tenStacks = []string{
 // slowest of them with a tail of a tenth of a second, and costs whose bar
 // labels would run into each other written in full.
 func tenSeries() report.Input {
-	var rs []*harness.Result
+	var rs []*measure.Result
 	for _, conc := range []int{1, 16} {
 		for i, s := range tenStacks {
 			r := result(s, conc, 0, time.Duration(20+10*i)*time.Microsecond)

@@ -15,9 +15,8 @@ import (
 
 	"golang.org/x/perf/benchunit"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
-	"github.com/rpcbench/rpcbench/stack"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // An Input is one run's results and where they were read from.
@@ -74,7 +73,7 @@ func New(command string, inputs []Input, chartDir string, opts ...Option) (*Repo
 	for _, opt := range opts {
 		opt(&o)
 	}
-	var results []*harness.Result
+	var results []*measure.Result
 	for _, in := range inputs {
 		results = append(results, in.Run.Results...)
 	}
@@ -193,7 +192,7 @@ func table(b *bytes.Buffer, all, rows []*format.Row) {
 			}
 			cells = append(cells, rate)
 		}
-		floor, grpc := format.Reference(all, row, stack.FloorID.String()), format.Reference(all, row, stack.GRPCID.String())
+		floor, grpc := format.Reference(all, row, measure.FloorID().String()), format.Reference(all, row, measure.GRPCID().String())
 		cells = append(cells,
 			fmt.Sprintf("%.0f", m["calls/s"]), duration(m["p50-ns"]), duration(m["p99-ns"]), duration(m["p99.9-ns"]), duration(m["cpu-ns/op"]),
 			fmt.Sprintf("%.1f", m["allocs/op"]), fmt.Sprintf("%.0f", m["B/op"]), fmt.Sprintf("%.0f", m["wire-B/op"]),
@@ -212,8 +211,11 @@ func notes(b *bytes.Buffer, rows []*format.Row) {
 		if row.Errors > 0 {
 			lines = append(lines, fmt.Sprintf("- **ERRORS**: %s: %d calls failed; first: %s", r.Name, row.Errors, r.FirstError))
 		}
+		if r.Queued > 0 {
+			lines = append(lines, fmt.Sprintf("- **BEHIND SCHEDULE**: %s: %d calls found no caller free for over %v: the callers, not only the server, limited this run", r.Name, r.Queued, measure.LateSlack))
+		}
 		if r.Late > 0 {
-			lines = append(lines, fmt.Sprintf("- **BEHIND SCHEDULE**: %s: %d calls started over %v late: the generator, not only the server, limited this run", r.Name, r.Late, harness.LateSlack))
+			lines = append(lines, fmt.Sprintf("- **BEHIND SCHEDULE**: %s: the generator sent %d calls over %v late: its timer or the machine, not only the server, limited this run", r.Name, r.Late, measure.LateSlack))
 		}
 	}
 	if len(lines) > 0 {
@@ -226,7 +228,7 @@ func duration(ns float64) string {
 	return benchunit.Scale(ns/1e9, benchunit.Decimal) + "s"
 }
 
-func stackLabel(s string) string { return stack.Label(s) }
+func stackLabel(s string) string { return measure.Label(s) }
 
 // distinct returns the distinct keys of rows in order of first appearance.
 func distinct[K comparable](rows []*format.Row, key func(*format.Row) K) []K {

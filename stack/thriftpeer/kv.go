@@ -8,9 +8,9 @@ import (
 
 	"github.com/apache/thrift/lib/go/thrift"
 
-	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/service/thriftgen"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // NewKVClient returns Thrift's generated KV client over conn, speaking

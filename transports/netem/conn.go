@@ -2,29 +2,38 @@ package netem
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
-	"google.golang.org/grpc/benchmark/latency"
+	"github.com/rpcbench/rpcbench/internal/precise"
 )
 
 // sendBuffer is how many bytes a connection holds in flight before a Write
 // waits, like a socket's send buffer; as much as the pipe transport's.
 const sendBuffer = 256 << 10
 
-// linger bounds how long Close keeps delivering what was written before it,
-// past the moment the last packet was due, when the peer does not read.
+// linger bounds how long Close keeps delivering what was written before
+// it: packets due later are dropped, and a peer that does not read gets
+// as long again to take those delivered.
 const linger = time.Second
+
+// lossSegment is the packet size when the profile loses packets and sets
+// no MTU: an Ethernet frame's payload, so that loss strikes segments as it
+// does on a real link, not whole writes.
+const lossSegment = 1500
 
 // aLongTimeAgo is a deadline that has passed: it fails blocked calls now.
 var aLongTimeAgo = time.Unix(1, 0)
 
-// conn delays what its end sends as the network says: each Write is cut
-// into packets of at most MTU bytes, each packet leaves at the bandwidth's
-// pace and arrives Latency later, delivered to the inner connection by a
-// goroutine the conn owns. Reads pass straight through, so the far end
+// conn delays what its end sends as the network says (see the package
+// doc): each Write is cut into packets of at most MTU bytes, each packet
+// leaves at the bandwidth's pace and arrives when its link says (latency,
+// jitter, retransmissions), in order, delivered to the inner connection by
+// a goroutine the conn owns. Reads pass straight through, so the far end
 // needs no wrapper to read; wrapping both ends delays both directions.
 //
 // Written here rather than used from grpc-go's benchmark/latency, whose
@@ -37,7 +46,8 @@ var aLongTimeAgo = time.Unix(1, 0)
 // sending side also needs no clock sync between the ends.
 type conn struct {
 	net.Conn
-	network latency.Network
+	profile Profile
+	segment int // the largest packet; 0 means a Write is one packet
 
 	wmu sync.Mutex // held by one Write at a time, so that a Write's packets stay in order
 
@@ -45,8 +55,11 @@ type conn struct {
 	queue    []packet   // written, not yet delivered, in order
 	queued   int        // bytes in queue
 	sendEnd  time.Time  // when the last queued packet has left, at the bandwidth's pace
+	lastDue  time.Time  // when the last queued packet arrives: no packet overtakes it
+	link     *link      // when each packet arrives
 	err      error      // why delivery stopped, once it has
 	closed   bool
+	giveUp   time.Time // set by Close: packets due later are dropped
 	deadline time.Time // the write deadline
 
 	wake    chan struct{} // a packet was queued, or the conn closed (capacity 1)
@@ -59,12 +72,23 @@ type conn struct {
 type packet struct {
 	data []byte
 	due  time.Time // when it reaches the far end
+	// dead: every retransmission was lost; the connection fails when
+	// it is due, as Linux's times out.
+	dead bool
 }
 
-func newConn(inner net.Conn, network latency.Network) *conn {
+// newConn wraps inner in profile; stream numbers the connection's own
+// random draws.
+func newConn(inner net.Conn, profile Profile, stream uint64) *conn {
+	segment := profile.MTU
+	if segment <= 0 && (profile.Loss > 0 || profile.PartitionEvery > 0) {
+		segment = lossSegment
+	}
 	c := &conn{
 		Conn:    inner,
-		network: network,
+		profile: profile,
+		segment: segment,
+		link:    newLink(profile, stream),
 		wake:    make(chan struct{}, 1),
 		space:   make(chan struct{}, 1),
 		changed: make(chan struct{}, 1),
@@ -94,8 +118,8 @@ func (c *conn) Write(p []byte) (int, error) {
 	n := 0
 	for len(p) > 0 {
 		size := len(p)
-		if c.network.MTU > 0 {
-			size = min(size, c.network.MTU)
+		if c.segment > 0 {
+			size = min(size, c.segment)
 		}
 		if err := c.waitForSpace(size); err != nil {
 			return n, err
@@ -106,7 +130,12 @@ func (c *conn) Write(p []byte) (int, error) {
 			c.sendEnd = now
 		}
 		c.sendEnd = c.sendEnd.Add(c.transmit(size))
-		c.queue = append(c.queue, packet{data: append([]byte(nil), p[:size]...), due: c.sendEnd.Add(c.network.Latency)})
+		due, ok := c.link.arrival(c.sendEnd)
+		if due.Before(c.lastDue) {
+			due = c.lastDue // in order: it waits behind the packet before
+		}
+		c.lastDue = due
+		c.queue = append(c.queue, packet{data: append([]byte(nil), p[:size]...), due: due, dead: !ok})
 		c.queued += size
 		c.mu.Unlock()
 		signal(c.wake)
@@ -118,61 +147,19 @@ func (c *conn) Write(p []byte) (int, error) {
 
 // transmit is how long size bytes take to leave at the bandwidth.
 func (c *conn) transmit(size int) time.Duration {
-	if c.network.Kbps <= 0 {
+	if c.profile.Kbps <= 0 {
 		return 0
 	}
-	return time.Duration(int64(size) * 8 * int64(time.Second) / (int64(c.network.Kbps) * 1024))
-}
-
-// waitForSpace waits until size more bytes fit the send buffer (an empty
-// buffer takes any packet), failing when the conn closes, delivery stops or
-// the write deadline passes.
-func (c *conn) waitForSpace(size int) error {
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	for {
-		c.mu.Lock()
-		closed, err, deadline := c.closed, c.err, c.deadline
-		fits := c.queued == 0 || c.queued+size <= sendBuffer
-		c.mu.Unlock()
-		switch {
-		case closed:
-			return &net.OpError{Op: "write", Net: "netem", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: net.ErrClosed}
-		case err != nil:
-			return err
-		case !deadline.IsZero() && !time.Now().Before(deadline):
-			return timeoutError("write", c)
-		case fits:
-			return nil
-		}
-		var expired <-chan time.Time
-		if !deadline.IsZero() {
-			if timer == nil {
-				timer = time.NewTimer(time.Until(deadline))
-			} else {
-				timer.Reset(time.Until(deadline))
-			}
-			expired = timer.C
-		}
-		select {
-		case <-c.space:
-		case <-c.changed:
-		case <-expired:
-		case <-c.quit:
-		}
-	}
+	return time.Duration(int64(size) * 8 * int64(time.Second) / (int64(c.profile.Kbps) * 1024))
 }
 
 // deliver writes each queued packet to the inner connection once it is
-// due, until Close, then what is left as Close allows; it owns the inner
-// connection's write side.
+// due, until Close, then what is due before Close gives up; it owns the
+// inner connection's write side. Its waits are measured ones: a packet
+// late by Go's millisecond timer would add that to every latency.
 func (c *conn) deliver() {
 	defer close(c.done)
-	timer := time.NewTimer(0)
+	timer := precise.NewTimer(time.Hour)
 	defer timer.Stop()
 	quit := c.quit
 	for {
@@ -190,13 +177,27 @@ func (c *conn) deliver() {
 			}
 			continue
 		}
-		pkt := c.queue[0]
+		pkt, giveUp := c.queue[0], c.giveUp
 		c.mu.Unlock()
+		if !giveUp.IsZero() && pkt.due.After(giveUp) {
+			return // Close gave up on the rest
+		}
 		if wait := time.Until(pkt.due); wait > 0 {
 			timer.Reset(wait)
-			<-timer.C // Close bounds the wait with the inner write deadline, not this timer: the packet is due by then
+			select {
+			case <-timer.C():
+			case <-quit:
+				quit = nil // Close set giveUp: look again
+				continue
+			}
 		}
-		_, err := c.Conn.Write(pkt.data)
+		var err error
+		if pkt.dead {
+			err = &net.OpError{Op: "write", Net: "netem", Source: c.LocalAddr(), Addr: c.RemoteAddr(),
+				Err: fmt.Errorf("%d retransmissions lost: %w", maxRetries, syscall.ETIMEDOUT)}
+		} else {
+			_, err = c.Conn.Write(pkt.data)
+		}
 		c.mu.Lock()
 		c.queue[0] = packet{}
 		c.queue = c.queue[1:]
@@ -208,15 +209,19 @@ func (c *conn) deliver() {
 		c.mu.Unlock()
 		signal(c.space)
 		if err != nil {
+			if pkt.dead {
+				c.Conn.Close() // as Linux resets a connection that timed out
+			}
 			return
 		}
 	}
 }
 
 // Close fails pending and later calls on this end at once, delivers what
-// was written before it (as a socket's close does), bounded by linger past
-// the last packet's due time when the far end does not read, then closes
-// the inner connection.
+// was written before it and is due within linger (as a socket's close
+// does; a packet held up by a partition or a retransmission is dropped),
+// bounded by linger again when the far end does not read, then closes the
+// inner connection.
 func (c *conn) Close() error {
 	c.mu.Lock()
 	if c.closed {
@@ -224,14 +229,11 @@ func (c *conn) Close() error {
 		return &net.OpError{Op: "close", Net: "netem", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: net.ErrClosed}
 	}
 	c.closed = true
-	flushBy := time.Now()
-	if n := len(c.queue); n > 0 {
-		flushBy = c.queue[n-1].due
-	}
+	c.giveUp = time.Now().Add(linger)
 	c.mu.Unlock()
 	close(c.quit)
 	c.Conn.SetReadDeadline(aLongTimeAgo) // ends a pending Read, which reports the close
-	c.Conn.SetWriteDeadline(flushBy.Add(linger))
+	c.Conn.SetWriteDeadline(c.giveUp.Add(linger))
 	<-c.done
 	if err := c.Conn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		return err

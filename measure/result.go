@@ -1,4 +1,4 @@
-package harness
+package measure
 
 import (
 	"encoding/json"
@@ -71,10 +71,24 @@ type Result struct {
 	// it ran in another process and answered Stats.Read; nil otherwise.
 	Server *ServerCounters `json:"server,omitempty"`
 
-	// Open loop only: calls sent more than LateSlack after their scheduled
-	// time or, scheduled inside the window, never sent; and the worst lag.
+	// Open loop only. Late are the calls a caller claimed in time but the
+	// generator sent more than LateSlack after their scheduled time (its
+	// timer or the machine's CPU), or claimed in time and never sent
+	// before the window ended. Queued are the arrivals that found no
+	// caller free when they were due (LateSlack past it), the window's
+	// arrivals never sent included: the load outran the callers. MaxLag is
+	// the worst send lag.
 	Late   int64         `json:"late,omitempty"`
+	Queued int64         `json:"queued,omitempty"`
 	MaxLag time.Duration `json:"max_lag_ns,omitempty"`
+	// SendLag is the generator's measure of itself, open loop only: for
+	// each call, from its scheduled time to the moment it was handed to
+	// its connection. The three figures after it summarise it for readers
+	// of the JSON (SummarizeSendLag); Merge adds the histograms exactly.
+	SendLag    *Histogram    `json:"send_lag,omitempty"`
+	SendLagP50 time.Duration `json:"send_lag_p50_ns,omitempty"`
+	SendLagP99 time.Duration `json:"send_lag_p99_ns,omitempty"`
+	SendLagMax time.Duration `json:"send_lag_max_ns,omitempty"`
 
 	// Sets are the KV.Set calls the watch workload's setter made, whose
 	// changes woke the watchers; Calls are then notifications, and the
@@ -136,11 +150,11 @@ type ServerInstance struct {
 	End   Totals `json:"end"`
 }
 
-// serverCounters returns the figures of the server processes insts.
-func serverCounters(insts []ServerInstance) *ServerCounters {
+// ServerCountersOf returns the figures of the server processes insts.
+func ServerCountersOf(insts []ServerInstance) *ServerCounters {
 	var sum Totals
 	for _, in := range insts {
-		sum = sum.add(in.End.sub(in.Start))
+		sum = sum.Add(in.End.Sub(in.Start))
 	}
 	return &ServerCounters{
 		Allocs: sum.Allocs, AllocB: sum.AllocB, CPU: sum.CPU, CtxSwitches: sum.CtxSwitches, RWSyscalls: sum.RWSyscalls,
@@ -180,9 +194,19 @@ func mergeServers(a, b *ServerCounters) *ServerCounters {
 			insts = append(insts, in)
 			continue
 		}
-		insts[i] = ServerInstance{ID: in.ID, Start: insts[i].Start.earliest(in.Start), End: insts[i].End.latest(in.End)}
+		insts[i] = ServerInstance{ID: in.ID, Start: insts[i].Start.Earliest(in.Start), End: insts[i].End.Latest(in.End)}
 	}
-	return serverCounters(insts)
+	return ServerCountersOf(insts)
+}
+
+// SummarizeSendLag sets the send lag's p50, p99 and max from its
+// histogram; a result without one keeps zeros.
+func (r *Result) SummarizeSendLag() {
+	if r.SendLag == nil || r.SendLag.TotalCount() == 0 {
+		return
+	}
+	r.SendLagP50, r.SendLagP99 = r.SendLag.Quantile(50), r.SendLag.Quantile(99)
+	r.SendLagMax = time.Duration(r.SendLag.Max())
 }
 
 // LateSlack is how far behind schedule a call may start before the
@@ -204,10 +228,10 @@ func (r *Result) PerCall(v float64) float64 { return v / float64(max(r.Calls, 1)
 // without losing precision, so they are an error.
 func (r *Result) Merge(o *Result) error {
 	if o.Name != r.Name {
-		return fmt.Errorf("harness: cannot merge %s into %s", o.Name, r.Name)
+		return fmt.Errorf("measure: cannot merge %s into %s", o.Name, r.Name)
 	}
 	if err := r.Latency.Add(o.Latency); err != nil {
-		return fmt.Errorf("harness: %s: %w", r.Name, err)
+		return fmt.Errorf("measure: %s: %w", r.Name, err)
 	}
 	r.Calls += o.Calls
 	r.Errors += o.Errors
@@ -224,6 +248,17 @@ func (r *Result) Merge(o *Result) error {
 	r.Server = mergeServers(r.Server, o.Server)
 	r.Processes = max(r.Processes, 1) + max(o.Processes, 1)
 	r.Late += o.Late
+	r.Queued += o.Queued
+	switch {
+	case o.SendLag == nil:
+	case r.SendLag == nil:
+		r.SendLag = &Histogram{o.SendLag.Clone()}
+	default:
+		if err := r.SendLag.Add(o.SendLag); err != nil {
+			return fmt.Errorf("measure: %s: send lag: %w", r.Name, err)
+		}
+	}
+	r.SummarizeSendLag()
 	r.Sets += o.Sets
 	r.MaxLag = max(r.MaxLag, o.MaxLag)
 	if o.LatencyOnly {
@@ -232,10 +267,11 @@ func (r *Result) Merge(o *Result) error {
 	}
 	if r.LatencyOnly {
 		r.Errors, r.FirstError, r.Allocs, r.AllocB, r.CPU, r.WireBytes, r.Server, r.Late, r.MaxLag = 0, "", 0, 0, 0, 0, nil, 0, 0
+		r.Queued, r.SendLag, r.SendLagP50, r.SendLagP99, r.SendLagMax = 0, nil, 0, 0, 0
 		r.CtxSwitches, r.RWSyscalls = 0, 0
 	}
 	if err := r.mergeWindow(o); err != nil {
-		return fmt.Errorf("harness: %s: %w", r.Name, err)
+		return fmt.Errorf("measure: %s: %w", r.Name, err)
 	}
 	return nil
 }
@@ -350,7 +386,7 @@ func (h *Histogram) UnmarshalJSON(data []byte) error {
 	}
 	d, err := hdrhistogram.Decode([]byte(s))
 	if err != nil {
-		return fmt.Errorf("harness: decoding latency histogram: %w", err)
+		return fmt.Errorf("measure: decoding latency histogram: %w", err)
 	}
 	h.Histogram = d
 	return nil

@@ -1,9 +1,7 @@
-package harness
+package measure
 
 import (
 	"time"
-
-	"github.com/rpcbench/rpcbench/service"
 )
 
 // Totals are a process's running totals, which a window's figures are the
@@ -20,22 +18,8 @@ type Totals struct {
 	RWSyscalls  uint64 `json:"rw_syscalls"`
 }
 
-func totalsOf(s *service.ServerStats) Totals {
-	return Totals{
-		Allocs:      uint64(s.GetAllocs()),
-		AllocB:      uint64(s.GetAllocBytes()),
-		CPU:         time.Duration(s.GetCpuNs()),
-		CtxSwitches: s.GetCtxSwitches(),
-		RWSyscalls:  s.GetRwSyscalls(),
-	}
-}
-
-// readTotals reads this process's totals the way Stats.Read reads a
-// server's, so that the two sides' figures mean the same.
-func readTotals() Totals { return totalsOf(service.ReadStats()) }
-
-// sub returns the counts from before to t.
-func (t Totals) sub(before Totals) Totals {
+// Sub returns the counts from before to t.
+func (t Totals) Sub(before Totals) Totals {
 	return Totals{
 		Allocs:      t.Allocs - before.Allocs,
 		AllocB:      t.AllocB - before.AllocB,
@@ -45,8 +29,8 @@ func (t Totals) sub(before Totals) Totals {
 	}
 }
 
-// add returns the sum of t and o.
-func (t Totals) add(o Totals) Totals {
+// Add returns the sum of t and o.
+func (t Totals) Add(o Totals) Totals {
 	return Totals{
 		Allocs:      t.Allocs + o.Allocs,
 		AllocB:      t.AllocB + o.AllocB,
@@ -56,9 +40,9 @@ func (t Totals) add(o Totals) Totals {
 	}
 }
 
-// earliest returns, counter by counter, the smaller of t and o: the
+// Earliest returns, counter by counter, the smaller of t and o: the
 // totals of the earlier of two reads of one process, since none falls.
-func (t Totals) earliest(o Totals) Totals {
+func (t Totals) Earliest(o Totals) Totals {
 	return Totals{
 		Allocs:      min(t.Allocs, o.Allocs),
 		AllocB:      min(t.AllocB, o.AllocB),
@@ -68,9 +52,9 @@ func (t Totals) earliest(o Totals) Totals {
 	}
 }
 
-// latest returns, counter by counter, the larger of t and o: the totals of
+// Latest returns, counter by counter, the larger of t and o: the totals of
 // the later of two reads of one process.
-func (t Totals) latest(o Totals) Totals {
+func (t Totals) Latest(o Totals) Totals {
 	return Totals{
 		Allocs:      max(t.Allocs, o.Allocs),
 		AllocB:      max(t.AllocB, o.AllocB),

@@ -1,4 +1,4 @@
-package harness
+package measure
 
 import (
 	"bufio"
@@ -21,6 +21,9 @@ type Env struct {
 	Version    string    `json:"rpcbench_version"`
 	Args       []string  `json:"args"`
 	Date       time.Time `json:"date"`
+	// Machine is what rpcbench doctor measured just before the run; nil
+	// when it was not measured (results written before rpcbench did).
+	Machine *Machine `json:"machine,omitempty"`
 }
 
 // ReadEnv describes this process's environment; args are the command
