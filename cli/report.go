@@ -1,14 +1,13 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/rpcbench/rpcbench/harness/report"
+	"github.com/rpcbench/rpcbench/internal/outfile"
 )
 
 const reportSynopsis = `report -o REPORT.md [--html report.html] RESULTS...
@@ -51,6 +50,23 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if *out == "" && *htmlOut == "" || fs.NArg() == 0 {
 		return usagef("want -o REPORT.md (or --html FILE) and at least one results directory, e.g. report -o REPORT.md results/NAME")
 	}
+	// Both outputs are checked before anything is read, and written whole
+	// (internal/outfile): a failure leaves what was there.
+	var md, page *outfile.File
+	for _, o := range []struct {
+		flag, path string
+		f          **outfile.File
+	}{{"-o", *out, &md}, {"--html", *htmlOut, &page}} {
+		if o.path == "" {
+			continue
+		}
+		f, err := outfile.Create(o.path, stdout)
+		if err != nil {
+			return usagef("%s %q: %v", o.flag, o.path, err)
+		}
+		defer f.Discard()
+		*o.f = f
+	}
 	var inputs []report.Input
 	for _, path := range fs.Args() {
 		in, err := report.Open(path)
@@ -78,22 +94,27 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		opts = append(opts, report.WithGateValidation(*gateDir, v))
 	}
 	command := "rpcbench report " + strings.Join(args, " ")
-	if *out != "" {
+	if md != nil {
 		rep, err := report.New(command, inputs, *charts, opts...)
 		if err != nil {
 			return err
 		}
-		if err := rep.WriteFiles(*out); err != nil {
+		if err := rep.WriteCharts(md.Name()); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		if _, err := md.Write(rep.Markdown); err != nil {
+			return fmt.Errorf("report: writing %s: %w", *out, err)
+		}
+		if err := md.Commit(); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
 		fmt.Fprintf(stdout, "wrote %s and %d charts\n", *out, len(rep.Charts))
 	}
-	if *htmlOut != "" {
-		var page bytes.Buffer
-		if err := report.HTML(&page, command, inputs, opts...); err != nil {
+	if page != nil {
+		if err := report.HTML(page, command, inputs, opts...); err != nil {
 			return fmt.Errorf("report: --html: %w", err)
 		}
-		if err := os.WriteFile(*htmlOut, page.Bytes(), 0o644); err != nil {
+		if err := page.Commit(); err != nil {
 			return fmt.Errorf("report: --html: %w", err)
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", *htmlOut)

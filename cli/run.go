@@ -22,6 +22,7 @@ import (
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/gate"
 	"github.com/rpcbench/rpcbench/harness/hdrlog"
+	"github.com/rpcbench/rpcbench/internal/outfile"
 	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/server"
@@ -249,11 +250,18 @@ func runOrMatrix(ctx context.Context, stdout, stderr io.Writer, args []string, m
 	if err != nil {
 		return err
 	}
-	out, err := openOutputs(lf.out, lf.format, matrix)
+	out, err := openOutputs(lf.out, lf.format, matrix, stdout)
 	if err != nil {
 		return err
 	}
 	defer out.discard()
+	var hdr *outfile.File
+	if lf.hdrLog != "" {
+		if hdr, err = outfile.Create(lf.hdrLog, stdout); err != nil {
+			return usagef("--hdr-log %q: %v", lf.hdrLog, err)
+		}
+		defer hdr.Discard()
+	}
 	if limit := raiseFileLimit(); slices.ContainsFunc(cfgs, func(c harness.Config) bool { return filesNeeded(c) > limit }) {
 		fmt.Fprintf(stderr, "rpcbench %s: warning: the open-file limit is %d; a run with more connections than that allows will fail to connect (raise it with ulimit -n)\n", name, limit)
 	}
@@ -290,18 +298,17 @@ func runOrMatrix(ctx context.Context, stdout, stderr io.Writer, args []string, m
 		// Interrupted: keep every row finished, and say so.
 		run.Interrupted, runErr = true, nil
 	}
+	var writeErr error // the results could not be written (the table is printed still)
 	if len(results) == 0 {
 		// Nothing finished: leave the outputs as they were.
 		if run.Interrupted {
 			fmt.Fprintf(stderr, "rpcbench %s: interrupted before any row finished\n", name)
 		}
 	} else {
-		if err := out.write(stdout, stderr, run); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if lf.hdrLog != "" {
-			if err := writeHDRLog(lf.hdrLog, results); err != nil {
-				return fmt.Errorf("%s: --hdr-log: %w", name, err)
+		writeErr = out.write(stdout, stderr, run)
+		if hdr != nil {
+			if err := writeHDRLog(hdr, results); err != nil {
+				writeErr = errors.Join(writeErr, fmt.Errorf("--hdr-log: %w", err))
 			}
 		}
 	}
@@ -312,7 +319,9 @@ func runOrMatrix(ctx context.Context, stdout, stderr io.Writer, args []string, m
 	}
 	switch {
 	case runErr != nil:
-		return fmt.Errorf("%s: %w", name, runErr)
+		return fmt.Errorf("%s: %w", name, errors.Join(runErr, writeErr))
+	case writeErr != nil:
+		return fmt.Errorf("%s: %w", name, writeErr)
 	case run.Interrupted:
 		return errInterrupted
 	case verdict != nil:
@@ -351,8 +360,14 @@ func parseStartAt(s string, now time.Time) (time.Time, error) {
 	if !t.After(now) {
 		return time.Time{}, usagef("--start-at %s is %v in the past (now %s)", s, now.Sub(t).Round(time.Millisecond), now.UTC().Format(time.RFC3339))
 	}
+	if ahead := t.Sub(now); ahead > maxStartAhead {
+		return time.Time{}, usagef("--start-at %s is %v ahead (now %s); more than %v ahead is surely a mistake", s, ahead.Round(time.Second), now.UTC().Format(time.RFC3339), maxStartAhead)
+	}
 	return t, nil
 }
+
+// maxStartAhead is the furthest ahead --start-at may be.
+const maxStartAhead = 24 * time.Hour
 
 // waitUntil returns at t, or with ctx's error when ctx ends first.
 func waitUntil(ctx context.Context, t time.Time) error {
@@ -366,22 +381,18 @@ func waitUntil(ctx context.Context, t time.Time) error {
 	}
 }
 
-func writeHDRLog(name string, results []*measure.Result) error {
-	f, err := os.Create(name)
-	if err != nil {
-		return err
-	}
+// writeHDRLog writes results' interval log to f and commits it.
+func writeHDRLog(f *outfile.File, results []*measure.Result) error {
 	if err := hdrlog.Write(f, results); err != nil {
-		f.Close()
 		return err
 	}
-	return f.Close()
+	return f.Commit()
 }
 
 // writeRun writes run in formatName to the file out, whole or not at all,
-// or to stdout when out is empty; the table is printed either way.
+// or to stdout when out is empty or "-"; the table is printed either way.
 func writeRun(stdout io.Writer, out, formatName string, run format.Run) error {
-	o, err := openOutputs(out, formatName, false)
+	o, err := openOutputs(out, formatName, false, stdout)
 	if err != nil {
 		return err
 	}
@@ -389,9 +400,9 @@ func writeRun(stdout io.Writer, out, formatName string, run format.Run) error {
 	return o.write(stdout, io.Discard, run)
 }
 
-// outputs are where a run's results go: files opened (as temporary files
-// beside their final names) before the run, so that an unwritable path
-// fails at once, and renamed into place only once written whole.
+// outputs are where a run's results go: files prepared (see outfile)
+// before the run, so that an unwritable path fails at once, and written
+// whole or not at all.
 type outputs struct {
 	format string
 	toFile bool
@@ -399,16 +410,15 @@ type outputs struct {
 	files  []*pendingFile
 }
 
-// pendingFile is a temporary file that becomes name when committed.
+// pendingFile is an output file and the format it gets.
 type pendingFile struct {
-	*os.File
-	name  string
+	*outfile.File
 	write func(io.Writer, format.Run) error
 }
 
-func openOutputs(out, formatName string, matrix bool) (*outputs, error) {
-	o := &outputs{format: formatName, toFile: out != ""}
-	if out == "" {
+func openOutputs(out, formatName string, matrix bool, stdout io.Writer) (*outputs, error) {
+	o := &outputs{format: formatName, toFile: out != "" && !outfile.IsStdout(out)}
+	if !o.toFile {
 		return o, nil
 	}
 	paths := map[string]func(io.Writer, format.Run) error{out: writers[formatName]}
@@ -424,17 +434,12 @@ func openOutputs(out, formatName string, matrix bool) (*outputs, error) {
 		}
 	}
 	for _, path := range slices.Sorted(maps.Keys(paths)) {
-		f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+		f, err := outfile.Create(path, stdout)
 		if err != nil {
-			o.discard()
-			return nil, usagef("-o %q: cannot write there: %v", out, err)
-		}
-		o.files = append(o.files, &pendingFile{File: f, name: path, write: paths[path]})
-		// CreateTemp makes it private; a result file reads as os.Create's.
-		if err := f.Chmod(0o644); err != nil {
 			o.discard()
 			return nil, usagef("-o %q: %v", out, err)
 		}
+		o.files = append(o.files, &pendingFile{File: f, write: paths[path]})
 	}
 	return o, nil
 }
@@ -448,53 +453,44 @@ var writers = map[string]func(io.Writer, format.Run) error{
 	"markdown": format.Markdown,
 }
 
-// write writes run to every output file and renames each into place, and
-// prints the table: to stdout, unless stdout carries another format
-// (--format bench with no -o), when it goes to a terminal's stderr instead.
+// write writes run to every output file, and prints the table: to
+// stdout, unless stdout carries another format (--format bench with no
+// -o), when it goes to a terminal's stderr instead. The table is printed
+// even when a file cannot be written, and the error returned after it.
 func (o *outputs) write(stdout, stderr io.Writer, run format.Run) error {
+	var fileErr error
 	for _, f := range o.files {
-		err := f.write(f.File, run)
-		if err == nil {
-			err = f.Sync()
-		}
-		if err2 := f.Close(); err == nil {
-			err = err2
-		}
+		err := f.write(f, run)
 		if err != nil {
-			return fmt.Errorf("writing %s: %w", f.name, err)
+			err = fmt.Errorf("writing %s: %w", f.Name(), err)
+		} else {
+			err = f.Commit() // says what it was writing
 		}
-	}
-	for len(o.files) > 0 {
-		f := o.files[0]
-		if err := os.Rename(f.File.Name(), f.name); err != nil {
-			return err
-		}
-		o.files = o.files[1:]
+		fileErr = errors.Join(fileErr, err)
 	}
 	if !o.toFile && o.format != "text" {
 		if err := writers[o.format](stdout, run); err != nil {
 			return err
 		}
 		if isTerminal(stderr) {
-			return format.Text(stderr, run)
+			return errors.Join(format.Text(stderr, run), fileErr)
 		}
-		return nil
+		return fileErr
 	}
 	if err := format.Text(stdout, run); err != nil {
-		return err
+		return errors.Join(err, fileErr)
 	}
-	if o.dir != "" {
+	if o.dir != "" && fileErr == nil {
 		fmt.Fprintf(stdout, "wrote %s/{bench.txt,results.json,summary.txt}\n", o.dir)
 	}
-	return nil
+	return fileErr
 }
 
 // discard removes the temporary files not renamed into place: after a
 // failure, the paths keep what they held before.
 func (o *outputs) discard() {
 	for _, f := range o.files {
-		f.Close()
-		os.Remove(f.File.Name())
+		f.Discard()
 	}
 	o.files = nil
 }

@@ -111,9 +111,19 @@ func New(command string, inputs []Input, chartDir string, opts ...Option) (*Repo
 }
 
 // WriteFiles writes the report to path and its charts under its chart
-// directory, removing the charts an earlier report left there that this
-// one does not link, so that the directory holds what the report shows.
+// directory (see WriteCharts).
 func (r *Report) WriteFiles(path string) error {
+	if err := r.WriteCharts(path); err != nil {
+		return err
+	}
+	return os.WriteFile(path, r.Markdown, 0o644)
+}
+
+// WriteCharts writes the charts of the report to be written at path under
+// its chart directory, removing the charts an earlier report left there
+// that this one does not link, so that the directory holds what the
+// report shows.
+func (r *Report) WriteCharts(path string) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(filepath.Join(dir, r.chartDir), 0o755); err != nil {
 		return err
@@ -131,7 +141,7 @@ func (r *Report) WriteFiles(path string) error {
 			return err
 		}
 	}
-	return os.WriteFile(path, r.Markdown, 0o644)
+	return nil
 }
 
 func provenance(b *bytes.Buffer, inputs []Input, pooled bool) {
