@@ -24,6 +24,8 @@ type pool struct {
 	cfg    *Config
 	caller transports.Caller
 	wire   atomic.Int64 // bytes read and written on every connection
+	// reconnects counts the broken connections recover replaced.
+	reconnects atomic.Int64
 
 	slots []slot
 }
@@ -191,7 +193,9 @@ func (p *pool) recover(ctx context.Context, i int, broken *client) {
 		return
 	case <-time.After(s.backoff.Next()):
 	}
-	p.connect(ctx, s)
+	if p.connect(ctx, s) == nil {
+		p.reconnects.Add(1)
+	}
 }
 
 // closeConn ends caller i's connection, failing its calls: how a call past

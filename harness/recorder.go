@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"errors"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,10 +19,17 @@ type Recorder struct {
 	shards []recShard
 
 	calls, errs, late, maxLag atomic.Int64
+	timedOut                  atomic.Int64 // failures that were the call timeout's
 	queued                    atomic.Int64 // open loop: arrivals no caller was free for
 	lags                      []lagShard   // open loop: the send lag; nil in closed loop
 	sets                      atomic.Int64 // watch: Sets made
 	firstErr                  atomic.Pointer[error]
+
+	// ends are the instants the emulated link comes back from a
+	// partition during the window (--net partition=), and firstAfter[i]
+	// the UnixNano of the first success after ends[i] (0: none yet).
+	ends       []time.Time
+	firstAfter []atomic.Int64
 
 	mu        sync.Mutex           // guards intervals
 	intervals []*measure.Histogram // by second since start; nil where none ended
@@ -82,6 +91,31 @@ func (r *Recorder) begin(start time.Time) {
 	}
 }
 
+// watchRecovery makes the record time the first success after each of
+// ends, the instants an emulated link comes back from a partition.
+func (r *Recorder) watchRecovery(ends []time.Time) {
+	if r == nil || len(ends) == 0 {
+		return
+	}
+	r.ends = ends
+	r.firstAfter = make([]atomic.Int64, len(ends))
+}
+
+// recovered notes a success that ended at end for the partition before it.
+func (r *Recorder) recovered(end time.Time) {
+	i := sort.Search(len(r.ends), func(i int) bool { return r.ends[i].After(end) }) - 1
+	if i < 0 {
+		return
+	}
+	at := &r.firstAfter[i]
+	for {
+		old := at.Load()
+		if (old != 0 && old <= end.UnixNano()) || at.CompareAndSwap(old, end.UnixNano()) {
+			return
+		}
+	}
+}
+
 // Record counts one success: a sample of end - from, in shard shard's part
 // of the record (any number; callers pass their own index).
 func (r *Recorder) Record(shard int, from, end time.Time) {
@@ -89,6 +123,9 @@ func (r *Recorder) Record(shard int, from, end time.Time) {
 		return
 	}
 	r.calls.Add(1)
+	if r.ends != nil {
+		r.recovered(end)
+	}
 	sec := max(0, int(end.Sub(r.start)/time.Second))
 	s := &r.shards[shard%len(r.shards)]
 	s.mu.Lock()
@@ -138,6 +175,9 @@ func (r *Recorder) Fail(err error) {
 		return
 	}
 	r.errs.Add(1)
+	if errors.Is(err, errTimeout) {
+		r.timedOut.Add(1)
+	}
 	r.firstErr.CompareAndSwap(nil, &err)
 }
 
@@ -212,6 +252,17 @@ func (r *Recorder) fill(res *measure.Result, end time.Time) {
 		res.FirstError = (*e).Error()
 	}
 	res.Late = r.late.Load()
+	res.TimedOut = r.timedOut.Load()
+	for i, e := range r.ends {
+		if !e.Before(end) {
+			break // the link came back after the window
+		}
+		if at := r.firstAfter[i].Load(); at != 0 {
+			res.Recoveries = append(res.Recoveries, time.Unix(0, at).Sub(e))
+		} else {
+			res.Unrecovered++
+		}
+	}
 	res.Queued = r.queued.Load()
 	if r.lags != nil {
 		res.SendLag = measure.NewHistogram()

@@ -11,6 +11,7 @@ import (
 	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
+	"github.com/rpcbench/rpcbench/transports/netem"
 )
 
 // Run measures one configuration whose workload records one row (call,
@@ -110,9 +111,13 @@ func (d *driver) window(dur time.Duration, calls int64, record bool) *Window {
 func (d *driver) drive(ctx context.Context, w *Window) []*measure.Result {
 	w.start = d.clock.Now()
 	w.end = w.start.Add(w.dur)
+	// The window's last calls may end up to a timeout past its end.
+	ends := d.partitionEnds(w.start, w.end.Add(d.cfg.Timeout))
 	for _, r := range w.rows {
 		r.begin(w.start)
+		r.watchRecovery(ends)
 	}
+	reconnects := d.pool.reconnects.Load()
 	stopWatch := d.watch(ctx, w, w.budget.total())
 	d.run.Drive(ctx, w)
 	stopWatch()
@@ -124,9 +129,30 @@ func (d *driver) drive(ctx context.Context, w *Window) []*measure.Result {
 	for i, row := range d.rows {
 		results[i] = row.newResult()
 		w.rows[i].fill(results[i], stopped)
+		results[i].Reconnects = d.pool.reconnects.Load() - reconnects
 	}
 	return results
 }
+
+// partitionEnds are the instants in the window from start to end at which
+// the emulated network (Config.Net) comes back from a partition, at most
+// maxPartitions of them; none without partitions.
+func (d *driver) partitionEnds(start, end time.Time) []time.Time {
+	if d.cfg.Net == "" {
+		return nil
+	}
+	p, err := netem.Parse(d.cfg.Net)
+	if err != nil || p.PartitionEvery <= 0 {
+		return nil
+	}
+	if last := start.Add(maxPartitions * p.PartitionEvery); end.After(last) {
+		end = last // a window counted in calls ends a century away
+	}
+	return p.PartitionEnds(start, end)
+}
+
+// maxPartitions bounds the partitions a window times recoveries from.
+const maxPartitions = 10_000
 
 // watch runs the window's watchdog until stop is called: about ten times
 // a second it cuts off calls past the timeout and reports progress (the

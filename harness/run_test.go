@@ -20,6 +20,7 @@ import (
 	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
+	"github.com/rpcbench/rpcbench/transports/netem"
 )
 
 // The scheduler's figures are tested exactly on a fake clock
@@ -477,4 +478,35 @@ func serveOnLoopback(t *testing.T, srv *server.Server) string {
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	return l.Addr().String()
+}
+
+// Over a link that partitions, each return of the link within the window
+// is timed to the first call that succeeds after it, or counted as never
+// recovered: none is lost or counted twice.
+func TestRecoveryIsTimedFromEachPartitionsEnd(t *testing.T) {
+	p, err := netem.Parse("custom:latency=50us,partition=400ms:100ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config(t, stack.Floor{}, "arith")
+	cfg.Transport, cfg.Net = netem.Wrap(cfg.Transport, p), p.Name
+	cfg.Concurrency, cfg.Conns, cfg.Calls, cfg.Duration = 2, 2, 0, 1500*time.Millisecond
+	r, err := harness.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends := p.PartitionEnds(r.WindowStart, r.WindowEnd)
+	if len(ends) < 3 || len(r.Recoveries)+r.Unrecovered != len(ends) {
+		t.Fatalf("%d recoveries and %d unrecovered for the %d returns of the link in the window; want one each, and at least 3", len(r.Recoveries), r.Unrecovered, len(ends))
+	}
+	for i, d := range r.Recoveries {
+		if d <= 0 {
+			t.Errorf("recovery %d took %v; want the first success after the link came back", i, d)
+		}
+	}
+	var out bytes.Buffer
+	format.Text(&out, format.Run{Results: []*measure.Result{r}})
+	if !strings.Contains(out.String(), "recovery: ") {
+		t.Errorf("the table does not say how calls recovered:\n%s", out.String())
+	}
 }

@@ -3,6 +3,7 @@ package measure
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -89,6 +90,18 @@ type Result struct {
 	SendLagP50 time.Duration `json:"send_lag_p50_ns,omitempty"`
 	SendLagP99 time.Duration `json:"send_lag_p99_ns,omitempty"`
 	SendLagMax time.Duration `json:"send_lag_max_ns,omitempty"`
+
+	// TimedOut are the failed calls that outlived the call timeout, and
+	// Reconnects the broken connections the run replaced during the
+	// window (process-wide, as WireBytes).
+	TimedOut   int64 `json:"timed_out,omitempty"`
+	Reconnects int64 `json:"reconnects,omitempty"`
+	// Recoveries are, for each time an emulated link came back from a
+	// partition during the window (--net partition=), how long until the
+	// first call succeeded after it; Unrecovered counts the returns after
+	// which none did before the window ended.
+	Recoveries  []time.Duration `json:"recoveries_ns,omitempty"`
+	Unrecovered int             `json:"unrecovered,omitempty"`
 
 	// Sets are the KV.Set calls the watch workload's setter made, whose
 	// changes woke the watchers; Calls are then notifications, and the
@@ -203,6 +216,17 @@ func mergeServers(a, b *ServerCounters) *ServerCounters {
 	return ServerCountersOf(insts)
 }
 
+// Recovery returns the q-th quantile (0 to 100, nearest rank) of the
+// recoveries from partitions, and false when there were none.
+func (r *Result) Recovery(q float64) (time.Duration, bool) {
+	if len(r.Recoveries) == 0 {
+		return 0, false
+	}
+	s := slices.Sorted(slices.Values(r.Recoveries))
+	i := int(math.Ceil(q/100*float64(len(s)))) - 1
+	return s[min(max(i, 0), len(s)-1)], true
+}
+
 // SummarizeSendLag sets the send lag's p50, p99 and max from its
 // histogram; a result without one keeps zeros.
 func (r *Result) SummarizeSendLag() {
@@ -252,6 +276,10 @@ func (r *Result) Merge(o *Result) error {
 	r.Server = mergeServers(r.Server, o.Server)
 	r.Processes = max(r.Processes, 1) + max(o.Processes, 1)
 	r.Late += o.Late
+	r.TimedOut += o.TimedOut
+	r.Reconnects += o.Reconnects
+	r.Recoveries = append(slices.Clone(r.Recoveries), o.Recoveries...)
+	r.Unrecovered += o.Unrecovered
 	r.Queued += o.Queued
 	switch {
 	case o.SendLag == nil:

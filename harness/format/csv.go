@@ -61,6 +61,10 @@ var csvColumns = []column{
 	{"send_lag_p50_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.SendLagP50), 10) }},
 	{"send_lag_p99_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.SendLagP99), 10) }},
 	{"send_lag_max_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.SendLagMax), 10) }},
+	{"timed_out", func(r *measure.Result) string { return strconv.FormatInt(r.TimedOut, 10) }},
+	{"reconnects", func(r *measure.Result) string { return strconv.FormatInt(r.Reconnects, 10) }},
+	{"recovery_p50_ns", recovery(50)},
+	{"recovery_max_ns", recovery(100)},
 	{"interrupted", func(r *measure.Result) string { return strconv.FormatBool(r.Interrupted) }},
 	{"first_error", func(r *measure.Result) string { return r.FirstError }},
 }
@@ -136,4 +140,16 @@ func BenchCommented(w io.Writer, run Run) error {
 		}
 	}
 	return nil
+}
+
+// recovery is the column of the q-th quantile of a result's recoveries
+// from partitions, empty without any.
+func recovery(q float64) func(*measure.Result) string {
+	return func(r *measure.Result) string {
+		d, ok := r.Recovery(q)
+		if !ok {
+			return ""
+		}
+		return strconv.FormatInt(int64(d), 10)
+	}
 }

@@ -180,7 +180,13 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 			few.add(f, short(r.Name))
 		}
 	}
-	for _, n := range append([]*note{watch, few}, scheduleNotes(run, short)...) {
+	recovery := &note{head: "recovery", why: "from each time the emulated link came back from a partition to the first call that succeeded after it"}
+	for _, r := range run.Results {
+		if s := recoveryOf(r); s != "" {
+			recovery.add(s, short(r.Name))
+		}
+	}
+	for _, n := range append([]*note{watch, few, recovery}, scheduleNotes(run, short)...) {
 		if l := n.line(); l != "" {
 			lines = append(lines, l)
 		}
@@ -332,6 +338,26 @@ func shortNames(results []*measure.Result) func(string) string {
 		}
 		return strings.Join(kept, "/")
 	}
+}
+
+// recoveryOf says how r's calls held up on a link that partitions or
+// loses: recoveries, calls that timed out and reconnects; "" for none.
+func recoveryOf(r *measure.Result) string {
+	var parts []string
+	if p50, ok := r.Recovery(50); ok {
+		mx, _ := r.Recovery(100)
+		parts = append(parts, fmt.Sprintf("%d partitions, recovered in p50 %s, max %s", len(r.Recoveries)+r.Unrecovered, dur(float64(p50)), dur(float64(mx))))
+	}
+	if r.Unrecovered > 0 {
+		parts = append(parts, fmt.Sprintf("%d never recovered in the window", r.Unrecovered))
+	}
+	if r.TimedOut > 0 {
+		parts = append(parts, fmt.Sprintf("%d calls timed out", r.TimedOut))
+	}
+	if r.Reconnects > 0 {
+		parts = append(parts, fmt.Sprintf("%d reconnects", r.Reconnects))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // scheduleNotes are the open-loop notes of run's rows, each row named by
