@@ -123,7 +123,7 @@ func TestRunLoadsAForeignJSONRPCMethod(t *testing.T) {
 			row := lines[1]
 			method := strings.Split(tt.args[1], " ")[0]
 			want := ",300,0," // calls, errors
-			if !strings.HasPrefix(row, "RPC/codec=json/transport=tcp/payload="+method+"/conc=4/conns=2,json,tcp,,"+method+",4,2,1,0"+want) {
+			if !strings.HasPrefix(row, "RPC/codec=json/transport=tcp/payload="+method+"/conc=4/conns=2,json,tcp,,"+method+",4,2,1,0,call,,,"+want) {
 				t.Errorf("row %q: want %s calls, errors of %s", row, want, method)
 			}
 		})
@@ -181,7 +181,7 @@ func TestRunLoadsNeovimsMessagePackRPC(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s%s", err, &stdout, &stderr)
 	}
-	if !strings.Contains(stdout.String(), "RPC/codec=msgpack/transport=tcp/payload=nvim_eval/conc=2/conns=1,msgpack,tcp,,nvim_eval,2,1,1,0,200,0,") {
+	if !strings.Contains(stdout.String(), "RPC/codec=msgpack/transport=tcp/payload=nvim_eval/conc=2/conns=1,msgpack,tcp,,nvim_eval,2,1,1,0,call,,,,200,0,") {
 		t.Errorf("want 200 calls and no error:\n%s", &stdout)
 	}
 	var wrong bytes.Buffer

@@ -27,6 +27,7 @@ func mergeCmd(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 	fs := newFlagSet("merge", mergeSynopsis, stdout)
 	formatName := fs.String("format", "text", "output: text, bench (Go benchmark lines for benchstat) or json")
 	out := fs.String("o", "", "write the output to this file instead of stdout")
+	wide := addWideFlag(fs)
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -55,5 +56,6 @@ func mergeCmd(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 	default:
 		fmt.Fprintf(stderr, "rpcbench merge: %d load processes measured together for %v of the %v from the first start to the last end\n", span.Inputs, span.Together.Round(time.Millisecond), span.Union.Round(time.Millisecond))
 	}
+	run.Wide = *wide
 	return writeRun(stdout, *out, *formatName, run)
 }

@@ -42,6 +42,7 @@ type loadFlags struct {
 	duration, warmup, timeout, work      time.Duration
 	calls                                int64
 	busy, profile                        bool
+	wide                                 *bool
 	stall, format, out, tokenFile        string
 	workload, maxMessage                 string
 	shape                                *shapeFlags   // --rate's shapes, --find-max, --fail-on
@@ -86,6 +87,7 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.IntVar(&f.checkEvery, "check-every", 64, "verify one reply in this many calls (and always the first)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "codecs: log in on every connection with the token in this file, as rpcbench serve --auth requires\n(the in-process server then requires it too; the gRPC and Thrift peers don't log in)")
 	fs.StringVar(&f.startAt, "start-at", "", "wait until this wall-clock time (RFC 3339, e.g. 2026-11-30T15:04:05Z) before the first warm-up,\nso that load processes started at different moments measure the same windows (see rpcbench merge);\nlater configurations follow one another as usual")
+	f.wide = addWideFlag(fs)
 	fs.StringVar(&f.hdrLog, "hdr-log", "", "also write the latencies as an HdrHistogram interval log to this file:\none interval per configuration per second, tagged with its name")
 	if !matrix {
 		fs.StringVar(&f.format, "format", "text", "output: text (the table), bench (Go benchmark lines for benchstat), json (everything, histograms included),\ncsv (one line per result, units in the column names) or markdown")
@@ -95,6 +97,11 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 		fs.BoolVar(&f.profile, "profile", false, "also save a CPU and an allocation profile per configuration, from one more repetition of its own,\nunder DIR/profiles (rpcbench gate shows what grew under a regressed row)")
 	}
 	return f
+}
+
+// addWideFlag defines --wide, for commands that print the text table.
+func addWideFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("wide", false, fmt.Sprintf("the text table with every column (calls, p90, p99.9, max, B/op, wire-B/op), however wide;\nwithout it the table fits %d characters", format.TableWidth))
 }
 
 // runFormats are run's --format values.
@@ -262,7 +269,7 @@ func runOrMatrix(ctx context.Context, stdout, stderr io.Writer, args []string, m
 		runErr = profileRuns(ctx, stderr, lf.out, cfgs)
 	}
 	judged := lf.shape.failOn.judge(results)
-	run := format.Run{Env: measure.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results, Broken: judged.marks()}
+	run := format.Run{Env: measure.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results, Broken: judged.marks(), Wide: *lf.wide}
 	if ctx.Err() != nil {
 		// Interrupted: keep every row finished, and say so.
 		run.Interrupted, runErr = true, nil

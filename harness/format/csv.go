@@ -1,6 +1,7 @@
 package format
 
 import (
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -30,6 +31,15 @@ var csvColumns = []column{
 	{"conns", func(r *measure.Result) string { return strconv.Itoa(r.Conns) }},
 	{"pipeline", func(r *measure.Result) string { return strconv.Itoa(r.Pipeline) }},
 	{"rate_per_sec", func(r *measure.Result) string { return decimal(r.Rate, 3) }},
+	{"workload", func(r *measure.Result) string { return cmp.Or(r.Workload, "call") }},
+	{"dir", func(r *measure.Result) string { return r.Dir }},
+	{"against", func(r *measure.Result) string { return r.Against }},
+	{"work", func(r *measure.Result) string {
+		if r.Delay == "none" {
+			return ""
+		}
+		return r.Delay // the server's think time per call: "sleep 200µs", "busy 1ms, stall 50ms every 1s"
+	}},
 	{"calls", func(r *measure.Result) string { return strconv.FormatInt(r.Calls, 10) }},
 	{"errors", func(r *measure.Result) string { return strconv.FormatInt(r.Errors, 10) }},
 	{"elapsed_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.Elapsed), 10) }},

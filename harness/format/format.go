@@ -28,6 +28,9 @@ type Run struct {
 	// benchmark name, the units (Metric.Unit, or "errors") the text table
 	// marks with ✗. The verdicts themselves are printed after the table.
 	Broken map[string][]string `json:"-"`
+	// Wide asks the text table for every column, however wide; without
+	// it the table fits TableWidth characters.
+	Wide bool `json:"-"`
 }
 
 // A Summary is what most readers of a result want, precomputed so that

@@ -98,48 +98,30 @@ func Reference(rows []*Row, row *Row, stack string) *Row {
 
 // Text writes an aligned table of the results' medians, with the p50 as a
 // multiple of the floor's and calls/s as a multiple of gRPC's, and a line
-// for any configuration that had errors or fell behind its schedule.
+// for any configuration that had errors or fell behind its schedule. It
+// fits TableWidth characters unless run.Wide: see fitText.
 func Text(w io.Writer, run Run) error {
 	rows := Rows(run.Results)
+	cols, above, left := fitText(run, tableColumns(run, rows, true))
+	for _, l := range above {
+		fmt.Fprintln(w, l)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "stack\ttransport\tpayload\tconc\tcalls\tcalls/s\tp50\tp90\tp99\tp99.9\tmax\tallocs/op\tB/op\tcpu/op\twire-B/op\tp50 ×floor\tcalls/s ×grpc\terrors\t")
-	for _, row := range rows {
-		r, m := row.First, row.Medians
-		label := StackLabel(r)
-		if row.Interrupted {
-			label += "*" // its window was cut short
-		}
-		// With repetitions, each figure carries its spread: ±3%. A row
-		// with no successful call has no latency or rate to speak of.
-		// A figure that broke a --fail-on threshold is marked ✗.
-		broken := run.Broken[r.Name]
-		mark := func(unit, s string) string {
-			if slices.Contains(broken, unit) {
-				return s + " ✗"
+	for i := -1; i < len(rows); i++ {
+		for _, c := range cols {
+			if i < 0 {
+				fmt.Fprint(tw, c.head+"\t")
+			} else {
+				fmt.Fprint(tw, c.cells[i]+"\t")
 			}
-			return s
 		}
-		f := func(unit, s string) string {
-			switch {
-			case !row.Succeeded() && slices.Contains(successUnits, unit):
-				return mark(unit, "-")
-			case row.Count < 2:
-				return mark(unit, s)
-			}
-			return mark(unit, fmt.Sprintf("%s ±%.0f%%", s, 100*row.Spreads[unit]))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-			label, TransportLabel(r), r.Payload, Callers(r), row.Calls,
-			f("calls/s", fmt.Sprintf("%.0f", m["calls/s"])), f("p50-ns", dur(m["p50-ns"])), f("p90-ns", dur(m["p90-ns"])),
-			f("p99-ns", dur(m["p99-ns"])), f("p99.9-ns", dur(m["p99.9-ns"])), f("max-ns", dur(m["max-ns"])),
-			f("allocs/op", fmt.Sprintf("%.1f", m["allocs/op"])), f("B/op", fmt.Sprintf("%.0f", m["B/op"])),
-			f("cpu-ns/op", dur(m["cpu-ns/op"])), f("wire-B/op", fmt.Sprintf("%.0f", m["wire-B/op"])),
-			Ratio(row, Reference(rows, row, measure.FloorID().String()), "p50-ns"),
-			Ratio(row, Reference(rows, row, measure.GRPCID().String()), "calls/s"),
-			mark("errors", strconv.FormatInt(row.Errors, 10)))
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(w, "--wide adds %s\n", strings.Join(left, ", "))
 	}
 	return notes(w, run, rows)
 }
@@ -163,6 +145,10 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 			lines = append(lines, "server delay per call: "+d)
 		}
 	}
+	short := shortNames(run.Results)
+	watch := &note{head: "watch", why: "calls/s and latency are notifications', from each Set's scheduled time to each woken watcher's reply, and the costs are per notification"}
+	few := &note{head: "few calls", why: fmt.Sprintf("under %d calls beyond each: the slowest few calls, not percentiles", minBeyond)}
+	behind := &note{head: "behind schedule", why: fmt.Sprintf("started over %v late, so less than the rate was offered: try more --concurrency", measure.LateSlack)}
 	for _, row := range rows {
 		r := row.First
 		if row.Errors > 0 {
@@ -184,14 +170,26 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 				r.Name, r.PerCall(float64(s.Allocs)), r.PerCall(float64(s.AllocB)), dur(r.PerCall(float64(s.CPU)))))
 		}
 		if r.Workload == "watch" {
-			lines = append(lines, fmt.Sprintf("watch: %s: %.0f Sets/s woke %.0f notifications/s (%.1f per Set); calls/s and latency are notifications', from each Set's scheduled time to each woken watcher's reply, and the costs are per notification",
-				r.Name, r.SetsPerSec(), r.CallsPerSec(), float64(r.Calls)/float64(max(r.Sets, 1))))
+			watch.add(fmt.Sprintf("%.0f Sets/s woke %.0f notifications/s (%.1f per Set)",
+				r.SetsPerSec(), r.CallsPerSec(), float64(r.Calls)/float64(max(r.Sets, 1))), short(r.Name))
 		}
-		if few := FewCalls(row); few != "" {
-			lines = append(lines, fmt.Sprintf("few calls: %s: %s", r.Name, few))
+		if f := FewCalls(row); f != "" {
+			few.add(f, short(r.Name))
 		}
 	}
-	lines = append(lines, ScheduleWarnings(run)...)
+	for _, r := range run.Results {
+		if r.Late > 0 {
+			behind.add(behindSchedule(r), short(r.Name))
+		}
+	}
+	if slices.ContainsFunc(run.Results, func(r *measure.Result) bool { return r.Late > 0 && r.Workload == "watch" }) {
+		behind.why += "; a watch row's setters were held up by earlier Sets or by the CPU, and its notifications still count from the schedule"
+	}
+	for _, n := range []*note{watch, few, behind} {
+		if l := n.line(); l != "" {
+			lines = append(lines, l)
+		}
+	}
 	if len(run.Hosts) > 1 {
 		var hosts []string
 		for _, h := range run.Hosts {
@@ -278,8 +276,76 @@ func FewCalls(row *Row) string {
 	if len(weak) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%s from %d calls (under %d beyond each: the slowest few calls, not percentiles)",
-		strings.Join(weak, ", "), n, minBeyond)
+	return fmt.Sprintf("%s from %d calls", strings.Join(weak, ", "), n)
+}
+
+// A note is one kind of remark on some rows, said once under the table:
+// what it means, and by row what it found.
+type note struct {
+	head, why string
+	says      []string            // what was found, in first-seen order
+	rows      map[string][]string // by what was found: the rows' names
+}
+
+// add notes that row found says.
+func (n *note) add(says, row string) {
+	if n.rows == nil {
+		n.rows = make(map[string][]string)
+	}
+	if _, ok := n.rows[says]; !ok {
+		n.says = append(n.says, says)
+	}
+	n.rows[says] = append(n.rows[says], row)
+}
+
+// line is the note's one line, or "" when no row found anything.
+func (n *note) line() string {
+	if len(n.says) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, s := range n.says {
+		parts = append(parts, strings.Join(slices.Compact(n.rows[s]), ", ")+": "+s)
+	}
+	return fmt.Sprintf("%s: %s (%s)", n.head, strings.Join(parts, "; "), n.why)
+}
+
+// shortNames returns a function that names a result by the parts of its
+// benchmark name that not every result shares, so that a note can list
+// rows without repeating what the table says they have in common.
+func shortNames(results []*measure.Result) func(string) string {
+	count := make(map[string]int)
+	names := make(map[string]bool)
+	for _, r := range results {
+		if names[r.Name] {
+			continue
+		}
+		names[r.Name] = true
+		for _, p := range strings.Split(r.Name, "/") {
+			count[p]++
+		}
+	}
+	return func(name string) string {
+		var kept []string
+		for _, p := range strings.Split(name, "/") {
+			if count[p] < len(names) {
+				kept = append(kept, p)
+			}
+		}
+		if len(kept) == 0 {
+			return name
+		}
+		return strings.Join(kept, "/")
+	}
+}
+
+// behindSchedule says how far r's generator fell behind its schedule.
+func behindSchedule(r *measure.Result) string {
+	what, scheduled := "calls", max(r.Rate*r.Elapsed.Seconds(), float64(r.Calls+r.Errors), 1)
+	if r.Workload == "watch" {
+		what, scheduled = "Sets", max(r.Rate*r.Elapsed.Seconds(), float64(r.Sets), 1)
+	}
+	return fmt.Sprintf("%d %s late (%s of the schedule), worst %s, at %s %s/s", r.Late, what, percent(float64(r.Late)/scheduled), dur(float64(r.MaxLag)), rate(r.Rate), what)
 }
 
 // ScheduleWarnings are one short line per open-loop result whose generator
