@@ -20,8 +20,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 const usage = `rpcbench measures net/rpc codecs and transports.
@@ -194,6 +197,37 @@ func printHelp(w io.Writer, fs *flag.FlagSet, synopsis string) {
 	})
 }
 
+// badValue matches the flag package's error for a value its flag refuses.
+var badValue = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-([^:]+): (.*)$`)
+
+// flagError is the usageError for a parse error of fs: a bad value says
+// the flag as the documentation spells it, the value, and what the flag
+// wants, with an example, rather than the flag package's "parse error".
+func flagError(fs *flag.FlagSet, err error) error {
+	m := badValue.FindStringSubmatch(err.Error())
+	if m == nil {
+		return usagef("%v", err)
+	}
+	value, name, why := m[1], m[2], m[3]
+	// A flag's own Set names the value too: say it once.
+	if _, rest, ok := strings.Cut(why, strconv.Quote(value)+": "); ok {
+		why = rest
+	}
+	if g, ok := fs.Lookup(name).Value.(flag.Getter); ok {
+		switch g.Get().(type) {
+		case time.Duration:
+			why = "want a duration such as 2s, 500ms or 1m30s"
+		case int, int64, uint, uint64:
+			why = "want a whole number such as 16"
+		case float64:
+			why = "want a number such as 1000 or 0.5"
+		case bool:
+			why = "want true or false (--" + name + " alone is true)"
+		}
+	}
+	return usagef("--%s %q: %s", name, value, why)
+}
+
 // parseFlags parses args, flags before and after the positional arguments
 // alike ("compare a b --unit x"; "--" ends the flags), and leaves the
 // positional ones in fs.Args(). help reports --help, already printed with
@@ -210,7 +244,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
 			usage()
 			return true, nil
 		case err != nil:
-			return false, usagef("%v", err)
+			return false, flagError(fs, err)
 		}
 		rest := fs.Args()
 		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/server"
+	"github.com/rpcbench/rpcbench/transports"
 )
 
 // shutdownGrace is how long serve lets calls in flight finish after a
@@ -49,7 +50,7 @@ calling side (run or call --listen) instead, --conns times.
 	}
 	mode, err := strconv.ParseUint(*socketMode, 8, 32)
 	if err != nil || mode > 0o777 || mode&0o600 != 0o600 {
-		return fmt.Errorf("serve: --socket-mode %q: want octal permissions that let this user read and write, 0600 to 0777", *socketMode)
+		return usagef("--socket-mode %q: want octal permissions that let this user read and write, 0600 to 0777", *socketMode)
 	}
 	codec, err := codecFlags.codec()
 	if err != nil {
@@ -58,6 +59,9 @@ calling side (run or call --listen) instead, --conns times.
 	t, cfg, err := tf.config(codec.Name())
 	if err != nil {
 		return err
+	}
+	if transports.IsReversed(t) && cfg.Addr == "" {
+		return usagef("--transport %s: serve dials the calling side (run --listen ADDR) and needs its address: give --addr HOST:PORT", t.Name())
 	}
 	cfg.SocketMode = os.FileMode(mode)
 	cfg.IdleTimeout = *idleTimeout

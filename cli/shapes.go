@@ -149,6 +149,9 @@ func (o *objective) String() string {
 }
 
 func (o *objective) Set(s string) error {
+	if strings.Contains(s, ",") {
+		return fmt.Errorf("%q: --find-max takes one objective, such as p99<20ms; errors are always checked (a probe with a failed call fails), and --fail-on takes a list", s)
+	}
 	t, err := parseFailOn(s)
 	switch {
 	case err != nil:
