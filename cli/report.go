@@ -16,7 +16,8 @@ a results.json file or a directory holding one): how they were produced,
 per-payload tables with ratios to the floor and to gRPC, and SVG charts
 under charts/ beside REPORT.md, linked by relative paths. The same
 results give byte-identical files, so the report is regenerated, not
-edited.
+edited. Results of an interrupted run are refused unless
+--allow-interrupted.
 
 With --gate-validation DIR (what scripts/gate-validate.sh wrote, holding
 its summary.json) the report also shows the gate's false-alarm and
@@ -29,6 +30,7 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	out := fs.String("o", "", "the report to write (required)")
 	charts := fs.String("charts", report.ChartDir, "directory for the SVG charts, relative to the report's")
 	gateDir := fs.String("gate-validation", "", "a directory scripts/gate-validate.sh wrote: show the gate's false-alarm and detection rates")
+	allowInterrupted := fs.Bool("allow-interrupted", false, "report results of a run cut short by a signal (marked so in the report);\nwithout it they are refused: their last rows may rest on part of a window")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -40,6 +42,9 @@ func reportCmd(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		in, err := report.Open(path)
 		if err != nil {
 			return inputf("%w", err)
+		}
+		if in.Run.Interrupted && !*allowInterrupted {
+			return inputf("%s: the run was interrupted, so its last rows may rest on part of a window: measure it again, or give --allow-interrupted to report it marked as such", path)
 		}
 		inputs = append(inputs, in)
 	}

@@ -139,8 +139,12 @@ func provenance(b *bytes.Buffer, inputs []Input, pooled bool) {
 	fmt.Fprintf(b, "| results | command | date | Go | GOMAXPROCS | CPU | kernel | rpcbench |\n|---|---|---|---|---|---|---|---|\n")
 	for _, in := range inputs {
 		e := in.Run.Env
+		path := in.Path
+		if in.Run.Interrupted {
+			path += " (interrupted)" // cut short by a signal: its last rows may rest on part of a window
+		}
 		fmt.Fprintf(b, "| %s | `%s` | %s | %s | %d | %s | %s | %s |\n",
-			in.Path, strings.Join(e.Args, " "), e.Date.UTC().Format(time.RFC3339), e.GoVersion, e.GOMAXPROCS, e.CPU, e.Kernel, e.Version)
+			path, strings.Join(e.Args, " "), e.Date.UTC().Format(time.RFC3339), e.GoVersion, e.GOMAXPROCS, e.CPU, e.Kernel, e.Version)
 	}
 	fmt.Fprintf(b, "\nEach figure is the median over a configuration's repetitions. Latency is per call, from issue to reply in closed loop, and from the call's scheduled send time in open loop (rows with a rate), so that a stalled server cannot hide its stall. allocs/op and B/op count the whole process, client and server together; wire-B/op counts the bytes read and written on the calling side. ×floor divides by the raw-TCP echo of the same bytes measured in the same run under the same transport, payload and concurrency (peer=floor: the kernel's limit, 1.00 at best); ×gRPC by grpc-go's unary call measured the same way. A missing ratio means the run did not measure that reference.")
 	if pooled {
