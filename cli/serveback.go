@@ -27,12 +27,14 @@ type backFlags struct {
 	conc     int
 	payload  string
 	duration time.Duration
+	wide     *bool
 }
 
 func addBackFlags(fs *flag.FlagSet) *backFlags {
 	f := new(backFlags)
 	fs.IntVar(&f.conc, "back-concurrency", 0, "duplex worker: also call the master with this many callers, over streams this worker opens,\nfor --back-duration once it is connected, and print their table (workload=duplex/dir=up); 0: only serve")
 	fs.StringVar(&f.payload, "back-payload", "bytes:1KiB", "duplex worker: what the callers of --back-concurrency send")
+	f.wide = addWideFlag(fs)
 	fs.DurationVar(&f.duration, "back-duration", 2*time.Second, "duplex worker: how long the callers of --back-concurrency measure, after a 0.5s warm-up,\nas run's --duration and --warmup: give the master a --duration that outlasts both;\nif the master goes first, the window ends there, marked interrupted")
 	return f
 }
@@ -70,7 +72,7 @@ func (f *backFlags) start(ctx context.Context, stdout io.Writer, logger *log.Log
 			logger.Printf("calling the master back: %v", err)
 			return
 		}
-		run := format.Run{Env: measure.ReadEnv([]string{"rpcbench", "serve"}), Results: rows}
+		run := format.Run{Env: measure.ReadEnv([]string{"rpcbench", "serve"}), Results: rows, Wide: *f.wide}
 		if run.Interrupted = rows[0].Interrupted; run.Interrupted {
 			logger.Printf("calling the master back: the window ended after %v of %v, when the master went away or serve was stopped", rows[0].Elapsed.Round(time.Millisecond), f.duration)
 		}
