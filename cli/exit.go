@@ -24,7 +24,8 @@ var exitStatuses = []struct {
 }{
 	{exitOK, "ok; also serve stopped by a signal (SIGINT, SIGTERM, SIGHUP) once its calls in\n" +
 		"flight have finished: stopping is how it ends"},
-	{exitFailed, "a call failed (run, matrix, call), or the gate found a regression"},
+	{exitFailed, "calls failed (run, matrix, call), the gate found a regression, or the command\n" +
+		"failed otherwise, said on stderr"},
 	{exitUsage, "a usage error, said in one line naming the bad flag or value; or input that cannot be\n" +
 		"used: a missing or unparsable file, a gate that cannot decide"},
 	{exitBroken, "run, matrix: a --fail-on threshold broke, or --find-max found no rate that held"},
