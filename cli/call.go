@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/codecs/rpcparams"
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/server"
@@ -74,7 +75,7 @@ func callIn(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, args
 		return err
 	}
 	var callArgs, reply any
-	if _, _, known := service.Values(method); !known && strings.HasPrefix(codec.Name(), "thrift") {
+	if _, _, known := service.Values(method); !known && codecs.StructsOnly(codec) {
 		// Thrift encodes only generated structs: a method the service
 		// doesn't have can be asked with an empty one, so that the server
 		// says whether it knows it.
@@ -82,7 +83,7 @@ func callIn(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, args
 			return usagef("%s: %s carries only the service's generated structs, so call can send arguments only to Arith.Multiply, Arith.Divide, Echo.Echo and Echo.Records (give {} or nothing to ask whether the server has %s)", method, codec.Name(), method)
 		}
 		callArgs, reply = new(service.StatsRequest), new(service.ServerStats) // empty on the wire
-	} else if callArgs, reply, err = decodeArgs(method, argJSON, rpcparams.Supported(codec.Name())); err != nil {
+	} else if callArgs, reply, err = decodeArgs(method, argJSON, rpcparams.Supported(codec)); err != nil {
 		return err
 	}
 	var token []byte

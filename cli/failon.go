@@ -17,7 +17,7 @@ import (
 
 // errThresholdsBroken reports a run that broke a --fail-on threshold; the
 // table and the broken thresholds have been printed. Main exits 99
-// (CONTRACTS 6), as k6 does, so that a script tells it from a failed run.
+// (the exit table, cli/exit.go), as k6 does, so that a script tells it from a failed run.
 var errThresholdsBroken = errors.New("thresholds broken")
 
 // A thresholdMetric is a figure a threshold can name, and how its values

@@ -51,7 +51,7 @@ func (f *foreignFlags) apply(stacks []stack.Stack, payloads []payload.Payload, e
 	if err != nil {
 		return nil, nil, err
 	}
-	args, reply, err := decodeArgs(f.method, argJSON, rpcparams.Supported(stacks[0].ID().Name))
+	args, reply, err := decodeArgs(f.method, argJSON, rpcparams.Supported(stacks[0].(stack.Codec).Codec))
 	if err != nil {
 		return nil, nil, fmt.Errorf("--args: %w", err)
 	}

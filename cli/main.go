@@ -57,7 +57,7 @@ Examples:
 `
 
 // Main runs the command line with args (os.Args[1:]) and returns the
-// process's exit status (CONTRACTS 6), one of exitStatuses. The first SIGINT or SIGTERM cancels the
+// process's exit status, one of exitStatuses. The first SIGINT or SIGTERM cancels the
 // command's context, so that a run ends its window and keeps what it
 // measured; a second one exits at once. Signals stay caught after Main
 // returns, until the process exits with its status: a second Ctrl-C

@@ -50,8 +50,9 @@ calling side (run or call --listen) instead, --conns times.
 		return usagef("--kv-max-keys %d, --kv-max-bytes %d: want positive bounds", *kvMaxKeys, *kvMaxBytes)
 	case *idleTimeout < 0:
 		return usagef("--idle-timeout %v: want a positive duration, or 0 for none", *idleTimeout)
-	case tf.transport == "pipe":
-		return usagef("--transport pipe: a pipe is in-process only, nothing outside serve could reach it; use tcp or unix")
+	}
+	if tr, err := transports.Lookup(tf.transport); err == nil && transports.IsInProcess(tr) {
+		return usagef("--transport %s: connects within one process only, nothing outside serve could reach it; use tcp or unix", tf.transport)
 	}
 	mode, err := strconv.ParseUint(*socketMode, 8, 32)
 	if err != nil || mode > 0o777 || mode&0o600 != 0o600 {

@@ -60,7 +60,7 @@ func TestMisuseExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"call", "--addr", "127.0.0.1:1", "Arith.Multiply", "@/nonexistent/args.json"}, "ARGS @/nonexistent/args.json"},
 		{[]string{"call", "--addr", "127.0.0.1:1", "--codec", "nope", "M", "1"}, `unknown codec "nope"`},
 		{[]string{"call", "--addr", "127.0.0.1:1", "--peers", "none", "M", "1"}, "flag provided but not defined: -peers"},
-		{[]string{"serve", "--transport", "pipe"}, "--transport pipe: a pipe is in-process only"},
+		{[]string{"serve", "--transport", "pipe"}, "--transport pipe: connects within one process only"},
 		{[]string{"serve", "--pin", "AB"}, "flag provided but not defined: -pin"},
 		{[]string{"serve", "--idle-timeout", "-1s"}, "--idle-timeout -1s"},
 		{[]string{"serve", "--max-message", "0"}, `--max-message "0"`},

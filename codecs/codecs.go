@@ -165,3 +165,17 @@ func names() []string {
 	}
 	return slices.Clip(out)
 }
+
+// A StructOnly codec encodes only the service's generated structs (Thrift
+// writes them through their generated Write methods): it cannot carry a
+// foreign method's arbitrary arguments.
+type StructOnly interface {
+	// EncodesGeneratedStructsOnly marks the codec; it does nothing.
+	EncodesGeneratedStructsOnly()
+}
+
+// StructsOnly reports whether c is a StructOnly codec.
+func StructsOnly(c Codec) bool {
+	_, ok := c.(StructOnly)
+	return ok
+}

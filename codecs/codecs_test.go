@@ -10,6 +10,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/codecs/gob"
+	"github.com/rpcbench/rpcbench/codecs/rpcparams"
 )
 
 func TestRegistry(t *testing.T) {
@@ -114,4 +115,23 @@ func TestMustRegisterPanicsOnADuplicate(t *testing.T) {
 		}
 	}()
 	codecs.MustRegister(gob.Codec{})
+}
+
+// What a codec can carry is said by the interfaces it implements, never by
+// its name: the library variants of a format inherit their format's.
+func TestWhatACodecCarriesIsItsType(t *testing.T) {
+	for _, name := range codecs.Names() {
+		c, err := codecs.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lists := strings.HasPrefix(name, "json") || strings.HasPrefix(name, "msgpack")
+		if got := rpcparams.Supported(c); got != lists {
+			t.Errorf("%s: sends a params list %v; want %v", name, got, lists)
+		}
+		structs := strings.HasPrefix(name, "thrift")
+		if got := codecs.StructsOnly(c); got != structs {
+			t.Errorf("%s: generated structs only %v; want %v", name, got, structs)
+		}
+	}
 }

@@ -135,6 +135,19 @@ type Reversed interface {
 	Reversed() bool
 }
 
+// An InProcess transport connects the two halves within one process
+// only (pipe): nothing outside it can reach its serving half.
+type InProcess interface {
+	// InProcessOnly marks the transport; it does nothing.
+	InProcessOnly()
+}
+
+// IsInProcess reports whether tr connects within one process only.
+func IsInProcess(tr Transport) bool {
+	_, ok := tr.(InProcess)
+	return ok
+}
+
 // IsReversed reports whether tr's serving half dials its calling half.
 func IsReversed(tr Transport) bool {
 	r, ok := tr.(Reversed)

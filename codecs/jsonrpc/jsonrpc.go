@@ -64,6 +64,9 @@ func (c Codec) library() Library {
 }
 
 // Name returns "json", or "json-" and the name of its JSON library.
+// SendsParamsList: a rpcparams.List is sent as the request's params.
+func (Codec) SendsParamsList() {}
+
 func (c Codec) Name() string {
 	if c.JSON != nil {
 		return "json-" + c.JSON.Name()

@@ -59,6 +59,9 @@ type Body interface {
 }
 
 // Name returns "msgpack", or "msgpack-" and the name of its Body.
+// SendsParamsList: a rpcparams.List is sent as the request's params.
+func (Codec) SendsParamsList() {}
+
 func (c Codec) Name() string {
 	if c.Body != nil {
 		return "msgpack-" + c.Body.Name()

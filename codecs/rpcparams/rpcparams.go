@@ -10,6 +10,16 @@ package rpcparams
 // Other codecs, whose requests carry one argument, send it as one value.
 type List []any
 
-// Supported reports whether the codec called name sends a List as the
-// params array.
-func Supported(codec string) bool { return codec == "json" || codec == "msgpack" }
+// A Lister is a codec whose requests carry a params array, and which sends
+// a List as that array: the json and msgpack codecs, with whichever library
+// encodes their bodies.
+type Lister interface {
+	// SendsParamsList marks the codec; it does nothing.
+	SendsParamsList()
+}
+
+// Supported reports whether codec sends a List as the params array.
+func Supported(codec any) bool {
+	_, ok := codec.(Lister)
+	return ok
+}

@@ -46,6 +46,10 @@ type Codec struct {
 }
 
 // Name returns "thrift", or "thrift-compact" for the compact protocol.
+// EncodesGeneratedStructsOnly: Thrift writes the service's generated
+// structs and nothing else (codecs.StructOnly).
+func (Codec) EncodesGeneratedStructsOnly() {}
+
 func (c Codec) Name() string {
 	if c.Compact {
 		return "thrift-compact"

@@ -11,7 +11,7 @@ import (
 // IdentityKeys are the name keys that say what a row measures: rows that
 // agree on them are the same benchmark, and every other key (work=,
 // pipeline=, rate=, net=, ...) is a configuration the two runs must share
-// before their figures may be compared (CONTRACTS 2).
+// before their figures may be compared.
 var IdentityKeys = []string{"codec", "peer", "transport", "payload", "conc"}
 
 // A KeyDiff is one configuration key whose value differs between a

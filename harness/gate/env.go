@@ -7,7 +7,7 @@ import (
 	"github.com/rpcbench/rpcbench/harness/compare"
 )
 
-// EnvKeys are the file configuration keys (CONTRACTS 3) that must match
+// EnvKeys are the file configuration keys that must match
 // for raw times to be comparable: the same CPU model, GOMAXPROCS, kernel
 // and Go version. Two runs that agree on them ran on one kind of machine,
 // and most likely (A/B on one CI runner) on the same one.
@@ -16,7 +16,7 @@ var EnvKeys = []string{"cpu", "gomaxprocs", "kernel", "go"}
 // environment reads EnvKeys from f's file configuration lines (the first
 // result's: rpcbench writes them once, at the top). gomaxprocs falls back
 // to the GOMAXPROCS suffix every name ends in, as go test writes it, and
-// go to go-version, the key rpcbench wrote before CONTRACTS 3.
+// go to go-version, the key rpcbench wrote before it wrote "go".
 func environment(f *compare.File, procs string) map[string]string {
 	env := f.Config()
 	if env["gomaxprocs"] == "" && procs != "" {

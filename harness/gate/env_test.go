@@ -15,7 +15,7 @@ import (
 	"github.com/rpcbench/rpcbench/harness/gate"
 )
 
-// envFile renders a run with CONTRACTS 3's environment lines: codec rows
+// envFile renders a run with rpcbench's environment lines: codec rows
 // at codecNs and floor rows at floorNs per call, 3% noise, count rounds.
 func envFile(t *testing.T, seed uint64, procs int, codecNs, floorNs float64, suffix string) *compare.File {
 	t.Helper()

@@ -24,6 +24,9 @@ type Transport struct{}
 
 func (Transport) Name() string { return "pipe" }
 
+// InProcessOnly: a pipe's two ends are in one process (transports.InProcess).
+func (Transport) InProcessOnly() {}
+
 // listeners is the process-wide table the halves meet through.
 var listeners = struct {
 	sync.Mutex // guards byName and last
