@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // A load run's flags in the fault tests: short windows, no warmup so that
@@ -38,7 +38,7 @@ func load(t *testing.T, wrap []string, addr string, extra ...string) *proc {
 
 // finish waits for a run to end, at most its window plus its timeout plus
 // exitSlack, and returns its exit status and its one result.
-func finish(t *testing.T, run *proc) (exitCode int, r *harness.Result) {
+func finish(t *testing.T, run *proc) (exitCode int, r *measure.Result) {
 	t.Helper()
 	began := time.Now()
 	err := run.wait(t, runFor+runTimeout+exitSlack)
@@ -62,7 +62,7 @@ func finish(t *testing.T, run *proc) (exitCode int, r *harness.Result) {
 
 // assertFailedLoudly checks that a run whose calls failed says so: exit
 // status 1, the failures counted, and the reason on stderr.
-func assertFailedLoudly(t *testing.T, run *proc, exitCode int, r *harness.Result) {
+func assertFailedLoudly(t *testing.T, run *proc, exitCode int, r *measure.Result) {
 	t.Helper()
 	if exitCode != 1 {
 		t.Errorf("run exited %d, want 1 (some calls failed)\nstderr:\n%s", exitCode, run.stderr)

@@ -64,8 +64,14 @@ func TestAbandonedWatchesLeaveServeAsItWas(t *testing.T) {
 // returns the last count.
 func eventually(t *testing.T, what string, ok func(int) bool, srv *server) int {
 	t.Helper()
+	return eventuallyWithin(t, 30*time.Second, what, ok, srv)
+}
+
+// eventuallyWithin is eventually with a watchdog of d.
+func eventuallyWithin(t *testing.T, d time.Duration, what string, ok func(int) bool, srv *server) int {
+	t.Helper()
 	var n int
-	for end := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	for end := time.Now().Add(d); ; time.Sleep(100 * time.Millisecond) {
 		var err error
 		if n, err = srv.goroutines(nil); err != nil {
 			t.Fatal(err)
@@ -74,7 +80,69 @@ func eventually(t *testing.T, what string, ok func(int) bool, srv *server) int {
 			return n
 		}
 		if time.Now().After(end) {
-			t.Fatalf("gave up waiting for %s: serve has %d goroutines", what, n)
+			t.Fatalf("gave up waiting %v for %s: serve has %d goroutines", d, what, n)
 		}
+	}
+}
+
+// TestWatchesAtTheCallLimitEndWithTheirConnection fills connections with
+// exactly serve's per-connection call limit of KV.Watch calls that never
+// time out, then closes them: serve stops reading a connection at its
+// limit, and must still see it close, so that the watches end at once and
+// the goroutines come back, for every codec over tcp and for unix and tls.
+func TestWatchesAtTheCallLimitEndWithTheirConnection(t *testing.T) {
+	if testing.Short() {
+		t.Skip("thousands of watches per codec")
+	}
+	const conns, perConn = 40, 128 // 128: serve's default call limit
+	type tc struct{ codec, transport string }
+	var cases []tc
+	for _, name := range codecs.Names() {
+		cases = append(cases, tc{name, "tcp"})
+	}
+	cases = append(cases, tc{"msgpack", "unix"}, tc{"msgpack", "tls"}, tc{"json", "unix"})
+	for _, c := range cases {
+		t.Run(c.codec+"/"+c.transport, func(t *testing.T) {
+			args := []string{"--transport", c.transport}
+			if c.transport == "unix" {
+				args = append(args, "--addr", t.TempDir()+"/s.sock")
+			}
+			srv := serve(t, nil, c.codec, args...)
+			defer srv.shutdown(t)
+			codec, err := codecs.Lookup(c.codec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before, err := srv.goroutines(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.resetPeak(t)
+			var clients []*rpc.Client
+			defer func() {
+				for _, client := range clients {
+					client.Close()
+				}
+			}()
+			for range conns {
+				conn, err := srv.dialRaw()
+				if err != nil {
+					t.Fatal(err)
+				}
+				client := rpc.NewClientWithCodec(codec.NewClientCodec(conn))
+				clients = append(clients, client)
+				for i := range perConn {
+					client.Go("KV.Watch", &service.WatchRequest{Key: fmt.Sprint("limit/", i%10)}, new(service.KeyValue), make(chan *rpc.Call, 1))
+				}
+			}
+			during := eventuallyWithin(t, 30*time.Second, "every watch to be waiting", func(n int) bool { return n >= before+conns*perConn }, srv)
+			for _, client := range clients {
+				client.Close()
+			}
+			clients = nil
+			after := eventuallyWithin(t, 10*time.Second, "the goroutines to come back", func(n int) bool { return n <= before }, srv)
+			t.Logf("serve's goroutines: %d before, %d with %d watches at the call limit, %d once their connections closed", before, during, conns*perConn, after)
+			srv.assertServing(t, nil, "after the watches' connections closed")
+		})
 	}
 }

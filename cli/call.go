@@ -42,7 +42,7 @@ func call(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 
 // callIn is call with stdin given, for ARGS "-".
 func callIn(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("call", callSynopsis, stderr)
+	fs := newFlagSet("call", callSynopsis, stdout)
 	codecFlags := addCodecFlags(fs)
 	tf := addTransportFlags(fs, callingSide)
 	timeout := fs.Duration("timeout", 10*time.Second, "give up on connecting and on the call after this long")

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/rpcbench/rpcbench/codecs"
-	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // codecFlags are the flags that choose and configure a codec.
@@ -40,7 +40,7 @@ func addMaxMessageFlag(fs *flag.FlagSet, p *string) {
 }
 
 func parseMaxMessage(s string) (int, error) {
-	limit, err := payload.ParseSize(s)
+	limit, err := measure.ParseSize(s)
 	if err != nil || limit <= 0 {
 		return 0, usagef("--max-message %q: want a positive size such as 1MiB or 65536", s)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/rpcbench/rpcbench/harness/compare"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 const compareSynopsis = `compare [flags] OLD NEW [MORE...]
@@ -27,7 +28,7 @@ is refused, naming the keys that differ (exit 2).
   rpcbench compare --filter '/payload:"records:100" -/peer:grpc' old.txt new.txt`
 
 func compareCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("compare", compareSynopsis, stderr)
+	fs := newFlagSet("compare", compareSynopsis, stdout)
 	sel := addSelectionFlags(fs)
 	units := fs.String("unit", "", "comma-separated units to show (ns/op or sec/op alike)")
 	alpha := fs.Float64("alpha", 0.05, "significance level: a change shows when p <= alpha")
@@ -52,14 +53,14 @@ func compareCmd(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	}
 	filter, err := sel.Filter()
 	if err != nil {
-		return fmt.Errorf("compare: %w", err)
+		return usagef("%v", err)
 	}
 	var files []*compare.File
 	before := 0 // values in the inputs, before selection
 	for _, arg := range fs.Args() {
 		f, err := compare.Open(arg)
 		if err != nil {
-			return fmt.Errorf("compare: %w", err)
+			return inputf("%w", err)
 		}
 		// As benchstat does: say which lines were skipped, and go on.
 		for _, e := range f.SyntaxErrors {
@@ -77,8 +78,11 @@ func compareCmd(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	}
 	for _, f := range files[1:] {
 		if err := compare.CheckPairing(files[0], f); err != nil {
-			fmt.Fprintf(stderr, "rpcbench compare: %v\n", err)
-			return errUsage
+			return inputf("%w", err)
+		}
+		if diffs := measure.MachineDiffs(files[0].Config(), f.Config()); len(diffs) > 0 {
+			fmt.Fprintf(stderr, "rpcbench compare: %s and %s came from machines that differ in what timing depends on (rpcbench doctor measured each before its run): %s\n",
+				files[0].Label, f.Label, strings.Join(diffs, "; "))
 		}
 	}
 	return write(compare.Compare(files, compare.Options{Alpha: *alpha}), stdout)

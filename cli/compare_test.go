@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -27,7 +26,7 @@ func golden(t *testing.T, name string, args ...string) {
 	if stderr.Len() > 0 {
 		fmt.Fprintf(&got, "-- stderr --\n%s", stderr.String())
 	}
-	fmt.Fprintf(&got, "-- exit %d --\n", exitStatus(err, &got))
+	fmt.Fprintf(&got, "-- exit %d --\n", exitCode(err, &got))
 	path := filepath.Join("golden", name+".txt")
 	if *update {
 		if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
@@ -42,18 +41,6 @@ func golden(t *testing.T, name string, args ...string) {
 	if !bytes.Equal(got.Bytes(), want) {
 		t.Errorf("%s differs from %s (go test -run %s -update to accept):\n%s", args[0], path, t.Name(), got.String())
 	}
-}
-
-// exitStatus is what main would exit with, printing what main prints.
-func exitStatus(err error, stderr *bytes.Buffer) int {
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, errUsage):
-		return 2
-	}
-	fmt.Fprintln(stderr, "rpcbench:", err)
-	return 1
 }
 
 func TestCompareGolden(t *testing.T) {

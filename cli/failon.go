@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // errThresholdsBroken reports a run that broke a --fail-on threshold; the
@@ -135,7 +135,7 @@ func (t threshold) holds(got float64) bool {
 }
 
 // applies reports whether the threshold's selector picks the result.
-func (t threshold) applies(r *harness.Result) bool {
+func (t threshold) applies(r *measure.Result) bool {
 	segs := strings.Split(r.Name, "/")
 	for _, kv := range t.selector {
 		if !slices.Contains(segs, kv) {
@@ -251,7 +251,7 @@ type verdict struct {
 	checked int
 }
 
-func (ts thresholds) judge(results []*harness.Result) verdict {
+func (ts thresholds) judge(results []*measure.Result) verdict {
 	v := verdict{ts: ts}
 	if len(ts) > 0 {
 		v.broken, v.checked = ts.check(format.Rows(results))

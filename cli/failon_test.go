@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 func TestFailOnParses(t *testing.T) {
@@ -57,9 +57,9 @@ func TestFailOnParses(t *testing.T) {
 
 // fakeResult is a result of calls calls, errs of them failed, each
 // taking lat, over one second.
-func fakeResult(name string, calls, errs int64, lat time.Duration) *harness.Result {
-	r := &harness.Result{Name: name, Stack: strings.Split(name, "/")[1], Transport: "tcp", Payload: "arith", Concurrency: 1,
-		Calls: calls, Errors: errs, Elapsed: time.Second, Latency: harness.NewHistogram()}
+func fakeResult(name string, calls, errs int64, lat time.Duration) *measure.Result {
+	r := &measure.Result{Name: name, Stack: strings.Split(name, "/")[1], Transport: "tcp", Payload: "arith", Concurrency: 1,
+		Calls: calls, Errors: errs, Elapsed: time.Second, Latency: measure.NewHistogram()}
 	for range calls {
 		r.Latency.Record(lat)
 	}
@@ -70,7 +70,7 @@ func TestFailOnEvaluatesPerRowAndSelectedRows(t *testing.T) {
 	gob := fakeResult("RPC/codec=gob/transport=tcp/payload=arith/conc=1", 30000, 0, 2*time.Millisecond)
 	msgpack := fakeResult("RPC/codec=msgpack/transport=tcp/payload=arith/conc=1", 10000, 0, 8*time.Millisecond)
 	failed := fakeResult("RPC/codec=json/transport=tcp/payload=arith/conc=1", 0, 500, time.Millisecond)
-	run := format.Run{Results: []*harness.Result{gob, msgpack, failed}}
+	run := format.Run{Results: []*measure.Result{gob, msgpack, failed}}
 	tests := []struct {
 		expr   string
 		broken []string

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/rpcbench/rpcbench/codecs/rpcparams"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/stack"
 )
@@ -39,7 +40,7 @@ func (f *foreignFlags) apply(stacks []stack.Stack, payloads []payload.Payload, e
 	if !external {
 		return nil, nil, fmt.Errorf("--method %s: give --addr, the address of the server that has it", f.method)
 	}
-	if len(stacks) != 1 || stacks[0].ID().Kind != stack.KindCodec {
+	if len(stacks) != 1 || stacks[0].ID().Kind != measure.KindCodec {
 		var names []string
 		for _, s := range stacks {
 			names = append(names, s.ID().String())

@@ -7,17 +7,21 @@ func TestGateGolden(t *testing.T) {
 		name string
 		args []string
 	}{
-		// rpc-aa.txt ran the same build on another machine, 30% slower.
-		{"gate-pass-slower-machine", []string{"gate", "--baseline", "rpc-base.txt", "rpc-aa.txt"}},
+		// rpc-aa.txt ran the same build on another machine, 30% slower:
+		// the floor moved, so time is undecided (exit 2), exact units pass.
+		{"gate-slower-machine-undecided", []string{"gate", "--baseline", "rpc-base.txt", "rpc-aa.txt"}},
 		// The case: a run with --work 200us (work=200us in its names) has the same codec,
 		// transport, payload and conc, and another configuration.
 		{"gate-refuses-work", []string{"gate", "--baseline", "rpc-base.txt", "rpc-work.txt"}},
 		// Same machine, codecs 20% slower, floor 60% slower: raw times,
 		// so the slowdown cannot read as an improvement.
 		{"gate-same-env-slower-never-improved", []string{"gate", "--baseline", "rpc-base.txt", "rpc-floor-slowed.txt"}},
-		// The same figures under GOMAXPROCS=1: ratios, and the floor's
-		// move is called out.
+		// The same figures under GOMAXPROCS=1: ratios, the floor's move is
+		// called out, and the codecs' apparent 25% improvement is not claimed.
 		{"gate-env-differs-floor-moved", []string{"gate", "--baseline", "rpc-base.txt", "rpc-floor-slowed-procs1.txt"}},
+		// The codecs unchanged, the floor 80% faster under GOMAXPROCS=1: as
+		// ratios the codecs look 5 times slower, which must not fail.
+		{"gate-env-differs-floor-faster", []string{"gate", "--baseline", "rpc-base.txt", "rpc-floor-faster-procs1.txt"}},
 		{"gate-gomaxprocs-differs", []string{"gate", "--codec", "msgpack", "--baseline", "rpc-base.txt", "rpc-procs1.txt"}},
 		{"gate-same-machine-flags-it", []string{"gate", "--same-machine", "--units", "ns/op", "--baseline", "rpc-base.txt", "rpc-aa.txt"}},
 		// rpc-slow.txt: msgpack 15% slower, one more allocation per call.

@@ -84,3 +84,22 @@ func TestHelpListsEachFlagOnceAndOnlyItsOwn(t *testing.T) {
 		t.Errorf("list --help says nothing:\n%s", h)
 	}
 }
+
+// Help asked for is the output: on stdout (run --help | grep rate), exit
+// 0, nothing on stderr, the exit statuses last, and each flag's default
+// said once.
+func TestHelpGoesToStdout(t *testing.T) {
+	for _, cmd := range []string{"run", "matrix", "serve", "call", "list", "compare", "gate", "report", "merge", "version"} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), &stdout, &stderr, []string{cmd, "--help"})
+		out := stdout.String()
+		if err != nil || stderr.Len() > 0 || !strings.HasPrefix(out, "Usage: rpcbench "+cmd) || !strings.HasSuffix(out, exitTable()) {
+			t.Errorf("%s --help: err %v, stderr %q; stdout:\n%s", cmd, err, stderr.String(), out)
+		}
+		for line := range strings.SplitSeq(out, "\n") {
+			if strings.Count(line, "(default ") > 1 {
+				t.Errorf("%s --help: a default said twice: %q", cmd, line)
+			}
+		}
+	}
+}

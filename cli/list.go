@@ -19,17 +19,18 @@ func list(_ context.Context, stdout, stderr io.Writer, args []string) error {
 Lists what the other commands can be given: the codecs (--codec), the
 transports (--transport), example payloads (--payload), the peers measured
 beside the codecs (--peers) and the network profiles (--net) with their
-figures. It takes no flags.`, stderr)
+figures. It takes no flags.`, stdout)
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q: list takes none", fs.Arg(0))
 	}
-	fmt.Fprintf(stdout, "codecs:      %s\n", strings.Join(codecs.Names(), " "))
+	fmt.Fprintf(stdout, "codecs:      %s\n", strings.Join(codecs.Describe(), "\n             "))
 	fmt.Fprintf(stdout, "transports:  %s\n", strings.Join(transports.Names(), " "))
-	fmt.Fprintf(stdout, "payloads:    %s  (bytes:N takes any size, records:N any count)\n", strings.Join(payload.Examples, " "))
+	fmt.Fprintf(stdout, "payloads:    %s  (bytes:N takes any size, records:N any count)\n", strings.Join(payload.Examples(), " "))
 	fmt.Fprintf(stdout, "peers:       %s\n", strings.Join(harness.PeerNames(), " "))
+	fmt.Fprintf(stdout, "workloads:   %s\n", strings.Join(harness.WorkloadNames(), " "))
 	fmt.Fprintln(stdout, "network profiles (--net):")
 	for _, p := range netem.Profiles() {
 		fmt.Fprintf(stdout, "  %s\n", p)

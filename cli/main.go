@@ -20,8 +20,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 const usage = `rpcbench measures net/rpc codecs and transports.
@@ -35,6 +38,7 @@ Usage:
   rpcbench merge A.json B.json... [-o OUT]        one exact result from load processes run side by side
   rpcbench list                                   codecs, transports, payloads and peers
   rpcbench version                                module version and VCS revision (also --version)
+  rpcbench doctor [--quick] [--format json]       measure the machine: timers, loopback, steal, noise
   rpcbench serve --codec C [--transport T] [--addr A]
                                                   serve the Arith/Echo service until SIGINT/SIGTERM
   rpcbench call  --codec C [--transport T] --addr A METHOD [ARGS]
@@ -42,9 +46,6 @@ Usage:
 
 Run 'rpcbench COMMAND --help' for a command's flags; flags may come before or after
 arguments. 'rpcbench --version' prints the version.
-
-Exit status: 0 ok, 1 a failed run or call or a gate regression, 2 a usage
-error or unusable input, 130 interrupted (finished rows still printed and written).
 
 Examples:
   rpcbench run
@@ -55,28 +56,8 @@ Examples:
   rpcbench call --codec msgpack --addr 127.0.0.1:9000 Arith.Multiply '{"a":6,"b":7}'
 `
 
-// errUsage marks an error whose message has already been printed; main
-// only sets the exit status (2).
-var errUsage = errors.New("usage")
-
-// errInterrupted reports a run cut short by SIGINT or SIGTERM: what was
-// finished has been printed and written; main exits 130.
-var errInterrupted = errors.New("interrupted")
-
-// A usageError is a misuse of the command line: a bad flag value, a
-// missing argument. run prints it as one line with a pointer to --help,
-// not the whole usage, and main exits 2.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string        { return e.msg }
-func (e *usageError) Is(target error) bool { return target == errUsage }
-
-// usagef returns a usageError; the message should name the bad value.
-func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
-
 // Main runs the command line with args (os.Args[1:]) and returns the
-// process's exit status (CONTRACTS 6): 0 success, 1 a failed run or call,
-// 2 a usage error, 130 interrupted. The first SIGINT or SIGTERM cancels the
+// process's exit status (CONTRACTS 6), one of exitStatuses. The first SIGINT or SIGTERM cancels the
 // command's context, so that a run ends its window and keeps what it
 // measured; a second one exits at once. Signals stay caught after Main
 // returns, until the process exits with its status: a second Ctrl-C
@@ -110,26 +91,9 @@ func Main(args []string) int {
 	return exitCode(err, os.Stderr)
 }
 
-// exitCode maps what a command returned to the process's exit status,
-// printing the error unless it has been printed already.
-func exitCode(err error, stderr io.Writer) int {
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, errUsage):
-		return 2
-	case errors.Is(err, errInterrupted):
-		return 130
-	case errors.Is(err, errThresholdsBroken):
-		return 99 // the table and the broken thresholds are printed
-	}
-	fmt.Fprintln(stderr, "rpcbench:", err)
-	return 1
-}
-
 func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage+"\n"+exitTable())
 		return errUsage
 	}
 	commands := map[string]func(context.Context, io.Writer, io.Writer, []string) error{
@@ -143,6 +107,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		"report":  reportCmd,
 		"merge":   mergeCmd,
 		"version": versionCmd,
+		"doctor":  doctorCmd,
 	}
 	name := args[0]
 	if name == "--version" || name == "-version" {
@@ -156,9 +121,13 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 			fmt.Fprintf(stderr, "rpcbench %s: %s\nRun 'rpcbench %s --help' for usage.\n", name, ue.msg, name)
 			return errUsage
 		}
+		if ie := (*inputError)(nil); errors.As(err, &ie) {
+			fmt.Fprintf(stderr, "rpcbench %s: %v\n", name, ie)
+			return ie // exit 2, printed
+		}
 		return err
 	case name == "help" || name == "-h" || name == "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage+"\n"+exitTable())
 		return nil
 	}
 	fmt.Fprintf(stderr, "rpcbench: unknown command %q\nRun 'rpcbench --help' for the commands.\n", name)
@@ -166,12 +135,16 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 }
 
 // newFlagSet returns a flag set whose help (--help, or fs.Usage) prints
-// the command's synopsis and its flags, each once, to stderr. Parse errors
-// are returned, not printed: run prints them on one line.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+// the command's synopsis, its flags, each once, and the exit statuses to
+// stdout: help asked for is the output (run --help | grep rate). Parse
+// errors are returned, not printed: run prints them on one line.
+func newFlagSet(name, synopsis string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() { printHelp(stderr, fs, synopsis) }
+	fs.Usage = func() {
+		printHelp(stdout, fs, synopsis)
+		fmt.Fprint(stdout, "\n"+exitTable())
+	}
 	return fs
 }
 
@@ -226,6 +199,37 @@ func printHelp(w io.Writer, fs *flag.FlagSet, synopsis string) {
 	})
 }
 
+// badValue matches the flag package's error for a value its flag refuses.
+var badValue = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-([^:]+): (.*)$`)
+
+// flagError is the usageError for a parse error of fs: a bad value says
+// the flag as the documentation spells it, the value, and what the flag
+// wants, with an example, rather than the flag package's "parse error".
+func flagError(fs *flag.FlagSet, err error) error {
+	m := badValue.FindStringSubmatch(err.Error())
+	if m == nil {
+		return usagef("%v", err)
+	}
+	value, name, why := m[1], m[2], m[3]
+	// A flag's own Set names the value too: say it once.
+	if _, rest, ok := strings.Cut(why, strconv.Quote(value)+": "); ok {
+		why = rest
+	}
+	if g, ok := fs.Lookup(name).Value.(flag.Getter); ok {
+		switch g.Get().(type) {
+		case time.Duration:
+			why = "want a duration such as 2s, 500ms or 1m30s"
+		case int, int64, uint, uint64:
+			why = "want a whole number such as 16"
+		case float64:
+			why = "want a number such as 1000 or 0.5"
+		case bool:
+			why = "want true or false (--" + name + " alone is true)"
+		}
+	}
+	return usagef("--%s %q: %s", name, value, why)
+}
+
 // parseFlags parses args, flags before and after the positional arguments
 // alike ("compare a b --unit x"; "--" ends the flags), and leaves the
 // positional ones in fs.Args(). help reports --help, already printed with
@@ -242,7 +246,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
 			usage()
 			return true, nil
 		case err != nil:
-			return false, usagef("%v", err)
+			return false, flagError(fs, err)
 		}
 		rest := fs.Args()
 		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {

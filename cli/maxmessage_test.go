@@ -10,7 +10,8 @@ import (
 
 // TestMaxMessageReachesRun checks that run's codecs read under
 // --max-message as serve's and call's do: a payload over the cap fails
-// every call, one under it passes.
+// every call, which stops the run at its first call, saying which limit;
+// one under it passes.
 func TestMaxMessageReachesRun(t *testing.T) {
 	for _, tt := range []struct {
 		maxMessage string
@@ -22,7 +23,8 @@ func TestMaxMessageReachesRun(t *testing.T) {
 				"run", "--codec", "gob", "--peers", "none", "--transport", "pipe", "--payload", "bytes:4KiB",
 				"--concurrency", "1", "--conns", "1", "--warmup", "0s", "--calls", "5", "--max-message", tt.maxMessage,
 			})
-			if failed := errors.Is(err, errRunFailed); failed != tt.wantFail || (!failed && err != nil) {
+			stopped := err != nil && strings.Contains(err.Error(), "exceeds limit 1024") && strings.Contains(err.Error(), "raise --max-message")
+			if stopped != tt.wantFail || (!stopped && err != nil) {
 				t.Fatalf("run with --max-message %s and 4 KiB payloads: error %v, want failure %v\nstdout:\n%s\nstderr:\n%s", tt.maxMessage, err, tt.wantFail, &stdout, &stderr)
 			}
 		})

@@ -24,33 +24,30 @@ output, or recorded with other histogram settings is an error (exit 2).
   rpcbench merge --format json -o merged.json results/load-*.json`
 
 func mergeCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("merge", mergeSynopsis, stderr)
+	fs := newFlagSet("merge", mergeSynopsis, stdout)
 	formatName := fs.String("format", "text", "output: text, bench (Go benchmark lines for benchstat) or json")
 	out := fs.String("o", "", "write the output to this file instead of stdout")
+	wide := addWideFlag(fs)
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
-	usageErr := func(format string, args ...any) error {
-		fmt.Fprintf(stderr, "rpcbench merge: "+format+"\n", args...)
-		return errUsage
-	}
 	if !slices.Contains([]string{"text", "bench", "json"}, *formatName) {
-		return usageErr("--format %q: want text, bench or json", *formatName)
+		return usagef("--format %q: want text, bench or json", *formatName)
 	}
 	if fs.NArg() == 0 {
-		return usageErr("no files to merge (rpcbench merge A.json B.json ...)")
+		return usagef("no files to merge (rpcbench merge A.json B.json ...)")
 	}
 	var inputs []merge.Input
 	for _, name := range fs.Args() {
 		in, err := merge.Read(name)
 		if err != nil {
-			return usageErr("%v", err)
+			return inputf("%w", err)
 		}
 		inputs = append(inputs, in)
 	}
 	run, err := merge.Merge(inputs)
 	if err != nil {
-		return usageErr("%v", err)
+		return inputf("%w", err)
 	}
 	switch span := merge.Windows(inputs); {
 	case span.Inputs < 2:
@@ -59,5 +56,6 @@ func mergeCmd(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 	default:
 		fmt.Fprintf(stderr, "rpcbench merge: %d load processes measured together for %v of the %v from the first start to the last end\n", span.Inputs, span.Together.Round(time.Millisecond), span.Union.Round(time.Millisecond))
 	}
+	run.Wide = *wide
 	return writeRun(stdout, *out, *formatName, run)
 }

@@ -123,3 +123,7 @@ func TestStartAtWaitObeysTheContext(t *testing.T) {
 		t.Fatalf("error %v; want the wait cancelled", err)
 	}
 }
+
+func TestMergeWide(t *testing.T) {
+	golden(t, "merge-text-wide", "merge", "--wide", "merge/load-0.json", "merge/load-1.json")
+}

@@ -17,14 +17,17 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/doctor"
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/gate"
 	"github.com/rpcbench/rpcbench/harness/hdrlog"
+	"github.com/rpcbench/rpcbench/internal/outfile"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/server"
-	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // errRunFailed reports a run whose calls failed; the table and the failures
@@ -37,10 +40,12 @@ type loadFlags struct {
 	matrix                               bool
 	codecs, peers, payloads, concurrency string
 	conns, pipeline, count, checkEvery   int
+	maxInflight                          int
 	rate                                 float64
 	duration, warmup, timeout, work      time.Duration
 	calls                                int64
-	busy, profile                        bool
+	busy, profile, explain               bool
+	wide                                 *bool
 	stall, format, out, tokenFile        string
 	workload, maxMessage                 string
 	shape                                *shapeFlags   // --rate's shapes, --find-max, --fail-on
@@ -58,13 +63,14 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	alias(fs, "codec", "codecs")
 	fs.StringVar(&f.peers, "peers", "grpc,thrift,stdlib-gob,stdlib-json,floor", "comma-separated references measured in the same run, or none: "+strings.Join(harness.PeerNames(), ", ")+
 		"\n(floor-mux is added wherever callers share connections; none with --addr or --listen: peers run in this process)")
-	fs.StringVar(&f.payloads, "payload", "bytes:1KiB", "comma-separated payloads: "+strings.Join(payload.Examples, ", ")+", bytes:N, records:N")
+	fs.StringVar(&f.payloads, "payload", "bytes:1KiB", "comma-separated payloads: "+strings.Join(payload.Examples(), ", ")+", bytes:N, records:N")
 	alias(fs, "payload", "payloads")
 	fs.StringVar(&f.concurrency, "concurrency", "16", "comma-separated numbers of concurrent callers")
 	alias(fs, "concurrency", "conc")
 	fs.IntVar(&f.conns, "conns", 4, "connections the callers share (stacks that can't share get one per caller);\nwith --listen (reverse), 1 unless given: as many as serve --conns dials")
 	fs.IntVar(&f.pipeline, "pipeline", 1, "calls each caller keeps in flight: one goroutine per caller issues them with net/rpc's Client.Go,\ncollects each from one Done channel it shares and issues the next (no goroutine per call);\nfloor-mux does the same with request ids, other peers keep a connection (or goroutine) per call in flight")
-	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload.Name(), "comma-separated workloads: "+strings.Join(harness.WorkloadNames(), ", ")+"\n(watch: --watchers long-poll watches woken by Sets at --rate; duplex: calls both ways, see --back-concurrency)")
+	fs.IntVar(&f.maxInflight, "max-inflight", 0, "open loop (--rate) only: the most calls out at once; each of the --concurrency callers keeps up to\nceil(N/concurrency) in flight as --pipeline does, so that an arrival waits for a caller only when N are out\n(0: --concurrency × --pipeline)")
+	fs.StringVar(&f.workload, "workload", harness.DefaultWorkload().Name(), "comma-separated workloads: "+strings.Join(harness.WorkloadNames(), ", ")+"\n(watch: --watchers long-poll watches woken by Sets at --rate; duplex: calls both ways, see --back-concurrency)")
 	alias(fs, "workload", "workloads")
 	f.wf = addWorkloadFlags(fs)
 	addMaxMessageFlag(fs, &f.maxMessage)
@@ -85,15 +91,22 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 	fs.IntVar(&f.checkEvery, "check-every", 64, "verify one reply in this many calls (and always the first)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "codecs: log in on every connection with the token in this file, as rpcbench serve --auth requires\n(the in-process server then requires it too; the gRPC and Thrift peers don't log in)")
 	fs.StringVar(&f.startAt, "start-at", "", "wait until this wall-clock time (RFC 3339, e.g. 2026-11-30T15:04:05Z) before the first warm-up,\nso that load processes started at different moments measure the same windows (see rpcbench merge);\nlater configurations follow one another as usual")
+	f.wide = addWideFlag(fs)
 	fs.StringVar(&f.hdrLog, "hdr-log", "", "also write the latencies as an HdrHistogram interval log to this file:\none interval per configuration per second, tagged with its name")
 	if !matrix {
 		fs.StringVar(&f.format, "format", "text", "output: text (the table), bench (Go benchmark lines for benchstat), json (everything, histograms included),\ncsv (one line per result, units in the column names) or markdown")
 		fs.StringVar(&f.out, "o", "", "write the output to this file (the table is still printed)")
+		fs.BoolVar(&f.explain, "explain", false, "also measure every configuration once more under the CPU profiler and show where its CPU per call goes\n(codec encode and decode, net/rpc, framing, read/write syscalls, scheduler, GC, recording, other) beside the floor's;\nthe measured figures come from the other repetitions")
 	} else {
 		fs.StringVar(&f.out, "o", "", "directory for the results: bench.txt, results.json and summary.txt (required, e.g. results/NAME)")
 		fs.BoolVar(&f.profile, "profile", false, "also save a CPU and an allocation profile per configuration, from one more repetition of its own,\nunder DIR/profiles (rpcbench gate shows what grew under a regressed row)")
 	}
 	return f
+}
+
+// addWideFlag defines --wide, for commands that print the text table.
+func addWideFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("wide", false, fmt.Sprintf("the text table with every column (calls, p90, p99.9, max, B/op, wire-B/op), however wide;\nwithout it the table fits %d characters", format.TableWidth))
 }
 
 // runFormats are run's --format values.
@@ -128,6 +141,10 @@ func (f *loadFlags) validate(tf *transportFlags, args []string) error {
 		return usagef("--conns %d: want at least 1", f.conns)
 	case f.pipeline < 1:
 		return usagef("--pipeline %d: want at least 1", f.pipeline)
+	case f.maxInflight < 0:
+		return usagef("--max-inflight %d: want a positive number of calls, or 0 for --concurrency × --pipeline", f.maxInflight)
+	case f.maxInflight > 0 && f.rate == 0:
+		return usagef("--max-inflight %d: applies to an open loop; add --rate (a closed loop keeps --concurrency × --pipeline calls out)", f.maxInflight)
 	case f.count < 1:
 		return usagef("--count %d: want at least 1", f.count)
 	case f.rate < 0 || math.IsNaN(f.rate) || math.IsInf(f.rate, 0):
@@ -172,11 +189,11 @@ func (f *loadFlags) validate(tf *transportFlags, args []string) error {
 }
 
 func runCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	return measure(ctx, stdout, stderr, args, false)
+	return runOrMatrix(ctx, stdout, stderr, args, false)
 }
 
 func matrixCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	return measure(ctx, stdout, stderr, args, true)
+	return runOrMatrix(ctx, stdout, stderr, args, true)
 }
 
 const runSynopsis = `run [flags]
@@ -209,12 +226,12 @@ marked interrupted, exit 130.
 
   rpcbench matrix --codecs gob,msgpack --transports tcp,unix --payloads bytes:16,records:100 --concurrency 1,16 -o results/NAME`
 
-func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matrix bool) error {
+func runOrMatrix(ctx context.Context, stdout, stderr io.Writer, args []string, matrix bool) error {
 	name, synopsis := "run", runSynopsis
 	if matrix {
 		name, synopsis = "matrix", matrixSynopsis
 	}
-	fs := newFlagSet(name, synopsis, stderr)
+	fs := newFlagSet(name, synopsis, stdout)
 	lf := addLoadFlags(fs, matrix)
 	tf := addTransportFlags(fs, callingSide|servingSide)
 	alias(fs, "transport", "transports")
@@ -233,11 +250,18 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	if err != nil {
 		return err
 	}
-	out, err := openOutputs(lf.out, lf.format, matrix)
+	out, err := openOutputs(lf.out, lf.format, matrix, stdout)
 	if err != nil {
 		return err
 	}
 	defer out.discard()
+	var hdr *outfile.File
+	if lf.hdrLog != "" {
+		if hdr, err = outfile.Create(lf.hdrLog, stdout); err != nil {
+			return usagef("--hdr-log %q: %v", lf.hdrLog, err)
+		}
+		defer hdr.Discard()
+	}
 	if limit := raiseFileLimit(); slices.ContainsFunc(cfgs, func(c harness.Config) bool { return filesNeeded(c) > limit }) {
 		fmt.Fprintf(stderr, "rpcbench %s: warning: the open-file limit is %d; a run with more connections than that allows will fail to connect (raise it with ulimit -n)\n", name, limit)
 	}
@@ -254,30 +278,37 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 			return fmt.Errorf("%s: waiting for --start-at %s: %w (%w)", name, lf.startAt, errInterrupted, err)
 		}
 	}
+	// What the machine does to timing, measured just before the load: a
+	// tenth of a second, which the warm-up absorbs after --start-at.
+	machine, err := doctor.Measure(ctx, doctor.Brief())
+	if err != nil {
+		return fmt.Errorf("%s: measuring the machine: %w (%w)", name, errInterrupted, err)
+	}
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.warmup, lf.duration, lf.calls)
 	results, runErr := lf.shape.runAll(ctx, cfgs, lf.count, bar.update)
 	bar.finish()
-	if runErr == nil && ctx.Err() == nil && matrix && lf.profile {
-		runErr = profileRuns(ctx, stderr, lf.out, cfgs)
+	if runErr == nil && ctx.Err() == nil && (lf.profile || lf.explain) {
+		runErr = breakDown(ctx, stderr, lf, cfgs, results)
 	}
 	judged := lf.shape.failOn.judge(results)
-	run := format.Run{Env: harness.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results, Broken: judged.marks()}
+	run := format.Run{Env: measure.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results, Broken: judged.marks(), Wide: *lf.wide}
+	m := machine.Machine()
+	run.Env.Machine = &m
 	if ctx.Err() != nil {
 		// Interrupted: keep every row finished, and say so.
 		run.Interrupted, runErr = true, nil
 	}
+	var writeErr error // the results could not be written (the table is printed still)
 	if len(results) == 0 {
 		// Nothing finished: leave the outputs as they were.
 		if run.Interrupted {
 			fmt.Fprintf(stderr, "rpcbench %s: interrupted before any row finished\n", name)
 		}
 	} else {
-		if err := out.write(stdout, stderr, run); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if lf.hdrLog != "" {
-			if err := writeHDRLog(lf.hdrLog, results); err != nil {
-				return fmt.Errorf("%s: --hdr-log: %w", name, err)
+		writeErr = out.write(stdout, stderr, run)
+		if hdr != nil {
+			if err := writeHDRLog(hdr, results); err != nil {
+				writeErr = errors.Join(writeErr, fmt.Errorf("--hdr-log: %w", err))
 			}
 		}
 	}
@@ -288,15 +319,32 @@ func measure(ctx context.Context, stdout, stderr io.Writer, args []string, matri
 	}
 	switch {
 	case runErr != nil:
-		return fmt.Errorf("%s: %w", name, runErr)
+		return fmt.Errorf("%s: %w", name, errors.Join(runErr, writeErr))
+	case writeErr != nil:
+		return fmt.Errorf("%s: %w", name, writeErr)
 	case run.Interrupted:
 		return errInterrupted
 	case verdict != nil:
 		return verdict
-	case slices.ContainsFunc(results, func(r *harness.Result) bool { return r.Errors > 0 }):
+	case slices.ContainsFunc(results, func(r *measure.Result) bool { return r.Errors > 0 }):
 		return errRunFailed
 	}
 	return nil
+}
+
+// breakDown profiles every configuration in a repetition of its own
+// (saving the profiles for matrix --profile) and gives each result where
+// its CPU per call went.
+func breakDown(ctx context.Context, stderr io.Writer, lf *loadFlags, cfgs []harness.Config, results []*measure.Result) error {
+	dir := ""
+	if lf.matrix {
+		dir = lf.out
+	}
+	breakdowns, err := profileRuns(ctx, stderr, dir, cfgs)
+	for _, r := range results {
+		r.Breakdown = breakdowns[r.Name]
+	}
+	return err
 }
 
 // parseStartAt parses --start-at: empty means now, and a time already past
@@ -312,8 +360,14 @@ func parseStartAt(s string, now time.Time) (time.Time, error) {
 	if !t.After(now) {
 		return time.Time{}, usagef("--start-at %s is %v in the past (now %s)", s, now.Sub(t).Round(time.Millisecond), now.UTC().Format(time.RFC3339))
 	}
+	if ahead := t.Sub(now); ahead > maxStartAhead {
+		return time.Time{}, usagef("--start-at %s is %v ahead (now %s); more than %v ahead is surely a mistake", s, ahead.Round(time.Second), now.UTC().Format(time.RFC3339), maxStartAhead)
+	}
 	return t, nil
 }
+
+// maxStartAhead is the furthest ahead --start-at may be.
+const maxStartAhead = 24 * time.Hour
 
 // waitUntil returns at t, or with ctx's error when ctx ends first.
 func waitUntil(ctx context.Context, t time.Time) error {
@@ -327,22 +381,18 @@ func waitUntil(ctx context.Context, t time.Time) error {
 	}
 }
 
-func writeHDRLog(name string, results []*harness.Result) error {
-	f, err := os.Create(name)
-	if err != nil {
-		return err
-	}
+// writeHDRLog writes results' interval log to f and commits it.
+func writeHDRLog(f *outfile.File, results []*measure.Result) error {
 	if err := hdrlog.Write(f, results); err != nil {
-		f.Close()
 		return err
 	}
-	return f.Close()
+	return f.Commit()
 }
 
 // writeRun writes run in formatName to the file out, whole or not at all,
-// or to stdout when out is empty; the table is printed either way.
+// or to stdout when out is empty or "-"; the table is printed either way.
 func writeRun(stdout io.Writer, out, formatName string, run format.Run) error {
-	o, err := openOutputs(out, formatName, false)
+	o, err := openOutputs(out, formatName, false, stdout)
 	if err != nil {
 		return err
 	}
@@ -350,9 +400,9 @@ func writeRun(stdout io.Writer, out, formatName string, run format.Run) error {
 	return o.write(stdout, io.Discard, run)
 }
 
-// outputs are where a run's results go: files opened (as temporary files
-// beside their final names) before the run, so that an unwritable path
-// fails at once, and renamed into place only once written whole.
+// outputs are where a run's results go: files prepared (see outfile)
+// before the run, so that an unwritable path fails at once, and written
+// whole or not at all.
 type outputs struct {
 	format string
 	toFile bool
@@ -360,16 +410,15 @@ type outputs struct {
 	files  []*pendingFile
 }
 
-// pendingFile is a temporary file that becomes name when committed.
+// pendingFile is an output file and the format it gets.
 type pendingFile struct {
-	*os.File
-	name  string
+	*outfile.File
 	write func(io.Writer, format.Run) error
 }
 
-func openOutputs(out, formatName string, matrix bool) (*outputs, error) {
-	o := &outputs{format: formatName, toFile: out != ""}
-	if out == "" {
+func openOutputs(out, formatName string, matrix bool, stdout io.Writer) (*outputs, error) {
+	o := &outputs{format: formatName, toFile: out != "" && !outfile.IsStdout(out)}
+	if !o.toFile {
 		return o, nil
 	}
 	paths := map[string]func(io.Writer, format.Run) error{out: writers[formatName]}
@@ -385,17 +434,12 @@ func openOutputs(out, formatName string, matrix bool) (*outputs, error) {
 		}
 	}
 	for _, path := range slices.Sorted(maps.Keys(paths)) {
-		f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+		f, err := outfile.Create(path, stdout)
 		if err != nil {
-			o.discard()
-			return nil, usagef("-o %q: cannot write there: %v", out, err)
-		}
-		o.files = append(o.files, &pendingFile{File: f, name: path, write: paths[path]})
-		// CreateTemp makes it private; a result file reads as os.Create's.
-		if err := f.Chmod(0o644); err != nil {
 			o.discard()
 			return nil, usagef("-o %q: %v", out, err)
 		}
+		o.files = append(o.files, &pendingFile{File: f, write: paths[path]})
 	}
 	return o, nil
 }
@@ -409,53 +453,44 @@ var writers = map[string]func(io.Writer, format.Run) error{
 	"markdown": format.Markdown,
 }
 
-// write writes run to every output file and renames each into place, and
-// prints the table: to stdout, unless stdout carries another format
-// (--format bench with no -o), when it goes to a terminal's stderr instead.
+// write writes run to every output file, and prints the table: to
+// stdout, unless stdout carries another format (--format bench with no
+// -o), when it goes to a terminal's stderr instead. The table is printed
+// even when a file cannot be written, and the error returned after it.
 func (o *outputs) write(stdout, stderr io.Writer, run format.Run) error {
+	var fileErr error
 	for _, f := range o.files {
-		err := f.write(f.File, run)
-		if err == nil {
-			err = f.Sync()
-		}
-		if err2 := f.Close(); err == nil {
-			err = err2
-		}
+		err := f.write(f, run)
 		if err != nil {
-			return fmt.Errorf("writing %s: %w", f.name, err)
+			err = fmt.Errorf("writing %s: %w", f.Name(), err)
+		} else {
+			err = f.Commit() // says what it was writing
 		}
-	}
-	for len(o.files) > 0 {
-		f := o.files[0]
-		if err := os.Rename(f.File.Name(), f.name); err != nil {
-			return err
-		}
-		o.files = o.files[1:]
+		fileErr = errors.Join(fileErr, err)
 	}
 	if !o.toFile && o.format != "text" {
 		if err := writers[o.format](stdout, run); err != nil {
 			return err
 		}
 		if isTerminal(stderr) {
-			return format.Text(stderr, run)
+			return errors.Join(format.Text(stderr, run), fileErr)
 		}
-		return nil
+		return fileErr
 	}
 	if err := format.Text(stdout, run); err != nil {
-		return err
+		return errors.Join(err, fileErr)
 	}
-	if o.dir != "" {
+	if o.dir != "" && fileErr == nil {
 		fmt.Fprintf(stdout, "wrote %s/{bench.txt,results.json,summary.txt}\n", o.dir)
 	}
-	return nil
+	return fileErr
 }
 
 // discard removes the temporary files not renamed into place: after a
 // failure, the paths keep what they held before.
 func (o *outputs) discard() {
 	for _, f := range o.files {
-		f.Close()
-		os.Remove(f.File.Name())
+		f.Discard()
 	}
 	o.files = nil
 }
@@ -502,8 +537,12 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 	var cfgs []harness.Config
 	for _, p := range payloads {
 		for _, conc := range concs {
+			depth := f.pipeline
+			if f.maxInflight > 0 {
+				depth = (f.maxInflight + conc - 1) / conc
+			}
 			for _, tname := range split(tf.transport) {
-				for _, s := range withFloorMux(stacks, conc*f.pipeline > f.conns) {
+				for _, s := range withFloorMux(stacks, conc*depth > f.conns) {
 					codecName := s.ID().Short() // names the http transport's path
 					tf := *tf
 					tf.transport = tname
@@ -516,7 +555,7 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 					}
 					cfgs = append(cfgs, harness.Config{
 						Stack: s, Transport: tr, TransportConfig: tcfg, External: tf.external(), Net: tf.net,
-						Payload: p, Concurrency: conc, Conns: f.conns, Pipeline: f.pipeline,
+						Payload: p, Concurrency: conc, Conns: f.conns, Pipeline: depth,
 						Rate: f.rate, Duration: f.duration, Calls: f.calls, Warmup: f.warmup,
 						Timeout: f.timeout, Delay: delay, CheckEvery: f.checkEvery,
 						MaxMessage: maxMessage,
@@ -575,8 +614,8 @@ func (f *loadFlags) stacks(maxMessage int) ([]stack.Stack, error) {
 // and the plain floor is measured, so that the framework's own hand-offs
 // can be told apart from the codec's work.
 func withFloorMux(stacks []stack.Stack, shared bool) []stack.Stack {
-	hasFloor := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == stack.FloorID })
-	hasMux := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == stack.FloorMuxID })
+	hasFloor := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == measure.FloorID() })
+	hasMux := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == measure.FloorMuxID() })
 	if shared && hasFloor && !hasMux {
 		return append(slices.Clip(stacks), stack.FloorMux{})
 	}

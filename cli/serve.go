@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/server"
+	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/transports"
 )
 
 // shutdownGrace is how long serve lets calls in flight finish after a
@@ -28,7 +30,7 @@ calling side (run or call --listen) instead, --conns times.
 
   rpcbench serve --codec msgpack --addr 127.0.0.1:9000
   rpcbench serve --codec gob --transport tls            (logs the certificate's fingerprint, for call --pin)
-  rpcbench serve --codec gob --transport reverse --addr 127.0.0.1:9100`, stderr)
+  rpcbench serve --codec gob --transport reverse --addr 127.0.0.1:9100`, stdout)
 	codecFlags := addCodecFlags(fs)
 	tf := addTransportFlags(fs, servingSide)
 	authFile := fs.String("auth", "", "require every connection to log in first with the token in this file (white space around it ignored):\ncall Auth.Login with EchoRequest{Payload: token}, as call and run do with --token-file;\nother calls until then fail with \"unauthenticated\", and 3 bad tokens close the connection")
@@ -36,12 +38,16 @@ calling side (run or call --listen) instead, --conns times.
 	idleTimeout := fs.Duration("idle-timeout", 0, "close a connection that sends nothing for this long after its last request or reply (0: never),\nor whose reply makes no progress for this long (a client that does not read its replies);\nhttp: also how long a keep-alive connection may sit idle (0: 10s)")
 	socketMode := fs.String("socket-mode", "0600", "unix: the socket file's permissions, in octal; 0600 lets only this user connect,\n0660 the group too, 0666 everyone")
 	allowGC := fs.Bool("allow-gc", false, "let any client force a garbage collection with Stats.Read{gc: true} (at most one a second);\nwithout it only a client that logged in (--auth) may")
+	kvMaxKeys := fs.Int("kv-max-keys", service.DefaultKVMaxKeys, "the most keys KV.Set may store; a Set past it fails with an error naming this flag")
+	kvMaxBytes := fs.Int64("kv-max-bytes", service.DefaultKVMaxBytes, "the most bytes of keys and values KV.Set may store (each key counted a few hundred bytes more);\na Set past it fails with an error naming this flag")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
 	switch {
 	case fs.NArg() > 0:
 		return usagef("unexpected argument %q: serve takes only flags", fs.Arg(0))
+	case *kvMaxKeys < 1 || *kvMaxBytes < 1:
+		return usagef("--kv-max-keys %d, --kv-max-bytes %d: want positive bounds", *kvMaxKeys, *kvMaxBytes)
 	case *idleTimeout < 0:
 		return usagef("--idle-timeout %v: want a positive duration, or 0 for none", *idleTimeout)
 	case tf.transport == "pipe":
@@ -49,7 +55,7 @@ calling side (run or call --listen) instead, --conns times.
 	}
 	mode, err := strconv.ParseUint(*socketMode, 8, 32)
 	if err != nil || mode > 0o777 || mode&0o600 != 0o600 {
-		return fmt.Errorf("serve: --socket-mode %q: want octal permissions that let this user read and write, 0600 to 0777", *socketMode)
+		return usagef("--socket-mode %q: want octal permissions that let this user read and write, 0600 to 0777", *socketMode)
 	}
 	codec, err := codecFlags.codec()
 	if err != nil {
@@ -58,6 +64,9 @@ calling side (run or call --listen) instead, --conns times.
 	t, cfg, err := tf.config(codec.Name())
 	if err != nil {
 		return err
+	}
+	if transports.IsReversed(t) && cfg.Addr == "" {
+		return usagef("--transport %s: serve dials the calling side (run --listen ADDR) and needs its address: give --addr HOST:PORT", t.Name())
 	}
 	cfg.SocketMode = os.FileMode(mode)
 	cfg.IdleTimeout = *idleTimeout
@@ -101,7 +110,8 @@ calling side (run or call --listen) instead, --conns times.
 		logger.Printf("closing connections silent for %v", *idleTimeout)
 	}
 
-	srv := &server.Server{Codec: codec, Logf: limited.Logf, Token: token, IdleTimeout: *idleTimeout, AllowGC: *allowGC}
+	svc := &service.Service{KV: service.NewKVStoreLimited(service.KVLimits{MaxKeys: *kvMaxKeys, MaxBytes: *kvMaxBytes})}
+	srv := &server.Server{Codec: codec, ConnRPC: svc.ConnServer, Logf: limited.Logf, Token: token, IdleTimeout: *idleTimeout, AllowGC: *allowGC}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	waitBack, err := back.start(ctx, stdout, logger, l, codec)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // shapeFlags are the load shapes and verdicts run and matrix share:
@@ -19,8 +20,10 @@ type shapeFlags struct {
 	rates   rateShape
 	findMax objective
 	failOn  thresholds
-	// found are the find-max verdicts, one per configuration searched.
-	found []string
+	// found are the find-max verdicts, one per configuration searched;
+	// missed counts those where no rate held the objective.
+	found  []string
+	missed int
 }
 
 const rateUsage = `open loop: send calls on a fixed schedule, latency counted from each call's scheduled time
@@ -29,7 +32,7 @@ Several rates step through in one run, one row each: 5000,10000,20000 or a range
 
 const findMaxUsage = `search for the highest open-loop rate (calls/s) that holds an objective such as 'p99<2ms'
 (latency corrected for coordinated omission): double from --rate (1000 if not given) until it fails,
-then bisect to within 5%; every probe is a row, and the verdict follows the table`
+then bisect to within 5%; every probe is a row, and the verdict follows the table; exit 99 if no rate held`
 
 const failOnUsage = `fail (exit 99) when a threshold is broken: comma-separated [SELECTOR:]METRIC OP VALUE,
 e.g. 'p99<5ms,errors=0,calls/s>20000' or 'codec=msgpack:p99<5ms' (SELECTOR: key=value pairs of the
@@ -146,6 +149,9 @@ func (o *objective) String() string {
 }
 
 func (o *objective) Set(s string) error {
+	if strings.Contains(s, ",") {
+		return fmt.Errorf("%q: --find-max takes one objective, such as p99<20ms; errors are always checked (a probe with a failed call fails), and --fail-on takes a list", s)
+	}
 	t, err := parseFailOn(s)
 	switch {
 	case err != nil:
@@ -161,28 +167,38 @@ func (o *objective) Set(s string) error {
 
 // runAll measures cfgs count times, stepping through --rate's rates, or
 // searching each configuration's highest rate for --find-max.
-func (s *shapeFlags) runAll(ctx context.Context, cfgs []harness.Config, count int, progress func(run, runs int, name string, p harness.Progress)) ([]*harness.Result, error) {
+func (s *shapeFlags) runAll(ctx context.Context, cfgs []harness.Config, count int, progress func(run, runs int, name string, p harness.Progress)) ([]*measure.Result, error) {
 	if s.findMax.t == nil {
 		return harness.RunAll(ctx, cfgs, count, progress)
 	}
-	var all []*harness.Result
+	return s.searchAll(ctx, cfgs, func(ctx context.Context, i int, c harness.Config) (*measure.Result, error) {
+		if progress != nil {
+			c.Progress = func(p harness.Progress) { progress(i, len(cfgs), c.Name(), p) }
+		}
+		return harness.Run(ctx, c)
+	})
+}
+
+// searchAll searches each configuration's highest rate for --find-max,
+// measuring a probe of the i-th configuration with probe.
+func (s *shapeFlags) searchAll(ctx context.Context, cfgs []harness.Config, probe func(ctx context.Context, i int, c harness.Config) (*measure.Result, error)) ([]*measure.Result, error) {
+	var all []*measure.Result
 	for i, cfg := range cfgs {
 		start := 1000.0
 		if len(s.rates.rates) > 0 && s.rates.rates[0] > 0 {
 			start = s.rates.rates[0]
 		}
-		probe := func(ctx context.Context, c harness.Config) (*harness.Result, error) {
-			if progress != nil {
-				c.Progress = func(p harness.Progress) { progress(i, len(cfgs), c.Name(), p) }
-			}
-			return harness.Run(ctx, c)
-		}
-		best, probes, err := findMax(ctx, cfg, *s.findMax.t, start, probe)
+		best, probes, err := findMax(ctx, cfg, *s.findMax.t, start, func(ctx context.Context, c harness.Config) (*measure.Result, error) {
+			return probe(ctx, i, c)
+		})
 		all = append(all, probes...)
 		if err != nil {
 			return all, fmt.Errorf("%s: %w", cfg.Name(), err)
 		}
 		s.found = append(s.found, best.String(cfg, *s.findMax.t))
+		if best.rate == 0 {
+			s.missed++
+		}
 		if err := ctx.Err(); err != nil {
 			return all, err
 		}
@@ -194,7 +210,7 @@ func (s *shapeFlags) runAll(ctx context.Context, cfgs []harness.Config, count in
 type maxRate struct {
 	rate   float64 // 0: no rate held
 	probed int
-	p      *harness.Result
+	p      *measure.Result
 	// failed is the lowest rate that failed (above rate, since a
 	// lower one that fails ends the search below it), and why.
 	failed float64
@@ -206,7 +222,7 @@ func (m maxRate) String(cfg harness.Config, obj threshold) string {
 	if m.rate == 0 {
 		return fmt.Sprintf("find-max: %s: no rate held %s (at %g calls/s, the lowest tried, %s; %d probes)", cfg.Name(), obj.text, m.failed, m.why, m.probed)
 	}
-	v, _ := obj.value(format.Rows([]*harness.Result{m.p})[0])
+	v, _ := obj.value(format.Rows([]*measure.Result{m.p})[0])
 	s := fmt.Sprintf("find-max: %s: %g calls/s is the highest rate that held %s (%s was %s", cfg.Name(), m.rate, obj.text, obj.name, obj.format(v))
 	if m.failed > 0 {
 		s += fmt.Sprintf("; at %g calls/s %s", m.failed, m.why)
@@ -227,8 +243,8 @@ const maxProbes = 30
 // it). A probe holds when no call failed, the
 // generator kept within 10% of the rate (else it did not offer it), and
 // obj holds on its row.
-func findMax(ctx context.Context, cfg harness.Config, obj threshold, start float64, probe func(context.Context, harness.Config) (*harness.Result, error)) (maxRate, []*harness.Result, error) {
-	var probes []*harness.Result
+func findMax(ctx context.Context, cfg harness.Config, obj threshold, start float64, probe func(context.Context, harness.Config) (*measure.Result, error)) (maxRate, []*measure.Result, error) {
+	var probes []*measure.Result
 	var m maxRate
 	try := func(rate float64) (bool, error) {
 		c := cfg
@@ -239,7 +255,7 @@ func findMax(ctx context.Context, cfg harness.Config, obj threshold, start float
 		}
 		probes = append(probes, r)
 		m.probed++
-		row := format.Rows([]*harness.Result{r})[0]
+		row := format.Rows([]*measure.Result{r})[0]
 		v, ok := obj.value(row)
 		why := ""
 		switch {
@@ -322,5 +338,10 @@ func (s *shapeFlags) report(w io.Writer, v verdict) error {
 	for _, l := range s.found {
 		fmt.Fprintln(w, l)
 	}
-	return v.report(w)
+	err := v.report(w)
+	if s.missed > 0 {
+		// An objective no rate held is a broken threshold: exit 99.
+		return errThresholdsBroken
+	}
+	return err
 }

@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/measure"
+	"github.com/rpcbench/rpcbench/stack"
+	"github.com/rpcbench/rpcbench/transports"
 )
 
 func TestRatesParse(t *testing.T) {
@@ -54,7 +57,7 @@ type fakeServer struct {
 	probed           []float64
 }
 
-func (s *fakeServer) probe(_ context.Context, cfg harness.Config) (*harness.Result, error) {
+func (s *fakeServer) probe(_ context.Context, cfg harness.Config) (*measure.Result, error) {
 	s.probed = append(s.probed, cfg.Rate)
 	lat := time.Millisecond
 	if cfg.Rate > s.knee {
@@ -143,4 +146,27 @@ func TestRunLoadShapesEndToEnd(t *testing.T) {
 			t.Errorf("%d rows for %s probes:\n%s", rows, m[2], &stdout)
 		}
 	})
+}
+
+// A search in which no rate held the objective fails as a broken
+// threshold does (exit 99), with its verdict printed.
+func TestFindMaxThatFindsNothingExits99(t *testing.T) {
+	s := &shapeFlags{}
+	if err := s.findMax.Set("p99<1ms"); err != nil {
+		t.Fatal(err)
+	}
+	srv := &fakeServer{knee: 1, saturation: 1e9}
+	probe := func(ctx context.Context, _ int, cfg harness.Config) (*measure.Result, error) {
+		return srv.probe(ctx, cfg)
+	}
+	tcp, _ := transports.Lookup("tcp")
+	cfg := harness.Config{Stack: stack.FloorMux{}, Transport: tcp, Concurrency: 1}
+	_, err := s.searchAll(context.Background(), []harness.Config{cfg}, probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if code := exitCode(s.report(&out, verdict{}), &out); code != 99 || !strings.Contains(out.String(), "no rate held p99<1ms") {
+		t.Errorf("exit %d, want 99, with the verdict:\n%s", code, out.String())
+	}
 }

@@ -49,7 +49,7 @@ func addTransportFlags(fs *flag.FlagSet, s sides) *transportFlags {
 		fs.StringVar(&f.addr, "addr", "", "an external server to measure (host:port, or a socket path for unix) instead of one in this process")
 	}
 	if s&callingSide != 0 {
-		fs.StringVar(&f.listen, "listen", "", "reverse only: where to listen for serving sides to dial in, e.g. 127.0.0.1:9000,\nwhile workers run: rpcbench serve --transport reverse --addr HOST:9000")
+		fs.StringVar(&f.listen, "listen", "", "reverse and duplex: where to listen for serving sides (workers) to dial in, e.g. 127.0.0.1:9000,\nwhile they run: rpcbench serve --transport reverse (or duplex) --addr HOST:9000")
 	}
 	fs.StringVar(&f.net, "net", "", "emulate a network on every connection, both sides alike: "+profileNames()+
 		",\nor custom:latency=20ms,jitter=2ms,dist=normal,kbps=10000,mtu=1500,loss=1%,partition=30s:2s,seed=7, each optional\n(latency one way, kbps of 1024 bits, loss retransmitted as TCP does, partition EVERY:FOR); rpcbench list shows the figures")
@@ -114,7 +114,7 @@ func (f *transportFlags) config(codec string) (transports.Transport, transports.
 	}
 	if f.listen != "" {
 		if !transports.IsReversed(t) {
-			return nil, cfg, usagef("--listen %q: only --transport reverse listens on the calling side; %s serves on --addr", f.listen, t.Name())
+			return nil, cfg, usagef("--listen %q: only --transport reverse or duplex listens on the calling side; %s serves on --addr", f.listen, t.Name())
 		}
 		if f.addr != "" {
 			return nil, cfg, usagef("--listen %q and --addr %q: the calling side of reverse listens (--listen), the serving side dials (--addr); give the one for this side", f.listen, f.addr)

@@ -17,7 +17,7 @@ func TestMisuseExitsTwoWithOneLine(t *testing.T) {
 	}{
 		{[]string{"run", "--codec", "nope"}, `unknown codec "nope"`},
 		{[]string{"run", "--payload", "bytes:-1"}, `--payload "bytes:-1"`},
-		{[]string{"run", "--rate", "-5"}, `invalid value "-5" for flag -rate`},
+		{[]string{"run", "--rate", "-5"}, `--rate "-5": want a number of calls/s, 0 or more`},
 		{[]string{"run", "--duration", "0"}, "--duration 0s: want a positive duration"},
 		{[]string{"run", "--concurrency", "0"}, `--concurrency "0": want positive integers`},
 		{[]string{"run", "--conc", "4,x"}, `--concurrency "x"`},
@@ -29,9 +29,15 @@ func TestMisuseExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"run", "--payloads", "arith", "--payload", "arith"}, "--payload and --payloads are two spellings"},
 		{[]string{"run", "--calls", "-3"}, "--calls -3"},
 		{[]string{"run", "--conns", "0"}, "--conns 0: want at least 1"},
+		{[]string{"run", "--max-inflight", "8"}, "--max-inflight 8: applies to an open loop; add --rate"},
+		{[]string{"run", "--rate", "100", "--max-inflight", "-1"}, "--max-inflight -1: want a positive number"},
 		{[]string{"run", "--timeout", "0s"}, "--timeout 0s"},
 		{[]string{"run", "--stall", "soon"}, `--stall "soon"`},
-		{[]string{"run", "--duration", "forever"}, `invalid value "forever" for flag -duration`},
+		{[]string{"run", "--duration", "forever"}, `--duration "forever": want a duration such as 2s, 500ms or 1m30s`},
+		{[]string{"run", "--warmup", "abc"}, `--warmup "abc": want a duration such as 2s`},
+		{[]string{"run", "--count", "x"}, `--count "x": want a whole number such as 16`},
+		{[]string{"run", "--busy=maybe"}, `--busy "maybe": want true or false`},
+		{[]string{"run", "--find-max", "p99<20ms,errors=0"}, `--find-max "p99<20ms,errors=0": --find-max takes one objective, such as p99<20ms`},
 		{[]string{"run", "--nope"}, "flag provided but not defined: -nope"},
 		{[]string{"run", "extra"}, `unexpected argument "extra"`},
 		{[]string{"run", "--transport", "carrier-pigeon"}, `--transport "carrier-pigeon"`},
@@ -39,7 +45,7 @@ func TestMisuseExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"run", "--addr", "127.0.0.1:1", "--codec", "all"}, `--codec "all" with --addr or --listen: the server at 127.0.0.1:1 speaks one codec`},
 		{[]string{"run", "--addr", "127.0.0.1:1", "--codec", "gob,json"}, `--codec "gob,json" with --addr`},
 		{[]string{"run", "--addr", "127.0.0.1:1", "--peers", "grpc"}, `--peers "grpc" with --addr or --listen: peers are references measured in this process`},
-		{[]string{"run", "--listen", "127.0.0.1:0"}, "--listen \"127.0.0.1:0\": only --transport reverse listens"},
+		{[]string{"run", "--listen", "127.0.0.1:0"}, "--listen \"127.0.0.1:0\": only --transport reverse or duplex listens"},
 		{[]string{"run", "--insecure", "--pin", strings.Repeat("ab", 32)}, "--insecure, --ca and --pin"},
 		{[]string{"run", "-o", "/proc/nonexistent/out.txt"}, `-o "/proc/nonexistent/out.txt": cannot write there`},
 		{[]string{"run", "--codec", "none", "--peers", "none"}, "nothing to measure"},
@@ -60,7 +66,16 @@ func TestMisuseExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"serve", "--max-message", "0"}, `--max-message "0"`},
 		{[]string{"serve", "--cert", "c.pem"}, `--cert "c.pem" and --key "": a certificate needs both`},
 		{[]string{"serve", "now"}, `unexpected argument "now"`},
+		{[]string{"serve", "--transport", "reverse"}, "--transport reverse: serve dials the calling side (run --listen ADDR) and needs its address: give --addr HOST:PORT"},
+		{[]string{"serve", "--transport", "duplex"}, "--transport duplex: serve dials"},
+		{[]string{"serve", "--socket-mode", "9"}, `--socket-mode "9"`},
 		{[]string{"list", "codecs"}, `unexpected argument "codecs"`},
+		{[]string{"version", "extra"}, `unexpected argument "extra"`},
+		{[]string{"run", "--workload", "nope"}, `--workload: unknown workload "nope"`},
+		{[]string{"run", "--workload", "watch", "--watchers", "0"}, "--watchers 0: want at least 1"},
+		{[]string{"run", "--workload", "duplex", "--back-concurrency", "-1"}, "--back-concurrency -1"},
+		{[]string{"gate", "rpc-base.txt"}, "--baseline is required"},
+		{[]string{"merge"}, "no files to merge"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -130,6 +145,7 @@ func TestCompareAndReportMisuse(t *testing.T) {
 		"compare-no-input":   {"compare"},
 		"compare-bad-format": {"compare", "--format", "yaml", "rpc-base.txt"},
 		"report-no-o":        {"report", "results"},
+		"report-missing":     {"report", "-o", "out.md", "missing"},
 	} {
 		t.Run(name, func(t *testing.T) { golden(t, name, args...) })
 	}

@@ -16,12 +16,12 @@ version has the version and no revision; a build in a checkout has the
 revision and "(devel)".`
 
 func versionCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("version", versionSynopsis, stderr)
+	fs := newFlagSet("version", versionSynopsis, stdout)
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("version: unexpected argument %q", fs.Arg(0))
+		return usagef("unexpected argument %q: version takes none", fs.Arg(0))
 	}
 	info, ok := debug.ReadBuildInfo()
 	_, err := io.WriteString(stdout, describeBuild(info, ok))

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 )
 
@@ -24,7 +25,7 @@ const defaultWatchRate = 1000
 func addWorkloadFlags(fs *flag.FlagSet) *workloadFlags {
 	f := new(workloadFlags)
 	fs.IntVar(&f.watchers, "watchers", 100, "watch: watches kept blocked, spread over --conns connections (the conc= of watch rows);\n"+
-		fmt.Sprintf("%d watchers share a key, and the setter changes the keys in turn at --rate Sets/s (default %d)", harness.WatchersPerKey, defaultWatchRate))
+		fmt.Sprintf("%d watchers share a key, and the setter changes the keys in turn at --rate Sets/s (%d when --rate is not given)", measure.WatchersPerKey, defaultWatchRate))
 	fs.IntVar(&f.back, "back-concurrency", 0, "duplex: worker→master callers (row dir=up), beside --concurrency master→worker callers (dir=down);\n0: as many as --concurrency")
 	fs.StringVar(&f.backPayload, "back-payload", "", "duplex: the worker→master callers' payload; empty: --payload")
 	return f
@@ -39,22 +40,22 @@ func (f *workloadFlags) expand(list string, cfgs []harness.Config) ([]harness.Co
 	for _, name := range split(list) {
 		wl, err := harness.LookupWorkload(name)
 		if err != nil {
-			return nil, fmt.Errorf("--workload: %w", err)
+			return nil, usagef("--workload: %v", err)
 		}
 		switch wl.(type) {
 		case harness.Watch:
 			if f.watchers < 1 {
-				return nil, fmt.Errorf("--watchers %d: want at least 1", f.watchers)
+				return nil, usagef("--watchers %d: want at least 1", f.watchers)
 			}
 		case harness.Duplex:
 			d := harness.Duplex{Back: f.back}
 			if f.back < 0 {
-				return nil, fmt.Errorf("--back-concurrency %d: want 0 (as --concurrency) or more", f.back)
+				return nil, usagef("--back-concurrency %d: want 0 (as --concurrency) or more", f.back)
 			}
 			if f.backPayload != "" {
 				p, err := payload.Parse(f.backPayload)
 				if err != nil {
-					return nil, fmt.Errorf("--back-payload: %w", err)
+					return nil, usagef("--back-payload: %v", err)
 				}
 				d.BackPayload = p
 			}

@@ -22,6 +22,37 @@ type Codec interface {
 	NewServerCodec(io.ReadWriteCloser) rpc.ServerCodec
 }
 
+// Library is implemented by a codec that names the library its encoding
+// comes from, so that rpcbench list and a results table can say which
+// library a figure measures: the format alone does not.
+type Library interface {
+	Codec
+	// Library returns the library's module path and version as the
+	// running binary has them ("github.com/tinylib/msgp v1.6.5"), or the
+	// standard library's package.
+	Library() string
+}
+
+// Describe lists the codecs as Names does, each with the library it names
+// (Library), the names padded to line the libraries up.
+func Describe() []string {
+	names := Names()
+	width := 0
+	for _, name := range names {
+		width = max(width, len(name))
+	}
+	out := make([]string, len(names))
+	for i, name := range names {
+		out[i] = name
+		if c, err := Lookup(name); err == nil {
+			if l, ok := c.(Library); ok {
+				out[i] = fmt.Sprintf("%-*s  %s", width, name, l.Library())
+			}
+		}
+	}
+	return out
+}
+
 // Capped is implemented by a registered codec that takes a message cap, so
 // that Options.MaxMessage (--max-message) reaches it. A registered codec
 // without the method always runs with its own limits.

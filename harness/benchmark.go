@@ -35,7 +35,7 @@ func Benchmark(b *testing.B, cfg Config) {
 		b.Fatalf("harness.Benchmark called from %s: call it from func BenchmarkRPC, so that names match rpcbench's (RPC/...)", b.Name())
 	}
 	for row, dir := range cfg.workload().Rows() {
-		b.Run(strings.TrimPrefix(cfg.name(dir), "RPC/"), func(b *testing.B) {
+		b.Run(strings.TrimPrefix(cfg.name(dir, cfg.workloadKey()), "RPC/"), func(b *testing.B) {
 			b.ReportAllocs() // so that go test prints B/op and allocs/op, which are overridden below
 			cfg := cfg
 			cfg.Calls, cfg.Duration = int64(b.N), 0

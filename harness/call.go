@@ -24,22 +24,41 @@ type Call struct{}
 func (Call) Name() string   { return "call" }
 func (Call) Rows() []string { return []string{""} }
 
-func (Call) Drive(ctx context.Context, w *Window) {
+// Prepare needs nothing beyond the run's connections.
+func (Call) Prepare(_ context.Context, cfg *Config, _ *Sides) (Prepared, error) {
+	return calls{[]Row{cfg.row("")}}, nil
+}
+
+// calls is a prepared workload whose one row's callers make the call
+// workload's calls.
+type calls struct{ rows []Row }
+
+func (r calls) Rows() []Row                        { return r.rows }
+func (calls) Drive(ctx context.Context, w *Window) { driveCalls(ctx, w) }
+func (calls) Close()                               {}
+
+// driveCalls runs the window's callers, which share one schedule and
+// record in row 0.
+func driveCalls(ctx context.Context, w *Window) {
 	var wg sync.WaitGroup
-	n := w.cfg.Concurrency
-	for i := range n {
-		wg.Go(func() { newCaller(w, i, n).run(ctx) })
+	s := w.schedule(0)
+	for i := range w.cfg.Concurrency {
+		wg.Go(func() { newCaller(w, i, s).run(ctx) })
 	}
 	wg.Wait()
+	s.finish(w.clock.Now())
 }
 
 // caller is one caller of the call workload and its slots.
 type caller struct {
 	w     *Window
 	i     int
-	p     *pacer
+	s     *schedule
 	rec   *Recorder
-	timer Timer // open loop: wakes the caller for its next slot; made when first needed
+	timer Timer // open loop: wakes the caller for its arrival; made when first needed
+
+	next    arrival // open loop: the arrival claimed and not yet sent,
+	claimed bool    // if any
 
 	idx      []int        // by slot: the pool index its calls go through
 	trackers []*tracker   // by slot
@@ -48,9 +67,9 @@ type caller struct {
 	broken   map[int]bool // pool indexes whose connection broke
 }
 
-func newCaller(w *Window, i, n int) *caller {
+func newCaller(w *Window, i int, s *schedule) *caller {
 	depth := w.cfg.Pipeline
-	c := &caller{w: w, i: i, p: w.pacer(0, i, n), rec: w.rec(0),
+	c := &caller{w: w, i: i, s: s, rec: w.rec(0),
 		idx: make([]int, depth), trackers: make([]*tracker, depth), from: make([]time.Time, depth)}
 	for k := range depth {
 		c.idx[k] = i
@@ -62,7 +81,7 @@ func newCaller(w *Window, i, n int) *caller {
 	return c
 }
 
-// run makes calls until the pacer says stop or ctx ends. When a
+// run makes calls until the schedule is over or ctx ends. When a
 // connection breaks, the caller lets its other calls finish, replaces the
 // connection and goes on.
 func (c *caller) run(ctx context.Context) {
@@ -87,7 +106,7 @@ func (c *caller) run(ctx context.Context) {
 	}
 }
 
-// drive keeps the pipeline full until the pacer says stop (over), ctx
+// drive keeps the pipeline full until the schedule is over (over), ctx
 // ends (over) or a connection breaks; it returns once no call is in
 // flight.
 func (c *caller) drive(ctx context.Context, pl stack.Pipeline) (over bool) {
@@ -99,7 +118,7 @@ func (c *caller) drive(ctx context.Context, pl stack.Pipeline) (over bool) {
 	var (
 		inflight  int
 		reconnect bool
-		wakeAt    time.Time // open loop: the next slot, when waiting for it
+		wakeAt    time.Time // open loop: when the claimed arrival is due, when waiting for it
 	)
 	for {
 		wakeAt = time.Time{}
@@ -108,18 +127,26 @@ func (c *caller) drive(ctx context.Context, pl stack.Pipeline) (over bool) {
 		}
 		for !over && !reconnect && len(free) > 0 {
 			now := clock.Now()
-			at, s := c.p.due(now)
-			if s == stop {
-				over = true
+			if !c.claimed {
+				a, ok := c.s.claim(now)
+				if !ok {
+					over = true
+					break
+				}
+				c.next, c.claimed = a, true
+			}
+			if now.Before(c.next.at) {
+				wakeAt = c.next.at
 				break
 			}
-			if s == wait {
-				wakeAt = at
+			c.claimed = false
+			if !c.s.sent(c.next, c.i, now) {
+				over = true
 				break
 			}
 			k := free[len(free)-1]
 			free = free[:len(free)-1]
-			c.from[k] = at
+			c.from[k] = c.next.at
 			c.trackers[k].begin(now)
 			pl.Start(k, checked(c.calls, c.w.cfg.CheckEvery))
 			c.calls++
@@ -133,7 +160,7 @@ func (c *caller) drive(ctx context.Context, pl stack.Pipeline) (over bool) {
 			return over
 		}
 		// Wait for a call to complete or, with a slot free, for the
-		// schedule; with nothing in flight, only for the schedule. Once
+		// claimed arrival; with nothing in flight, only for the arrival. Once
 		// over, only for the calls in flight (when ctx ended, the
 		// watchdog has cut them off).
 		stopped := ctx.Done()
@@ -142,7 +169,7 @@ func (c *caller) drive(ctx context.Context, pl stack.Pipeline) (over bool) {
 		}
 		k, err, ok := pl.Finish(wake, stopped)
 		if !ok {
-			continue // the next slot is due, or ctx ended
+			continue // the claimed arrival is due, or ctx ended
 		}
 		end := clock.Now()
 		inflight--

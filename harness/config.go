@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/payload"
-	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
 )
 
@@ -58,9 +58,6 @@ type Config struct {
 
 	// testClock, when set, replaces the system's clock.
 	testClock Clock
-	// sides are the run's two ends, for a workload's Prepare; set by
-	// connectSides.
-	sides *sides
 }
 
 // Progress is how far one run is: which phase, the fraction of it done,
@@ -76,7 +73,7 @@ type Progress struct {
 
 func (c *Config) workload() Workload {
 	if c.Workload == nil {
-		return DefaultWorkload
+		return DefaultWorkload()
 	}
 	return c.Workload
 }

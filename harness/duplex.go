@@ -8,10 +8,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/stack/grpcpeer"
-	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/duplex"
 	"github.com/rpcbench/rpcbench/transports/tcp"
@@ -58,11 +59,6 @@ type Duplex struct {
 func (Duplex) Name() string   { return "duplex" }
 func (Duplex) Rows() []string { return []string{"down", "up"} }
 
-// Drive of an unprepared Duplex has no way back: Prepare first.
-func (Duplex) Drive(ctx context.Context, w *Window) {
-	panic("harness: the duplex workload measures only once prepared")
-}
-
 // upConfig is the configuration of the worker→master callers.
 func (d Duplex) upConfig(cfg *Config) Config {
 	up := *cfg
@@ -75,10 +71,10 @@ func (d Duplex) upConfig(cfg *Config) Config {
 	return up
 }
 
-// nameKey: duplex, or duplex-against-LOAD when the other direction's load
+// NameKey: duplex, or duplex-against-LOAD when the other direction's load
 // differs from the row's own, so that the small calls of a run with a bulk
 // transfer the other way are not named as those of a run without.
-func (d Duplex) nameKey(row *Config) string { return againstKey(row, d.upConfig(row)) }
+func (d Duplex) NameKey(row *Config) string { return againstKey(row, d.upConfig(row)) }
 
 // againstKey is the workload key of a duplex row of configuration row
 // whose other direction is other.
@@ -97,52 +93,46 @@ func againstOf(row, other *Config) string {
 	return fmt.Sprintf("%sx%d", other.Payload.Name, other.Concurrency)
 }
 
-// against is what the other direction of a duplex row carried when it
-// differs from the row's own (Result.Against), else "".
-func (cfg *Config) against() string {
-	switch wl := cfg.workload().(type) {
-	case Duplex:
-		up := wl.upConfig(cfg)
-		return againstOf(cfg, &up)
-	case *duplexRun:
-		return againstOf(cfg, wl.other(cfg))
-	}
-	return ""
+// duplexRow is row dir of a duplex run whose rows' configurations are
+// row and other.
+func duplexRow(dir string, row, other *Config) Row {
+	return Row{Dir: dir, Config: row, Key: againstKey(row, *other), Against: againstOf(row, other)}
 }
 
 // Prepare serves the master's side of the way back and opens the worker's
 // clients over it.
-func (d Duplex) Prepare(ctx context.Context, cfg *Config) (Workload, func(), error) {
-	run := &duplexRun{Duplex: d, upCfg: d.upConfig(cfg), down: *cfg}
-	run.upCfg.Workload = run
+func (d Duplex) Prepare(ctx context.Context, cfg *Config, s *Sides) (Prepared, error) {
+	run := &duplexRun{upCfg: d.upConfig(cfg), down: *cfg}
 	if cfg.External {
-		master, ok := cfg.sides.caller.(*duplex.End)
+		master, ok := s.caller.(*duplex.End)
 		if !ok {
-			return nil, nil, fmt.Errorf("against workers in other processes the master needs --transport duplex (over %s it cannot serve them)", cfg.Transport.Name())
+			return nil, fmt.Errorf("against workers in other processes the master needs --transport duplex (over %s it cannot serve them)", cfg.Transport.Name())
 		}
 		srv := cfg.Stack.Serve(master, cfg.Delay) // the workers' own calls
-		return run, func() { srv.Close() }, nil
+		run.close = func() { srv.Close() }
+		return run, nil
 	}
-	if srv, ok := cfg.sides.server.(*grpcpeer.Server); ok {
-		return run.overReverseStreams(ctx, cfg, srv)
+	if srv, ok := s.server.(*grpcpeer.Server); ok {
+		return run.overReverseStreams(ctx, cfg, s, srv)
 	}
-	l, caller, err := d.wayBack(ctx, cfg)
+	l, caller, err := d.wayBack(ctx, cfg, s)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	srv := cfg.Stack.Serve(l, cfg.Delay)
 	up, err := newPool(ctx, &run.upCfg, caller)
 	if err != nil {
 		srv.Close()
 		caller.Close()
-		return nil, nil, fmt.Errorf("worker→master: %w", err)
+		return nil, fmt.Errorf("worker→master: %w", err)
 	}
 	run.up = up
-	return run, func() {
+	run.close = func() {
 		up.close()
 		srv.Close()
 		caller.Close()
-	}, nil
+	}
+	return run, nil
 }
 
 // A reverseAnswerer is a client that answers the calls its server makes
@@ -156,7 +146,7 @@ type reverseAnswerer interface {
 // bidirectional Duplex.Reverse streams that the master's clients open on
 // the run's own connections, one stream per worker→master caller (a
 // stream carries one call at a time).
-func (r *duplexRun) overReverseStreams(ctx context.Context, cfg *Config, srv *grpcpeer.Server) (Workload, func(), error) {
+func (r *duplexRun) overReverseStreams(ctx context.Context, cfg *Config, s *Sides, srv *grpcpeer.Server) (Prepared, error) {
 	n := r.upCfg.Concurrency
 	r.upCfg.Conns = n
 	answering, cancel := context.WithCancel(context.Background())
@@ -168,10 +158,10 @@ func (r *duplexRun) overReverseStreams(ctx context.Context, cfg *Config, srv *gr
 		answers.Wait()
 	}
 	for i := range n {
-		a, ok := cfg.sides.pool.client(i).Client.(reverseAnswerer)
+		a, ok := s.pool.client(i).Client.(reverseAnswerer)
 		if !ok {
 			done()
-			return nil, nil, fmt.Errorf("the gRPC client %T cannot answer Duplex.Reverse", cfg.sides.pool.client(i).Client)
+			return nil, fmt.Errorf("the gRPC client %T cannot answer Duplex.Reverse", s.pool.client(i).Client)
 		}
 		answers.Go(func() { a.AnswerReverse(answering, cfg.Delay) })
 	}
@@ -188,10 +178,10 @@ func (r *duplexRun) overReverseStreams(ctx context.Context, cfg *Config, srv *gr
 			rev.Close()
 		}
 		done()
-		return nil, nil, fmt.Errorf("worker→master over Duplex.Reverse: %w", err)
+		return nil, fmt.Errorf("worker→master over Duplex.Reverse: %w", err)
 	}
-	r.up = up
-	return r, done, nil
+	r.up, r.close = up, done
+	return r, nil
 }
 
 // noWayBack is the Caller of a pool whose clients are Duplex.Reverse
@@ -219,11 +209,11 @@ func (reverseConn) SetWriteDeadline(time.Time) error { return nil }
 
 // wayBack returns what the master serves the worker's calls on and what
 // the worker calls it over.
-func (d Duplex) wayBack(ctx context.Context, cfg *Config) (net.Listener, transports.Caller, error) {
-	if master, ok := cfg.sides.caller.(*duplex.End); ok {
-		worker, ok := cfg.sides.served.(*duplex.End)
+func (d Duplex) wayBack(ctx context.Context, cfg *Config, s *Sides) (net.Listener, transports.Caller, error) {
+	if master, ok := s.caller.(*duplex.End); ok {
+		worker, ok := s.served.(*duplex.End)
 		if !ok {
-			return nil, nil, fmt.Errorf("the worker's end of %s is a %T, not a duplex end", cfg.Transport.Name(), cfg.sides.served)
+			return nil, nil, fmt.Errorf("the worker's end of %s is a %T, not a duplex end", cfg.Transport.Name(), s.served)
 		}
 		// Closing the worker's end is the run's; the master's is closed
 		// by the server of the way back, at the end of the run.
@@ -253,48 +243,35 @@ func (keepOpen) Close() error { return nil }
 
 // duplexRun is a prepared Duplex.
 type duplexRun struct {
-	Duplex
-	upCfg Config
-	down  Config // the master→worker callers' configuration, for names
+	upCfg Config // the worker→master callers' configuration
+	down  Config // the master→worker callers' configuration
 	up    *pool  // nil when the worker is another process
+	close func()
 }
 
-// other is the configuration of the direction row is not.
-func (r *duplexRun) other(row *Config) *Config {
-	if row == &r.upCfg {
-		return &r.down
+// Rows: dir=down, and dir=up named and labelled by its own callers and
+// payload, unless the worker is another process, which records it.
+func (r *duplexRun) Rows() []Row {
+	rows := []Row{duplexRow("down", &r.down, &r.upCfg)}
+	if r.up != nil {
+		rows = append(rows, duplexRow("up", &r.upCfg, &r.down))
 	}
-	return &r.upCfg
+	return rows
 }
 
-func (r *duplexRun) nameKey(row *Config) string { return againstKey(row, *r.other(row)) }
-
-func (r *duplexRun) Rows() []string {
-	if r.up == nil {
-		return []string{"down"}
-	}
-	return r.Duplex.Rows()
-}
-
-// rowConfig: dir=up is named and labelled by its own callers and payload.
-func (r *duplexRun) rowConfig(row int, cfg *Config) *Config {
-	if row == 1 {
-		return &r.upCfg
-	}
-	return cfg
-}
+func (r *duplexRun) Close() { r.close() }
 
 func (r *duplexRun) Drive(ctx context.Context, w *Window) {
 	var wg sync.WaitGroup
 	down := *w
 	down.rows = w.rows[:1]
-	wg.Go(func() { Call{}.Drive(ctx, &down) })
+	wg.Go(func() { driveCalls(ctx, &down) })
 	if r.up != nil {
 		up := *w
 		up.cfg, up.pool, up.rows = &r.upCfg, r.up, w.rows[1:]
 		up.budget = newBudget(w.budget.total()) // each direction makes --calls calls
 		up.connBase = len(w.pool.slots)         // the watchdog tells the pools' connections apart
-		wg.Go(func() { Call{}.Drive(ctx, &up) })
+		wg.Go(func() { driveCalls(ctx, &up) })
 	}
 	wg.Wait()
 	if r.up != nil {
@@ -308,7 +285,7 @@ func (r *duplexRun) Drive(ctx context.Context, w *Window) {
 // per-call cost is the process's cost per call in either direction, and
 // the rows' figures add up to the process's rather than each claiming all
 // of it. The server's figures are shared out the same way.
-func shareOut(results []*Result) {
+func shareOut(results []*measure.Result) {
 	if len(results) < 2 {
 		return
 	}
@@ -345,6 +322,10 @@ func shareOut(results []*Result) {
 // which the worker does not know.
 type DuplexWorker struct{}
 
-func (DuplexWorker) Name() string                         { return "duplex" }
-func (DuplexWorker) Rows() []string                       { return []string{"up"} }
-func (DuplexWorker) Drive(ctx context.Context, w *Window) { Call{}.Drive(ctx, w) }
+func (DuplexWorker) Name() string   { return "duplex" }
+func (DuplexWorker) Rows() []string { return []string{"up"} }
+
+// Prepare needs nothing beyond the worker's streams to the master.
+func (DuplexWorker) Prepare(_ context.Context, cfg *Config, _ *Sides) (Prepared, error) {
+	return OneRow(cfg, "up", driveCalls), nil
+}

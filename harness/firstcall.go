@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -12,7 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rpcbench/rpcbench/codecs/frame"
 	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // FirstBytes wraps a fresh connection and keeps the first bytes read on
@@ -65,6 +68,67 @@ func FirstCallError(addr, wire string, first []byte, timeout time.Duration, err 
 		return fmt.Errorf("the server at %s sent nothing back to a %s request within %v: is it serving another codec, or over another transport? (%w)", addr, wire, timeout, err)
 	}
 	return fmt.Errorf("the server at %s closed the connection without answering a %s request: is it serving another codec, or over another transport? (%w)", addr, wire, err)
+}
+
+// ownServerError explains a first call that got no answer from the
+// server this process runs for cfg: it serves the same codec over the
+// same transport, so the cause is the configuration, not another codec.
+func ownServerError(cfg *Config, err error) error {
+	hint := ""
+	if m := cfg.MaxMessage; m > 0 && m != frame.DefaultMax {
+		hint = fmt.Sprintf(": is the %s request or its reply larger than --max-message %d bytes? Raise it, or send a smaller --payload", cfg.Payload.Name, m)
+	}
+	return fmt.Errorf("rpcbench's own in-process server did not answer the first %s call%s (%w)", cfg.Stack.ID().Name, hint, err)
+}
+
+// probeCalls is how many calls the first calls on a connection may all
+// fail with an error the server sent back, or a wrong reply, before the
+// run stops: a server that refuses every call (it wants a login, it has no
+// such method) would otherwise fail each call of the window, by the
+// hundred thousand.
+const probeCalls = 10
+
+// firstCalls makes the first calls on c: until one succeeds, the
+// connection breaks, or probeCalls have failed. It returns nil, or the
+// first error with the number of calls that failed: a server that answers
+// a call with an error and then closes the connection (a message over its
+// --max-message) is explained by its answer, not by the closing.
+func firstCalls(ctx context.Context, c stack.Client) (failed int, err error) {
+	var first error
+	for range probeCalls {
+		err := c.Call(ctx, true)
+		if err == nil || brokenConn(err) || ctx.Err() != nil {
+			if first == nil {
+				return 0, err
+			}
+			return failed, first
+		}
+		first = cmp.Or(first, err)
+		failed++
+	}
+	return failed, first
+}
+
+// EveryCallFailedError says that the first n calls to the server at addr
+// all failed, err the first of them, and what the likely cause is.
+func EveryCallFailedError(addr string, n int, err error) error {
+	msg := err.Error()
+	hint := ""
+	switch {
+	case strings.Contains(msg, "exceeds limit"):
+		hint = ": a message is larger than a side's limit allows; raise --max-message (on serve too) or send a smaller --payload"
+	case strings.Contains(msg, "unauthenticated"):
+		hint = ": the server wants a login; give the token it serves with (serve --auth FILE) in --token-file FILE"
+	case strings.Contains(msg, "can't find"), strings.Contains(strings.ToLower(msg), "method not found"), strings.Contains(strings.ToLower(msg), "invalid method"):
+		hint = ": the server has no such method; check --method (Service.Method for a net/rpc server)"
+	case errors.Is(err, payload.ErrWrongReply):
+		hint = ": every reply differs from what the check wants; check --expect, or whether the server runs the service the payload calls"
+	}
+	calls := fmt.Sprintf("%d calls", n)
+	if n == 1 {
+		calls = "call" // and then the connection closed
+	}
+	return fmt.Errorf("the run stopped: the first %s to the server at %s failed%s (the first failed with: %w)", calls, addr, hint, err)
 }
 
 // showBytes shows b as text when it is printable ASCII (an HTTP status

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/stack/grpcpeer"
@@ -66,7 +67,7 @@ func TestRunCountsEveryCall(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var back harness.Result
+				var back measure.Result
 				if err := json.Unmarshal(b, &back); err != nil {
 					t.Fatal(err)
 				}
@@ -80,17 +81,27 @@ func TestRunCountsEveryCall(t *testing.T) {
 }
 
 // prepared is a workload that needs setting up: it counts its Prepare and
-// done calls and makes the call workload's calls.
+// Close calls and makes the call workload's calls.
 type prepared struct{ prepares, dones *int }
 
 func (prepared) Name() string   { return "prepared" }
 func (prepared) Rows() []string { return []string{""} }
 
-func (prepared) Drive(ctx context.Context, w *harness.Window) { harness.Call{}.Drive(ctx, w) }
-
-func (p prepared) Prepare(context.Context, *harness.Config) (harness.Workload, func(), error) {
+func (p prepared) Prepare(ctx context.Context, cfg *harness.Config, s *harness.Sides) (harness.Prepared, error) {
 	*p.prepares++
-	return p, func() { *p.dones++ }, nil
+	run, err := harness.Call{}.Prepare(ctx, cfg, s)
+	return closing{run, func() { *p.dones++ }}, err
+}
+
+// closing is a prepared workload with more to do on Close.
+type closing struct {
+	harness.Prepared
+	close func()
+}
+
+func (c closing) Close() {
+	c.close()
+	c.Prepared.Close()
 }
 
 func TestAWorkloadIsPreparedOnceAndEndedAfterItsWindows(t *testing.T) {
@@ -108,4 +119,59 @@ func TestAWorkloadIsPreparedOnceAndEndedAfterItsWindows(t *testing.T) {
 	if r.Calls != 100 || !strings.HasSuffix(r.Name, "/workload=prepared") {
 		t.Errorf("%s: %d calls; want 100 under workload=prepared", r.Name, r.Calls)
 	}
+}
+
+// twice is a workload as a module outside this one writes it: each
+// operation is two calls in a row, through Window.Each.
+type twice struct{}
+
+func (twice) Name() string   { return "twice" }
+func (twice) Rows() []string { return []string{""} }
+func (twice) Prepare(_ context.Context, cfg *harness.Config, _ *harness.Sides) (harness.Prepared, error) {
+	return harness.OneRow(cfg, "", func(ctx context.Context, w *harness.Window) {
+		w.Each(ctx, func(ctx context.Context, c stack.Client) error {
+			if err := c.Call(ctx, true); err != nil {
+				return err
+			}
+			return c.Call(ctx, true)
+		})
+	}), nil
+}
+
+func TestAWorkloadFromOutsideRunsThroughEach(t *testing.T) {
+	for _, s := range []stack.Stack{stack.Floor{}, msgpackStack(t)} {
+		cfg := config(t, s, "arith")
+		cfg.Concurrency, cfg.Conns, cfg.Calls = 3, 2, 300
+		cfg.Workload = twice{}
+		r, err := harness.Run(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Calls != 300 || r.Errors != 0 || !strings.HasSuffix(r.Name, "/workload=twice") || r.Workload != "twice" {
+			t.Errorf("%s: %d operations, %d errors (%s), workload %q; want 300 under workload=twice, none failed", r.Name, r.Calls, r.Errors, r.FirstError, r.Workload)
+		}
+	}
+}
+
+func TestRegisteringAWorkloadOrPeerChecksItsName(t *testing.T) {
+	for _, w := range []harness.Workload{harness.Call{}, named("a/b"), named(""), named("x=y")} {
+		if err := harness.RegisterWorkload(w); err == nil {
+			t.Errorf("RegisterWorkload(%q) = nil; want an error (taken, or not a name)", w.Name())
+		}
+	}
+	if err := harness.RegisterPeer(stack.Floor{}); err == nil {
+		t.Error("RegisterPeer(the floor) = nil; want an error: it is already registered")
+	}
+	if err := harness.RegisterPeer(msgpackStack(t)); err == nil {
+		t.Error("RegisterPeer(a codec's stack) = nil; want an error: a peer has a peer's ID")
+	}
+}
+
+// named is the twice workload under another name.
+type named string
+
+func (n named) Name() string { return string(n) }
+func (named) Rows() []string { return []string{""} }
+func (named) Prepare(ctx context.Context, cfg *harness.Config, s *harness.Sides) (harness.Prepared, error) {
+	return twice{}.Prepare(ctx, cfg, s)
 }

@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
-	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // The scheduler, the recorder and the call workload's callers, on a fake
@@ -174,7 +175,7 @@ func (fakeStack) Shared() bool { return true }
 
 // driveFake runs the call workload over s for one window of cfg's on the
 // fake clock and returns its result.
-func driveFake(t *testing.T, cfg Config, s *fakeServer) *Result {
+func driveFake(t *testing.T, cfg Config, s *fakeServer) *measure.Result {
 	t.Helper()
 	p := &pool{cfg: &cfg, slots: make([]slot, 1)}
 	p.slots[0].cur.Store(&client{Client: s})
@@ -188,15 +189,15 @@ func driveFake(t *testing.T, cfg Config, s *fakeServer) *Result {
 	cfg.Payload = payload.Payload{Name: "fake"}
 	cfg.Timeout = time.Hour
 	cfg.testClock = s.clock
-	d := &driver{cfg: &cfg, clock: s.clock, pool: p}
+	d := &driver{cfg: &cfg, clock: s.clock, pool: p, rows: []Row{cfg.row("")}}
 	// d.drive without its watchdog, whose timer would be one more event
 	// on the fake clock.
 	w := d.window(cfg.Duration, cfg.Calls, true)
 	w.start = s.clock.Now()
 	w.end = w.start.Add(w.dur)
 	w.rows[0].begin(w.start)
-	Call{}.Drive(t.Context(), w)
-	r := &Result{Latency: NewHistogram()}
+	driveCalls(t.Context(), w)
+	r := &measure.Result{Latency: measure.NewHistogram()}
 	w.rows[0].fill(r, s.clock.Now())
 	return r
 }
@@ -269,8 +270,8 @@ func TestOpenLoopCountsStallsFromTheSchedule(t *testing.T) {
 	if q := r.Latency.Quantile(90.05); q < time.Millisecond {
 		t.Errorf("p90.05 %v; want over 1ms: the 100 calls held up by the stall, and more behind them", q)
 	}
-	if r.Late < 98 || r.MaxLag < 98*time.Millisecond {
-		t.Errorf("late %d, max lag %v; want the calls behind the stall counted late", r.Late, r.MaxLag)
+	if r.Queued < 98 || r.Late != 0 || r.MaxLag < 98*time.Millisecond {
+		t.Errorf("queued %d, late %d, max lag %v; want the calls behind the stall queued (the one caller was busy), none late", r.Queued, r.Late, r.MaxLag)
 	}
 }
 
@@ -284,65 +285,85 @@ func TestAGeneratorBehindScheduleSaysSo(t *testing.T) {
 	if r.Calls != 100 {
 		t.Errorf("%d calls; want 100", r.Calls)
 	}
-	// Sent at k ms for slot k/10 ms: late (over 1ms behind) from k = 2 on,
-	// 98 of them, and the 900 never sent.
-	if r.Late != 998 || r.MaxLag != 99*time.Millisecond-9900*time.Microsecond {
-		t.Errorf("late %d, max lag %v; want 998 and 89.1ms", r.Late, r.MaxLag)
+	// Sent at k ms for arrival k, due at k/10 ms: queued (over 1ms
+	// behind when claimed) from k = 2 on, 98 of them, and the 900 never
+	// claimed; the generator itself was never late.
+	if r.Queued != 998 || r.Late != 0 || r.MaxLag != 99*time.Millisecond-9900*time.Microsecond {
+		t.Errorf("queued %d, late %d, max lag %v; want 998, 0 and 89.1ms", r.Queued, r.Late, r.MaxLag)
 	}
 }
 
-func TestPacerSlotsInterleaveCallers(t *testing.T) {
-	end := epoch.Add(10 * time.Millisecond)
-	var got [][]time.Duration
-	for i := range 2 {
-		p := newPacer(epoch, end, 1000, i, 2, nil, nil)
-		var slots []time.Duration
-		for now := epoch; ; {
-			at, s := p.due(now)
-			if s == stop {
-				break
-			}
-			if s == wait {
-				now = at
-				continue
-			}
-			slots = append(slots, at.Sub(epoch))
-		}
-		got = append(got, slots)
-	}
+func TestTheScheduleIsTheWindowsNotACallers(t *testing.T) {
+	// 1000 arrivals/s over 5ms: arrival i at i ms, whichever caller claims
+	// it. A caller free at 2.5ms claims the arrival due at 2ms (overdue by
+	// less than LateSlack: not queued); one free at 4.5ms claims the one
+	// due at 3ms, queued; the window ends at 5ms, and the arrival at 4ms
+	// was never claimed.
 	ms := time.Millisecond
-	want := [][]time.Duration{{0, 2 * ms, 4 * ms, 6 * ms, 8 * ms}, {ms, 3 * ms, 5 * ms, 7 * ms, 9 * ms}}
-	for i := range want {
-		if !slices.Equal(got[i], want[i]) {
-			t.Errorf("caller %d of 2 at 1000 calls/s: slots %v; want %v", i, got[i], want[i])
+	rec := newRecorder(1, time.Second, true)
+	s := newSchedule(epoch, epoch.Add(5*ms), 1000, nil, rec)
+	claims := []struct {
+		now    time.Duration
+		at     time.Duration
+		queued bool
+	}{{0, 0, false}, {0, ms, false}, {2500 * time.Microsecond, 2 * ms, false}, {4500 * time.Microsecond, 3 * ms, true}}
+	for _, c := range claims {
+		a, ok := s.claim(epoch.Add(c.now))
+		if !ok || a.at.Sub(epoch) != c.at || a.queued != c.queued {
+			t.Errorf("free at %v: claimed %v (queued %v, ok %v); want the arrival at %v (queued %v)", c.now, a.at.Sub(epoch), a.queued, ok, c.at, c.queued)
 		}
+	}
+	if got := rec.queued.Load(); got != 1 {
+		t.Errorf("%d queued after the claims; want 1", got)
+	}
+	s.finish(epoch.Add(time.Second))
+	if got := rec.queued.Load(); got != 2 {
+		t.Errorf("%d queued after the window; want 2 (the arrival at 4ms was never claimed)", got)
+	}
+	if _, ok := s.claim(epoch.Add(5 * ms)); ok {
+		t.Error("claimed an arrival once the window ended")
 	}
 }
 
-func TestPacerClosedLoop(t *testing.T) {
-	end := epoch.Add(time.Second)
-	p := newPacer(epoch, end, 0, 0, 1, newBudget(2), nil)
-	steps := []struct {
-		now  time.Time
-		want step
-	}{
-		{epoch, send},
-		{epoch.Add(time.Millisecond), send},
-		{epoch.Add(2 * time.Millisecond), stop}, // the budget of 2 is spent
+func TestTheSendLagSaysWhoWasLate(t *testing.T) {
+	ms := time.Millisecond
+	rec := newRecorder(1, time.Second, true)
+	rec.begin(epoch)
+	s := newSchedule(epoch, epoch.Add(time.Second), 1000, nil, rec)
+	a, _ := s.claim(epoch)
+	s.sent(a, 0, epoch.Add(3*ms)) // claimed in time, sent 3ms late: the generator
+	b, _ := s.claim(epoch.Add(5 * ms))
+	s.sent(b, 0, epoch.Add(5*ms)) // due at 1ms, no caller free until 5ms: queued
+	c, _ := s.claim(epoch.Add(2 * ms))
+	s.sent(c, 0, epoch.Add(2*ms+50*time.Microsecond)) // in time, within LateSlack
+	res := &measure.Result{Latency: measure.NewHistogram()}
+	rec.fill(res, epoch.Add(time.Second))
+	if res.Late != 1 || res.Queued != 1 || res.MaxLag != 4*ms {
+		t.Errorf("late %d, queued %d, max lag %v; want 1, 1, 4ms", res.Late, res.Queued, res.MaxLag)
 	}
-	for _, s := range steps {
-		from, got := p.due(s.now)
-		if got != s.want || (got == send && !from.Equal(s.now)) {
-			t.Errorf("at %v: %v from %v; want %v from now", s.now.Sub(epoch), got, from, s.want)
+	if res.SendLag.TotalCount() != 3 || !near(res.SendLagP50, 3*ms) || !near(res.SendLagMax, 4*ms) {
+		t.Errorf("send lag: %d samples, p50 %v, max %v; want 3, 3ms, 4ms", res.SendLag.TotalCount(), res.SendLagP50, res.SendLagMax)
+	}
+}
+
+func TestAClosedLoopScheduleSendsNowUntilItsBudgetIsSpent(t *testing.T) {
+	end := epoch.Add(time.Second)
+	s := newSchedule(epoch, end, 0, newBudget(2), nil)
+	for i, now := range []time.Time{epoch, epoch.Add(time.Millisecond)} {
+		if a, ok := s.claim(now); !ok || !a.at.Equal(now) || a.n != int64(i) {
+			t.Errorf("claim %d at %v: %v at %v (ok %v); want arrival %d now", i, now.Sub(epoch), a.n, a.at.Sub(epoch), ok, i)
 		}
 	}
-	if _, got := newPacer(epoch, end, 0, 0, 1, nil, nil).due(end); got != stop {
-		t.Errorf("at the window's end: %v; want stop", got)
+	if _, ok := s.claim(epoch.Add(2 * time.Millisecond)); ok {
+		t.Error("claimed past a spent budget of 2")
+	}
+	if _, ok := newSchedule(epoch, end, 0, nil, nil).claim(end); ok {
+		t.Error("claimed at the window's end")
 	}
 }
 
 func TestRecorderSplitsTheWindowIntoSeconds(t *testing.T) {
-	r := newRecorder(4, 2*time.Second)
+	r := newRecorder(4, 2*time.Second, false)
 	r.begin(epoch)
 	at := func(d time.Duration) time.Time { return epoch.Add(d) }
 	samples := []struct {
@@ -360,7 +381,7 @@ func TestRecorderSplitsTheWindowIntoSeconds(t *testing.T) {
 	}
 	r.Fail(errors.New("first"))
 	r.Fail(errors.New("second"))
-	res := &Result{Latency: NewHistogram()}
+	res := &measure.Result{Latency: measure.NewHistogram()}
 	r.fill(res, at(3500*time.Millisecond))
 
 	type interval struct {
@@ -388,7 +409,8 @@ func TestANilRecorderRecordsNothing(t *testing.T) {
 	r.Record(0, epoch, epoch)
 	r.Fail(errors.New("x"))
 	r.Late(time.Second)
-	r.Missed(3)
+	r.Queued(3)
+	r.SendLag(0, time.Second)
 	if r.callsSoFar() != 0 {
 		t.Fatal("a nil recorder counted")
 	}
@@ -453,13 +475,13 @@ func TestServerFiguresCountEachServerProcessOnce(t *testing.T) {
 			{Instance: id, Allocs: base + 700, AllocBytes: 10*base + 7000, CpuNs: 100*base + 70_000, CtxSwitches: uint64(base) + 5, RwSyscalls: uint64(base) + 9},
 		}}
 	}
-	once := func(n int) *ServerCounters {
-		return &ServerCounters{Allocs: 700 * uint64(n), AllocB: 7000 * uint64(n), CPU: 70_000 * time.Duration(n), CtxSwitches: 5 * uint64(n), RWSyscalls: 9 * uint64(n), Servers: n}
+	once := func(n int) *measure.ServerCounters {
+		return &measure.ServerCounters{Allocs: 700 * uint64(n), AllocB: 7000 * uint64(n), CPU: 70_000 * time.Duration(n), CtxSwitches: 5 * uint64(n), RWSyscalls: 9 * uint64(n), Servers: n}
 	}
 	for _, tt := range []struct {
 		name    string
 		readers []stack.StatsReader
-		want    *ServerCounters
+		want    *measure.ServerCounters
 	}{
 		{"three workers, one connection each, add up", []stack.StatsReader{reads("a", 1000), reads("b", 2000), reads("c", 3000)}, once(3)},
 		{"one worker over three connections counts once", []stack.StatsReader{reads("a", 1000), reads("a", 1000), reads("a", 1000)}, once(1)},

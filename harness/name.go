@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/transports"
 )
 
@@ -23,12 +24,15 @@ import (
 // differ from the default, in this order, and are computed from effective
 // values, never from which flags were typed: one configuration, one name.
 // A workload with several rows names each with its dir=.
-func (cfg *Config) Name() string { return cfg.name("") }
+func (cfg *Config) Name() string { return cfg.name("", cfg.workloadKey()) }
 
-func (cfg *Config) name(dir string) string {
-	var b strings.Builder
-	b.WriteString("RPC/" + cfg.Stack.ID().String() + "/transport=" + cfg.Transport.Name())
-	key := func(k string, v any) { fmt.Fprintf(&b, "/%s=%v", k, v) }
+// name is the name of the row dir whose workload= key is key.
+func (cfg *Config) name(dir, workload string) string {
+	n := measure.Name{Base: "RPC"}
+	key := func(k string, v any) { n.Add(k, fmt.Sprint(v)) }
+	id := cfg.Stack.ID()
+	key(id.Kind.Key(), id.Name)
+	key("transport", cfg.Transport.Name())
 	if cfg.Net != "" {
 		key("net", cfg.Net)
 	}
@@ -43,8 +47,8 @@ func (cfg *Config) name(dir string) string {
 	if cfg.Rate > 0 {
 		key("rate", strconv.FormatFloat(cfg.Rate, 'g', -1, 64))
 	}
-	if w := cfg.workloadKey(); w != "" {
-		key("workload", w)
+	if workload != "" {
+		key("workload", workload)
 	}
 	if dir != "" {
 		key("dir", dir)
@@ -53,7 +57,7 @@ func (cfg *Config) name(dir string) string {
 		if d.Work > 0 {
 			key("work", duration(d.Work))
 			if d.Busy {
-				b.WriteString("/busy")
+				n.Add("busy", "")
 			}
 		}
 		if d.StallEvery > 0 {
@@ -64,12 +68,12 @@ func (cfg *Config) name(dir string) string {
 		key("max-message", m)
 	}
 	if a, ok := cfg.Stack.(interface{ LogsIn() bool }); ok && a.LogsIn() {
-		b.WriteString("/auth")
+		n.Add("auth", "")
 	}
 	if mutualTLS(cfg.TransportConfig) {
 		key("tls", "mutual")
 	}
-	return b.String()
+	return n.String()
 }
 
 // duration writes d as time.Duration does, with "us" for "µs" so that
@@ -84,23 +88,17 @@ func mutualTLS(c transports.Config) bool { return c.CertFile != "" || c.ClientCA
 
 // workloadName is the workload's name when it is not the default, else "".
 func (cfg *Config) workloadName() string {
-	if w := cfg.workload().Name(); w != DefaultWorkload.Name() {
+	if w := cfg.workload().Name(); w != DefaultWorkload().Name() {
 		return w
 	}
 	return ""
 }
 
-// A keyedWorkload says more in its workload= key than its name, for rows
-// whose configuration the other keys do not say in full (duplex: what the
-// other direction carried).
-type keyedWorkload interface {
-	nameKey(row *Config) string
-}
-
-// workloadKey is the value of the name's workload= key, "" for none.
+// workloadKey is the value of the name's workload= key, "" for none: a
+// NameKeyer's own, else the workload's name unless it is the default.
 func (cfg *Config) workloadKey() string {
-	if k, ok := cfg.workload().(keyedWorkload); ok {
-		return k.nameKey(cfg)
+	if k, ok := cfg.workload().(NameKeyer); ok {
+		return k.NameKey(cfg)
 	}
 	return cfg.workloadName()
 }

@@ -6,9 +6,10 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
-	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 func TestEveryConfigurationHasOneName(t *testing.T) {
@@ -90,15 +91,15 @@ func TestStackIDsReadBack(t *testing.T) {
 	}
 	for _, s := range []stack.Stack{c, stack.Floor{}, stack.FloorMux{}} {
 		id := s.ID()
-		back, err := stack.ParseID(id.String())
+		back, err := measure.ParseID(id.String())
 		if err != nil || back != id {
 			t.Errorf("ParseID(%q) = %v, %v; want %v", id.String(), back, err, id)
 		}
 	}
-	if got := stack.Label("codec=msgpack"); got != "msgpack" {
+	if got := measure.Label("codec=msgpack"); got != "msgpack" {
 		t.Errorf("Label(codec=msgpack) = %q; want msgpack", got)
 	}
-	if _, err := stack.ParseID("floor"); err == nil {
+	if _, err := measure.ParseID("floor"); err == nil {
 		t.Error("ParseID(floor): no error; want one naming the form")
 	}
 }

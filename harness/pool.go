@@ -11,9 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rpcbench/rpcbench/internal/backoff"
 	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/stack"
-	"github.com/rpcbench/rpcbench/internal/backoff"
 	"github.com/rpcbench/rpcbench/transports"
 )
 
@@ -78,7 +78,12 @@ func (p *pool) probe(ctx context.Context) error {
 		c := p.slots[i].cur.Load()
 		wg.Go(func() {
 			done := make(chan error, 1)
-			go func() { done <- c.Call(ctx, true) }()
+			var failed int
+			go func() {
+				var err error
+				failed, err = firstCalls(ctx, c)
+				done <- err
+			}()
 			timer := time.NewTimer(p.cfg.Timeout)
 			defer timer.Stop()
 			var err error
@@ -94,9 +99,15 @@ func (p *pool) probe(ctx context.Context) error {
 				err = ctx.Err()
 			}
 			// The server answering with its own error, or with a reply the
-			// check refuses, speaks the codec: the window counts those.
-			if err != nil && brokenConn(err) {
+			// check refuses, speaks the codec: the window counts those,
+			// unless it answered every first call so.
+			switch {
+			case err != nil && brokenConn(err) && !p.cfg.External:
+				errs[i] = ownServerError(p.cfg, err)
+			case err != nil && brokenConn(err):
 				errs[i] = FirstCallError(p.caller.Addr().String(), p.cfg.Stack.ID().Name, c.first.Bytes(), p.cfg.Timeout, err)
+			case err != nil && ctx.Err() == nil:
+				errs[i] = EveryCallFailedError(p.caller.Addr().String(), failed, err)
 			}
 		})
 	}

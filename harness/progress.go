@@ -1,5 +1,7 @@
 package harness
 
+import "github.com/rpcbench/rpcbench/measure"
+
 // progress fills p with the window's record so far. With latency it also
 // merges the record's histograms for the p99, which costs a pass over
 // every shard and second: the watchdog asks for it about once a second.
@@ -11,7 +13,7 @@ func (r *Recorder) progress(p *Progress, latency bool) {
 	if !latency {
 		return
 	}
-	h := NewHistogram()
+	h := measure.NewHistogram()
 	r.mu.Lock()
 	for _, iv := range r.intervals {
 		if iv != nil {

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // A Recorder keeps one row's record of a window: a latency histogram, one
@@ -15,11 +17,13 @@ type Recorder struct {
 	shards []recShard
 
 	calls, errs, late, maxLag atomic.Int64
+	queued                    atomic.Int64 // open loop: arrivals no caller was free for
+	lags                      []lagShard   // open loop: the send lag; nil in closed loop
 	sets                      atomic.Int64 // watch: Sets made
 	firstErr                  atomic.Pointer[error]
 
-	mu        sync.Mutex   // guards intervals
-	intervals []*Histogram // by second since start; nil where none ended
+	mu        sync.Mutex           // guards intervals
+	intervals []*measure.Histogram // by second since start; nil where none ended
 }
 
 // recShard is one lock-protected part of the record: callers record into
@@ -31,25 +35,42 @@ type Recorder struct {
 type recShard struct {
 	mu  sync.Mutex // guards sec and cur
 	sec int        // the second cur holds
-	cur *Histogram
+	cur *measure.Histogram
 }
 
 // maxShards bounds the shards a recorder splits into.
 const maxShards = 64
 
+// A lagShard is one lock-protected part of the send lag's histogram.
+type lagShard struct {
+	mu sync.Mutex // guards h
+	h  *measure.Histogram
+}
+
+// maxLagShards bounds the send lag's shards: one call in each records
+// there, against two samples (latency, its second) in the latency shards.
+const maxLagShards = 8
+
 // newRecorder returns a recorder for callers callers over a window of
-// about dur. It makes its histograms now, the window's seconds' included,
-// so that recording allocates nothing a window's figures would count
-// (a histogram is about 220 KB); begin starts it.
-func newRecorder(callers int, dur time.Duration) *Recorder {
+// about dur, keeping the send lag too when open (an open loop). It makes
+// its histograms now, the window's seconds' included, so that recording
+// allocates nothing a window's figures would count (a histogram is about
+// 220 KB); begin starts it.
+func newRecorder(callers int, dur time.Duration, open bool) *Recorder {
 	r := &Recorder{shards: make([]recShard, max(1, min(callers, maxShards)))}
 	for i := range r.shards {
-		r.shards[i].cur = NewHistogram()
+		r.shards[i].cur = measure.NewHistogram()
+	}
+	if open {
+		r.lags = make([]lagShard, max(1, min(callers, maxLagShards)))
+		for i := range r.lags {
+			r.lags[i].h = measure.NewHistogram()
+		}
 	}
 	secs := int(min(dur, time.Hour)/time.Second) + 1
-	r.intervals = make([]*Histogram, secs)
+	r.intervals = make([]*measure.Histogram, secs)
 	for i := range r.intervals {
-		r.intervals[i] = NewHistogram()
+		r.intervals[i] = measure.NewHistogram()
 	}
 	return r
 }
@@ -93,7 +114,7 @@ func (r *Recorder) Record(shard int, from, end time.Time) {
 	s.mu.Unlock()
 }
 
-func (r *Recorder) mergeInterval(sec int, h *Histogram) {
+func (r *Recorder) mergeInterval(sec int, h *measure.Histogram) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.interval(sec).Merge(h.Histogram)
@@ -101,12 +122,12 @@ func (r *Recorder) mergeInterval(sec int, h *Histogram) {
 
 // interval returns second sec's histogram, made when first needed; r.mu
 // is held.
-func (r *Recorder) interval(sec int) *Histogram {
+func (r *Recorder) interval(sec int) *measure.Histogram {
 	for len(r.intervals) <= sec {
 		r.intervals = append(r.intervals, nil)
 	}
 	if r.intervals[sec] == nil {
-		r.intervals[sec] = NewHistogram()
+		r.intervals[sec] = measure.NewHistogram()
 	}
 	return r.intervals[sec]
 }
@@ -134,6 +155,11 @@ func (r *Recorder) Late(lag time.Duration) {
 		return
 	}
 	r.late.Add(1)
+	r.noteLag(lag)
+}
+
+// noteLag keeps the worst lag.
+func (r *Recorder) noteLag(lag time.Duration) {
 	for {
 		old := r.maxLag.Load()
 		if int64(lag) <= old || r.maxLag.CompareAndSwap(old, int64(lag)) {
@@ -142,12 +168,24 @@ func (r *Recorder) Late(lag time.Duration) {
 	}
 }
 
-// Missed counts n scheduled calls never sent because the window ended
-// first: late too.
-func (r *Recorder) Missed(n int64) {
+// Queued counts n arrivals that found no caller free when they were due.
+func (r *Recorder) Queued(n int64) {
 	if r != nil {
-		r.late.Add(n)
+		r.queued.Add(n)
 	}
+}
+
+// SendLag records how long after its scheduled time a call was handed to
+// its connection, in shard shard's part of the record, and keeps the worst.
+func (r *Recorder) SendLag(shard int, lag time.Duration) {
+	if r == nil || r.lags == nil {
+		return
+	}
+	s := &r.lags[shard%len(r.lags)]
+	s.mu.Lock()
+	s.h.Record(lag)
+	s.mu.Unlock()
+	r.noteLag(lag)
 }
 
 // callsSoFar is the successes recorded until now.
@@ -159,7 +197,7 @@ func (r *Recorder) callsSoFar() int64 {
 }
 
 // fill writes the record into res, for a window that ended at end.
-func (r *Recorder) fill(res *Result, end time.Time) {
+func (r *Recorder) fill(res *measure.Result, end time.Time) {
 	for i := range r.shards {
 		s := &r.shards[i]
 		if s.cur.TotalCount() > 0 {
@@ -174,6 +212,14 @@ func (r *Recorder) fill(res *Result, end time.Time) {
 		res.FirstError = (*e).Error()
 	}
 	res.Late = r.late.Load()
+	res.Queued = r.queued.Load()
+	if r.lags != nil {
+		res.SendLag = measure.NewHistogram()
+		for i := range r.lags {
+			res.SendLag.Merge(r.lags[i].h.Histogram)
+		}
+		res.SummarizeSendLag()
+	}
 	res.Sets = r.sets.Load()
 	res.MaxLag = time.Duration(r.maxLag.Load())
 	res.Intervals = res.Intervals[:0]
@@ -182,6 +228,6 @@ func (r *Recorder) fill(res *Result, end time.Time) {
 			continue
 		}
 		res.Latency.Merge(h.Histogram)
-		res.Intervals = append(res.Intervals, Interval{Start: r.start.Add(time.Duration(sec) * time.Second), Latency: h})
+		res.Intervals = append(res.Intervals, measure.Interval{Start: r.start.Add(time.Duration(sec) * time.Second), Latency: h})
 	}
 }

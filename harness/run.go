@@ -8,13 +8,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
 )
 
 // Run measures one configuration whose workload records one row (call,
 // watch); RunRows measures any.
-func Run(ctx context.Context, cfg Config) (*Result, error) {
+func Run(ctx context.Context, cfg Config) (*measure.Result, error) {
 	rows, err := RunRows(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -28,32 +29,29 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 // RunRows measures one configuration: it starts the server (unless
 // External), opens the connections, warms up, and measures one window,
 // returning a Result for each row the workload records.
-func RunRows(ctx context.Context, cfg Config) ([]*Result, error) {
+func RunRows(ctx context.Context, cfg Config) ([]*measure.Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	caller, stop, err := connectSides(ctx, &cfg)
+	sides, stop, err := connectSides(ctx, &cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer stop()
 
-	p, err := newPool(ctx, &cfg, caller)
+	p, err := newPool(ctx, &cfg, sides.caller)
 	if err != nil {
 		return nil, err
 	}
 	defer p.close()
 
-	cfg.sides.pool = p
-	if pr, ok := cfg.workload().(Preparer); ok {
-		run, done, err := pr.Prepare(ctx, &cfg)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", cfg.workload().Name(), err)
-		}
-		defer done()
-		cfg.Workload = run
+	sides.pool = p
+	run, err := cfg.workload().Prepare(ctx, &cfg, sides)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.workload().Name(), err)
 	}
-	d := &driver{cfg: &cfg, clock: cfg.clock(), pool: p}
+	defer run.Close()
+	d := &driver{cfg: &cfg, clock: cfg.clock(), pool: p, rows: run.Rows(), run: run}
 	if cfg.Warmup > 0 {
 		d.drive(ctx, d.window(cfg.Warmup, 0, false))
 	}
@@ -62,7 +60,7 @@ func RunRows(ctx context.Context, cfg Config) ([]*Result, error) {
 	before := readTotals()
 	p.wire.Store(0)
 	results := d.drive(ctx, w)
-	own := readTotals().sub(before)
+	own := readTotals().Sub(before)
 	srv := server()
 	for _, r := range results {
 		// Process-wide figures: every row of the window shares them.
@@ -85,6 +83,8 @@ type driver struct {
 	cfg   *Config
 	clock Clock
 	pool  *pool
+	run   Prepared
+	rows  []Row // run's
 }
 
 // window prepares a window of dur, or of calls calls when calls is
@@ -92,15 +92,14 @@ type driver struct {
 // apart so that what the recorders allocate up front is not counted in
 // the window's allocations.
 func (d *driver) window(dur time.Duration, calls int64, record bool) *Window {
-	wl := d.cfg.workload()
 	w := &Window{cfg: d.cfg, clock: d.clock, pool: d.pool, dur: dur,
-		budget: newBudget(calls), rows: make([]*Recorder, len(wl.Rows())), dog: &watchdog{timeout: d.cfg.Timeout}}
+		budget: newBudget(calls), rows: make([]*Recorder, len(d.rows)), dog: &watchdog{timeout: d.cfg.Timeout}}
 	if calls > 0 {
 		w.dur = 100 * 365 * 24 * time.Hour
 	}
 	if record {
-		for i := range w.rows {
-			w.rows[i] = newRecorder(d.cfg.Concurrency, dur)
+		for i, row := range d.rows {
+			w.rows[i] = newRecorder(row.Config.Concurrency, dur, row.Config.Rate > 0)
 		}
 	}
 	return w
@@ -108,23 +107,22 @@ func (d *driver) window(dur time.Duration, calls int64, record bool) *Window {
 
 // drive runs the workload through w from now, and returns its rows'
 // results when it records them.
-func (d *driver) drive(ctx context.Context, w *Window) []*Result {
-	wl := d.cfg.workload()
+func (d *driver) drive(ctx context.Context, w *Window) []*measure.Result {
 	w.start = d.clock.Now()
 	w.end = w.start.Add(w.dur)
 	for _, r := range w.rows {
 		r.begin(w.start)
 	}
 	stopWatch := d.watch(ctx, w, w.budget.total())
-	wl.Drive(ctx, w)
+	d.run.Drive(ctx, w)
 	stopWatch()
 	if w.rows[0] == nil {
 		return nil
 	}
 	stopped := d.clock.Now()
-	results := make([]*Result, len(w.rows))
-	for i, dir := range wl.Rows() {
-		results[i] = d.cfg.rowConfig(wl, i).newResult(dir)
+	results := make([]*measure.Result, len(w.rows))
+	for i, row := range d.rows {
+		results[i] = row.newResult()
 		w.rows[i].fill(results[i], stopped)
 	}
 	return results
@@ -210,12 +208,12 @@ func serverReaders(cfg *Config, p *pool) []stack.StatsReader {
 // by its Instance, and it is read and counted once; a server too old to
 // give one is counted once per reader, as there is no telling. Each round
 // of reads waits at most the call timeout, and no longer than ctx.
-func serverStats(ctx context.Context, timeout time.Duration, readers []stack.StatsReader) func() *ServerCounters {
-	none := func() *ServerCounters { return nil }
+func serverStats(ctx context.Context, timeout time.Duration, readers []stack.StatsReader) func() *measure.ServerCounters {
+	none := func() *measure.ServerCounters { return nil }
 	type server struct {
 		reader stack.StatsReader
 		id     string
-		start  Totals
+		start  measure.Totals
 	}
 	var servers []server
 	readCtx, cancel := context.WithTimeout(ctx, timeout)
@@ -234,13 +232,13 @@ func serverStats(ctx context.Context, timeout time.Duration, readers []stack.Sta
 	if len(servers) == 0 {
 		return none
 	}
-	return func() *ServerCounters {
+	return func() *measure.ServerCounters {
 		if ctx.Err() != nil {
 			return nil
 		}
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		insts := make([]ServerInstance, len(servers))
+		insts := make([]measure.ServerInstance, len(servers))
 		for i, sv := range servers {
 			s, err := sv.reader.ServerStats(ctx)
 			if err != nil || s.GetInstance() != sv.id {
@@ -248,23 +246,22 @@ func serverStats(ctx context.Context, timeout time.Duration, readers []stack.Sta
 				// subtract from.
 				return nil
 			}
-			insts[i] = ServerInstance{ID: sv.id, Start: sv.start, End: totalsOf(s)}
+			insts[i] = measure.ServerInstance{ID: sv.id, Start: sv.start, End: totalsOf(s)}
 		}
-		return serverCounters(insts)
+		return measure.ServerCountersOf(insts)
 	}
 }
 
 // connectSides starts the in-process server, when there is one, and the
 // calling half; stop ends both.
-func connectSides(ctx context.Context, cfg *Config) (transports.Caller, func(), error) {
+func connectSides(ctx context.Context, cfg *Config) (*Sides, func(), error) {
 	tcfg := cfg.TransportConfig
 	if cfg.External {
 		caller, err := cfg.Transport.Call(ctx, tcfg)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", cfg.Transport.Name(), err)
 		}
-		cfg.sides = &sides{caller: caller}
-		return caller, func() { caller.Close() }, nil
+		return &Sides{caller: caller}, func() { caller.Close() }, nil
 	}
 	tcfg.Conns = cfg.conns() // a serving half that dials opens as many as the callers use
 	if tcfg.CAFile == "" {
@@ -277,16 +274,17 @@ func connectSides(ctx context.Context, cfg *Config) (transports.Caller, func(), 
 		return nil, nil, fmt.Errorf("%s: %w", cfg.Transport.Name(), err)
 	}
 	srv := cfg.Stack.Serve(l, cfg.Delay)
-	cfg.sides = &sides{caller: caller, served: l, server: srv}
-	return caller, func() {
+	return &Sides{caller: caller, served: l, server: srv}, func() {
 		caller.Close()
 		srv.Close()
 	}, nil
 }
 
-func (cfg *Config) newResult(dir string) *Result {
-	return &Result{
-		Name:        cfg.name(dir),
+// newResult is the empty result of row, named and labelled.
+func (row Row) newResult() *measure.Result {
+	cfg := row.Config
+	return &measure.Result{
+		Name:        cfg.name(row.Dir, row.Key),
 		Stack:       cfg.Stack.ID().String(),
 		Transport:   cfg.Transport.Name(),
 		Net:         cfg.Net,
@@ -296,10 +294,10 @@ func (cfg *Config) newResult(dir string) *Result {
 		Pipeline:    cfg.Pipeline,
 		Rate:        cfg.Rate,
 		Delay:       cfg.Delay.String(),
-		Latency:     NewHistogram(),
+		Latency:     measure.NewHistogram(),
 		Workload:    cfg.workloadName(),
-		Dir:         dir,
-		Against:     cfg.against(),
+		Dir:         row.Dir,
+		Against:     row.Against,
 	}
 }
 
@@ -325,8 +323,8 @@ func (c *countingConn) Write(p []byte) (int, error) {
 // them once, then again), so that drift on a noisy machine spreads evenly
 // over them. progress, when set, hears which run is under way and how far
 // along it is.
-func RunAll(ctx context.Context, cfgs []Config, count int, progress func(run, runs int, name string, p Progress)) ([]*Result, error) {
-	var results []*Result
+func RunAll(ctx context.Context, cfgs []Config, count int, progress func(run, runs int, name string, p Progress)) ([]*measure.Result, error) {
+	var results []*measure.Result
 	runs := len(cfgs) * count
 	for rep := range count {
 		for i, cfg := range cfgs {

@@ -16,6 +16,7 @@ import (
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
@@ -34,7 +35,7 @@ func TestTheOpenLoopTableSaysHowLatencyCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	format.Text(&out, format.Run{Results: []*harness.Result{r}})
+	format.Text(&out, format.Run{Results: []*measure.Result{r}})
 	if !strings.Contains(out.String(), "coordinated omission corrected") {
 		t.Errorf("the open-loop table does not say how latency was counted:\n%s", out.String())
 	}
@@ -50,11 +51,11 @@ func TestTheTableSaysTheGeneratorFellBehind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Late == 0 {
-		t.Fatalf("late %d at 100M calls/s from one caller; want the generator to report falling behind", r.Late)
+	if r.Queued == 0 {
+		t.Fatalf("queued %d at 100M calls/s from one caller; want the arrivals it had no caller for counted", r.Queued)
 	}
 	var out bytes.Buffer
-	format.Text(&out, format.Run{Results: []*harness.Result{r}})
+	format.Text(&out, format.Run{Results: []*measure.Result{r}})
 	if !strings.Contains(out.String(), "behind schedule: ") {
 		t.Errorf("the table hides that the generator fell behind:\n%s", out.String())
 	}
@@ -100,17 +101,9 @@ func TestAnExternalServerReportsItsOwnCosts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &server.Server{Codec: msgpack}
-	go srv.Serve(l)
-	defer srv.Shutdown(context.Background())
-
 	cfg := config(t, stack.Codec{Codec: msgpack}, "bytes:1KiB")
 	cfg.External = true
-	cfg.TransportConfig.Addr = l.Addr().String()
+	cfg.TransportConfig.Addr = serveOnLoopback(t, &server.Server{Codec: msgpack})
 	r, err := harness.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +112,7 @@ func TestAnExternalServerReportsItsOwnCosts(t *testing.T) {
 		t.Fatalf("server counters %+v; want the server's allocations and CPU over the window", r.Server)
 	}
 	var out bytes.Buffer
-	format.Bench(&out, format.Run{Results: []*harness.Result{r}})
+	format.Bench(&out, format.Run{Results: []*measure.Result{r}})
 	if r.Server.CtxSwitches == 0 || r.Server.RWSyscalls == 0 {
 		t.Errorf("server counters %+v; want its context switches and system calls over the window", r.Server)
 	}
@@ -436,4 +429,52 @@ func TestALoginToASilentServerEndsWithinTheTimeout(t *testing.T) {
 	case <-time.After(5 * time.Second): // the login's own limit is 10s
 		t.Fatal("a login to a server that never replies outlived the run's timeout")
 	}
+}
+
+// A server that refuses every call (here: it wants a login the run has no
+// token for) stops the run after its first calls, with the server's error
+// and what to do, instead of counting failures for a whole window.
+func TestARunWhoseFirstCallsAllFailStops(t *testing.T) {
+	msgpack, err := codecs.Lookup("msgpack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config(t, stack.Codec{Codec: msgpack}, "bytes:16")
+	cfg.External = true
+	cfg.TransportConfig.Addr = serveOnLoopback(t, &server.Server{Codec: msgpack, Token: []byte("a token of sixteen bytes")})
+	cfg.Calls = 0
+	cfg.Duration = time.Hour
+	r, err := harness.Run(context.Background(), cfg)
+	if err == nil || !strings.Contains(err.Error(), "unauthenticated") || !strings.Contains(err.Error(), "--token-file") {
+		t.Fatalf("Run: %v (result %v); want the first calls' error and a hint naming --token-file", err, r)
+	}
+	t.Log(err)
+}
+
+// rpcbench's own server speaks the codec: when it closes the connection
+// on the first call, the message says which limit, not "another codec".
+func TestOwnServerClosingOnTheFirstCallNamesMaxMessage(t *testing.T) {
+	gob, err := codecs.New("gob", codecs.Options{MaxMessage: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config(t, stack.Codec{Codec: gob}, "bytes:1KiB")
+	cfg.MaxMessage = 10
+	_, err = harness.Run(context.Background(), cfg)
+	if err == nil || !strings.Contains(err.Error(), "own in-process server did not answer the first gob call: is the bytes:1KiB request or its reply larger than --max-message 10 bytes?") || strings.Contains(err.Error(), "another codec") {
+		t.Fatalf("Run: %v; want the in-process server's closing explained by --max-message", err)
+	}
+}
+
+// serveOnLoopback serves srv on a loopback port until the test ends and
+// returns its address.
+func serveOnLoopback(t *testing.T, srv *server.Server) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return l.Addr().String()
 }

@@ -1,76 +1,144 @@
 package harness
 
 import (
+	"context"
 	"sync/atomic"
 	"time"
+
+	"github.com/rpcbench/rpcbench/measure"
 )
 
-// The scheduler: when each caller acts. In closed loop a caller sends as
-// soon as it can; in open loop (Config.Rate) on a fixed schedule, so that
-// latency counts from when a call should have been sent and a stalled
-// server cannot hide its stall by holding the generator back (coordinated
-// omission, corrected as wrk2 does).
+// The load model: when callers act. In closed loop a caller sends as soon
+// as it can. In open loop (Config.Rate) the window has one schedule of
+// arrivals, arrival i at start + i/rate, whatever the replies do (k6's
+// constant-arrival-rate executor, wrk2): each free caller claims the next
+// arrival, waits for its time and sends it, and latency counts from that
+// time, so that a stalled server cannot hide its stall by holding the
+// generator back (coordinated omission). An arrival whose time has passed
+// before any caller was free to claim it is queued: the load offered
+// outran the callers (more --concurrency or --pipeline). One a caller
+// claimed in time but sent late was late: the generator itself (its timer,
+// the machine's CPU). Both wait in the send lag, which the recorder keeps
+// as a histogram: the generator's measure of itself.
 
-// A step is what a pacer tells its caller to do next.
-type step int
-
-const (
-	send step = iota // send a call now
-	wait             // wait until the time given, then ask again
-	stop             // the window is over: send nothing more
-)
-
-// A pacer schedules one caller's calls. It is used by that caller alone.
-type pacer struct {
-	end      time.Time     // no call is sent at or after end
-	interval time.Duration // open loop: time between this caller's calls; 0 in closed loop
-	next     time.Time     // open loop: this caller's next slot
-	budget   *budget       // calls left in a window counted in calls; nil when timed
-	rec      *Recorder     // hears of calls sent late
+// An arrival is one call of the schedule.
+type arrival struct {
+	n      int64     // its place in the schedule, from 0
+	at     time.Time // when it is due; latency counts from here
+	queued bool      // it was overdue when claimed: no caller was free
 }
 
-// newPacer returns the pacer of caller i of n that share the window's rate
-// (open loop when rate > 0): caller i sends at start + (j*n + i)/rate, so
-// that the callers' slots interleave evenly.
-func newPacer(start, end time.Time, rate float64, i, n int, b *budget, rec *Recorder) *pacer {
-	p := &pacer{end: end, budget: b, rec: rec}
+// A schedule is one window's arrivals, shared by the callers of one row.
+type schedule struct {
+	start, end time.Time
+	interval   time.Duration // open loop: between arrivals; 0 in closed loop
+	budget     *budget       // calls left in a window counted in calls; nil when timed
+	next       atomic.Int64  // the next arrival nobody has claimed
+	rec        *Recorder
+}
+
+// newSchedule returns the schedule of a window from start to end at rate
+// calls/s (closed loop when rate is 0), that records its lateness in rec.
+func newSchedule(start, end time.Time, rate float64, b *budget, rec *Recorder) *schedule {
+	s := &schedule{start: start, end: end, budget: b, rec: rec}
 	if rate > 0 {
-		p.interval = time.Duration(float64(time.Second) * float64(n) / rate)
-		p.next = start.Add(time.Duration(float64(time.Second) * float64(i) / rate))
+		s.interval = time.Duration(float64(time.Second) / rate)
 	}
-	return p
+	return s
 }
 
-// due says what the caller does at now. With send, from is the time the
-// call's latency counts from: now in closed loop, its slot in open loop.
-// With wait, from is when to ask again.
-func (p *pacer) due(now time.Time) (from time.Time, s step) {
-	if p.interval == 0 {
-		if !now.Before(p.end) || !p.budget.take() {
-			return time.Time{}, stop
+// open reports whether the schedule is an open loop's.
+func (s *schedule) open() bool { return s.interval > 0 }
+
+// claim takes the next arrival for a caller that is free at now; ok is
+// false when the schedule is over (the window ended, or its calls are
+// all taken). In closed loop the arrival is now.
+func (s *schedule) claim(now time.Time) (a arrival, ok bool) {
+	if !s.open() {
+		if !now.Before(s.end) || !s.budget.take() {
+			return arrival{}, false
 		}
-		return now, send
+		return arrival{n: s.next.Add(1) - 1, at: now}, true
 	}
-	if !p.next.Before(p.end) {
-		return time.Time{}, stop // the schedule ends with the window
+	if !now.Before(s.end) {
+		return arrival{}, false // what is left was never sent: finish counts it
 	}
-	if now.Before(p.next) {
-		return p.next, wait
+	i := s.next.Add(1) - 1
+	if total := s.budget.total(); total > 0 && i >= total {
+		return arrival{}, false
 	}
-	if !now.Before(p.end) {
-		// Behind schedule at the end: what was never sent is late too.
-		p.rec.Missed(int64(p.end.Sub(p.next)-1)/int64(p.interval) + 1)
-		return time.Time{}, stop
+	at := s.start.Add(time.Duration(i) * s.interval)
+	if !at.Before(s.end) {
+		return arrival{}, false
 	}
-	if !p.budget.take() {
-		return time.Time{}, stop
+	a = arrival{n: i, at: at, queued: now.Sub(at) > measure.LateSlack}
+	if a.queued {
+		s.rec.Queued(1)
 	}
-	if lag := now.Sub(p.next); lag > LateSlack {
-		p.rec.Late(lag)
+	return a, true
+}
+
+// sent notes that a's call was handed to its connection at now, and
+// reports false, sending nothing, when now is past the window's end.
+func (s *schedule) sent(a arrival, shard int, now time.Time) bool {
+	if !s.open() {
+		return true
 	}
-	from = p.next
-	p.next = p.next.Add(p.interval)
-	return from, send
+	lag := now.Sub(a.at)
+	if !now.Before(s.end) {
+		s.rec.Late(lag) // claimed in time, woken after the window: never sent
+		return false
+	}
+	s.rec.SendLag(shard, lag)
+	if !a.queued && lag > measure.LateSlack {
+		s.rec.Late(lag)
+	}
+	return true
+}
+
+// await claims the next arrival for a caller that is free and waits
+// until it is due, with *timer (made when first needed, on clock); it
+// returns the arrival and the time it was woken, or false when the
+// schedule is over or ctx ends first.
+func (s *schedule) await(ctx context.Context, clock Clock, timer *Timer) (arrival, time.Time, bool) {
+	now := clock.Now()
+	a, ok := s.claim(now)
+	if !ok {
+		return arrival{}, now, false
+	}
+	if wait := a.at.Sub(now); wait > 0 {
+		if *timer == nil {
+			*timer = clock.NewTimer(wait)
+		} else {
+			(*timer).Reset(wait)
+		}
+		select {
+		case <-(*timer).C():
+		case <-ctx.Done():
+			return arrival{}, now, false
+		}
+		now = clock.Now()
+	}
+	return a, now, true
+}
+
+// finish counts the arrivals due before now (or the window's end, if
+// sooner) that no caller claimed: queued, never sent. An interrupted
+// window's later arrivals were never due.
+func (s *schedule) finish(now time.Time) {
+	if !s.open() {
+		return
+	}
+	if now.After(s.end) {
+		now = s.end
+	}
+	due := int64((now.Sub(s.start) + s.interval - 1) / s.interval)
+	if total := s.budget.total(); total > 0 {
+		due = min(due, total)
+	}
+	if left := due - s.next.Load(); left > 0 {
+		s.rec.Queued(left)
+	}
 }
 
 // A budget is the calls a window counted in calls has left, shared by its

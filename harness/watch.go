@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/stack"
 )
 
@@ -46,10 +47,6 @@ func (Watch) Rows() []string { return []string{""} }
 // share the setter's schedule.
 const WatchSetters = 4
 
-// WatchersPerKey is how many watchers share a key: the setter changes the
-// keys in turn, so each Set wakes this many.
-const WatchersPerKey = 10
-
 // Supports says whether s can watch: the floors have no KV store, and
 // gRPC's bidirectional-stream peer measures streamed calls only.
 func (Watch) Supports(s stack.Stack) error {
@@ -59,31 +56,29 @@ func (Watch) Supports(s stack.Stack) error {
 	return nil
 }
 
-// Drive of an unprepared Watch has no setter connection: Prepare first.
-func (Watch) Drive(ctx context.Context, w *Window) {
-	panic("harness: the watch workload measures only once prepared")
-}
-
 // Prepare opens the setters' connections, apart from the watchers'.
-func (wl Watch) Prepare(ctx context.Context, cfg *Config) (Workload, func(), error) {
+func (wl Watch) Prepare(ctx context.Context, cfg *Config, s *Sides) (Prepared, error) {
 	if err := wl.Supports(cfg.Stack); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	scfg := *cfg
 	scfg.Concurrency, scfg.Conns, scfg.Pipeline = WatchSetters, WatchSetters, 1
-	setter, err := newPool(ctx, &scfg, cfg.sides.caller)
+	setter, err := newPool(ctx, &scfg, s.caller)
 	if err != nil {
-		return nil, nil, fmt.Errorf("the setters' connections: %w", err)
+		return nil, fmt.Errorf("the setters' connections: %w", err)
 	}
-	return &watchRun{setter: setter, setters: WatchSetters}, setter.close, nil
+	return &watchRun{rows: []Row{cfg.row("")}, setter: setter, setters: WatchSetters}, nil
 }
 
 // watchRun is a prepared Watch.
 type watchRun struct {
-	Watch
+	rows    []Row
 	setter  *pool // setter i calls over its client i
 	setters int
 }
+
+func (r *watchRun) Rows() []Row { return r.rows }
+func (r *watchRun) Close()      { r.setter.close() }
 
 func (r *watchRun) Drive(ctx context.Context, w *Window) {
 	n := w.cfg.Concurrency
@@ -100,26 +95,28 @@ func (r *watchRun) Drive(ctx context.Context, w *Window) {
 		watchers.Go(func() { watchKey(ctx, w, i, keyName(i%keys), tag, serverTimeout, &done) })
 	}
 	var setters sync.WaitGroup
+	sched := w.schedule(0)
 	for i := range r.setters {
-		setters.Go(func() { r.set(ctx, w, i, keys, tag) })
+		setters.Go(func() { r.set(ctx, w, sched, i, keys, tag) })
 	}
 	setters.Wait()
+	sched.finish(w.clock.Now())
 	done.Store(true)
 	r.wakeAll(ctx, w, keys, tag, &watchers)
 	w.pool.wire.Add(r.setter.wire.Swap(0))
 }
 
 // watchKeys is how many keys n watchers watch.
-func watchKeys(n int) int { return max(1, (n+WatchersPerKey-1)/WatchersPerKey) }
+func watchKeys(n int) int { return max(1, (n+measure.WatchersPerKey-1)/measure.WatchersPerKey) }
 
 // keyName names key k.
 func keyName(k int) string { return "watch/" + strconv.Itoa(k) }
 
-// set runs setter i's part of the schedule: the schedule's Set j (setter
-// i makes j = i, i+setters, ...) changes key j mod keys to a value that
-// says when the Set was due.
-func (r *watchRun) set(ctx context.Context, w *Window, i, keys int, tag string) {
-	p, rec, clock := w.pacer(0, i, r.setters), w.rec(0), w.clock
+// set makes setter i's Sets: each claims the schedule's next Set j and,
+// once it is due, changes key j mod keys to a value that says when the Set
+// was due.
+func (r *watchRun) set(ctx context.Context, w *Window, sched *schedule, i, keys int, tag string) {
+	rec, clock := w.rec(0), w.clock
 	tr := w.track(-1-i, func() { r.setter.closeConn(i) })
 	var timer Timer
 	defer func() {
@@ -127,32 +124,22 @@ func (r *watchRun) set(ctx context.Context, w *Window, i, keys int, tag string) 
 			timer.Stop()
 		}
 	}()
-	for j := i; ctx.Err() == nil; {
-		now := clock.Now()
-		at, s := p.due(now)
-		if s == stop {
+	for ctx.Err() == nil {
+		a, now, ok := sched.await(ctx, clock, &timer)
+		if !ok {
 			return
 		}
-		if s == wait {
-			if timer == nil {
-				timer = clock.NewTimer(at.Sub(now))
-			} else {
-				timer.Reset(at.Sub(now))
-			}
-			select {
-			case <-timer.C():
-			case <-ctx.Done():
-			}
-			continue
+		if !sched.sent(a, i, now) {
+			return
 		}
+		j, at := a.n, a.at
 		c := r.setter.client(i)
 		kv := c.Client.(stack.KVClient)
 		tr.begin(now)
-		err := kv.Set(ctx, keyName(j%keys), setValue(tag, at.Sub(w.start)))
+		err := kv.Set(ctx, keyName(int(j%int64(keys))), setValue(tag, at.Sub(w.start)))
 		if cut := tr.end(w.cfg.Timeout); cut != nil {
 			err = cut
 		}
-		j += r.setters
 		switch {
 		case err == nil:
 			rec.RecordSet()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/stack"
 )
@@ -152,15 +153,15 @@ func TestWatchRecordsOneSamplePerWokenWatcherFromTheSetsSchedule(t *testing.T) {
 		p.slots[0].cur.Store(&client{Client: kv})
 		setter := &pool{cfg: &cfg, slots: make([]slot, 1)}
 		setter.slots[0].cur.Store(&client{Client: kv})
-		cfg.Workload = &watchRun{setter: setter, setters: 1} // one setter: the fake clock moves in one goroutine
-		d := &driver{cfg: &cfg, clock: clock, pool: p}
+		run := &watchRun{rows: []Row{cfg.row("")}, setter: setter, setters: 1} // one setter: the fake clock moves in one goroutine
+		d := &driver{cfg: &cfg, clock: clock, pool: p, run: run, rows: run.Rows()}
 		// d.drive without its watchdog, as driveFake.
 		w := d.window(cfg.Duration, 0, true)
 		w.start = clock.Now()
 		w.end = w.start.Add(w.dur)
 		w.rows[0].begin(w.start)
-		cfg.Workload.Drive(t.Context(), w)
-		r := &Result{Latency: NewHistogram()}
+		run.Drive(t.Context(), w)
+		r := &measure.Result{Latency: measure.NewHistogram()}
 		w.rows[0].fill(r, clock.Now())
 
 		if r.Sets != tt.sets || r.Calls != tt.sets*tt.each || r.Errors != 0 || r.Late != 0 {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,65 +14,90 @@ import (
 )
 
 // A Workload says what the callers of a run do and what they record. The
-// driver around it (Run) knows none of its insides: it opens the
-// connections, runs the warm-up and the measured window, reads the
-// process's counters and turns each Recorder into a Result. The workload
-// knows nothing of how a call travels (the stack does) or of the load
-// model beyond asking its pacers when to act.
+// driver around it (RunRows) knows none of its insides: it opens the
+// connections, asks the workload to Prepare for them, runs the warm-up and
+// the measured window through the Prepared workload, reads the process's
+// counters and turns each row's Recorder into a Result. A workload knows
+// nothing of how a call travels (the stack does) or of the load model
+// beyond claiming arrivals from its window's schedule.
 //
-// Adding a workload is one file in this package: a type with these three
-// methods and a line in workloads. What a workload needs of the stacks
-// beyond the payload's call, it asks of their clients through an optional
-// interface, as the call workload asks for stack.Pipeliner:
-//
-//   - Watch (watch.go) asks for stack.KVClient (Set, and a Watch whose
-//     Next waits for the key's next change), which the stacks that can
-//     watch declare by being a stack.KVStack; the others are left out of
-//     it (Limited, Supports). Its Prepare opens the setter's connection.
-//   - Duplex (duplex.go) is a Preparer: Prepare serves the master's side
-//     of the way back and opens the worker's clients over it, and Drive
-//     runs the call workload both ways, one row each (dir=down, dir=up),
-//     the up row named by its own configuration (rowConfigs).
-//
-// Calls that may hang register with w.track so that the run's timeout and
-// its context can cut them off.
+// Adding a workload is a type with these methods and one
+// RegisterWorkload call, from this module or another one (the built-in
+// call, watch and duplex are registered the same way, in workloads). What a
+// workload needs of the stacks beyond the payload's call, it asks of their
+// clients through an optional interface, as the call workload asks for
+// stack.Pipeliner and watch for stack.KVClient; a workload that runs on
+// some stacks only says so as a Limited one.
 type Workload interface {
 	// Name is what --workload takes and benchmark names carry as
 	// workload=NAME (the default, call, is not written).
 	Name() string
-	// Rows names the rows one window records, one Result each, by the
-	// dir= label their names carry; "" for a workload's only row.
+	// Rows labels the rows one window records, one Result each, by the
+	// dir= their names carry; "" for a workload's only row. Once prepared
+	// it may record fewer (a duplex master of workers in other processes
+	// records dir=down only).
 	Rows() []string
-	// Drive makes one window's calls, recording into w's recorders, and
-	// returns when every goroutine it started has ended: when its pacers
-	// say stop, or ctx ends.
+	// Prepare readies the workload for one configuration's windows over
+	// the run's connections (s), opening what else it needs; Prepared.Close
+	// releases it after the last window.
+	Prepare(ctx context.Context, cfg *Config, s *Sides) (Prepared, error)
+}
+
+// A Prepared workload is one readied for one configuration.
+type Prepared interface {
+	// Rows are the rows each window records.
+	Rows() []Row
+	// Drive makes one window's calls, recording into w's recorders (one
+	// per row), and returns when every goroutine it started has ended:
+	// when its schedule is over, or ctx ends.
 	Drive(ctx context.Context, w *Window)
+	// Close releases what Prepare opened.
+	Close()
 }
 
-// A Preparer is a Workload that needs more than the run's connections.
-// RunRows calls Prepare once, after the connections are open and before
-// the warm-up, measures with the workload it returns (of the same Name,
-// holding what Prepare opened; its Rows may be fewer, as a duplex master
-// of workers in other processes records only dir=down), and calls done
-// after the last window.
-type Preparer interface {
-	Prepare(ctx context.Context, cfg *Config) (run Workload, done func(), err error)
+// A Row is one row of a prepared workload: how its result is named and
+// labelled.
+type Row struct {
+	// Dir is the row's dir= label; "" for a workload's only row.
+	Dir string
+	// Config is the configuration the row's name and labels say: the
+	// run's own, or, for duplex's dir=up, that of its own callers.
+	Config *Config
+	// Key is the value of the name's workload= key; "" for none.
+	Key string
+	// Against is what the other direction of a duplex row carried, when
+	// it differs from the row's own load (measure.Result.Against).
+	Against string
 }
 
-// DefaultWorkload is the workload of a Config that names none.
-var DefaultWorkload Workload = Call{}
-
-// workloads are the workloads --workload takes. Adding one is one line here.
-var workloads = []Workload{Call{}, Watch{}, Duplex{}}
-
-// WorkloadNames lists the workloads --workload accepts.
-func WorkloadNames() []string {
-	names := make([]string, len(workloads))
-	for i, w := range workloads {
-		names[i] = w.Name()
-	}
-	return names
+// A NameKeyer is a workload whose workload= key says more than its name
+// (duplex: what the other direction carries, when its load differs).
+type NameKeyer interface {
+	NameKey(cfg *Config) string
 }
+
+// row is cfg's row dir of a workload with one configuration.
+func (cfg *Config) row(dir string) Row { return Row{Dir: dir, Config: cfg, Key: cfg.workloadKey()} }
+
+// OneRow returns a prepared workload that records one row of cfg's (dir
+// labels it; "" for none), drives each window with drive and holds nothing
+// to close: what a workload that needs no more than the run's connections
+// returns from Prepare.
+func OneRow(cfg *Config, dir string, drive func(ctx context.Context, w *Window)) Prepared {
+	return oneRow{[]Row{cfg.row(dir)}, drive}
+}
+
+type oneRow struct {
+	rows  []Row
+	drive func(context.Context, *Window)
+}
+
+func (r oneRow) Rows() []Row                          { return r.rows }
+func (r oneRow) Drive(ctx context.Context, w *Window) { r.drive(ctx, w) }
+func (oneRow) Close()                                 {}
+
+// DefaultWorkload is the workload of a Config that names none: call.
+func DefaultWorkload() Workload { return Call{} }
 
 // A Limited workload runs only on some stacks.
 type Limited interface {
@@ -90,43 +114,18 @@ func Supports(wl Workload, s stack.Stack) error {
 	return nil
 }
 
-// A rowConfigs workload records rows of different configurations (duplex:
-// dir=up has its own callers and payload), which their names and results
-// say.
-type rowConfigs interface {
-	rowConfig(row int, cfg *Config) *Config
-}
-
-// rowConfig returns the configuration row row of wl records.
-func (cfg *Config) rowConfig(wl Workload, row int) *Config {
-	if rc, ok := wl.(rowConfigs); ok {
-		return rc.rowConfig(row, cfg)
-	}
-	return cfg
-}
-
-// sides are a run's two ends: where its connections come from and, in
-// process, what serves them.
-type sides struct {
+// Sides are a run's two ends, which a workload's Prepare may open more
+// over: where its connections come from and, in process, what serves them.
+type Sides struct {
 	caller transports.Caller
 	served net.Listener // nil against an external server
 	server stack.Server // nil against an external server
 	pool   *pool        // the run's clients
 }
 
-// LookupWorkload returns the workload called name.
-func LookupWorkload(name string) (Workload, error) {
-	for _, w := range workloads {
-		if w.Name() == name {
-			return w, nil
-		}
-	}
-	return nil, fmt.Errorf("unknown workload %q (have %s)", name, strings.Join(WorkloadNames(), ", "))
-}
-
 // A Window is what the driver gives a workload for one window: the
 // configuration, the clock, the connections, one Recorder per row and the
-// load model's pacers.
+// load model's schedules.
 type Window struct {
 	cfg        *Config
 	clock      Clock
@@ -139,13 +138,66 @@ type Window struct {
 	connBase   int // added to connection indexes the watchdog groups calls by, to keep another pool's apart
 }
 
+// Config is the configuration the window measures.
+func (w *Window) Config() *Config { return w.cfg }
+
+// Each runs the window's Config.Concurrency callers, as the call workload
+// does but one operation at a time and without pipelining: caller i claims
+// each arrival from the window's schedule (as soon as it is free in closed
+// loop, at its time under Config.Rate), runs op over its client i, and
+// records the operation's latency from the arrival's time, or its failure,
+// in the window's first row. A connection that breaks is replaced, and an
+// operation past Config.Timeout is cut off by closing its connection. It
+// returns when the schedule is over or ctx ends. Each is what a workload
+// from another module builds on: op says what one operation is.
+func (w *Window) Each(ctx context.Context, op func(ctx context.Context, c stack.Client) error) {
+	var wg sync.WaitGroup
+	s := w.schedule(0)
+	for i := range w.cfg.Concurrency {
+		wg.Go(func() {
+			rec, tr := w.rec(0), w.track(i, func() { w.pool.closeConn(i) })
+			var timer Timer
+			defer func() {
+				if timer != nil {
+					timer.Stop()
+				}
+			}()
+			for {
+				a, now, ok := s.await(ctx, w.clock, &timer)
+				if !ok || !s.sent(a, i, now) {
+					return
+				}
+				c := w.client(i)
+				tr.begin(now)
+				err := op(ctx, c.Client)
+				if cut := tr.end(w.cfg.Timeout); cut != nil {
+					err = cut
+				}
+				switch {
+				case err == nil:
+					rec.Record(i, a.at, w.clock.Now())
+				case ctx.Err() != nil:
+					return
+				default:
+					rec.Fail(err)
+					if brokenConn(err) {
+						w.pool.recover(ctx, i, c)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	s.finish(w.clock.Now())
+}
+
 // rec returns row's recorder.
 func (w *Window) rec(row int) *Recorder { return w.rows[row] }
 
-// pacer returns the pacer of caller i of n that share the rate (Config.Rate)
-// and record lateness in row.
-func (w *Window) pacer(row, i, n int) *pacer {
-	return newPacer(w.start, w.end, w.cfg.Rate, i, n, w.budget, w.rows[row])
+// schedule returns a schedule of the window's arrivals at Config.Rate,
+// for the callers of row to share; it records their lateness in row.
+func (w *Window) schedule(row int) *schedule {
+	return newSchedule(w.start, w.end, w.cfg.Rate, w.budget, w.rows[row])
 }
 
 // client returns the client over connection i (of the pool's, modulo).

@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/service"
 )
 
@@ -32,7 +33,7 @@ type Payload struct {
 var ErrWrongReply = errors.New("wrong reply")
 
 // Examples lists payload spellings for help texts.
-var Examples = []string{"arith", "bytes:16", "bytes:1KiB", "bytes:64KiB", "records:100"}
+func Examples() []string { return []string{"arith", "bytes:16", "bytes:1KiB", "bytes:64KiB", "records:100"} }
 
 // Parse parses a payload spelling: "arith" (Arith.Multiply), "bytes:N"
 // (Echo.Echo of N bytes; N may end in KiB or MiB) or "records:N"
@@ -43,7 +44,7 @@ func Parse(s string) (Payload, error) {
 	case kind == "arith" && !hasArg:
 		return arith(), nil
 	case kind == "bytes" && hasArg:
-		n, err := ParseSize(arg)
+		n, err := measure.ParseSize(arg)
 		if err != nil {
 			return Payload{}, fmt.Errorf("payload %q: %w", s, err)
 		}
@@ -55,24 +56,7 @@ func Parse(s string) (Payload, error) {
 		}
 		return records(s, n), nil
 	}
-	return Payload{}, fmt.Errorf("payload %q: want arith, bytes:N or records:N (e.g. %s)", s, strings.Join(Examples, ", "))
-}
-
-// ParseSize parses a byte count with an optional KiB or MiB suffix: 16,
-// 1KiB, 64MiB.
-func ParseSize(s string) (int, error) {
-	mult := 1
-	num := s
-	for suffix, m := range map[string]int{"KiB": 1 << 10, "MiB": 1 << 20} {
-		if n, ok := strings.CutSuffix(s, suffix); ok {
-			num, mult = n, m
-		}
-	}
-	n, err := strconv.Atoi(num)
-	if err != nil || n < 0 || n > (1<<30)/mult {
-		return 0, fmt.Errorf("size %q is not a byte count like 16, 1KiB or 4MiB", s)
-	}
-	return n * mult, nil
+	return Payload{}, fmt.Errorf("payload %q: want arith, bytes:N or records:N (e.g. %s)", s, strings.Join(Examples(), ", "))
 }
 
 func arith() Payload {

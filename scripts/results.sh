@@ -7,14 +7,19 @@
 #   baseline         results/baseline         scripts/ci-gate.sh --update-baseline (the gate's baseline)
 #   matrix           results/matrix           every codec and peer, 5 payloads, 1 and 16 callers
 #   openloop         results/openloop/rate-*  msgpack, protobuf, gRPC and the floor at four fixed rates
+#   explain          results/explain          msgpack, protobuf, gob, gRPC and the floor with --profile:
+#                                             where the CPU per call goes (the breakdowns are kept in
+#                                             results.json; the profiles themselves are not committed)
 #   codecs           results/codecs           go test -bench Codec over transports/pipe, with benchstat
 #   transports       results/transports       go test -bench Transport, with benchstat
 #   workloads        results/workloads        scripts/workloads.sh, where there is one
 #   gate-validation  results/gate-validation  scripts/gate-validate.sh $GATE_PAIRS
-#   report           REPORT.md, results/charts  rpcbench report over all of the above
+#   report           REPORT.md, results/charts, results/report.html (and results/report.png
+#                    where Chromium is installed)  rpcbench report over all of the above
 #
-#   scripts/results.sh                  # everything: about 25 minutes on an idle 2-core machine
+#   scripts/results.sh                  # everything: about 27 minutes on an idle 2-core machine
 #   scripts/results.sh matrix report    # re-measure the matrix and regenerate REPORT.md
+#   scripts/results.sh report           # only regenerate REPORT.md and report.html from results/
 #
 # Run it on a quiet machine: the figures are what the machine did while it
 # ran. Environment: GATE_PAIRS (default 20: the gate's rates are out of
@@ -24,7 +29,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-steps=(baseline matrix openloop codecs transports workloads gate-validation report)
+steps=(baseline matrix openloop explain codecs transports workloads gate-validation report)
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 for s in "$@"; do
 	case " ${steps[*]} " in
@@ -86,6 +91,13 @@ if want openloop; then
 	done
 fi
 
+if want explain; then
+	rm -rf results/explain
+	run rpcbench matrix --codecs msgpack,protobuf,gob --peers grpc,floor --payloads bytes:16,bytes:1KiB \
+		--concurrency 1,16 --count 3 --duration 1s --warmup 300ms --profile -o results/explain
+	rm -rf results/explain/profiles
+fi
+
 if want codecs; then
 	mkdir -p results/codecs
 	run_to results/codecs/bench.txt go test ./codecs -run '^$' -bench '^BenchmarkCodec$' -benchtime 2000x -count 10
@@ -123,7 +135,16 @@ if want report; then
 	done
 	flags=(-o REPORT.md --charts results/charts)
 	[ -f results/gate-validation/summary.json ] && flags+=(--gate-validation results/gate-validation)
-	run rpcbench report "${flags[@]}" "${inputs[@]}"
+	# Breakdowns only: the profiled run's other figures, taken on another
+	# day, would move the medians of every row it shares with the matrix.
+	[ -f results/explain/results.json ] && flags+=(--breakdowns results/explain)
+	run rpcbench report "${flags[@]}" --html results/report.html "${inputs[@]}"
+	if command -v chromium >/dev/null 2>&1; then
+		RPCBENCH_REPORT_HTML=$PWD/results/report.html RPCBENCH_SCREENSHOT=$PWD/results/report.png \
+			run go test ./harness/report -run '^TestScreenshotOfTheReport$' -count=1
+	else
+		echo "results.sh: no chromium, results/report.png left as it was"
+	fi
 fi
 
 echo "results.sh: done in $((SECONDS - total))s"

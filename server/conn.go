@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 )
 
 // Defaults of the Server's limits; the Server's fields say what each bounds.
@@ -16,12 +18,17 @@ const (
 	DefaultMaxCalls         = 128
 	DefaultMaxConnBytes     = 16 << 20
 	DefaultMaxBytesInFlight = 64 << 20
+	DefaultMaxReplyBytes    = 32 << 20
 	DefaultWriteTimeout     = time.Minute
 )
 
 // smallHold is what any connection may hold whatever the server-wide
 // budget: a small call is never held up by others' large ones.
 const smallHold = 64 << 10
+
+// aheadMax is the most a connection that may not read is read ahead,
+// to see its close: a few small requests.
+const aheadMax = 4 << 10
 
 // writeChunk is how much of a reply one write deadline covers: a reply
 // that keeps moving is never cut, one that stops for the write timeout is.
@@ -52,6 +59,16 @@ type servedConn struct {
 	kicked   bool       // a drain set the read deadline in the past to end a wait
 	boundary int64      // read at the end of the last request's body
 	sizes    map[uint64]int64
+
+	// The look-ahead: while the connection may not read (at its call
+	// limit, or the budget spent), one read at a time goes on into ahead,
+	// so that a client that closes is seen at once, and the calls it left
+	// waiting (KV.Watch) end with it.
+	probing    chan struct{} // closed when the look-ahead read running ends; nil when none runs
+	ahead      []byte        // aheadMax bytes, once a look-ahead has run
+	aheadStart int           // ahead[aheadStart:aheadEnd] is read, not yet given to the codec
+	aheadEnd   int
+	aheadErr   error // how the last look-ahead read ended, not yet returned
 
 	drain     chan struct{} // closed when the server starts draining
 	drainOnce sync.Once
@@ -161,6 +178,80 @@ func (c *servedConn) startDrain() {
 	}
 }
 
+// lookAhead starts a read into the look-ahead buffer unless one runs, it
+// is full, or the last one's error is still to be returned, and returns a
+// channel closed when the read running ends (nil when none runs).
+func (c *servedConn) lookAhead() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.probing != nil || c.aheadEnd >= aheadMax || c.aheadErr != nil {
+		return c.probing
+	}
+	if !c.kicked {
+		// A connection waiting for its calls' replies is not idle: the
+		// idle deadline of the last read must not end this one.
+		c.Conn.SetReadDeadline(time.Time{})
+	}
+	done := make(chan struct{})
+	c.probing = done
+	if c.ahead == nil {
+		c.ahead = make([]byte, aheadMax)
+	}
+	// Only this read writes past aheadEnd; readConn reads before it.
+	buf := c.ahead[c.aheadEnd:]
+	go func() {
+		defer close(done)
+		n, err := c.Conn.Read(buf)
+		c.mu.Lock()
+		c.aheadEnd += n
+		if err != nil {
+			c.aheadErr = err
+		}
+		c.probing = nil
+		c.mu.Unlock()
+	}()
+	return done
+}
+
+// closedByPeer returns the error that ended the look-ahead read when it
+// means the client is gone (not a deadline, which Read handles).
+func (c *servedConn) closedByPeer() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.aheadErr == nil || errors.Is(c.aheadErr, os.ErrDeadlineExceeded) {
+		return nil
+	}
+	return c.aheadErr
+}
+
+// readConn gives what the look-ahead holds, or else waits for the read it
+// has running (whose deadline is Read's, set before), or else reads the
+// connection.
+func (c *servedConn) readConn(p []byte) (int, error) {
+	for {
+		c.mu.Lock()
+		if c.aheadStart < c.aheadEnd {
+			n := copy(p, c.ahead[c.aheadStart:c.aheadEnd])
+			c.aheadStart += n
+			c.mu.Unlock()
+			return n, nil
+		}
+		if probing := c.probing; probing != nil {
+			c.mu.Unlock()
+			<-probing
+			continue
+		}
+		c.aheadStart, c.aheadEnd = 0, 0
+		err := c.aheadErr
+		c.aheadErr = nil
+		c.mu.Unlock()
+		if err != nil {
+			return 0, err
+		}
+		return c.Conn.Read(p)
+	}
+}
+
 func (c *servedConn) Read(p []byte) (int, error) {
 	if err := c.s.budget.waitToRead(c); err != nil {
 		return 0, err
@@ -176,7 +267,7 @@ func (c *servedConn) Read(p []byte) (int, error) {
 			c.Conn.SetReadDeadline(time.Now().Add(c.idle))
 		}
 		c.mu.Unlock()
-		n, err := c.Conn.Read(p)
+		n, err := c.readConn(p)
 		if n > 0 {
 			c.read.Add(int64(n))
 			c.s.budget.use(int64(n))
@@ -304,10 +395,7 @@ func (b *budget) release(n int64) {
 	}
 	if b.waiters.Load() > 0 {
 		b.mu.Lock()
-		if b.wake != nil {
-			close(b.wake)
-			b.wake = nil
-		}
+		wakeAll(&b.wake)
 		b.mu.Unlock()
 	}
 }
@@ -362,13 +450,14 @@ func (b *budget) waitToRead(c *servedConn) error {
 			b.mu.Unlock()
 			return nil
 		}
-		if b.wake == nil {
-			b.wake = make(chan struct{})
-		}
-		wake := b.wake
+		wake := waitChan(&b.wake)
 		b.mu.Unlock()
+		if err := c.closedByPeer(); err != nil {
+			return err
+		}
 		select {
 		case <-wake:
+		case <-c.lookAhead():
 		case <-c.closed:
 			return net.ErrClosed
 		case <-drain:
@@ -380,5 +469,72 @@ func (b *budget) waitToRead(c *servedConn) error {
 			}
 			drain = nil // mid-request: it finishes
 		}
+	}
+}
+
+// replyBudget is the server's allowance of reply bytes being encoded and
+// written: a codec holds a reply's whole encoding until the client has
+// read it, so clients that do not read would otherwise make the server
+// hold one reply each, however large.
+type replyBudget struct {
+	limit int64
+
+	mu   sync.Mutex    // guards used and wake
+	used int64         // estimated bytes of the replies admitted and not yet written
+	wake chan struct{} // closed when bytes are released; nil when no one waits
+}
+
+// replySize estimates what body encodes to: its protobuf size, which
+// every codec's encoding follows within a small factor.
+func replySize(body any) int64 {
+	if m, ok := body.(proto.Message); ok {
+		return int64(proto.Size(m))
+	}
+	return 0
+}
+
+// acquire admits a reply of n bytes: a small one at once, a large one
+// while the budget is not spent (it may take it past, by itself). It
+// fails when closed is closed first.
+func (b *replyBudget) acquire(n int64, closed <-chan struct{}) error {
+	for {
+		b.mu.Lock()
+		if n < smallHold || b.used < b.limit {
+			b.used += n
+			b.mu.Unlock()
+			return nil
+		}
+		wake := waitChan(&b.wake)
+		b.mu.Unlock()
+		select {
+		case <-wake:
+		case <-closed:
+			return net.ErrClosed
+		}
+	}
+}
+
+func (b *replyBudget) release(n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.used -= n
+	wakeAll(&b.wake)
+}
+
+// waitChan returns *ch, made if nil, for waiters to wait on until
+// wakeAll; the caller holds the lock that guards *ch.
+func waitChan(ch *chan struct{}) chan struct{} {
+	if *ch == nil {
+		*ch = make(chan struct{})
+	}
+	return *ch
+}
+
+// wakeAll wakes every waiter of *ch; the caller holds the lock that
+// guards *ch.
+func wakeAll(ch *chan struct{}) {
+	if *ch != nil {
+		close(*ch)
+		*ch = nil
 	}
 }

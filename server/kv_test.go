@@ -117,6 +117,32 @@ func TestAbandonedWatchesLeaveNothing(t *testing.T) {
 	waitFor(t, "the server's goroutines to return to where they were", func() bool { return goroutines() <= before })
 }
 
+// TestWatchEndedByHalfCloseSaysSo watches a key and then shuts the
+// client's sending half: the watch ends at once, and its reply says that
+// the client closed its connection, not a bare "context canceled".
+func TestWatchEndedByHalfCloseSaysSo(t *testing.T) {
+	c, err := codecs.Lookup("msgpack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := service.New(nil)
+	addr, _ := start(t, c, &server.Server{ConnRPC: svc.ConnServer})
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	client := rpc.NewClientWithCodec(c.NewClientCodec(conn))
+	defer client.Close()
+	watch := client.Go("KV.Watch", &service.WatchRequest{Key: "k"}, new(service.KeyValue), nil)
+	waitFor(t, "the watch to arrive", func() bool { return svc.KV.Watching() == 1 })
+	conn.(*net.TCPConn).CloseWrite()
+	<-watch.Done
+	if watch.Error == nil || !strings.Contains(watch.Error.Error(), "client closed its connection") {
+		t.Fatalf("KV.Watch after the client's half-close = %v; want an error saying the client closed its connection", watch.Error)
+	}
+}
+
 // waitFor polls cond until it holds, failing the test after 20 seconds:
 // a watchdog, not a timing assertion.
 func waitFor(t *testing.T, what string, cond func() bool) {

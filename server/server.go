@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/rpc"
@@ -64,6 +65,13 @@ type Server struct {
 	// that has no call outstanding, which may finish the request it is
 	// reading. 0 means DefaultMaxBytesInFlight.
 	MaxBytesInFlight int64
+	// MaxReplyBytes caps the bytes of replies being encoded and written,
+	// over all connections, each reply estimated by its protobuf size
+	// before it is encoded. Past it a large reply waits to be encoded
+	// until others are written (a client that does not read its replies
+	// holds its share only until the write timeout closes it); a small
+	// one (under 64 KiB) never waits. 0 means DefaultMaxReplyBytes.
+	MaxReplyBytes int64
 	// AllowGC lets any connection ask Stats.Read for a garbage collection
 	// (rate-limited by the service). Without it only a logged-in
 	// connection may (with Token); others get an error.
@@ -73,6 +81,7 @@ type Server struct {
 	wg       sync.WaitGroup // one per served connection
 	bg       sync.WaitGroup // memory release after a large budget drained
 	budget   budget
+	replies  replyBudget
 	retained atomic.Int64 // codec state kept for the connections (servedConn.Retain)
 	logins   loginDelays
 	once     sync.Once
@@ -96,6 +105,7 @@ func (s *Server) init() {
 			onHighWater:  s.releaseMemory,
 			highWaterMin: releaseAbove,
 		}
+		s.replies.limit = orDefault(s.MaxReplyBytes, DefaultMaxReplyBytes)
 	})
 }
 
@@ -199,10 +209,10 @@ func (s *Server) serveConn(newRPC func(context.Context) *rpc.Server, conn *serve
 	// ServeCodec returns: ServeCodec waits for every call in flight, so a
 	// Watch still waiting would hold it (and this goroutine) until its
 	// timeout. Its reply has nowhere to go anyway.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(errServed)
 	srv := newRPC(ctx)
-	cc := &countingCodec{s: s, conn: conn, ended: cancel}
+	cc := &countingCodec{s: s, conn: conn, ended: func(err error) { cancel(connEnded(err)) }}
 	cc.ServerCodec = s.Codec.NewServerCodec(conn)
 	if token != nil {
 		cc.ServerCodec = &authCodec{ServerCodec: cc.ServerCodec, want: token, s: s, conn: conn}
@@ -289,9 +299,9 @@ type countingCodec struct {
 	rpc.ServerCodec
 	s      *Server
 	conn   *servedConn
-	authed bool   // calls that reach it come from a logged-in connection
-	seq    uint64 // the request being read
-	ended  func() // ends the connection's context once reading fails
+	authed bool        // calls that reach it come from a logged-in connection
+	seq    uint64      // the request being read
+	ended  func(error) // ends the connection's context once reading fails, saying why
 }
 
 func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
@@ -299,9 +309,6 @@ func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
 	if err == nil {
 		err = c.ServerCodec.ReadRequestHeader(r)
 		c.conn.endHeader()
-	}
-	if err != nil {
-		c.ended() // net/rpc reads no more after a header error
 	}
 	switch {
 	case err == nil:
@@ -312,9 +319,24 @@ func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
 		c.s.logf("%s: closing connection: %v", c.conn.RemoteAddr(), err)
 	}
 	if err != nil {
-		c.ended() // net/rpc reads no more after a header error
+		c.ended(err) // net/rpc reads no more after a header error
 	}
 	return err
+}
+
+// errServed ends a connection's context once ServeCodec has returned.
+var errServed = errors.New("the connection was closed")
+
+// connEnded says why a connection's calls still waiting (KV.Watch) end,
+// given the error that ended reading it.
+func connEnded(err error) error {
+	switch {
+	case errors.Is(err, io.EOF):
+		return errors.New("the client closed its connection (or its sending half) with the call waiting")
+	case errors.Is(err, net.ErrClosed):
+		return errors.New("the server closed the connection with the call waiting")
+	}
+	return fmt.Errorf("the connection ended with the call waiting: %w", err)
 }
 
 // errGCRefused is what Stats.Read{gc: true} gets from a connection that
@@ -335,7 +357,12 @@ func (c *countingCodec) ReadRequestBody(x any) error {
 }
 
 func (c *countingCodec) WriteResponse(r *rpc.Response, body any) error {
-	err := c.ServerCodec.WriteResponse(r, body)
+	size := replySize(body)
+	err := c.s.replies.acquire(size, c.conn.closed)
+	if err == nil {
+		err = c.ServerCodec.WriteResponse(r, body)
+		c.s.replies.release(size)
+	}
 	c.s.inFlight.Add(-1)
 	// answered first: the idle timeout, seeing no call in flight, must
 	// also see this reply.

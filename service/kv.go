@@ -29,10 +29,41 @@ var ErrWatchTimeout = errors.New("timeout")
 // simply stops waiting and leaves nothing behind but its share of a
 // counter that drops keys nobody set or watches.
 type KVStore struct {
-	mu       sync.Mutex // guards keys, every kvKey in it, and watching
+	limits KVLimits
+
+	mu       sync.Mutex // guards keys, every kvKey in it, watching, stored and bytes
 	keys     map[string]*kvKey
-	watching int // Next calls waiting, over all keys
+	watching int   // Next calls waiting, over all keys
+	stored   int   // keys with a value
+	bytes    int64 // what they hold, counted as KVLimits.MaxBytes says
 }
+
+// KVLimits bound what Sets may make a KVStore hold: a Set past either
+// fails with an error that names it, and stores nothing.
+type KVLimits struct {
+	// MaxKeys caps the keys with a value. 0 means DefaultKVMaxKeys.
+	MaxKeys int
+	// MaxBytes caps the bytes of their keys and values, each key counted
+	// kvKeyCost bytes more for what the store keeps beside them. 0 means
+	// DefaultKVMaxBytes.
+	MaxBytes int64
+}
+
+// Defaults of KVLimits: a 64 MiB store fits any machine rpcbench serves
+// from, and holds a value as large as the largest message (64 MiB, less
+// framing) or a benchmark's keys many times over.
+const (
+	DefaultKVMaxKeys  = 1 << 20
+	DefaultKVMaxBytes = 64 << 20
+)
+
+// kvKeyCost is about what the store keeps per key beside its bytes: the
+// map entry, the kvKey, the kvState and its channel.
+const kvKeyCost = 256
+
+// MaxWatchTimeout is the longest timeout a Watch may ask for; a longer
+// one, like a negative one, is an error rather than a silent change.
+const MaxWatchTimeout = 24 * time.Hour
 
 // kvKey is one key: its current state and how many Watch calls wait on it.
 type kvKey struct {
@@ -47,8 +78,19 @@ type kvState struct {
 	changed chan struct{} // closed when a Set replaces this state
 }
 
-// NewKVStore returns an empty store.
-func NewKVStore() *KVStore { return &KVStore{keys: make(map[string]*kvKey)} }
+// NewKVStore returns an empty store with the default limits.
+func NewKVStore() *KVStore { return NewKVStoreLimited(KVLimits{}) }
+
+// NewKVStoreLimited returns an empty store bounded by l.
+func NewKVStoreLimited(l KVLimits) *KVStore {
+	if l.MaxKeys <= 0 {
+		l.MaxKeys = DefaultKVMaxKeys
+	}
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultKVMaxBytes
+	}
+	return &KVStore{limits: l, keys: make(map[string]*kvKey)}
+}
 
 // key returns key's entry, made empty when there is none. s.mu is held.
 func (s *KVStore) key(key string) *kvKey {
@@ -63,18 +105,34 @@ func (s *KVStore) key(key string) *kvKey {
 // Set stores value under key and returns the key's value and version. A
 // value different from the stored one gets the next version (1 for the
 // first) and wakes every watcher of the key; the stored value again
-// changes nothing and wakes no one.
-func (s *KVStore) Set(key, value string) *KeyValue {
+// changes nothing and wakes no one. A Set that would take the store past
+// its limits fails and changes nothing.
+func (s *KVStore) Set(key, value string) (*KeyValue, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := s.key(key)
-	old := k.cur
-	if old.version > 0 && old.value == value {
-		return &KeyValue{Key: key, Value: value, Version: old.version}
+	old := s.keys[key]
+	if old != nil && old.cur.version > 0 && old.cur.value == value {
+		return &KeyValue{Key: key, Value: value, Version: old.cur.version}, nil
 	}
-	k.cur = &kvState{value: value, version: old.version + 1, changed: make(chan struct{})}
-	close(old.changed)
-	return &KeyValue{Key: key, Value: value, Version: k.cur.version}
+	stored, bytes := s.stored, s.bytes+int64(len(value))
+	if old != nil && old.cur.version > 0 {
+		bytes -= int64(len(old.cur.value))
+	} else {
+		stored++
+		bytes += int64(len(key)) + kvKeyCost
+	}
+	switch {
+	case stored > s.limits.MaxKeys:
+		return nil, fmt.Errorf("kv: set of key %.64q refused: the store holds %d keys, its limit (--kv-max-keys)", key, s.limits.MaxKeys)
+	case bytes > s.limits.MaxBytes:
+		return nil, fmt.Errorf("kv: set of key %.64q refused: the store would hold %d bytes, past its limit of %d (--kv-max-bytes)", key, bytes, s.limits.MaxBytes)
+	}
+	s.stored, s.bytes = stored, bytes
+	k := s.key(key)
+	prev := k.cur
+	k.cur = &kvState{value: value, version: prev.version + 1, changed: make(chan struct{})}
+	close(prev.changed)
+	return &KeyValue{Key: key, Value: value, Version: k.cur.version}, nil
 }
 
 // Get returns key's value and version, or ErrNotFound.
@@ -108,8 +166,8 @@ func (s *KVStore) Watching() int {
 // Next waits until key's version is past after and returns its value then:
 // the latest, when several changes came while the caller was away. With
 // after set to the last version a caller saw, a stream of Next calls
-// misses no change that is still current. It returns ctx's error when ctx
-// ends first.
+// misses no change that is still current. It returns ctx's cause
+// (context.Cause) when ctx ends first.
 func (s *KVStore) Next(ctx context.Context, key string, after uint64) (*KeyValue, error) {
 	s.mu.Lock()
 	k := s.key(key)
@@ -132,7 +190,7 @@ func (s *KVStore) Next(ctx context.Context, key string, after uint64) (*KeyValue
 		select {
 		case <-st.changed:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, context.Cause(ctx)
 		}
 		s.mu.Lock()
 	}
@@ -143,8 +201,11 @@ func (s *KVStore) Next(ctx context.Context, key string, after uint64) (*KeyValue
 // error wrapping ErrWatchTimeout when timeout passes first, and with ctx's
 // error when ctx ends first (the watcher's connection closed).
 func (s *KVStore) Watch(ctx context.Context, key string, timeout time.Duration) (*KeyValue, error) {
-	if timeout < 0 {
+	switch {
+	case timeout < 0:
 		return nil, fmt.Errorf("kv: watch of key %q: negative timeout %v", key, timeout)
+	case timeout > MaxWatchTimeout:
+		return nil, fmt.Errorf("kv: watch of key %q: timeout %v is past the longest allowed, %v", key, timeout, MaxWatchTimeout)
 	}
 	if timeout > 0 {
 		// WithTimeout starts no goroutine: the deadline is a timer, and
@@ -184,7 +245,10 @@ func NewKV(ctx context.Context, store *KVStore, d *Delay) *KV {
 func (kv *KV) Set(args *KeyValue, reply *KeyValue) (err error) {
 	defer recoverCall(&err)
 	kv.delay.Wait()
-	got := kv.store.Set(args.GetKey(), args.GetValue())
+	got, err := kv.store.Set(args.GetKey(), args.GetValue())
+	if err != nil {
+		return err
+	}
 	reply.Key, reply.Value, reply.Version = got.Key, got.Value, got.Version
 	return nil
 }
@@ -222,10 +286,14 @@ func (kv *KV) Watch(args *WatchRequest, reply *KeyValue) (err error) {
 
 // WatchTimeout converts a WatchRequest's timeout_ms into the timeout
 // KVStore.Watch takes: 0 stays 0 (no limit), a negative one stays negative
-// (an error), and one too long for a Duration saturates.
+// and a long one long (both errors there), saturating where a Duration
+// ends rather than wrapping.
 func WatchTimeout(ms int64) time.Duration {
-	if ms > math.MaxInt64/int64(time.Millisecond) {
+	switch {
+	case ms > math.MaxInt64/int64(time.Millisecond):
 		return math.MaxInt64
+	case ms < math.MinInt64/int64(time.Millisecond):
+		return math.MinInt64
 	}
 	return time.Duration(ms) * time.Millisecond
 }

@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -21,7 +23,7 @@ func TestKVSetVersions(t *testing.T) {
 		{"", 4}, // the empty value is a value
 		{"", 4},
 	} {
-		got := s.Set("k", step.value)
+		got, _ := s.Set("k", step.value)
 		if got.GetKey() != "k" || got.GetValue() != step.value || got.GetVersion() != step.version {
 			t.Fatalf("Set(k, %q) = %v; want version %d", step.value, got, step.version)
 		}
@@ -111,6 +113,57 @@ func TestKVWatchTimeout(t *testing.T) {
 	if _, err := s.Watch(context.Background(), "k", -1); err == nil || !strings.Contains(err.Error(), "negative timeout") {
 		t.Fatalf("Watch with a negative timeout = %v; want an error", err)
 	}
+}
+
+// TestKVWatchTimeoutOutOfRange sends timeout_ms values that do not fit a
+// Duration or are past MaxWatchTimeout: each is an error at once, never
+// a watch without a limit (math.MinInt64 once wrapped to 0).
+func TestKVWatchTimeoutOutOfRange(t *testing.T) {
+	kv := NewKV(context.Background(), NewKVStore(), nil)
+	for _, ms := range []int64{math.MinInt64, -9_223_372_036_855, -1, MaxWatchTimeout.Milliseconds() + 1, math.MaxInt64} {
+		err := kv.Watch(&WatchRequest{Key: "k", TimeoutMs: ms}, new(KeyValue))
+		if err == nil || !strings.Contains(err.Error(), "timeout") || errors.Is(err, ErrWatchTimeout) {
+			t.Errorf("KV.Watch with timeout_ms %d = %v; want an error about the timeout asked for", ms, err)
+		}
+	}
+}
+
+// TestKVLimits fills stores to each of their limits: the Set past one
+// fails naming it and changes nothing; replacing a value within them
+// still works.
+func TestKVLimits(t *testing.T) {
+	t.Run("keys", func(t *testing.T) {
+		s := NewKVStoreLimited(KVLimits{MaxKeys: 3})
+		for i := range 3 {
+			if _, err := s.Set(fmt.Sprint("k", i), "v"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Set("k3", "v"); err == nil || !strings.Contains(err.Error(), "--kv-max-keys") {
+			t.Fatalf("a fourth key with MaxKeys 3: %v; want an error naming --kv-max-keys", err)
+		}
+		if _, err := s.Get("k3"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("the refused key: %v; want not found", err)
+		}
+		if kv, err := s.Set("k0", "w"); err != nil || kv.GetVersion() != 2 {
+			t.Fatalf("replacing a value at the limit = %v, %v; want version 2", kv, err)
+		}
+	})
+	t.Run("bytes", func(t *testing.T) {
+		s := NewKVStoreLimited(KVLimits{MaxBytes: kvKeyCost + 1 + 100})
+		if _, err := s.Set("k", strings.Repeat("v", 100)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Set("k", strings.Repeat("v", 101)); err == nil || !strings.Contains(err.Error(), "--kv-max-bytes") {
+			t.Fatalf("a value one byte past MaxBytes: %v; want an error naming --kv-max-bytes", err)
+		}
+		if _, err := s.Set("k", "small"); err != nil {
+			t.Fatalf("a smaller value: %v", err)
+		}
+		if _, err := s.Set("j", "v"); err == nil {
+			t.Fatal("a second key past MaxBytes was stored")
+		}
+	})
 }
 
 func TestKVWatchEndsWithItsContext(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/service"
@@ -29,8 +30,8 @@ type Codec struct {
 // server that does not answer one in this long will not answer calls.
 const loginTimeout = 10 * time.Second
 
-func (c Codec) ID() ID     { return CodecID(c.Codec.Name()) }
-func (Codec) Shared() bool { return true }
+func (c Codec) ID() measure.StackID { return measure.CodecID(c.Codec.Name()) }
+func (Codec) Shared() bool          { return true }
 
 // LogsIn reports whether every connection logs in first (Token), which
 // benchmark names say with /auth.

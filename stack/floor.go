@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/service"
 )
@@ -23,8 +24,8 @@ import (
 // no RPC layer at all: one caller per connection, the kernel's limit.
 type Floor struct{}
 
-func (Floor) ID() ID       { return FloorID }
-func (Floor) Shared() bool { return false }
+func (Floor) ID() measure.StackID { return measure.FloorID() }
+func (Floor) Shared() bool        { return false }
 
 func (Floor) Serve(l net.Listener, d *service.Delay) Server { return serveEcho(l, d) }
 
@@ -66,8 +67,8 @@ func (c *floorClient) Close() error { return c.conn.Close() }
 // connection, the least any request/response multiplexer can cost.
 type FloorMux struct{}
 
-func (FloorMux) ID() ID       { return FloorMuxID }
-func (FloorMux) Shared() bool { return true }
+func (FloorMux) ID() measure.StackID { return measure.FloorMuxID() }
+func (FloorMux) Shared() bool        { return true }
 
 func (FloorMux) Serve(l net.Listener, d *service.Delay) Server { return serveEcho(l, d) }
 

@@ -5,96 +5,19 @@ package stack
 
 import (
 	"context"
-	"fmt"
 	"net"
-	"strings"
 	"time"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
 	"github.com/rpcbench/rpcbench/service"
 )
-
-// A Kind says what a stack is: a codec over net/rpc, or a peer measured
-// beside the codecs (gRPC, Thrift, the floor).
-type Kind int
-
-const (
-	KindCodec Kind = iota + 1
-	KindPeer
-)
-
-// key is the kind's key in benchmark names.
-func (k Kind) key() string {
-	switch k {
-	case KindCodec:
-		return "codec"
-	case KindPeer:
-		return "peer"
-	}
-	return fmt.Sprintf("kind%d", int(k))
-}
-
-// An ID is a stack's identity: what results are labelled with and what
-// benchmark names carry. String is the one place its "codec=NAME" /
-// "peer=NAME" form is defined; ParseID reads it back.
-type ID struct {
-	Kind Kind
-	Name string // "msgpack", "grpc", "floor"
-}
-
-// The peers every table refers to.
-var (
-	FloorID    = ID{KindPeer, "floor"}
-	FloorMuxID = ID{KindPeer, "floor-mux"}
-	GRPCID     = ID{KindPeer, "grpc"}
-)
-
-// CodecID is the identity of the net/rpc stack with the codec called name.
-func CodecID(name string) ID { return ID{KindCodec, name} }
-
-// PeerID is the identity of the peer called name.
-func PeerID(name string) ID { return ID{KindPeer, name} }
-
-// String is the ID in benchmark key=value form: "codec=msgpack", "peer=grpc".
-func (id ID) String() string { return id.Kind.key() + "=" + id.Name }
-
-// Short is the ID as tables label it: a codec by its name alone
-// ("msgpack"), a peer in full ("peer=grpc").
-func (id ID) Short() string {
-	if id.Kind == KindCodec {
-		return id.Name
-	}
-	return id.String()
-}
-
-// Label is the Short form of the ID whose String is s, or s itself when
-// it is not one.
-func Label(s string) string {
-	id, err := ParseID(s)
-	if err != nil {
-		return s
-	}
-	return id.Short()
-}
-
-// ParseID reads what String wrote.
-func ParseID(s string) (ID, error) {
-	k, name, ok := strings.Cut(s, "=")
-	if ok && name != "" {
-		for _, kind := range []Kind{KindCodec, KindPeer} {
-			if kind.key() == k {
-				return ID{kind, name}, nil
-			}
-		}
-	}
-	return ID{}, fmt.Errorf("stack %q: want codec=NAME or peer=NAME", s)
-}
 
 // A Stack serves the service and calls it, over connections a transport
 // makes.
 type Stack interface {
 	// ID is the stack's identity, which labels its results.
-	ID() ID
+	ID() measure.StackID
 	// Shared reports whether several callers may share one connection.
 	Shared() bool
 	// Serve serves calls on the connections l yields, each delayed as d

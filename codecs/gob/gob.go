@@ -259,3 +259,6 @@ func (c *clientCodec) ReadResponseHeader(r *rpc.Response) error {
 func (c *clientCodec) ReadResponseBody(x any) error { return c.dec.Decode(x) }
 
 func (c *clientCodec) Close() error { return c.conn.Close() }
+
+// Library returns the standard library's package.
+func (Codec) Library() string { return "encoding/gob (standard library)" }

@@ -12,6 +12,7 @@ import (
 
 	json "github.com/goccy/go-json"
 
+	"github.com/rpcbench/rpcbench/codecs/internal/module"
 	"github.com/rpcbench/rpcbench/codecs/rpcparams"
 )
 
@@ -20,15 +21,60 @@ type Codec struct {
 	// MaxMessage caps the size of one message read, in bytes. 0 means
 	// frame.DefaultMax (64 MiB).
 	MaxMessage int
+
+	// JSON is the library that encodes and decodes the messages' JSON. nil
+	// means Goccy; a variant of the codec names another
+	// (codecs/jsonsegmentio), whose bytes a differential test proves to be
+	// encoding/json's.
+	JSON Library
 }
 
-// Name returns "json".
-func (Codec) Name() string { return "json" }
+// A Library is a JSON library with encoding/json's bytes (DESIGN 3).
+type Library interface {
+	// Name names a variant after its library: a codec with it as its JSON
+	// is called "json-" followed by it.
+	Name() string
+	// Module returns the library's module path.
+	Module() string
+	// NewEncoder returns an encoder of values to w with encoding/json's
+	// defaults: HTML escaped, a newline after each value.
+	NewEncoder(w io.Writer) Encoder
+	Unmarshal(data []byte, v any) error
+}
+
+// An Encoder writes JSON values, as *encoding/json.Encoder does.
+type Encoder interface{ Encode(v any) error }
+
+// Goccy is github.com/goccy/go-json, the default Library.
+type Goccy struct{}
+
+func (Goccy) Name() string                       { return "goccy" }
+func (Goccy) Module() string                     { return "github.com/goccy/go-json" }
+func (Goccy) NewEncoder(w io.Writer) Encoder     { return json.NewEncoder(w) }
+func (Goccy) Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// Library returns its JSON library's module and version.
+func (c Codec) Library() string { return module.Version(c.library().Module()) }
+
+func (c Codec) library() Library {
+	if c.JSON == nil {
+		return Goccy{}
+	}
+	return c.JSON
+}
+
+// Name returns "json", or "json-" and the name of its JSON library.
+func (c Codec) Name() string {
+	if c.JSON != nil {
+		return "json-" + c.JSON.Name()
+	}
+	return "json"
+}
 
 // NewClientCodec returns a JSON-RPC client codec over conn.
 func (c Codec) NewClientCodec(conn io.ReadWriteCloser) rpc.ClientCodec {
-	cc := &clientCodec{conn: conn, in: newReader(conn, c.MaxMessage), w: bufio.NewWriter(conn)}
-	cc.enc = json.NewEncoder(cc.w)
+	cc := &clientCodec{conn: conn, in: newReader(conn, c.MaxMessage), w: bufio.NewWriter(conn), lib: c.library()}
+	cc.enc = cc.lib.NewEncoder(cc.w)
 	return cc
 }
 
@@ -40,8 +86,9 @@ func (c Codec) NewServerCodec(conn io.ReadWriteCloser) rpc.ServerCodec {
 		w:       bufio.NewWriter(conn),
 		methods: make(map[string]string),
 		pending: make(map[uint64]requestID),
+		lib:     c.library(),
 	}
-	sc.enc = json.NewEncoder(&sc.value)
+	sc.enc = sc.lib.NewEncoder(&sc.value)
 	return sc
 }
 
@@ -89,9 +136,10 @@ type serverCodec struct {
 	req     serverRequest     // the request last read; its members keep their capacity
 	methods map[string]string // method names seen on this connection, each mapped to itself
 
+	lib   Library
 	w     *bufio.Writer
-	value bytes.Buffer  // a result or error text, encoded by enc
-	enc   *json.Encoder // writes to value
+	value bytes.Buffer // a result or error text, encoded by enc
+	enc   Encoder      // writes to value
 
 	mu      sync.Mutex           // guards seq and pending
 	seq     uint64               // the last net/rpc sequence number given out
@@ -105,7 +153,7 @@ func (c *serverCodec) ReadRequestHeader(r *rpc.Request) error {
 	c.req.Method = c.req.Method[:0]
 	c.req.Params = c.req.Params[:0]
 	c.req.ID = c.req.ID[:0]
-	if err := json.Unmarshal(c.in.msg, &c.req); err != nil {
+	if err := c.lib.Unmarshal(c.in.msg, &c.req); err != nil {
 		return fmt.Errorf("json: request: %w", err)
 	}
 	method, err := c.method(c.req.Method)
@@ -136,7 +184,7 @@ func (c *serverCodec) method(raw []byte) (string, error) {
 	}
 	var s string
 	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &s); err != nil {
+		if err := c.lib.Unmarshal(raw, &s); err != nil {
 			return "", fmt.Errorf("json: request method: %w", err)
 		}
 	}
@@ -207,7 +255,7 @@ func (c *serverCodec) ReadRequestBody(x any) error {
 		// [1]any does.
 		return nil
 	}
-	if err := json.Unmarshal(arg, x); err != nil {
+	if err := c.lib.Unmarshal(arg, x); err != nil {
 		return fmt.Errorf("json: request params: %w", err)
 	}
 	return nil
@@ -284,8 +332,9 @@ type clientCodec struct {
 	in   reader
 	resp clientResponse // the response last read; its fields keep their capacity
 
+	lib Library
 	w   *bufio.Writer
-	enc *json.Encoder // writes to w
+	enc Encoder // writes to w
 	req clientRequest
 }
 
@@ -320,7 +369,7 @@ func (c *clientCodec) ReadResponseHeader(r *rpc.Response) error {
 	c.resp.ID = 0
 	c.resp.Result = c.resp.Result[:0]
 	c.resp.Error = c.resp.Error[:0]
-	if err := json.Unmarshal(c.in.msg, &c.resp); err != nil {
+	if err := c.lib.Unmarshal(c.in.msg, &c.resp); err != nil {
 		return fmt.Errorf("json: response: %w", err)
 	}
 	r.Seq = c.resp.ID
@@ -328,7 +377,7 @@ func (c *clientCodec) ReadResponseHeader(r *rpc.Response) error {
 	if e := c.resp.Error; len(e) > 0 && !bytes.Equal(e, null) {
 		r.Error = string(e)
 		var s string
-		if e[0] == '"' && json.Unmarshal(e, &s) == nil {
+		if e[0] == '"' && c.lib.Unmarshal(e, &s) == nil {
 			r.Error = s
 		}
 		if r.Error == "" {
@@ -342,7 +391,7 @@ func (c *clientCodec) ReadResponseBody(x any) error {
 	if x == nil || len(c.resp.Result) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(c.resp.Result, x); err != nil {
+	if err := c.lib.Unmarshal(c.resp.Result, x); err != nil {
 		return fmt.Errorf("json: result: %w", err)
 	}
 	return nil

@@ -1,15 +1,10 @@
 package jsonrpc_test
 
 import (
-	"bytes"
-	stdjson "encoding/json"
-	"math"
-	"reflect"
 	"testing"
 
-	json "github.com/goccy/go-json"
-
-	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/codecs/codectest"
+	"github.com/rpcbench/rpcbench/codecs/jsonrpc"
 )
 
 // FuzzJSONSameAsStdlib is the proof that the codec's JSON library writes
@@ -18,90 +13,9 @@ import (
 // their edges, bytes of every value, strings with unicode, invalid UTF-8,
 // HTML and control characters, maps with many keys, generic values as
 // rpcbench call sends them), encodes each with both, as the codec does
-// (an Encoder with HTML escaping, newline and all), and decodes both
-// encodings with both.
+// (an Encoder with HTML escaping, newline and all), and decodes each
+// encoding with the other.
 func FuzzJSONSameAsStdlib(f *testing.F) {
-	f.Add(int64(6), int64(7), 0.25, true, "record-1", []byte("hello"))
-	f.Add(int64(0), int64(0), 0.0, false, "", []byte{})
-	f.Add(int64(math.MinInt64), int64(math.MaxInt64), math.Inf(1), true, "ünïcode ✓ <&> \u2028\u2029", []byte{0, 0xff, 0xfe})
-	f.Add(int64(-1), int64(1<<53+1), 1e21, false, "a\xffb\xed\xa0\x80c\x00\x1f\"\\/", bytes.Repeat([]byte{0xaa}, 1000))
-	f.Add(int64(1), int64(2), 5e-324, true, "k\x7f,k2\u00e9,\U0001F600,\xc3", []byte("\n\t"))
-	f.Add(int64(3), int64(-3), -0.0000001, false, "A,a,B,b,\u017f,s,K,\u212a", []byte(nil))
-	f.Fuzz(func(t *testing.T, a, b int64, score float64, flag bool, s string, payload []byte) {
-		for _, v := range valuesFrom(a, b, score, flag, s, payload) {
-			same(t, v)
-		}
-	})
-}
-
-// valuesFrom builds one value of each service type, and a generic one,
-// from the fuzzer's arguments.
-func valuesFrom(a, b int64, score float64, flag bool, s string, payload []byte) []any {
-	// Strings split at commas give the tags, map keys and record names, so
-	// that one input string makes many distinct ones.
-	// At most maxParts of them: every record shares the map of counters, and
-	// more would make each input cost the square of its length, leaving the
-	// fuzzer stalled on long strings instead of trying new ones.
-	const maxParts = 32
-	parts := bytes.SplitN([]byte(s), []byte(","), maxParts)
-	counters := make(map[string]int64, len(parts))
-	var tags []string
-	for i, p := range parts {
-		counters[string(p)] = a + int64(i)*b
-		tags = append(tags, string(p))
-	}
-	var records []*service.Record
-	for i, p := range parts {
-		r := &service.Record{Id: a * int64(i), Name: string(p), Score: score * float64(i), Flag: flag != (i%2 == 0), Timestamp: b - int64(i)}
-		if i%2 == 0 {
-			r.Tags, r.Counters = tags[i:], counters
-		}
-		records = append(records, r)
-	}
-	generic := map[string]any{"": s, "nested": map[string]any{"list": []any{float64(a), score, s, flag, nil}}}
-	for _, p := range parts {
-		generic[string(p)] = float64(b)
-	}
-	return []any{
-		&service.Args{A: a, B: b},
-		&service.Product{Value: a},
-		&service.Quotient{Quo: a, Rem: b},
-		&service.EchoRequest{Payload: payload},
-		&service.EchoReply{Payload: payload},
-		&service.Record{Id: a, Name: s, Score: score, Flag: flag, Tags: tags, Counters: counters, Timestamp: b},
-		&service.RecordBatch{Records: records},
-		&service.RecordBatch{Records: []*service.Record{{}, nil}},
-		&generic,
-		&s,
-		&payload,
-	}
-}
-
-// same fails t unless both libraries encode v to the same bytes (or both
-// fail, as on a NaN score) and each decodes either encoding to the same
-// value.
-func same(t *testing.T, v any) {
-	t.Helper()
-	var std, ours bytes.Buffer
-	stdErr := stdjson.NewEncoder(&std).Encode(v)
-	ourErr := json.NewEncoder(&ours).Encode(v)
-	if (stdErr == nil) != (ourErr == nil) {
-		t.Fatalf("encoding %#v: encoding/json's error %v, ours %v", v, stdErr, ourErr)
-	}
-	if stdErr != nil {
-		return
-	}
-	if !bytes.Equal(std.Bytes(), ours.Bytes()) {
-		t.Fatalf("encoding %#v:\nencoding/json %q\nours          %q", v, std.Bytes(), ours.Bytes())
-	}
-	typ := reflect.TypeOf(v).Elem()
-	stdV, ourV := reflect.New(typ).Interface(), reflect.New(typ).Interface()
-	stdErr = stdjson.Unmarshal(std.Bytes(), stdV)
-	ourErr = json.Unmarshal(std.Bytes(), ourV)
-	if stdErr != nil || ourErr != nil {
-		t.Fatalf("decoding %q into %v: encoding/json's error %v, ours %v", std.Bytes(), typ, stdErr, ourErr)
-	}
-	if !reflect.DeepEqual(stdV, ourV) {
-		t.Fatalf("decoding %q into %v:\nencoding/json %#v\nours          %#v", std.Bytes(), typ, stdV, ourV)
-	}
+	goccy := codectest.JSON(jsonrpc.Goccy{}.NewEncoder, jsonrpc.Goccy{}.Unmarshal)
+	codectest.FuzzSame(f, codectest.EncodingJSON, goccy, nil, nil)
 }

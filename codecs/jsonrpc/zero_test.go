@@ -7,14 +7,16 @@ import (
 	"io"
 	"testing"
 
+	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/codecs/codectest"
-	"github.com/rpcbench/rpcbench/codecs/jsonrpc"
 )
 
 // TestFieldsOnWire reads zero-valued replies as a JSON-RPC client with no
 // rpcbench code does: a line, decoded by encoding/json into generic values.
-func TestFieldsOnWire(t *testing.T) {
-	codectest.FieldsOnWire(t, jsonrpc.Codec{}, func(r io.Reader) (any, error) {
+func TestFieldsOnWire(t *testing.T) { codectest.EachCodec(t, formatCodecs, testFieldsOnWire) }
+
+func testFieldsOnWire(t *testing.T, c codecs.Codec) {
+	codectest.FieldsOnWire(t, c, func(r io.Reader) (any, error) {
 		line, err := bufio.NewReader(r).ReadBytes('\n')
 		if err != nil {
 			return nil, err

@@ -42,7 +42,7 @@ func roundTripAllocs(t *testing.T, p payload.Payload, client func(io.ReadWriteCl
 // gob on byte payloads (the brief's budget), no more than gob on records,
 // and the numbers are logged for every payload.
 func TestAllocsVersusGob(t *testing.T) {
-	for _, name := range payload.Examples {
+	for _, name := range payload.Examples() {
 		p, err := payload.Parse(name)
 		if err != nil {
 			t.Fatal(err)

@@ -16,10 +16,15 @@ import (
 
 	vmsgpack "github.com/vmihailenco/msgpack/v5"
 
-	"github.com/rpcbench/rpcbench/codecs/msgpack"
+	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/codecs/codectest"
 	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/service"
 )
+
+// formatCodecs are the codecs of this wire, one per library: each passes
+// every interop test.
+var formatCodecs = []string{"msgpack", "msgpack-msgp"}
 
 // rawPeer speaks MessagePack-RPC with the library directly, not through
 // the codec under test.
@@ -58,13 +63,13 @@ func (p *rawPeer) recvJSON(t *testing.T) string {
 
 // serveTCP serves the service with the codec on a loopback listener until
 // the test ends, with the server rpcbench serve runs.
-func serveTCP(t *testing.T) net.Addr {
+func serveTCP(t *testing.T, c codecs.Codec) net.Addr {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server.Server{Codec: msgpack.Codec{}}
+	s := &server.Server{Codec: c}
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(l) }()
 	t.Cleanup(func() {
@@ -98,7 +103,11 @@ func nested(depth int) vmsgpack.RawMessage {
 // A foreign client writing requests with the library gets spec-shaped
 // responses over one connection, whatever it sent before.
 func TestForeignClientCallsServer(t *testing.T) {
-	p := newRawPeer(dial(t, serveTCP(t)))
+	codectest.EachCodec(t, formatCodecs, testForeignClientCallsServer)
+}
+
+func testForeignClientCallsServer(t *testing.T, c codecs.Codec) {
+	p := newRawPeer(dial(t, serveTCP(t, c)))
 	tests := []struct {
 		name string
 		send []any
@@ -174,6 +183,10 @@ func rawServer(t *testing.T, conn net.Conn, reply func(method string, params []a
 // A foreign server's error values of any type become the call's error text,
 // and its results decode into the reply, typed or generic.
 func TestClientCallsForeignServer(t *testing.T) {
+	codectest.EachCodec(t, formatCodecs, testClientCallsForeignServer)
+}
+
+func testClientCallsForeignServer(t *testing.T, codec codecs.Codec) {
 	client, server := net.Pipe()
 	rawServer(t, server, func(method string, params []any) (any, any) {
 		switch method {
@@ -192,7 +205,7 @@ func TestClientCallsForeignServer(t *testing.T) {
 		}
 		return nil, params[0] // echo
 	})
-	c := rpc.NewClientWithCodec(msgpack.NewClientCodec(client))
+	c := rpc.NewClientWithCodec(codec.NewClientCodec(client))
 	defer c.Close()
 
 	for method, want := range map[string]string{
@@ -229,10 +242,12 @@ func TestClientCallsForeignServer(t *testing.T) {
 }
 
 // The msgid is a uint32 on the wire; net/rpc's seq is a uint64.
-func TestClientMsgidWraps(t *testing.T) {
+func TestClientMsgidWraps(t *testing.T) { codectest.EachCodec(t, formatCodecs, testClientMsgidWraps) }
+
+func testClientMsgidWraps(t *testing.T, c codecs.Codec) {
 	client, server := net.Pipe()
 	rawServer(t, server, func(string, []any) (any, any) { return nil, "ok" })
-	cc := msgpack.NewClientCodec(client)
+	cc := c.NewClientCodec(client)
 	defer cc.Close()
 	for _, seq := range []uint64{math.MaxUint32, 1<<32 + 7} {
 		if err := cc.WriteRequest(&rpc.Request{ServiceMethod: "m", Seq: seq}, "x"); err != nil {
@@ -277,7 +292,9 @@ func startNvim(t *testing.T) string {
 	return addr
 }
 
-func TestNeovim(t *testing.T) {
+func TestNeovim(t *testing.T) { codectest.EachCodec(t, formatCodecs, testNeovim) }
+
+func testNeovim(t *testing.T, codec codecs.Codec) {
 	addr := startNvim(t)
 	var conn net.Conn
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
@@ -289,7 +306,7 @@ func TestNeovim(t *testing.T) {
 			t.Fatalf("nvim never listened on %s: %v", addr, err)
 		}
 	}
-	c := rpc.NewClientWithCodec(msgpack.NewClientCodec(conn))
+	c := rpc.NewClientWithCodec(codec.NewClientCodec(conn))
 	defer c.Close()
 
 	var reply any

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/codecs/internal/module"
 	"github.com/rpcbench/rpcbench/codecs/rpcparams"
 )
 
@@ -29,22 +30,62 @@ type Codec struct {
 	// peer with the same cap refuses a larger one that it writes. 0 means
 	// frame.DefaultMax (64 MiB).
 	MaxMessage int
+
+	// Body, when set, encodes and decodes the message bodies of the types it
+	// knows in place of the library: a variant of the codec, by another
+	// library on the same wire (codecs/msgpackmsgp). The envelope and every
+	// other body stay the library's. nil means the library does all.
+	Body Body
 }
 
-// Name returns "msgpack".
-func (Codec) Name() string { return "msgpack" }
+// A Body encodes and decodes the bodies (arguments and results) of the
+// types it knows, writing the bytes the library would write for them.
+type Body interface {
+	// Name names the variant after its library: the codec is called
+	// "msgpack-" followed by it.
+	Name() string
+	// Module returns the library's module path.
+	Module() string
+	// AppendBody appends v's encoding to b; ok is false for a value whose
+	// type it does not know, which the library then encodes.
+	AppendBody(b []byte, v any) (out []byte, ok bool, err error)
+	// ReadBody decodes the value at the start of b, which holds the rest of
+	// one complete message, into v and returns the bytes after it. ok is
+	// false for a v it does not know or bytes it does not take (a foreign
+	// peer's looser encoding, say): the library then decodes the same bytes
+	// into v, so that a variant accepts what the library accepts and fails
+	// with the library's errors.
+	ReadBody(b []byte, v any) (rest []byte, ok bool)
+}
+
+// Name returns "msgpack", or "msgpack-" and the name of its Body.
+func (c Codec) Name() string {
+	if c.Body != nil {
+		return "msgpack-" + c.Body.Name()
+	}
+	return "msgpack"
+}
+
+// Library returns the module and version of its Body's library, or of
+// github.com/vmihailenco/msgpack/v5.
+func (c Codec) Library() string {
+	if c.Body != nil {
+		return module.Version(c.Body.Module())
+	}
+	return module.Version("github.com/vmihailenco/msgpack/v5")
+}
 
 // NewClientCodec returns a MessagePack-RPC client codec over conn.
 func (c Codec) NewClientCodec(conn io.ReadWriteCloser) rpc.ClientCodec {
 	cc := &clientCodec{conn: conn, pending: make(map[uint32]uint64)}
-	cc.init(conn, c.MaxMessage)
+	cc.init(conn, c.MaxMessage, c.Body)
 	return cc
 }
 
 // NewServerCodec returns a MessagePack-RPC server codec over conn.
 func (c Codec) NewServerCodec(conn io.ReadWriteCloser) rpc.ServerCodec {
 	sc := &serverCodec{conn: conn}
-	sc.init(conn, c.MaxMessage)
+	sc.init(conn, c.MaxMessage, c.Body)
 	return sc
 }
 
@@ -65,10 +106,18 @@ type stream struct {
 	dec *msgpack.Decoder
 	w   *bufio.Writer
 	enc *msgpack.Encoder
+
+	body    Body   // nil: the library encodes and decodes every body
+	scratch []byte // where body appends a body before it is written to w
 }
 
+// maxScratch bounds the scratch buffer a stream keeps between messages, so
+// that one large body does not stay allocated for the connection's life.
+const maxScratch = 64 << 10
+
 // init sets s up in place: its decoder reads s.in.msg.
-func (s *stream) init(conn io.ReadWriter, limit int) {
+func (s *stream) init(conn io.ReadWriter, limit int, body Body) {
+	s.body = body
 	s.in = reader{r: bufio.NewReader(conn), limit: frame.Max(limit)}
 	s.dec = msgpack.NewDecoder(&s.in.msg)
 	s.dec.SetMapDecoder(decodeMap)
@@ -126,6 +175,39 @@ func (s *stream) flush(conn io.Closer, err error) error {
 	return s.w.Flush()
 }
 
+// encode writes a message body after the header already written.
+func (s *stream) encode(v any) error {
+	slowEncode()
+	if s.body == nil {
+		return s.enc.Encode(v)
+	}
+	b, ok, err := s.body.AppendBody(s.scratch[:0], v)
+	if !ok {
+		return s.enc.Encode(v)
+	}
+	if err != nil {
+		return err
+	}
+	// A write error stays in s.w for flush to return, as the header's do.
+	s.w.Write(b)
+	if cap(b) <= maxScratch {
+		s.scratch = b
+	}
+	return nil
+}
+
+// decode reads a message body into x.
+func (s *stream) decode(x any) error {
+	if s.body != nil {
+		rest := s.in.msg.rest()
+		if after, ok := s.body.ReadBody(rest, x); ok {
+			s.in.msg.take(len(rest) - len(after))
+			return nil
+		}
+	}
+	return s.dec.Decode(x)
+}
+
 // deepError is the error of a call whose message nests too deeply to decode.
 func deepError() error {
 	return fmt.Errorf("msgpack: message nests deeper than %d levels", maxDepth)
@@ -168,7 +250,7 @@ func (c *serverCodec) ReadRequestBody(x any) error {
 	if n != 1 {
 		return fmt.Errorf("msgpack: request params hold %d values, want 1", n)
 	}
-	return c.dec.Decode(x)
+	return c.decode(x)
 }
 
 func (c *serverCodec) WriteResponse(r *rpc.Response, body any) error {
@@ -182,8 +264,7 @@ func (c *serverCodec) WriteResponse(r *rpc.Response, body any) error {
 		e.EncodeNil()
 	} else {
 		e.EncodeNil()
-		slowEncode()
-		err = e.Encode(body)
+		err = c.encode(body)
 	}
 	return c.flush(c.conn, err)
 }
@@ -226,8 +307,7 @@ func (c *clientCodec) WriteRequest(r *rpc.Request, body any) error {
 		}
 	} else {
 		e.EncodeArrayLen(1)
-		slowEncode()
-		err = e.Encode(body)
+		err = c.encode(body)
 	}
 	err = c.flush(c.conn, err)
 	if err != nil {
@@ -284,7 +364,7 @@ func (c *clientCodec) ReadResponseBody(x any) error {
 		}
 		return err
 	}
-	return c.dec.Decode(x)
+	return c.decode(x)
 }
 
 func (c *clientCodec) Close() error { return c.conn.Close() }

@@ -203,6 +203,9 @@ func (m *message) reset(b []byte) {
 	m.Reader.Reset(b)
 }
 
+// rest returns the bytes of the message not yet read, without copying them.
+func (m *message) rest() []byte { return m.buf[len(m.buf)-m.Len():] }
+
 // take returns the next n bytes of the message without copying them.
 func (m *message) take(n int) ([]byte, error) {
 	if n > m.Len() {

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/codecs/internal/module"
 	"github.com/rpcbench/rpcbench/service"
 )
 
@@ -144,7 +145,7 @@ func (s *stream) readBody(x any) error {
 	case nil:
 		return nil
 	case proto.Message:
-		err = proto.Unmarshal(s.rf.body, x)
+		err = unmarshal(s.rf.body, x)
 	case *any:
 		var v structpb.Value
 		if err = proto.Unmarshal(s.rf.body, &v); err == nil {
@@ -215,6 +216,30 @@ type vtMessage interface {
 	MarshalToSizedBufferVT([]byte) (int, error)
 }
 
+// vtUnmarshaler is the decoder protoc-gen-go-vtproto generates for the
+// service's messages, rewritten by scripts/gen.sh to refuse whatever
+// proto.Unmarshal refuses. It reads a message with no reflection and, for a
+// map field, no allocation beyond the map's own.
+type vtUnmarshaler interface {
+	UnmarshalVT([]byte) error
+}
+
+// unmarshal decodes b into m as proto.Unmarshal does: with the generated
+// decoder where m has one, and proto.Unmarshal where it has none or fails,
+// so that an error (or the few inputs only the generated decoder refuses,
+// such as a known field with another wire type, which protobuf-go keeps as
+// unknown) is protobuf-go's own. FuzzUnmarshalSameAsProto holds the two to
+// the same messages.
+func unmarshal(b []byte, m proto.Message) error {
+	if vt, ok := m.(vtUnmarshaler); ok {
+		proto.Reset(m) // UnmarshalVT merges, proto.Unmarshal replaces
+		if vt.UnmarshalVT(b) == nil {
+			return nil
+		}
+	}
+	return proto.Unmarshal(b, m)
+}
+
 // appendMessage appends the encoding of m to b.
 func appendMessage(b []byte, m proto.Message) ([]byte, error) {
 	vt, ok := m.(vtMessage)
@@ -276,3 +301,9 @@ func (c *clientCodec) ReadResponseHeader(r *rpc.Response) error {
 func (c *clientCodec) ReadResponseBody(x any) error { return c.readBody(x) }
 
 func (c *clientCodec) Close() error { return c.conn.Close() }
+
+// Library returns vtprotobuf, whose generated code encodes and decodes the
+// service's messages, and protobuf-go, which does the rest.
+func (Codec) Library() string {
+	return module.Version("github.com/planetscale/vtprotobuf") + ", " + module.Version("google.golang.org/protobuf")
+}

@@ -84,13 +84,72 @@ func (b *buffer) Close() error                    { return nil }
 // itself, straight from the frame, which also saves the library's
 // bytes.Buffer round trip for long ones.
 //
-// The message name that ReadMessageBegin reads stays with the library: it
-// reads it through the same in-memory frame, so it can cost no more than
-// the bytes that arrived.
+// It reads the message header itself too, so that the message name, which
+// the library would allocate for every message, is the string made the
+// first time the connection saw that name.
 type checked struct {
 	thrift.TProtocol
 	in      *buffer
 	compact bool
+	names   map[string]string // message names read, each mapped to itself; at most maxNames
+}
+
+// ReadMessageBegin reads a message header as the library does, strict
+// binary or compact.
+func (p *checked) ReadMessageBegin(ctx context.Context) (name string, typ thrift.TMessageType, seqid int32, err error) {
+	if p.compact {
+		var id, versionAndType byte
+		var seq uint64
+		if id, err = p.in.ReadByte(); err == nil {
+			versionAndType, err = p.in.ReadByte()
+		}
+		if err == nil {
+			seq, err = binary.ReadUvarint(p.in)
+		}
+		if err != nil {
+			return "", 0, 0, fmt.Errorf("thrift: reading message header: %w", eofMidFrame(err))
+		}
+		if id != thrift.COMPACT_PROTOCOL_ID || versionAndType&thrift.COMPACT_VERSION_MASK != thrift.COMPACT_VERSION {
+			return "", 0, 0, fmt.Errorf("thrift: compact message header %02x %02x: want protocol id %02x, version %d", id, versionAndType, thrift.COMPACT_PROTOCOL_ID, thrift.COMPACT_VERSION)
+		}
+		typ, seqid = thrift.TMessageType(versionAndType>>thrift.COMPACT_TYPE_SHIFT_AMOUNT&thrift.COMPACT_TYPE_BITS), int32(seq)
+		name, err = p.messageName()
+		return name, typ, seqid, err
+	}
+	if p.in.left() < 4 {
+		return "", 0, 0, fmt.Errorf("thrift: reading message header: %w", io.ErrUnexpectedEOF)
+	}
+	version := binary.BigEndian.Uint32(p.in.b[p.in.off:])
+	p.in.off += 4
+	if version&thrift.VERSION_MASK != thrift.VERSION_1 {
+		return "", 0, 0, fmt.Errorf("thrift: message header %08x: want strict binary version %08x", version, uint32(thrift.VERSION_1))
+	}
+	if name, err = p.messageName(); err != nil {
+		return "", 0, 0, err
+	}
+	if p.in.left() < 4 {
+		return "", 0, 0, fmt.Errorf("thrift: reading message seqid: %w", io.ErrUnexpectedEOF)
+	}
+	seqid = int32(binary.BigEndian.Uint32(p.in.b[p.in.off:]))
+	p.in.off += 4
+	return name, thrift.TMessageType(version & 0xff), seqid, nil
+}
+
+// messageName reads a message name, as the string made for it before where
+// there is one.
+func (p *checked) messageName() (string, error) {
+	b, err := p.readBytes("message name")
+	if err != nil {
+		return "", err
+	}
+	if name, ok := p.names[string(b)]; ok {
+		return name, nil
+	}
+	name := string(b)
+	if len(p.names) < maxNames {
+		p.names[name] = name
+	}
+	return name, nil
 }
 
 func (p *checked) ReadListBegin(ctx context.Context) (thrift.TType, int, error) {

@@ -32,6 +32,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
 	"github.com/rpcbench/rpcbench/codecs/internal/limits"
+	"github.com/rpcbench/rpcbench/codecs/internal/module"
 )
 
 // Codec makes Thrift client and server codecs.
@@ -301,7 +302,11 @@ func newReader(r io.Reader, c Codec) *reader {
 // resetProtocol starts a fresh protocol after a decoding error: the compact
 // protocol keeps per-struct state that a failed read leaves behind.
 func (rd *reader) resetProtocol() {
-	rd.proto = &checked{TProtocol: newProtocol(&rd.buf, rd.compact), in: &rd.buf, compact: rd.compact}
+	names := make(map[string]string)
+	if rd.proto != nil {
+		names = rd.proto.names
+	}
+	rd.proto = &checked{TProtocol: newProtocol(&rd.buf, rd.compact), in: &rd.buf, compact: rd.compact, names: names}
 }
 
 // next reads a frame and the message header at its start. An error means
@@ -477,3 +482,7 @@ func (wr *writer) send() error {
 	_, err := wr.w.Write(wr.buf.b)
 	return err
 }
+
+// Library returns Apache Thrift's Go library, whose protocols it speaks
+// through.
+func (Codec) Library() string { return module.Version("github.com/apache/thrift") }

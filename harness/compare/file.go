@@ -29,6 +29,20 @@ type File struct {
 	SyntaxErrors []*benchfmt.SyntaxError
 }
 
+// Config is f's file configuration lines ("key: value" above the
+// results: the environment), as its first result carries them.
+func (f *File) Config() map[string]string {
+	cfg := make(map[string]string)
+	if len(f.Results) > 0 {
+		for _, c := range f.Results[0].Config {
+			if c.File {
+				cfg[c.Key] = string(c.Value)
+			}
+		}
+	}
+	return cfg
+}
+
 // BenchFile is the file read from a directory written by rpcbench matrix.
 const BenchFile = "bench.txt"
 

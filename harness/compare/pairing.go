@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/perf/benchfmt"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // IdentityKeys are the name keys that say what a row measures: rows that
@@ -120,24 +120,20 @@ func Mismatches(old, cur []string) []Mismatch {
 // the identity keys, as written) and its configuration keys. A part with
 // no "=" (/busy, /auth) is a key whose presence is its value.
 func nameKeys(name string) (id string, conf map[string]string) {
-	base, parts := benchfmt.Name(name).Parts()
+	n := measure.ParseName(name)
 	conf = make(map[string]string)
-	ids := []string{string(base)}
-	for _, p := range parts {
-		if p[0] != '/' {
-			continue // the GOMAXPROCS suffix
+	ids := measure.Name{Base: n.Base}
+	for _, p := range n.Parts {
+		switch {
+		case slices.Contains(IdentityKeys, p.Key):
+			ids.Parts = append(ids.Parts, p)
+		case p.Flag:
+			conf[p.Key] = "on"
+		default:
+			conf[p.Key] = p.Value
 		}
-		k, v, ok := strings.Cut(string(p[1:]), "=")
-		if !ok {
-			v = "on"
-		}
-		if slices.Contains(IdentityKeys, k) {
-			ids = append(ids, string(p))
-			continue
-		}
-		conf[k] = v
 	}
-	return strings.Join(ids, ""), conf
+	return ids.String(), conf
 }
 
 func canonical(conf map[string]string) string {

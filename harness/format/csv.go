@@ -1,55 +1,68 @@
 package format
 
 import (
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
 
-	"github.com/rpcbench/rpcbench/harness"
-	"github.com/rpcbench/rpcbench/stack"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // A column is one CSV column: its name, with its unit in it (p99_ns), and
 // its value in a result.
 type column struct {
 	name  string
-	value func(*harness.Result) string
+	value func(*measure.Result) string
 }
 
 // csvColumns are CSV's columns. The summary figures share the JSON
 // summaries' names (calls_per_sec, p50_ns, ...); every other unit is in its
 // column's name too, so that no column needs a legend.
 var csvColumns = []column{
-	{"name", func(r *harness.Result) string { return r.Name }},
-	{"stack", func(r *harness.Result) string { return stack.Label(r.Stack) }},
-	{"transport", func(r *harness.Result) string { return r.Transport }},
-	{"net", func(r *harness.Result) string { return r.Net }},
-	{"payload", func(r *harness.Result) string { return r.Payload }},
-	{"concurrency", func(r *harness.Result) string { return strconv.Itoa(r.Concurrency) }},
-	{"conns", func(r *harness.Result) string { return strconv.Itoa(r.Conns) }},
-	{"pipeline", func(r *harness.Result) string { return strconv.Itoa(r.Pipeline) }},
-	{"rate_per_sec", func(r *harness.Result) string { return decimal(r.Rate, 3) }},
-	{"calls", func(r *harness.Result) string { return strconv.FormatInt(r.Calls, 10) }},
-	{"errors", func(r *harness.Result) string { return strconv.FormatInt(r.Errors, 10) }},
-	{"elapsed_ns", func(r *harness.Result) string { return strconv.FormatInt(int64(r.Elapsed), 10) }},
-	{"calls_per_sec", succeeded(func(r *harness.Result) string { return decimal(r.CallsPerSec(), 1) })},
+	{"name", func(r *measure.Result) string { return r.Name }},
+	{"stack", func(r *measure.Result) string { return measure.Label(r.Stack) }},
+	{"transport", func(r *measure.Result) string { return r.Transport }},
+	{"net", func(r *measure.Result) string { return r.Net }},
+	{"payload", func(r *measure.Result) string { return r.Payload }},
+	{"concurrency", func(r *measure.Result) string { return strconv.Itoa(r.Concurrency) }},
+	{"conns", func(r *measure.Result) string { return strconv.Itoa(r.Conns) }},
+	{"pipeline", func(r *measure.Result) string { return strconv.Itoa(r.Pipeline) }},
+	{"rate_per_sec", func(r *measure.Result) string { return decimal(r.Rate, 3) }},
+	{"workload", func(r *measure.Result) string { return cmp.Or(r.Workload, "call") }},
+	{"dir", func(r *measure.Result) string { return r.Dir }},
+	{"against", func(r *measure.Result) string { return r.Against }},
+	{"work", func(r *measure.Result) string {
+		if r.Delay == "none" {
+			return ""
+		}
+		return r.Delay // the server's think time per call: "sleep 200µs", "busy 1ms, stall 50ms every 1s"
+	}},
+	{"calls", func(r *measure.Result) string { return strconv.FormatInt(r.Calls, 10) }},
+	{"errors", func(r *measure.Result) string { return strconv.FormatInt(r.Errors, 10) }},
+	{"elapsed_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.Elapsed), 10) }},
+	{"calls_per_sec", succeeded(func(r *measure.Result) string { return decimal(r.CallsPerSec(), 1) })},
 	{"p50_ns", latency(50)},
 	{"p90_ns", latency(90)},
 	{"p99_ns", latency(99)},
 	{"p999_ns", latency(99.9)},
-	{"max_ns", succeeded(func(r *harness.Result) string { return strconv.FormatInt(r.Latency.Max(), 10) })},
-	{"cpu_ns_per_op", perCall(func(r *harness.Result) float64 { return float64(r.CPU) })},
-	{"alloc_bytes_per_op", perCall(func(r *harness.Result) float64 { return float64(r.AllocB) })},
-	{"allocs_per_op", perCall(func(r *harness.Result) float64 { return float64(r.Allocs) })},
-	{"wire_bytes_per_op", perCall(func(r *harness.Result) float64 { return float64(r.WireBytes) })},
-	{"ctx_switches_per_op", perCall(func(r *harness.Result) float64 { return float64(r.CtxSwitches) })},
-	{"rw_syscalls_per_op", perCall(func(r *harness.Result) float64 { return float64(r.RWSyscalls) })},
-	{"late_calls", func(r *harness.Result) string { return strconv.FormatInt(r.Late, 10) }},
-	{"max_lag_ns", func(r *harness.Result) string { return strconv.FormatInt(int64(r.MaxLag), 10) }},
-	{"interrupted", func(r *harness.Result) string { return strconv.FormatBool(r.Interrupted) }},
-	{"first_error", func(r *harness.Result) string { return r.FirstError }},
+	{"max_ns", succeeded(func(r *measure.Result) string { return strconv.FormatInt(r.Latency.Max(), 10) })},
+	{"cpu_ns_per_op", perCall(func(r *measure.Result) float64 { return float64(r.CPU) })},
+	{"alloc_bytes_per_op", perCall(func(r *measure.Result) float64 { return float64(r.AllocB) })},
+	{"allocs_per_op", perCall(func(r *measure.Result) float64 { return float64(r.Allocs) })},
+	{"wire_bytes_per_op", perCall(func(r *measure.Result) float64 { return float64(r.WireBytes) })},
+	{"ctx_switches_per_op", perCall(func(r *measure.Result) float64 { return float64(r.CtxSwitches) })},
+	{"rw_syscalls_per_op", perCall(func(r *measure.Result) float64 { return float64(r.RWSyscalls) })},
+	{"late_calls", func(r *measure.Result) string { return strconv.FormatInt(r.Late, 10) }},
+	{"queued_calls", func(r *measure.Result) string { return strconv.FormatInt(r.Queued, 10) }},
+	{"max_lag_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.MaxLag), 10) }},
+	{"send_lag_p50_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.SendLagP50), 10) }},
+	{"send_lag_p99_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.SendLagP99), 10) }},
+	{"send_lag_max_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.SendLagMax), 10) }},
+	{"interrupted", func(r *measure.Result) string { return strconv.FormatBool(r.Interrupted) }},
+	{"first_error", func(r *measure.Result) string { return r.FirstError }},
 }
 
 // CSV writes one line per result (every repetition, not medians: a
@@ -88,8 +101,8 @@ func decimal(v float64, places int) string {
 	return strconv.FormatFloat(math.Round(v*p)/p, 'f', -1, 64)
 }
 
-func succeeded(f func(*harness.Result) string) func(*harness.Result) string {
-	return func(r *harness.Result) string {
+func succeeded(f func(*measure.Result) string) func(*measure.Result) string {
+	return func(r *measure.Result) string {
 		if r.Calls == 0 || r.Latency == nil {
 			return ""
 		}
@@ -97,12 +110,12 @@ func succeeded(f func(*harness.Result) string) func(*harness.Result) string {
 	}
 }
 
-func latency(q float64) func(*harness.Result) string {
-	return succeeded(func(r *harness.Result) string { return strconv.FormatInt(int64(r.Latency.Quantile(q)), 10) })
+func latency(q float64) func(*measure.Result) string {
+	return succeeded(func(r *measure.Result) string { return strconv.FormatInt(int64(r.Latency.Quantile(q)), 10) })
 }
 
-func perCall(f func(*harness.Result) float64) func(*harness.Result) string {
-	return func(r *harness.Result) string {
+func perCall(f func(*measure.Result) float64) func(*measure.Result) string {
+	return func(r *measure.Result) string {
 		if r.Calls == 0 {
 			return ""
 		}

@@ -9,19 +9,18 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"golang.org/x/perf/benchfmt"
-
-	"github.com/rpcbench/rpcbench/harness"
 )
 
 // Run is one invocation's results with the environment they came from:
 // the JSON document rpcbench writes and reads back.
 type Run struct {
-	Env harness.Env `json:"env"`
+	Env measure.Env `json:"env"`
 	// Hosts are the environments of the load processes a merged run came
 	// from, one per input; empty for a run that one process measured.
-	Hosts   []harness.Env     `json:"hosts,omitempty"`
-	Results []*harness.Result `json:"results"`
+	Hosts   []measure.Env     `json:"hosts,omitempty"`
+	Results []*measure.Result `json:"results"`
 	// Interrupted says the run was cut short (SIGINT): the results are the
 	// rows finished by then, the last perhaps over part of its window.
 	Interrupted bool `json:"interrupted,omitempty"`
@@ -29,6 +28,9 @@ type Run struct {
 	// benchmark name, the units (Metric.Unit, or "errors") the text table
 	// marks with ✗. The verdicts themselves are printed after the table.
 	Broken map[string][]string `json:"-"`
+	// Wide asks the text table for every column, however wide; without
+	// it the table fits TableWidth characters.
+	Wide bool `json:"-"`
 }
 
 // A Summary is what most readers of a result want, precomputed so that
@@ -45,7 +47,7 @@ type Summary struct {
 }
 
 // Summarize computes r's summary.
-func Summarize(r *harness.Result) Summary {
+func Summarize(r *measure.Result) Summary {
 	var s Summary
 	if r.Elapsed > 0 {
 		s.CallsPerSec = r.CallsPerSec()
@@ -60,12 +62,12 @@ func Summarize(r *harness.Result) Summary {
 // MarshalJSON writes run with every result's Summary beside its fields.
 func (run Run) MarshalJSON() ([]byte, error) {
 	type summarized struct {
-		*harness.Result
+		*measure.Result
 		Summary
 	}
 	doc := struct {
-		Env         harness.Env   `json:"env"`
-		Hosts       []harness.Env `json:"hosts,omitempty"`
+		Env         measure.Env   `json:"env"`
+		Hosts       []measure.Env `json:"hosts,omitempty"`
 		Results     []summarized  `json:"results"`
 		Interrupted bool          `json:"interrupted,omitempty"`
 	}{Env: run.Env, Hosts: run.Hosts, Results: make([]summarized, len(run.Results)), Interrupted: run.Interrupted}
@@ -94,7 +96,7 @@ func ReadJSON(r io.Reader) (Run, error) {
 // goarch, cpu, go, kernel, gomaxprocs, rpcbench, and interrupted: true for
 // a run stopped early), then one line per result, named by
 // harness.Config.Name with go test's GOMAXPROCS suffix and valued by
-// harness.Result.BenchValues, as harness.Benchmark reports them, so that
+// measure.Result.BenchValues, as harness.Benchmark reports them, so that
 // benchstat, rpcbench compare and gate pair the two.
 func Bench(w io.Writer, run Run) error {
 	bw := benchfmt.NewWriter(w)
@@ -120,7 +122,10 @@ func EnvConfig(run Run) []benchfmt.Config {
 		{"goos", e.GOOS}, {"goarch", e.GOARCH}, {"cpu", e.CPU}, {"go", e.GoVersion},
 		{"kernel", e.Kernel}, {"gomaxprocs", strconv.Itoa(e.GOMAXPROCS)}, {"rpcbench", e.Version},
 	}
-	if run.Interrupted || slices.ContainsFunc(run.Results, func(r *harness.Result) bool { return r.Interrupted }) {
+	if e.Machine != nil {
+		pairs = append(pairs, e.Machine.Config()...)
+	}
+	if run.Interrupted || slices.ContainsFunc(run.Results, func(r *measure.Result) bool { return r.Interrupted }) {
 		pairs = append(pairs, [2]string{"interrupted", "true"})
 	}
 	cfg := make([]benchfmt.Config, len(pairs))
@@ -131,7 +136,4 @@ func EnvConfig(run Run) []benchfmt.Config {
 }
 
 // A Metric is one figure of a result, under its benchmark unit.
-type Metric = harness.Metric
-
-// Metrics are the figures every result reports (harness.Metrics).
-var Metrics = harness.Metrics
+type Metric = measure.Metric

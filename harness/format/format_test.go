@@ -3,22 +3,24 @@ package format_test
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/perf/benchfmt"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // result makes a result whose every call took lat.
-func result(stack string, calls int64, lat time.Duration) *harness.Result {
-	r := &harness.Result{
+func result(stack string, calls int64, lat time.Duration) *measure.Result {
+	r := &measure.Result{
 		Name:  "RPC/" + stack + "/transport=tcp/payload=arith/conc=1",
 		Stack: stack, Transport: "tcp", Payload: "arith", Concurrency: 1, Conns: 1, Pipeline: 1,
-		Calls: calls, Elapsed: time.Duration(calls) * lat, Latency: harness.NewHistogram(),
+		Calls: calls, Elapsed: time.Duration(calls) * lat, Latency: measure.NewHistogram(),
 		Allocs: uint64(calls) * 3, AllocB: uint64(calls) * 100, CPU: time.Duration(calls) * lat / 2, WireBytes: calls * 40,
 	}
 	for range calls {
@@ -29,8 +31,8 @@ func result(stack string, calls int64, lat time.Duration) *harness.Result {
 
 func sampleRun() format.Run {
 	return format.Run{
-		Env: harness.Env{GoVersion: "go1.26", GOOS: "linux", GOARCH: "amd64", GOMAXPROCS: 2, CPU: "Test CPU", Kernel: "6.1", Version: "abc"},
-		Results: []*harness.Result{
+		Env: measure.Env{GoVersion: "go1.26", GOOS: "linux", GOARCH: "amd64", GOMAXPROCS: 2, CPU: "Test CPU", Kernel: "6.1", Version: "abc"},
+		Results: []*measure.Result{
 			result("codec=msgpack", 1000, 30*time.Microsecond),
 			result("peer=grpc", 1000, 60*time.Microsecond),
 			result("peer=floor", 1000, 20*time.Microsecond),
@@ -128,7 +130,7 @@ func TestARowWithNoSuccessfulCallShowsDashesNotZero(t *testing.T) {
 	r := result("codec=json", 0, 0)
 	r.Errors, r.FirstError = 12931, "connection is shut down"
 	var out bytes.Buffer
-	if err := format.Text(&out, format.Run{Results: []*harness.Result{r}}); err != nil {
+	if err := format.Text(&out, format.Run{Results: []*measure.Result{r}, Wide: true}); err != nil {
 		t.Fatal(err)
 	}
 	row := strings.Split(out.String(), "\n")[1]
@@ -187,7 +189,7 @@ func TestJSONCarriesSummaries(t *testing.T) {
 }
 
 func TestTextShowsSpreadWithRepetitions(t *testing.T) {
-	run := format.Run{Results: []*harness.Result{
+	run := format.Run{Results: []*measure.Result{
 		result("codec=gob", 1000, 90*time.Microsecond),
 		result("codec=gob", 1000, 100*time.Microsecond),
 		result("codec=gob", 1000, 110*time.Microsecond),
@@ -205,5 +207,72 @@ func TestTextShowsSpreadWithRepetitions(t *testing.T) {
 	format.Text(&buf, run)
 	if strings.Contains(buf.String(), "±") {
 		t.Errorf("one repetition has no spread to show:\n%s", buf.String())
+	}
+}
+
+// A default run's table, five repetitions of a dozen stacks each with its
+// spread, fits 120 columns; --wide (Run.Wide) shows every column.
+func TestTheTextTableFits120ColumnsUnlessWide(t *testing.T) {
+	var run format.Run
+	for rep := range 5 {
+		for _, s := range []string{"codec=gob", "codec=json", "codec=msgpack", "codec=protobuf", "codec=thrift-compact", "peer=grpc", "peer=thrift", "peer=stdlib-json", "peer=floor"} {
+			r := result(s, 1000+int64(rep)*37, time.Duration(1234+rep*71)*time.Microsecond)
+			r.Name = "RPC/" + s + "/transport=tcp/payload=bytes:64KiB/conc=16"
+			r.Payload, r.Concurrency, r.Pipeline = "bytes:64KiB", 16, 8
+			run.Results = append(run.Results, r)
+		}
+	}
+	var out bytes.Buffer
+	if err := format.Text(&out, run); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(out.String(), "\n") {
+		if n := utf8.RuneCountInString(l); n > format.TableWidth && !strings.HasPrefix(l, "few calls") {
+			t.Errorf("a line of %d characters:\n%s", n, out.String())
+			break
+		}
+	}
+	if !strings.Contains(out.String(), "±") || !strings.Contains(out.String(), "--wide adds") {
+		t.Errorf("want spreads and a word on --wide:\n%s", out.String())
+	}
+	t.Logf("\n%s", out.String())
+	out.Reset()
+	run.Wide = true
+	format.Text(&out, run)
+	for _, head := range []string{"calls", "p90", "p99.9", "max", "B/op", "wire-B/op", "transport", "payload"} {
+		if !regexp.MustCompile(`(^|\s)` + regexp.QuoteMeta(head) + `\s`).MatchString(strings.Split(out.String(), "\n")[0]) {
+			t.Errorf("--wide lacks %s:\n%s", head, out.String())
+		}
+	}
+}
+
+// A spread on a median near zero is said in the unit, not as a share of
+// almost nothing (allocs/op 0.0 ±80325%).
+func TestASpreadOnANearZeroMedianIsAbsolute(t *testing.T) {
+	var run format.Run
+	for _, allocs := range []uint64{0, 1, 3, 803} { // per 1000 calls: 0, 0.001, 0.003, 0.803 a call
+		r := result("peer=floor", 1000, 20*time.Microsecond)
+		r.Allocs = allocs
+		run.Results = append(run.Results, r)
+	}
+	var out bytes.Buffer
+	format.Text(&out, run)
+	if regexp.MustCompile(`±\d{3,}%`).MatchString(out.String()) || !strings.Contains(out.String(), "0.0 ±0.8") {
+		t.Errorf("want allocs/op 0.0 ±0.8:\n%s", out.String())
+	}
+}
+
+// CSV says what each row ran: its workload, direction, the other
+// direction's load and the server's work per call.
+func TestCSVSaysWorkloadDirAndWork(t *testing.T) {
+	r := result("codec=msgpack", 1000, 30*time.Microsecond)
+	r.Workload, r.Dir, r.Against, r.Delay = "duplex", "up", "bytes:64KiBx4", "sleep 200µs"
+	var out bytes.Buffer
+	if err := format.CSV(&out, format.Run{Results: []*measure.Result{r, result("peer=floor", 1000, 20*time.Microsecond)}}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	if !strings.Contains(lines[0], ",rate_per_sec,workload,dir,against,work,") || !strings.Contains(lines[1], ",0,duplex,up,bytes:64KiBx4,sleep 200µs,") || !strings.Contains(lines[2], ",0,call,,,,") {
+		t.Errorf("want workload, dir, against and work columns:\n%s", out.String())
 	}
 }

@@ -11,13 +11,12 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness"
-	"github.com/rpcbench/rpcbench/stack"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // A Row is one configuration's figures: the median over its repetitions.
 type Row struct {
-	First   *harness.Result // the first repetition, for its labels
+	First   *measure.Result // the first repetition, for its labels
 	Count   int
 	Medians map[string]float64 // by Metric.Unit
 	// Spreads are, by Metric.Unit, the largest distance from the median
@@ -37,9 +36,9 @@ type Row struct {
 func (row *Row) Succeeded() bool { return row.Calls > 0 }
 
 // Rows groups results by configuration, in first-seen order.
-func Rows(results []*harness.Result) []*Row {
+func Rows(results []*measure.Result) []*Row {
 	var rows []*Row
-	byName := make(map[string][]*harness.Result)
+	byName := make(map[string][]*measure.Result)
 	for _, r := range results {
 		if _, ok := byName[r.Name]; !ok {
 			rows = append(rows, &Row{First: r})
@@ -49,9 +48,10 @@ func Rows(results []*harness.Result) []*Row {
 	for _, row := range rows {
 		reps := byName[row.First.Name]
 		row.Count = len(reps)
-		row.Medians = make(map[string]float64, len(Metrics))
-		row.Spreads = make(map[string]float64, len(Metrics))
-		for _, m := range Metrics {
+		metrics := measure.Metrics()
+		row.Medians = make(map[string]float64, len(metrics))
+		row.Spreads = make(map[string]float64, len(metrics))
+		for _, m := range metrics {
 			vals := make([]float64, len(reps))
 			for i, r := range reps {
 				vals[i] = m.Value(r)
@@ -82,7 +82,7 @@ func median(v []float64) float64 {
 	return (v[n/2-1] + v[n/2]) / 2
 }
 
-// Reference finds the row of stack (stack.FloorID.String()) measured under the
+// Reference finds the row of stack (measure.FloorID().String()) measured under the
 // same conditions as row, or nil: the row ratios divide by.
 func Reference(rows []*Row, row *Row, stack string) *Row {
 	a := row.First
@@ -99,47 +99,32 @@ func Reference(rows []*Row, row *Row, stack string) *Row {
 
 // Text writes an aligned table of the results' medians, with the p50 as a
 // multiple of the floor's and calls/s as a multiple of gRPC's, and a line
-// for any configuration that had errors or fell behind its schedule.
+// for any configuration that had errors or fell behind its schedule. It
+// fits TableWidth characters unless run.Wide: see fitText.
 func Text(w io.Writer, run Run) error {
 	rows := Rows(run.Results)
+	cols, above, left := fitText(run, tableColumns(run, rows, true))
+	for _, l := range above {
+		fmt.Fprintln(w, l)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "stack\ttransport\tpayload\tconc\tcalls\tcalls/s\tp50\tp90\tp99\tp99.9\tmax\tallocs/op\tB/op\tcpu/op\twire-B/op\tp50 ×floor\tcalls/s ×grpc\terrors\t")
-	for _, row := range rows {
-		r, m := row.First, row.Medians
-		label := StackLabel(r)
-		if row.Interrupted {
-			label += "*" // its window was cut short
-		}
-		// With repetitions, each figure carries its spread: ±3%. A row
-		// with no successful call has no latency or rate to speak of.
-		// A figure that broke a --fail-on threshold is marked ✗.
-		broken := run.Broken[r.Name]
-		mark := func(unit, s string) string {
-			if slices.Contains(broken, unit) {
-				return s + " ✗"
+	for i := -1; i < len(rows); i++ {
+		for _, c := range cols {
+			if i < 0 {
+				fmt.Fprint(tw, c.head+"\t")
+			} else {
+				fmt.Fprint(tw, c.cells[i]+"\t")
 			}
-			return s
 		}
-		f := func(unit, s string) string {
-			switch {
-			case !row.Succeeded() && slices.Contains(successUnits, unit):
-				return mark(unit, "-")
-			case row.Count < 2:
-				return mark(unit, s)
-			}
-			return mark(unit, fmt.Sprintf("%s ±%.0f%%", s, 100*row.Spreads[unit]))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-			label, TransportLabel(r), r.Payload, Callers(r), row.Calls,
-			f("calls/s", fmt.Sprintf("%.0f", m["calls/s"])), f("p50-ns", dur(m["p50-ns"])), f("p90-ns", dur(m["p90-ns"])),
-			f("p99-ns", dur(m["p99-ns"])), f("p99.9-ns", dur(m["p99.9-ns"])), f("max-ns", dur(m["max-ns"])),
-			f("allocs/op", fmt.Sprintf("%.1f", m["allocs/op"])), f("B/op", fmt.Sprintf("%.0f", m["B/op"])),
-			f("cpu-ns/op", dur(m["cpu-ns/op"])), f("wire-B/op", fmt.Sprintf("%.0f", m["wire-B/op"])),
-			Ratio(row, Reference(rows, row, stack.FloorID.String()), "p50-ns"),
-			Ratio(row, Reference(rows, row, stack.GRPCID.String()), "calls/s"),
-			mark("errors", strconv.FormatInt(row.Errors, 10)))
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(w, "--wide adds %s\n", strings.Join(left, ", "))
+	}
+	if err := explain(w, rows); err != nil {
 		return err
 	}
 	return notes(w, run, rows)
@@ -164,6 +149,9 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 			lines = append(lines, "server delay per call: "+d)
 		}
 	}
+	short := shortNames(run.Results)
+	watch := &note{head: "watch", why: "calls/s and latency are notifications', from each Set's scheduled time to each woken watcher's reply, and the costs are per notification"}
+	few := &note{head: "few calls", why: fmt.Sprintf("under %d calls beyond each: the slowest few calls, not percentiles", minBeyond)}
 	for _, row := range rows {
 		r := row.First
 		if row.Errors > 0 {
@@ -185,14 +173,18 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 				r.Name, r.PerCall(float64(s.Allocs)), r.PerCall(float64(s.AllocB)), dur(r.PerCall(float64(s.CPU)))))
 		}
 		if r.Workload == "watch" {
-			lines = append(lines, fmt.Sprintf("watch: %s: %.0f Sets/s woke %.0f notifications/s (%.1f per Set); calls/s and latency are notifications', from each Set's scheduled time to each woken watcher's reply, and the costs are per notification",
-				r.Name, r.SetsPerSec(), r.CallsPerSec(), float64(r.Calls)/float64(max(r.Sets, 1))))
+			watch.add(fmt.Sprintf("%.0f Sets/s woke %.0f notifications/s (%.1f per Set)",
+				r.SetsPerSec(), r.CallsPerSec(), float64(r.Calls)/float64(max(r.Sets, 1))), short(r.Name))
 		}
-		if few := FewCalls(row); few != "" {
-			lines = append(lines, fmt.Sprintf("few calls: %s: %s", r.Name, few))
+		if f := FewCalls(row); f != "" {
+			few.add(f, short(r.Name))
 		}
 	}
-	lines = append(lines, ScheduleWarnings(run)...)
+	for _, n := range append([]*note{watch, few}, scheduleNotes(run, short)...) {
+		if l := n.line(); l != "" {
+			lines = append(lines, l)
+		}
+	}
 	if len(run.Hosts) > 1 {
 		var hosts []string
 		for _, h := range run.Hosts {
@@ -210,11 +202,11 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 
 // StackLabel names the stack as tables do, with the direction of a
 // duplex row: "msgpack", "peer=grpc", "msgpack up".
-func StackLabel(r *harness.Result) string {
+func StackLabel(r *measure.Result) string {
 	if r.Dir != "" {
-		return stack.Label(r.Stack) + " " + r.Dir
+		return measure.Label(r.Stack) + " " + r.Dir
 	}
-	return stack.Label(r.Stack)
+	return measure.Label(r.Stack)
 }
 
 // openLoopRates are the rows' distinct open-loop rates, in order.
@@ -242,7 +234,7 @@ func percent(f float64) string {
 }
 
 // TransportLabel names the transport with its network profile: "tcp+wan".
-func TransportLabel(r *harness.Result) string {
+func TransportLabel(r *measure.Result) string {
 	if r.Net != "" {
 		return r.Transport + "+" + r.Net
 	}
@@ -279,30 +271,107 @@ func FewCalls(row *Row) string {
 	if len(weak) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%s from %d calls (under %d beyond each: the slowest few calls, not percentiles)",
-		strings.Join(weak, ", "), n, minBeyond)
+	return fmt.Sprintf("%s from %d calls", strings.Join(weak, ", "), n)
 }
 
-// ScheduleWarnings are one short line per open-loop result whose generator
-// fell behind its schedule, with rounded figures: the text table prints
-// them, and bench output carries them as comments.
-func ScheduleWarnings(run Run) []string {
-	var lines []string
-	for _, r := range run.Results {
-		if r.Late <= 0 {
+// A note is one kind of remark on some rows, said once under the table:
+// what it means, and by row what it found.
+type note struct {
+	head, why string
+	says      []string            // what was found, in first-seen order
+	rows      map[string][]string // by what was found: the rows' names
+}
+
+// add notes that row found says.
+func (n *note) add(says, row string) {
+	if n.rows == nil {
+		n.rows = make(map[string][]string)
+	}
+	if _, ok := n.rows[says]; !ok {
+		n.says = append(n.says, says)
+	}
+	n.rows[says] = append(n.rows[says], row)
+}
+
+// line is the note's one line, or "" when no row found anything.
+func (n *note) line() string {
+	if len(n.says) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, s := range n.says {
+		parts = append(parts, strings.Join(slices.Compact(n.rows[s]), ", ")+": "+s)
+	}
+	return fmt.Sprintf("%s: %s (%s)", n.head, strings.Join(parts, "; "), n.why)
+}
+
+// shortNames returns a function that names a result by the parts of its
+// benchmark name that not every result shares, so that a note can list
+// rows without repeating what the table says they have in common.
+func shortNames(results []*measure.Result) func(string) string {
+	count := make(map[string]int)
+	names := make(map[string]bool)
+	for _, r := range results {
+		if names[r.Name] {
 			continue
 		}
-		// Late counts the calls never sent too: a share of the schedule.
+		names[r.Name] = true
+		for _, p := range strings.Split(r.Name, "/") {
+			count[p]++
+		}
+	}
+	return func(name string) string {
+		var kept []string
+		for _, p := range strings.Split(name, "/") {
+			if count[p] < len(names) {
+				kept = append(kept, p)
+			}
+		}
+		if len(kept) == 0 {
+			return name
+		}
+		return strings.Join(kept, "/")
+	}
+}
+
+// scheduleNotes are the open-loop notes of run's rows, each row named by
+// short: its send lag, the arrivals that found no caller free (queued) and
+// the calls the generator itself sent late.
+func scheduleNotes(run Run, short func(string) string) []*note {
+	lag := &note{head: "send lag", why: "from each call's scheduled time to its hand-off to the connection: the generator's measure of itself"}
+	queued := &note{head: "behind schedule", why: fmt.Sprintf("these arrivals found no caller free for over %v, so less than the rate was offered: raise --concurrency, --pipeline or --max-inflight; latency still counts from the schedule", measure.LateSlack)}
+	late := &note{head: "generator late", why: fmt.Sprintf("sent over %v after their time with a caller free: the generator's timer or this machine's CPU, not the server (rpcbench doctor measures both)", measure.LateSlack)}
+	for _, r := range run.Results {
+		what, scheduled := "calls", max(r.Rate*r.Elapsed.Seconds(), float64(r.Calls+r.Errors), 1)
 		if r.Workload == "watch" {
 			// The schedule is the setters': its calls are Sets.
-			scheduled := max(r.Rate*r.Elapsed.Seconds(), float64(r.Sets), 1)
-			lines = append(lines, fmt.Sprintf("behind schedule: %s: %d Sets (%s of the schedule) started over %v late, worst %s: less than %s Sets/s was offered (the setters were held up by earlier Sets or by the CPU; notifications still count from the schedule)",
-				r.Name, r.Late, percent(float64(r.Late)/scheduled), harness.LateSlack, dur(float64(r.MaxLag)), rate(r.Rate)))
-			continue
+			what, scheduled = "Sets", max(r.Rate*r.Elapsed.Seconds(), float64(r.Sets), 1)
 		}
-		scheduled := max(r.Rate*r.Elapsed.Seconds(), float64(r.Calls+r.Errors), 1)
-		lines = append(lines, fmt.Sprintf("behind schedule: %s: %d calls (%s of the schedule) started over %v late, worst %s: less than %s calls/s was offered (try more --concurrency)",
-			r.Name, r.Late, percent(float64(r.Late)/scheduled), harness.LateSlack, dur(float64(r.MaxLag)), rate(r.Rate)))
+		if r.SendLag != nil && r.SendLag.TotalCount() > 0 {
+			lag.add(fmt.Sprintf("p50 %s, p99 %s, max %s", dur(float64(r.SendLagP50)), dur(float64(r.SendLagP99)), dur(float64(r.SendLagMax))), short(r.Name))
+		}
+		if r.Queued > 0 {
+			queued.add(fmt.Sprintf("%d %s queued (%s of the schedule), worst send lag %s, at %s %s/s", r.Queued, what, percent(float64(r.Queued)/scheduled), dur(float64(r.MaxLag)), rate(r.Rate), what), short(r.Name))
+		}
+		if r.Late > 0 {
+			late.add(fmt.Sprintf("%d %s late (%s of the schedule)", r.Late, what, percent(float64(r.Late)/scheduled)), short(r.Name))
+		}
+	}
+	if slices.ContainsFunc(run.Results, func(r *measure.Result) bool { return r.Queued > 0 && r.Workload == "watch" }) {
+		queued.why += "; a watch row's setters are fixed, so only a lower --rate helps"
+	}
+	return []*note{lag, queued, late}
+}
+
+// ScheduleWarnings are the open-loop notes of the text table, one line
+// each: the send lag, and a warning naming the cause when the schedule
+// was not kept. Bench output carries them as comments.
+func ScheduleWarnings(run Run) []string {
+	var lines []string
+	for _, n := range scheduleNotes(run, func(name string) string { return name }) {
+		if l := n.line(); l != "" {
+			lines = append(lines, l)
+		}
 	}
 	return lines
 }
@@ -333,7 +402,7 @@ func dur(ns float64) string {
 
 // Callers is the concurrency, with the pipeline depth when there is one:
 // "16", "16×8".
-func Callers(r *harness.Result) string {
+func Callers(r *measure.Result) string {
 	if r.Pipeline > 1 {
 		return fmt.Sprintf("%d×%d", r.Concurrency, r.Pipeline)
 	}

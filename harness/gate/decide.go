@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/perf/benchfmt"
+	"github.com/rpcbench/rpcbench/measure"
 	"golang.org/x/perf/benchmath"
 )
 
@@ -14,8 +14,9 @@ import (
 // compared: the floors are the yardstick, not the code under test, and
 // their tiny figures (a few dozen B/op of runtime noise) would only cry wolf.
 // moved holds the floors' time units that moved beyond the threshold: a
-// ratio to such a floor may look better than the code is, so it claims
-// no improvement.
+// ratio to such a floor may look better or worse than the code is, so it
+// decides nothing, in either direction (a warning: the gate is
+// inconclusive unless something else regressed).
 func decide(name, unit string, a, b *indexed, moved map[key]float64, opts Options) *Row {
 	if isFloor(name) {
 		return nil
@@ -42,10 +43,10 @@ func decide(name, unit string, a, b *indexed, moved map[key]float64, opts Option
 		row.Ratio = true
 	}
 	decideStat(row, old, cur, threshold(unit, opts), opts.Alpha)
-	if floor, _ := floorName(name); row.Ratio && row.Verdict == Improved {
+	if floor, _ := floorName(name); row.Ratio {
 		if c, ok := moved[key{floor, unit}]; ok {
-			row.Verdict = OK
-			row.Why = fmt.Sprintf("not claimed as improved: the floor it is divided by moved %+.1f%%", 100*c)
+			row.Verdict = Warning
+			row.Why = fmt.Sprintf("undecided: the floor it is divided by moved %+.1f%%, so the ratio can show a change that is not there, or hide one", 100*c)
 		}
 	}
 	return row
@@ -107,6 +108,13 @@ func decideStat(row *Row, old, cur []float64, threshold, alpha float64) {
 	row.Tested = true
 	row.Comparison = benchmath.AssumeNothing.Compare(so, sn)
 	row.Warnings = row.Comparison.Warnings
+	if len(old) > 0 && !varies(slices.Concat(old, cur)) {
+		// Every repetition of both runs gave the same figure: nothing
+		// changed, though the U test cannot rank ties ("all samples are
+		// equal").
+		row.Warnings = nil
+		return
+	}
 	// As benchmath's FormatDelta: significant unless P > alpha.
 	significant := row.Comparison.P <= alpha
 	worse, better := row.Change > threshold, row.Change < -threshold
@@ -141,21 +149,19 @@ func higherIsBetter(unit string) bool { return strings.HasSuffix(unit, "/s") }
 // connection and its name says nothing of sharing. ok is false for a
 // name with no stack key, such as plain go test output.
 func floorName(name string) (floor string, ok bool) {
-	base, parts := benchfmt.Name(name).Parts()
-	var b strings.Builder
-	b.Write(base)
+	n := measure.ParseName(name)
+	_, ok = n.Stack()
+	parts := n.Parts
+	n.Parts = nil
 	for _, p := range parts {
-		k, _, _ := strings.Cut(string(p[1:]), "=")
-		switch {
-		case p[0] == '/' && (k == "codec" || k == "peer"):
-			b.WriteString("/" + FloorStack)
-			ok = true
-		case p[0] == '/' && k == "conns":
-		default:
-			b.Write(p)
+		switch _, err := measure.ParseID(p.String()); {
+		case err == nil:
+			n.Add(measure.KindPeer.Key(), measure.FloorID().Name)
+		case p.Key != "conns":
+			n.Parts = append(n.Parts, p)
 		}
 	}
-	return b.String(), ok
+	return n.String(), ok
 }
 
 // ratios divides each repetition by the same repetition of the floor:
@@ -196,10 +202,6 @@ func change(old, cur float64) float64 {
 
 // isFloor reports whether name is a floor's row (peer=floor, peer=floor-mux).
 func isFloor(name string) bool {
-	for _, part := range strings.Split(name, "/") {
-		if part == FloorStack || part == FloorStack+"-mux" {
-			return true
-		}
-	}
-	return false
+	id, _ := measure.ParseName(name).Stack()
+	return id == measure.FloorID() || id == measure.FloorMuxID()
 }

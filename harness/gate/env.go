@@ -18,14 +18,7 @@ var EnvKeys = []string{"cpu", "gomaxprocs", "kernel", "go"}
 // to the GOMAXPROCS suffix every name ends in, as go test writes it, and
 // go to go-version, the key rpcbench wrote before CONTRACTS 3.
 func environment(f *compare.File, procs string) map[string]string {
-	env := make(map[string]string)
-	if len(f.Results) > 0 {
-		for _, c := range f.Results[0].Config {
-			if c.File {
-				env[c.Key] = string(c.Value)
-			}
-		}
-	}
+	env := f.Config()
 	if env["gomaxprocs"] == "" && procs != "" {
 		env["gomaxprocs"] = strings.TrimPrefix(procs, "-")
 	}

@@ -97,21 +97,35 @@ func TestMethod(t *testing.T) {
 	}
 }
 
-func TestFloorMovedClaimsNoImprovement(t *testing.T) {
+// A floor that moved beyond the threshold leaves the ratios to it
+// undecided whichever way they point: the codec 10% faster in raw time
+// with the floor 60% slower looks 45% faster as a ratio, and with the
+// floor 80% faster 5 times slower; neither is claimed.
+func TestFloorMovedDecidesNothing(t *testing.T) {
 	base := envFile(t, 1, 2, 60_000, 25_000, "")
-	// Another machine: the codec 10% faster in raw time, the floor 60%
-	// slower. As a ratio the codec looks 45% faster.
-	cur := envFile(t, 2, 1, 54_000, 40_000, "")
-	rep, err := gate.Run(base, cur, gate.Options{Units: []string{"sec/op"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rep.FloorMoved) != 1 || !strings.Contains(rep.FloorMoved[0], "sec/op +6") {
-		t.Errorf("FloorMoved = %q, want one warning naming sec/op +6x%%", rep.FloorMoved)
-	}
-	for _, row := range rep.Rows {
-		if row.Verdict == gate.Improved {
-			t.Errorf("%s %s improved against a floor that moved", row.Name, row.Unit)
+	for _, tt := range []struct {
+		floorNs float64
+		moved   string
+	}{{40_000, "sec/op +6"}, {5_000, "sec/op -7"}} {
+		cur := envFile(t, 2, 1, 54_000, tt.floorNs, "")
+		rep, err := gate.Run(base, cur, gate.Options{Units: []string{"sec/op", "allocs/op"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.FloorMoved) != 1 || !strings.Contains(rep.FloorMoved[0], tt.moved) {
+			t.Errorf("FloorMoved = %q, want one warning naming %sx%%", rep.FloorMoved, tt.moved)
+		}
+		for _, row := range rep.Rows {
+			want := gate.OK
+			if row.Unit == "sec/op" {
+				want = gate.Warning
+			}
+			if row.Verdict != want {
+				t.Errorf("floor at %.0fns: %s %s %v, want %v", tt.floorNs, row.Name, row.Unit, row.Verdict, want)
+			}
+		}
+		if rep.Verdict() != gate.Warning {
+			t.Errorf("floor at %.0fns: verdict %v, want a warning", tt.floorNs, rep.Verdict())
 		}
 	}
 }

@@ -20,8 +20,10 @@
 //     (peer=floor, the raw TCP echo measured in the same run under the
 //     same transport, payload and concurrency): a machine twice as slow
 //     slows codec and floor alike and the ratio stays put. A floor that
-//     itself moved beyond the threshold is reported, since a ratio to it
-//     can then hide or invert a change.
+//     itself moved beyond the threshold is reported, and the time units
+//     of the rows divided by it are warnings, neither passed nor failed:
+//     a ratio to it can then hide, invent or invert a change, whichever
+//     way it points.
 //   - all other units, B/op, ctxsw/op and rw-syscalls/op among them, are
 //     decided as time units are but on raw values: context switches and
 //     system calls per call are counts, but they count what the scheduler
@@ -51,7 +53,7 @@ import (
 	"golang.org/x/perf/benchproc"
 
 	"github.com/rpcbench/rpcbench/harness/compare"
-	"github.com/rpcbench/rpcbench/stack"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // Options configure the gate; the zero value gates DefaultUnits at alpha
@@ -110,7 +112,7 @@ var exact = map[string]tolerance{
 }
 
 // FloorStack is the name key of the rows time is divided by.
-var FloorStack = stack.FloorID.String()
+var FloorStack = measure.FloorID().String()
 
 // A Verdict is the gate's decision on one benchmark and unit.
 type Verdict int
@@ -224,6 +226,9 @@ func Run(baseline, run *compare.File, opts Options) (*Report, error) {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("the %s was interrupted (interrupted: true): its last round may lack some rows, and those rows have fewer samples", side.label))
 		}
 	}
+	if diffs := measure.MachineDiffs(envA, envB); len(diffs) > 0 {
+		rep.Notes = append(rep.Notes, "the machines differ in what timing depends on (rpcbench doctor measured each before its run): "+strings.Join(diffs, "; "))
+	}
 	opts.SameMachine = rep.Raw
 	var moved map[key]float64
 	if !rep.Raw {
@@ -316,7 +321,7 @@ func movedWarnings(names []string, moved map[key]float64, opts Options) []string
 			}
 		}
 		if len(units) > 0 {
-			out = append(out, fmt.Sprintf("WARNING: the floor itself moved beyond the threshold: %s %s; ratios to it can hide or invert a change, so no improvement is claimed against it: gate raw times of two builds run on one machine (scripts/ci-gate.sh --base-ref)", name, strings.Join(units, ", ")))
+			out = append(out, fmt.Sprintf("WARNING: the floor itself moved beyond the threshold: %s %s; ratios to it can hide, invent or invert a change, so its rows' time units are left undecided: gate raw times of two builds run on one machine (scripts/ci-gate.sh --base-ref), or --same-machine if both ran on one", name, strings.Join(units, ", ")))
 		}
 	}
 	return out

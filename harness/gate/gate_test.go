@@ -134,18 +134,28 @@ func TestVerdicts(t *testing.T) {
 		want:    with(map[string]gate.Verdict{"sec/op": gate.Warning, "p50-sec": gate.Warning, "cpu-sec/op": gate.Warning, "B/op": gate.Warning}),
 		overall: gate.Warning,
 	}, {
-		name: "a uniformly 30% slower machine passes as ratios to the floor",
-		old:  run(t, base, msgpack, floor), new: run(t, machine{seed: 2, count: 10, speed: 1.3}, msgpack, floor),
+		name: "a uniformly 7% slower machine passes as ratios to the floor",
+		old:  run(t, base, msgpack, floor), new: run(t, machine{seed: 2, count: 10, speed: 1.07}, msgpack, floor),
 		want: ok, overall: gate.OK,
 	}, {
-		name: "a codec-only slowdown on a 30% slower machine fails",
-		old:  run(t, base, msgpack, floor), new: run(t, machine{seed: 2, count: 10, speed: 1.3}, slower(msgpack, 1.15), floor),
+		name: "a codec-only slowdown on a 7% slower machine fails",
+		old:  run(t, base, msgpack, floor), new: run(t, machine{seed: 2, count: 10, speed: 1.07}, slower(msgpack, 1.15), floor),
 		want:    with(map[string]gate.Verdict{"sec/op": gate.Regression, "p50-sec": gate.Regression, "cpu-sec/op": gate.Regression}),
 		overall: gate.Regression,
 	}, {
+		name: "a codec-only speed-up on a 7% slower machine is an improvement",
+		old:  run(t, base, msgpack, floor), new: run(t, machine{seed: 2, count: 10, speed: 1.07}, slower(msgpack, 0.85), floor),
+		want:    with(map[string]gate.Verdict{"sec/op": gate.Improved, "p50-sec": gate.Improved, "cpu-sec/op": gate.Improved}),
+		overall: gate.OK,
+	}, {
+		name: "on a 30% slower machine the floor moved: time is undecided, whichever way it went",
+		old:  run(t, base, msgpack, floor), new: run(t, machine{seed: 2, count: 10, speed: 1.3}, slower(msgpack, 1.15), floor),
+		want:    with(map[string]gate.Verdict{"sec/op": gate.Warning, "p50-sec": gate.Warning, "cpu-sec/op": gate.Warning}),
+		overall: gate.Warning,
+	}, {
 		name: "drift within a run cancels repetition by repetition",
 		old:  run(t, base, msgpack, floor),
-		new:  run(t, machine{seed: 2, count: 10, speed: 1, drift: []float64{1, 1.1, 1.3, 1.6, 1.2, 1, 1.4, 1.5, 1.1, 1.3}}, msgpack, floor),
+		new:  run(t, machine{seed: 2, count: 10, speed: 1, drift: []float64{1, 1.3, 0.7, 1.6, 0.6, 1, 1.4, 0.8, 1.1, 0.9}}, msgpack, floor),
 		want: ok, overall: gate.OK,
 	}, {
 		name: "same-machine mode takes a uniformly slower machine for a regression",
@@ -240,7 +250,7 @@ func TestFilterKeepsTheFloorForRatios(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := gate.Run(run(t, machine{seed: 1, count: 10, speed: 1}, msgpack, floor), run(t, machine{seed: 2, count: 10, speed: 1.3}, slower(msgpack, 1.15), floor), gate.Options{Filter: f, Units: []string{"sec/op"}})
+	rep, err := gate.Run(run(t, machine{seed: 1, count: 10, speed: 1}, msgpack, floor), run(t, machine{seed: 2, count: 10, speed: 1.07}, slower(msgpack, 1.15), floor), gate.Options{Filter: f, Units: []string{"sec/op"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,5 +334,31 @@ func TestExactCountsStayExact(t *testing.T) {
 	}
 	if r := rep.Rows[0]; r.Verdict != gate.Regression || r.Tested {
 		t.Fatalf("verdict %v (tested %v), want an untested regression", r.Verdict, r.Tested)
+	}
+}
+
+// Two runs whose every repetition gave the same figure changed nothing:
+// the U test cannot rank them ("all samples are equal"), and the gate
+// passes them rather than calling them inconclusive.
+func TestEqualFiguresPass(t *testing.T) {
+	file := func(name string) *compare.File {
+		var b strings.Builder
+		for range 5 {
+			b.WriteString("BenchmarkRPC/codec=gob/transport=tcp/payload=arith/conc=1-2\t1000\t1172 B/op\t20000 ns/op\n")
+		}
+		f, err := compare.Read(strings.NewReader(b.String()), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	rep, err := gate.Run(file("old"), file("new"), gate.Options{Units: []string{"B/op", "sec/op"}, SameMachine: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	rep.Text(&b)
+	if rep.Verdict() != gate.OK || strings.Contains(b.String(), "all samples are equal") {
+		t.Errorf("verdict %v, want ok:\n%s", rep.Verdict(), b.String())
 	}
 }

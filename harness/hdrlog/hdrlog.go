@@ -11,15 +11,14 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
-	"github.com/rpcbench/rpcbench/harness"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // line is one interval of one configuration, as the log holds it.
 type line struct {
 	tag        string
 	start, end time.Time
-	latency    *harness.Histogram
+	latency    *measure.Histogram
 }
 
 // Write writes every result's intervals as one interval log, ordered by
@@ -27,7 +26,7 @@ type line struct {
 // interval covering its whole window, so that the log still holds every
 // call; a result without a window cannot be placed in time and is an
 // error.
-func Write(w io.Writer, results []*harness.Result) error {
+func Write(w io.Writer, results []*measure.Result) error {
 	var lines []line
 	for _, r := range results {
 		rl, err := intervalsOf(r)
@@ -78,7 +77,7 @@ func Write(w io.Writer, results []*harness.Result) error {
 // start, or sooner where the next interval or the window begins or ends
 // (a second without calls has no interval). A result without intervals
 // is one interval over its whole window.
-func intervalsOf(r *harness.Result) ([]line, error) {
+func intervalsOf(r *measure.Result) ([]line, error) {
 	if r.WindowStart.IsZero() || r.WindowEnd.IsZero() {
 		return nil, fmt.Errorf("hdrlog: %s: the result has no measured window to place its intervals in", r.Name)
 	}
@@ -111,10 +110,10 @@ var ErrNoIntervals = errors.New("no interval histograms")
 // that sum holds and the window from the first interval's start to the
 // last one's end. An interval log carries no errors, allocations or CPU
 // time, so those are zero. Untagged intervals are named "untagged".
-func Read(r io.Reader) ([]*harness.Result, error) {
+func Read(r io.Reader) ([]*measure.Result, error) {
 	lr := hdrhistogram.NewHistogramLogReader(r)
-	var results []*harness.Result
-	byTag := make(map[string]*harness.Result)
+	var results []*measure.Result
+	byTag := make(map[string]*measure.Result)
 	for n := 1; ; n++ {
 		h, err := lr.NextIntervalHistogram()
 		if err != nil {
@@ -125,10 +124,10 @@ func Read(r io.Reader) ([]*harness.Result, error) {
 		}
 		tag := cmp.Or(h.Tag(), "untagged")
 		start, end := time.UnixMilli(h.StartTimeMs()).UTC(), time.UnixMilli(h.EndTimeMs()).UTC()
-		lat := &harness.Histogram{Histogram: h}
+		lat := &measure.Histogram{Histogram: h}
 		res, ok := byTag[tag]
 		if !ok {
-			res = &harness.Result{Name: tag, Latency: &harness.Histogram{Histogram: h.Clone()}, WindowStart: start, WindowEnd: end, LatencyOnly: true}
+			res = &measure.Result{Name: tag, Latency: &measure.Histogram{Histogram: h.Clone()}, WindowStart: start, WindowEnd: end, LatencyOnly: true}
 			label(res)
 			byTag[tag] = res
 			results = append(results, res)
@@ -139,7 +138,7 @@ func Read(r io.Reader) ([]*harness.Result, error) {
 			res.WindowStart = minTime(res.WindowStart, start)
 			res.WindowEnd = maxTime(res.WindowEnd, end)
 		}
-		res.Intervals = append(res.Intervals, harness.Interval{Start: start, Latency: lat})
+		res.Intervals = append(res.Intervals, measure.Interval{Start: start, Latency: lat})
 	}
 	if len(results) == 0 {
 		return nil, fmt.Errorf("hdrlog: %w", ErrNoIntervals)
@@ -147,7 +146,7 @@ func Read(r io.Reader) ([]*harness.Result, error) {
 	for _, res := range results {
 		res.Calls = res.Latency.TotalCount()
 		res.Elapsed = res.WindowEnd.Sub(res.WindowStart)
-		slices.SortStableFunc(res.Intervals, func(a, b harness.Interval) int { return a.Start.Compare(b.Start) })
+		slices.SortStableFunc(res.Intervals, func(a, b measure.Interval) int { return a.Start.Compare(b.Start) })
 	}
 	return results, nil
 }
@@ -169,31 +168,33 @@ func maxTime(a, b time.Time) time.Time {
 // label fills in the result's configuration fields from its name
 // ("RPC/codec=gob/transport=tcp/payload=bytes:1KiB/conc=16/conns=4"), all
 // that an interval log says of the configuration.
-func label(r *harness.Result) {
+func label(r *measure.Result) {
 	r.Pipeline, r.Concurrency, r.Conns = 1, 1, 1
-	for _, part := range strings.Split(r.Name, "/") {
-		k, v, ok := strings.Cut(part, "=")
-		if !ok {
-			continue
-		}
-		n, _ := strconv.Atoi(v)
-		switch k {
-		case "codec", "peer":
-			r.Stack = part
+	n := measure.ParseName(r.Name)
+	if id, ok := n.Stack(); ok {
+		r.Stack = id.String()
+	}
+	for _, p := range n.Parts {
+		num, _ := strconv.Atoi(p.Value)
+		switch p.Key {
 		case "transport":
-			r.Transport = v
+			r.Transport = p.Value
 		case "net":
-			r.Net = v
+			r.Net = p.Value
 		case "payload":
-			r.Payload = v
+			r.Payload = p.Value
 		case "conc":
-			r.Concurrency, r.Conns = n, n
+			r.Concurrency, r.Conns = num, num
 		case "conns":
-			r.Conns = n
+			r.Conns = num
 		case "pipeline":
-			r.Pipeline = n
+			r.Pipeline = num
 		case "rate":
-			r.Rate, _ = strconv.ParseFloat(v, 64)
+			r.Rate, _ = strconv.ParseFloat(p.Value, 64)
+		case "workload":
+			r.Workload, r.Against, _ = strings.Cut(p.Value, "-against-")
+		case "dir":
+			r.Dir = p.Value
 		}
 	}
 }

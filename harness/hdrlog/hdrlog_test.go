@@ -16,18 +16,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/hdrlog"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 var t0 = time.Date(2026, 11, 30, 12, 0, 0, 250e6, time.UTC)
 
 // synthetic returns a result of name whose i-th second holds counts[i]
 // calls of (i+1)*base, and a last, shorter second.
-func synthetic(name string, base time.Duration, counts ...int) *harness.Result {
-	r := &harness.Result{Name: name, Latency: harness.NewHistogram(), WindowStart: t0}
+func synthetic(name string, base time.Duration, counts ...int) *measure.Result {
+	r := &measure.Result{Name: name, Latency: measure.NewHistogram(), WindowStart: t0}
 	for i, n := range counts {
-		iv := harness.Interval{Start: t0.Add(time.Duration(i) * time.Second), Latency: harness.NewHistogram()}
+		iv := measure.Interval{Start: t0.Add(time.Duration(i) * time.Second), Latency: measure.NewHistogram()}
 		for range n {
 			iv.Latency.Record(time.Duration(i+1) * base)
 			r.Latency.Record(time.Duration(i+1) * base)
@@ -45,8 +45,8 @@ const (
 	msgpack = "RPC/codec=msgpack/transport=unix/payload=records:100/conc=4/pipeline=8/rate=20000"
 )
 
-func sample() []*harness.Result {
-	return []*harness.Result{synthetic(gob, 50*time.Microsecond, 1000, 2000, 300), synthetic(msgpack, 3*time.Millisecond, 10, 0, 7)}
+func sample() []*measure.Result {
+	return []*measure.Result{synthetic(gob, 50*time.Microsecond, 1000, 2000, 300), synthetic(msgpack, 3*time.Millisecond, 10, 0, 7)}
 }
 
 // The log is read back by a decoder written here from the HdrHistogram
@@ -132,7 +132,7 @@ func TestResultWithoutIntervalsIsOneInterval(t *testing.T) {
 	r := synthetic(gob, time.Millisecond, 5, 6)
 	r.Intervals = nil
 	var buf bytes.Buffer
-	if err := hdrlog.Write(&buf, []*harness.Result{r}); err != nil {
+	if err := hdrlog.Write(&buf, []*measure.Result{r}); err != nil {
 		t.Fatal(err)
 	}
 	ivs := parseLog(t, buf.String()).intervals[gob]
@@ -147,7 +147,7 @@ func TestSecondWithoutCallsIsAGap(t *testing.T) {
 	r := synthetic(gob, time.Millisecond, 5, 0, 6)
 	r.Intervals = slices.Delete(r.Intervals, 1, 2)
 	var buf bytes.Buffer
-	if err := hdrlog.Write(&buf, []*harness.Result{r}); err != nil {
+	if err := hdrlog.Write(&buf, []*measure.Result{r}); err != nil {
 		t.Fatal(err)
 	}
 	ivs := parseLog(t, buf.String()).intervals[gob]
@@ -159,14 +159,14 @@ func TestSecondWithoutCallsIsAGap(t *testing.T) {
 func TestResultWithoutWindowIsAnError(t *testing.T) {
 	r := synthetic(gob, time.Millisecond, 5)
 	r.WindowStart = time.Time{}
-	err := hdrlog.Write(io.Discard, []*harness.Result{r})
+	err := hdrlog.Write(io.Discard, []*measure.Result{r})
 	if err == nil || !strings.Contains(err.Error(), gob) {
 		t.Fatalf("error %v; want one naming %s", err, gob)
 	}
 }
 
 // bucketsOf lists a histogram's non-empty buckets as "value:count".
-func bucketsOf(h *harness.Histogram) []string {
+func bucketsOf(h *measure.Histogram) []string {
 	var out []string
 	for _, b := range h.Distribution() {
 		if b.Count > 0 {
@@ -346,4 +346,22 @@ func (h *specHistogram) buckets() []string {
 		}
 	}
 	return out
+}
+
+// A duplex row's workload and direction come back from its tag too, so
+// that its two rows stay apart when merged or reported.
+func TestADuplexRowsLabelsComeBack(t *testing.T) {
+	r := sample()[0]
+	r.Name = "RPC/codec=gob/transport=duplex/payload=bytes:16/conc=4/workload=duplex-against-bytes:64KiBx2/dir=up"
+	var buf bytes.Buffer
+	if err := hdrlog.Write(&buf, []*measure.Result{r}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := hdrlog.Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back[0]; got.Workload != "duplex" || got.Against != "bytes:64KiBx2" || got.Dir != "up" || got.Transport != "duplex" {
+		t.Errorf("workload %q, against %q, dir %q, transport %q; want duplex, bytes:64KiBx2, up, duplex", got.Workload, got.Against, got.Dir, got.Transport)
+	}
 }

@@ -1,7 +1,7 @@
 // Package merge combines the results of load processes that measured one
 // server at the same time into one run, exactly as if one process had
 // made every call: histograms add bucket by bucket, never percentiles
-// averaged (see harness.Result.Merge).
+// averaged (see measure.Result.Merge).
 package merge
 
 import (
@@ -15,9 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/hdrlog"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // An Input is one load process's results and the file they came from.
@@ -106,7 +106,7 @@ func Merge(inputs []Input) (format.Run, error) {
 	}
 	var (
 		out    format.Run
-		merged = make(map[key]*harness.Result)
+		merged = make(map[key]*measure.Result)
 		from   = make(map[key]string) // which file the merged result started from
 	)
 	for _, in := range inputs {
@@ -139,9 +139,9 @@ func Merge(inputs []Input) (format.Run, error) {
 
 // clone copies r deeply enough that merging into the copy leaves r as it
 // was.
-func clone(r *harness.Result) *harness.Result {
+func clone(r *measure.Result) *measure.Result {
 	c := *r
-	c.Latency = &harness.Histogram{Histogram: r.Latency.Clone()}
+	c.Latency = &measure.Histogram{Histogram: r.Latency.Clone()}
 	if r.Server != nil {
 		s := *r.Server
 		s.Instances = slices.Clone(s.Instances)
@@ -155,13 +155,13 @@ func clone(r *harness.Result) *harness.Result {
 // as they are, fields that differ as every distinct value joined by " | ",
 // so that the configuration lines of the bench format do not claim one
 // machine where there were several.
-func combineEnv(hosts []harness.Env) harness.Env {
+func combineEnv(hosts []measure.Env) measure.Env {
 	if len(hosts) == 0 {
-		return harness.Env{}
+		return measure.Env{}
 	}
 	env := hosts[0]
 	env.Args = nil
-	join := func(get func(harness.Env) string) string {
+	join := func(get func(measure.Env) string) string {
 		var vals []string
 		for _, h := range hosts {
 			if v := get(h); v != "" && !slices.Contains(vals, v) {
@@ -170,13 +170,13 @@ func combineEnv(hosts []harness.Env) harness.Env {
 		}
 		return strings.Join(vals, " | ")
 	}
-	env.Host = join(func(e harness.Env) string { return e.Host })
-	env.GoVersion = join(func(e harness.Env) string { return e.GoVersion })
-	env.GOOS = join(func(e harness.Env) string { return e.GOOS })
-	env.GOARCH = join(func(e harness.Env) string { return e.GOARCH })
-	env.CPU = join(func(e harness.Env) string { return e.CPU })
-	env.Kernel = join(func(e harness.Env) string { return e.Kernel })
-	env.Version = join(func(e harness.Env) string { return e.Version })
+	env.Host = join(func(e measure.Env) string { return e.Host })
+	env.GoVersion = join(func(e measure.Env) string { return e.GoVersion })
+	env.GOOS = join(func(e measure.Env) string { return e.GOOS })
+	env.GOARCH = join(func(e measure.Env) string { return e.GOARCH })
+	env.CPU = join(func(e measure.Env) string { return e.CPU })
+	env.Kernel = join(func(e measure.Env) string { return e.Kernel })
+	env.Version = join(func(e measure.Env) string { return e.Version })
 	for _, h := range hosts {
 		if !h.Date.IsZero() && (env.Date.IsZero() || h.Date.Before(env.Date)) {
 			env.Date = h.Date

@@ -12,10 +12,10 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/hdrlog"
 	"github.com/rpcbench/rpcbench/harness/merge"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 const name = "RPC/codec=msgpack/transport=tcp/payload=bytes:1KiB/conc=16"
@@ -23,10 +23,10 @@ const name = "RPC/codec=msgpack/transport=tcp/payload=bytes:1KiB/conc=16"
 var t0 = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 
 // result is one process's result: its latencies, over [start, end).
-func result(name string, start, end time.Duration, lat ...time.Duration) *harness.Result {
-	r := &harness.Result{
+func result(name string, start, end time.Duration, lat ...time.Duration) *measure.Result {
+	r := &measure.Result{
 		Name: name, Stack: "codec=msgpack", Transport: "tcp", Payload: "bytes:1KiB", Concurrency: 16, Conns: 4, Pipeline: 1,
-		Calls: int64(len(lat)), Latency: harness.NewHistogram(),
+		Calls: int64(len(lat)), Latency: measure.NewHistogram(),
 		WindowStart: t0.Add(start), WindowEnd: t0.Add(end), Elapsed: end - start,
 	}
 	for _, d := range lat {
@@ -57,8 +57,8 @@ func write(t *testing.T, dir, file string, run format.Run) string {
 	return path
 }
 
-func env(host string) harness.Env {
-	return harness.Env{Host: host, GOOS: "linux", GOARCH: "amd64", GOMAXPROCS: 4, CPU: "Test CPU", Kernel: "6.1", GoVersion: "go1.26"}
+func env(host string) measure.Env {
+	return measure.Env{Host: host, GOOS: "linux", GOARCH: "amd64", GOMAXPROCS: 4, CPU: "Test CPU", Kernel: "6.1", GoVersion: "go1.26"}
 }
 
 // mergeFiles reads and merges files as rpcbench merge does.
@@ -97,7 +97,7 @@ func TestMergeOfASplitRunIsExact(t *testing.T) {
 	for _, n := range []int{2, 3, 7} {
 		rng := rand.New(rand.NewPCG(1, uint64(n)))
 		dir := t.TempDir()
-		whole := harness.NewHistogram()
+		whole := measure.NewHistogram()
 		byHand := make(map[int64]int64)
 		var files []string
 		var calls int64
@@ -114,7 +114,7 @@ func TestMergeOfASplitRunIsExact(t *testing.T) {
 			for v, c := range buckets(r.Latency.Histogram) {
 				byHand[v] += c
 			}
-			files = append(files, write(t, dir, "load-"+string(rune('a'+p))+".json", format.Run{Env: env("host"), Results: []*harness.Result{r}}))
+			files = append(files, write(t, dir, "load-"+string(rune('a'+p))+".json", format.Run{Env: env("host"), Results: []*measure.Result{r}}))
 		}
 		run := mergeFiles(t, files...)
 		if len(run.Results) != 1 {
@@ -154,8 +154,8 @@ func TestMergedPercentilesAreNotAveragesOfPercentiles(t *testing.T) {
 	a := result(name, 0, time.Second, append(repeat(900, time.Millisecond), repeat(100, 10*time.Millisecond)...)...)
 	b := result(name, 0, time.Second, repeat(1000, 2*time.Millisecond)...)
 	run := mergeFiles(t,
-		write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*harness.Result{a}}),
-		write(t, dir, "b.json", format.Run{Env: env("b"), Results: []*harness.Result{b}}))
+		write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*measure.Result{a}}),
+		write(t, dir, "b.json", format.Run{Env: env("b"), Results: []*measure.Result{b}}))
 	m := run.Results[0]
 	for _, tt := range []struct {
 		q         float64
@@ -184,8 +184,8 @@ func TestMergeSumsCountersOverTheUnionWindow(t *testing.T) {
 	b.Allocs, b.CPU, b.Errors, b.Late, b.MaxLag = 600, 20*time.Millisecond, 2, 7, 9*time.Millisecond
 	other := result(strings.Replace(name, "conc=16", "conc=1", 1), 0, time.Second, repeat(10, time.Millisecond)...)
 	run := mergeFiles(t,
-		write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*harness.Result{a, other}}),
-		write(t, dir, "b.json", format.Run{Env: env("b"), Results: []*harness.Result{b}}))
+		write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*measure.Result{a, other}}),
+		write(t, dir, "b.json", format.Run{Env: env("b"), Results: []*measure.Result{b}}))
 	if len(run.Results) != 2 {
 		t.Fatalf("%d rows; want 2: rows that differ stay separate", len(run.Results))
 	}
@@ -233,8 +233,8 @@ func TestRepetitionsMergeInOrder(t *testing.T) {
 	a1, a2 := result(name, 0, time.Second, repeat(1, time.Millisecond)...), result(name, time.Second, 2*time.Second, repeat(2, time.Millisecond)...)
 	b1, b2 := result(name, 0, time.Second, repeat(10, time.Millisecond)...), result(name, time.Second, 2*time.Second, repeat(20, time.Millisecond)...)
 	run := mergeFiles(t,
-		write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*harness.Result{a1, a2}}),
-		write(t, dir, "b.json", format.Run{Env: env("b"), Results: []*harness.Result{b1, b2}}))
+		write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*measure.Result{a1, a2}}),
+		write(t, dir, "b.json", format.Run{Env: env("b"), Results: []*measure.Result{b1, b2}}))
 	if len(run.Results) != 2 || run.Results[0].Calls != 11 || run.Results[1].Calls != 22 {
 		t.Fatalf("got %d rows; want 2 of 11 and 22 calls", len(run.Results))
 	}
@@ -245,14 +245,14 @@ func TestMergeReadsIntervalLogs(t *testing.T) {
 	a := result(name, 0, 2*time.Second, repeat(100, time.Millisecond)...)
 	b := result(name, 0, 2*time.Second, repeat(50, 3*time.Millisecond)...)
 	var buf bytes.Buffer
-	if err := hdrlog.Write(&buf, []*harness.Result{b}); err != nil {
+	if err := hdrlog.Write(&buf, []*measure.Result{b}); err != nil {
 		t.Fatal(err)
 	}
 	logFile := filepath.Join(dir, "b.hlog")
 	if err := os.WriteFile(logFile, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run := mergeFiles(t, write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*harness.Result{a}}), logFile)
+	run := mergeFiles(t, write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*measure.Result{a}}), logFile)
 	if len(run.Results) != 1 || run.Results[0].Calls != 150 || run.Results[0].Latency.TotalCount() != 150 {
 		t.Fatalf("merged %d rows, first %d calls; want one of 150", len(run.Results), run.Results[0].Calls)
 	}
@@ -260,15 +260,15 @@ func TestMergeReadsIntervalLogs(t *testing.T) {
 
 func TestBadInputIsAnErrorNamingTheFile(t *testing.T) {
 	dir := t.TempDir()
-	good := write(t, dir, "good.json", format.Run{Env: env("a"), Results: []*harness.Result{result(name, 0, time.Second, repeat(10, time.Millisecond)...)}})
+	good := write(t, dir, "good.json", format.Run{Env: env("a"), Results: []*measure.Result{result(name, 0, time.Second, repeat(10, time.Millisecond)...)}})
 	whole, err := os.ReadFile(good)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := result(name, 0, time.Second)
-	other.Latency = &harness.Histogram{Histogram: hdrhistogram.New(1, int64(time.Hour), 2)}
+	other.Latency = &measure.Histogram{Histogram: hdrhistogram.New(1, int64(time.Hour), 2)}
 	other.Latency.RecordValue(1000)
-	write(t, dir, "other-settings.json", format.Run{Env: env("b"), Results: []*harness.Result{other}})
+	write(t, dir, "other-settings.json", format.Run{Env: env("b"), Results: []*measure.Result{other}})
 
 	tests := []struct {
 		file, content, want string
@@ -278,7 +278,7 @@ func TestBadInputIsAnErrorNamingTheFile(t *testing.T) {
 		{"go-test.txt", "BenchmarkX-8   1000   1234 ns/op\n", "not rpcbench output"},
 		{"empty.json", "", "empty file"},
 		{"no-histogram.json", `{"env": {"goos": "linux"}, "results": [{"name": "RPC/x"}]}`, "no latency histogram"},
-		{"bad-histogram.json", `{"env": {"goos": "linux"}, "results": [{"name": "RPC/x", "latency": "HISTFAAAAB"}]}`, "damaged, or not rpcbench output: harness: decoding latency histogram"},
+		{"bad-histogram.json", `{"env": {"goos": "linux"}, "results": [{"name": "RPC/x", "latency": "HISTFAAAAB"}]}`, "damaged, or not rpcbench output: measure: decoding latency histogram"},
 		{"other-settings.json", "", "histogram settings differ: 1..3600000000000 ns at 2 significant figures"},
 		{"missing.json", "", "no such file"},
 	}
@@ -318,10 +318,10 @@ func checkUnusable(t *testing.T, err error, file, want string) {
 
 // withSeconds gives r one interval per second of its window, the calls
 // spread evenly over them.
-func withSeconds(r *harness.Result, lat time.Duration) *harness.Result {
+func withSeconds(r *measure.Result, lat time.Duration) *measure.Result {
 	n := int(r.Elapsed / time.Second)
 	for s := range n {
-		iv := harness.Interval{Start: r.WindowStart.Add(time.Duration(s) * time.Second), Latency: harness.NewHistogram()}
+		iv := measure.Interval{Start: r.WindowStart.Add(time.Duration(s) * time.Second), Latency: measure.NewHistogram()}
 		for range r.Calls / int64(n) {
 			iv.Latency.Record(lat)
 		}
@@ -338,8 +338,8 @@ func TestSecondsOfProcessesStartedTogetherAdd(t *testing.T) {
 	a := withSeconds(result(name, 0, 3*time.Second, repeat(300, time.Millisecond)...), time.Millisecond)
 	b := withSeconds(result(name, 4*time.Millisecond, 3*time.Second+4*time.Millisecond, repeat(600, 2*time.Millisecond)...), 2*time.Millisecond)
 	run := mergeFiles(t,
-		write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*harness.Result{a}}),
-		write(t, dir, "b.json", format.Run{Env: env("b"), Results: []*harness.Result{b}}))
+		write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*measure.Result{a}}),
+		write(t, dir, "b.json", format.Run{Env: env("b"), Results: []*measure.Result{b}}))
 	m := run.Results[0]
 	if len(m.Intervals) != 3 {
 		t.Fatalf("%d intervals; want 3, one per second", len(m.Intervals))
@@ -367,7 +367,7 @@ func TestSecondsOfProcessesStartedTogetherAdd(t *testing.T) {
 
 func TestWindowsSayHowLongTheProcessesMeasuredTogether(t *testing.T) {
 	in := func(start, end time.Duration) merge.Input {
-		return merge.Input{Run: format.Run{Results: []*harness.Result{result(name, start, end)}}}
+		return merge.Input{Run: format.Run{Results: []*measure.Result{result(name, start, end)}}}
 	}
 	tests := []struct {
 		name            string
@@ -388,7 +388,7 @@ func TestWindowsSayHowLongTheProcessesMeasuredTogether(t *testing.T) {
 
 // A server process's running totals at four moments a second apart: the
 // two load processes below read it at 0 and 2 s and at 1 and 3 s.
-var serverAt = []harness.Totals{
+var serverAt = []measure.Totals{
 	{Allocs: 1000, AllocB: 10_000, CPU: 1000, CtxSwitches: 100, RWSyscalls: 200},
 	{Allocs: 1500, AllocB: 15_000, CPU: 1500, CtxSwitches: 150, RWSyscalls: 250},
 	{Allocs: 3500, AllocB: 35_000, CPU: 3500, CtxSwitches: 350, RWSyscalls: 450},
@@ -397,8 +397,8 @@ var serverAt = []harness.Totals{
 
 // reads returns server figures as a load process reports them: the
 // server processes it read, each from start to end.
-func reads(insts ...harness.ServerInstance) *harness.ServerCounters {
-	s := &harness.ServerCounters{Servers: len(insts), Instances: insts}
+func reads(insts ...measure.ServerInstance) *measure.ServerCounters {
+	s := &measure.ServerCounters{Servers: len(insts), Instances: insts}
 	for _, in := range insts {
 		s.Allocs += in.End.Allocs - in.Start.Allocs
 		s.AllocB += in.End.AllocB - in.Start.AllocB
@@ -412,7 +412,7 @@ func reads(insts ...harness.ServerInstance) *harness.ServerCounters {
 func TestMergeCountsEachServerProcessOnce(t *testing.T) {
 	for _, tt := range []struct {
 		name       string
-		a, b       *harness.ServerCounters
+		a, b       *measure.ServerCounters
 		wantAllocs uint64
 		wantCtxsw  uint64
 		servers    int
@@ -420,34 +420,34 @@ func TestMergeCountsEachServerProcessOnce(t *testing.T) {
 	}{
 		{
 			name:       "two load processes of one server give what one process over the union window reads",
-			a:          reads(harness.ServerInstance{ID: "s", Start: serverAt[0], End: serverAt[2]}),
-			b:          reads(harness.ServerInstance{ID: "s", Start: serverAt[1], End: serverAt[3]}),
+			a:          reads(measure.ServerInstance{ID: "s", Start: serverAt[0], End: serverAt[2]}),
+			b:          reads(measure.ServerInstance{ID: "s", Start: serverAt[1], End: serverAt[3]}),
 			wantAllocs: serverAt[3].Allocs - serverAt[0].Allocs, wantCtxsw: serverAt[3].CtxSwitches - serverAt[0].CtxSwitches, servers: 1,
 		},
 		{
 			name:       "two servers add up",
-			a:          reads(harness.ServerInstance{ID: "s1", Start: serverAt[0], End: serverAt[2]}),
-			b:          reads(harness.ServerInstance{ID: "s2", Start: serverAt[1], End: serverAt[3]}),
+			a:          reads(measure.ServerInstance{ID: "s1", Start: serverAt[0], End: serverAt[2]}),
+			b:          reads(measure.ServerInstance{ID: "s2", Start: serverAt[1], End: serverAt[3]}),
 			wantAllocs: 2500 + 3500, wantCtxsw: 250 + 350, servers: 2,
 		},
 		{
 			name: "one server shared and one each",
-			a: reads(harness.ServerInstance{ID: "s", Start: serverAt[0], End: serverAt[2]},
-				harness.ServerInstance{ID: "w1", Start: serverAt[0], End: serverAt[1]}),
-			b: reads(harness.ServerInstance{ID: "w2", Start: serverAt[2], End: serverAt[3]},
-				harness.ServerInstance{ID: "s", Start: serverAt[1], End: serverAt[3]}),
+			a: reads(measure.ServerInstance{ID: "s", Start: serverAt[0], End: serverAt[2]},
+				measure.ServerInstance{ID: "w1", Start: serverAt[0], End: serverAt[1]}),
+			b: reads(measure.ServerInstance{ID: "w2", Start: serverAt[2], End: serverAt[3]},
+				measure.ServerInstance{ID: "s", Start: serverAt[1], End: serverAt[3]}),
 			wantAllocs: 4000 + 500 + 1500, wantCtxsw: 400 + 50 + 150, servers: 3,
 		},
 		{
 			name:       "results that do not say which server they read are added up, and say so",
-			a:          &harness.ServerCounters{Allocs: 2500, CtxSwitches: 250, Servers: 1},
-			b:          reads(harness.ServerInstance{ID: "s", Start: serverAt[1], End: serverAt[3]}),
+			a:          &measure.ServerCounters{Allocs: 2500, CtxSwitches: 250, Servers: 1},
+			b:          reads(measure.ServerInstance{ID: "s", Start: serverAt[1], End: serverAt[3]}),
 			wantAllocs: 2500 + 3500, wantCtxsw: 250 + 350, servers: 2, summed: true,
 		},
 		{
 			name:       "a server too old to name itself is added up, and says so",
-			a:          reads(harness.ServerInstance{Start: serverAt[0], End: serverAt[2]}),
-			b:          reads(harness.ServerInstance{Start: serverAt[1], End: serverAt[3]}),
+			a:          reads(measure.ServerInstance{Start: serverAt[0], End: serverAt[2]}),
+			b:          reads(measure.ServerInstance{Start: serverAt[1], End: serverAt[3]}),
 			wantAllocs: 2500 + 3500, wantCtxsw: 250 + 350, servers: 2, summed: true,
 		},
 	} {
@@ -457,8 +457,8 @@ func TestMergeCountsEachServerProcessOnce(t *testing.T) {
 			b := result(name, time.Second, 3*time.Second, repeat(300, time.Millisecond)...)
 			a.Server, b.Server = tt.a, tt.b
 			run := mergeFiles(t,
-				write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*harness.Result{a}}),
-				write(t, dir, "b.json", format.Run{Env: env("b"), Results: []*harness.Result{b}}))
+				write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*measure.Result{a}}),
+				write(t, dir, "b.json", format.Run{Env: env("b"), Results: []*measure.Result{b}}))
 			s := run.Results[0].Server
 			if s == nil {
 				t.Fatal("no server figures")
@@ -485,8 +485,8 @@ func TestMergeOfAServerReadByThreeProcesses(t *testing.T) {
 	var files []string
 	for i, w := range [][2]int{{1, 2}, {0, 1}, {2, 3}} {
 		r := result(name, time.Duration(w[0])*time.Second, time.Duration(w[1])*time.Second, repeat(10, time.Millisecond)...)
-		r.Server = reads(harness.ServerInstance{ID: "s", Start: serverAt[w[0]], End: serverAt[w[1]]})
-		files = append(files, write(t, dir, string(rune('a'+i))+".json", format.Run{Env: env("h"), Results: []*harness.Result{r}}))
+		r.Server = reads(measure.ServerInstance{ID: "s", Start: serverAt[w[0]], End: serverAt[w[1]]})
+		files = append(files, write(t, dir, string(rune('a'+i))+".json", format.Run{Env: env("h"), Results: []*measure.Result{r}}))
 	}
 	s := mergeFiles(t, files...).Results[0].Server
 	want := serverAt[3].Allocs - serverAt[0].Allocs

@@ -16,8 +16,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // A group is the conditions under which the stacks of one chart were
@@ -29,7 +29,7 @@ type group struct {
 	rate        float64
 }
 
-func groupOf(r *harness.Result) group {
+func groupOf(r *measure.Result) group {
 	return group{format.TransportLabel(r), r.Concurrency, r.Pipeline, r.Rate}
 }
 
@@ -66,8 +66,9 @@ func (g group) slug() string {
 
 // payloadCharts draws one payload's charts: latency percentiles per
 // measured group, calls/s against concurrency, allocations and wire bytes
-// per stack, and latency against the offered rate in open loop.
-func payloadCharts(chartDir, payload string, results []*harness.Result, rows []*format.Row) ([]Chart, error) {
+// per stack, where the CPU per call goes (rows with a breakdown), and
+// latency against the offered rate in open loop.
+func payloadCharts(chartDir, payload string, results []*measure.Result, rows []*format.Row) ([]Chart, error) {
 	var charts []Chart
 	add := func(kind, slug, title string, draw func() ([]byte, error)) error {
 		svg, err := draw()
@@ -106,6 +107,14 @@ func payloadCharts(chartDir, payload string, results []*harness.Result, rows []*
 	if err := add("cost", g.slug(), title, func() ([]byte, error) { return costChart(title, costRows) }); err != nil {
 		return nil, err
 	}
+	withBreakdown := explained(rows)
+	for _, g := range distinct(withBreakdown, func(row *format.Row) group { return groupOf(row.First) }) {
+		grows := filter(withBreakdown, func(row *format.Row) bool { return groupOf(row.First) == g })
+		title := fmt.Sprintf("Where the CPU per call goes, %s (%s)", payload, g)
+		if err := add("breakdown", g.slug(), title, func() ([]byte, error) { return breakdownChart(title, grows) }); err != nil {
+			return nil, err
+		}
+	}
 	open := filter(rows, func(row *format.Row) bool { return row.First.Rate > 0 })
 	for _, g := range distinct(open, func(row *format.Row) group { g := groupOf(row.First); g.rate = 0; return g }) {
 		grows := filter(open, func(row *format.Row) bool { h := groupOf(row.First); h.rate = 0; return h == g })
@@ -123,18 +132,14 @@ func payloadCharts(chartDir, payload string, results []*harness.Result, rows []*
 // latencyChart draws each stack's latency distribution against the
 // percentile on a "number of nines" axis, as HdrHistogram's plots do,
 // so that the tail gets as much room as the median.
-func latencyChart(title string, results []*harness.Result, rows []*format.Row) ([]byte, error) {
+func latencyChart(title string, results []*measure.Result, rows []*format.Row) ([]byte, error) {
 	maxNines, maxNs := 0.0, 0.0
 	var curves []plotter.XYs // in ns
 	for _, row := range rows {
-		h := merged(results, row.First.Name)
-		nines := min(5, math.Log10(float64(max(h.TotalCount(), 1))))
-		maxNines = max(maxNines, nines)
 		var xys plotter.XYs
-		for x := 0.0; x <= nines+1e-9; x += 0.05 {
-			q := 100 * (1 - math.Pow(10, -x))
-			xys = append(xys, plotter.XY{X: x, Y: float64(max(h.Quantile(q), 1))})
-			maxNs = max(maxNs, xys[len(xys)-1].Y)
+		for _, p := range spectrum(merged(results, row.First.Name)) {
+			xys = append(xys, plotter.XY{X: p[0], Y: p[1]})
+			maxNines, maxNs = max(maxNines, p[0]), max(maxNs, p[1])
 		}
 		curves = append(curves, xys)
 	}
@@ -157,8 +162,10 @@ func latencyChart(title string, results []*harness.Result, rows []*format.Row) (
 			return nil, err
 		}
 	}
+	// 0% (the fastest call) is left unlabelled: at five nines across,
+	// its label ran into 50%'s, which says more.
 	var ticks plot.ConstantTicks
-	for i, label := range []string{"0%", "90%", "99%", "99.9%", "99.99%", "99.999%"} {
+	for i, label := range []string{"", "90%", "99%", "99.9%", "99.99%", "99.999%"} {
 		if float64(i) <= maxNines+1e-9 {
 			ticks = append(ticks, plot.Tick{Value: float64(i), Label: label})
 		}
@@ -169,9 +176,22 @@ func latencyChart(title string, results []*harness.Result, rows []*format.Row) (
 	return svg(p, 7*vg.Inch, 4*vg.Inch)
 }
 
+// spectrum is h's latency in ns at every twentieth of a nine ([nines,
+// ns]: 0 is the fastest call, 1 the 90th percentile, 2 the 99th), up to
+// as many nines as its calls can show, five at most.
+func spectrum(h *measure.Histogram) [][2]float64 {
+	var out [][2]float64
+	nines := min(5, math.Log10(float64(max(h.TotalCount(), 1))))
+	for i := 0; float64(i)*0.05 <= nines+1e-9; i++ {
+		x := float64(i) * 0.05
+		out = append(out, [2]float64{x, float64(max(h.Quantile(100*(1-math.Pow(10, -x))), 1))})
+	}
+	return out
+}
+
 // merged is the latency histogram of every repetition of name.
-func merged(results []*harness.Result, name string) *harness.Histogram {
-	h := harness.NewHistogram()
+func merged(results []*measure.Result, name string) *measure.Histogram {
+	h := measure.NewHistogram()
 	for _, r := range results {
 		if r.Name == name {
 			h.Merge(r.Latency.Histogram)
@@ -218,10 +238,12 @@ func costChart(title string, rows []*format.Row) ([]byte, error) {
 		p.Title.Text = unit
 		var values plotter.Values
 		var labels plotter.XYLabels
-		for i, row := range slices.Backward(rows) { // the first stack on top
+		for _, row := range slices.Backward(rows) { // the first stack on top
+			// A bar's row is its place among the values, not the stack's
+			// index in rows, which Backward counts down.
 			v := row.Medians[unit]
+			labels.XYs = append(labels.XYs, plotter.XY{X: v, Y: float64(len(values))})
 			values = append(values, v)
-			labels.XYs = append(labels.XYs, plotter.XY{X: v, Y: float64(i)})
 			labels.Labels = append(labels.Labels, compact(v))
 		}
 		// Bars lie along the value axis, one row per stack: names and
@@ -233,17 +255,10 @@ func costChart(title string, rows []*format.Row) ([]byte, error) {
 		}
 		b.Horizontal = true
 		b.Color = seriesColor(0)
-		l, err := plotter.NewLabels(labels)
-		if err != nil {
+		p.Add(b)
+		if err := labelBars(p, names, labels); err != nil {
 			return nil, err
 		}
-		for i := range l.TextStyle {
-			l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XLeft, draw.YCenter
-		}
-		l.Offset = vg.Point{X: vg.Points(3)}
-		p.Add(b, l)
-		p.NominalY(reversed(names)...)
-		p.Y.Tick.Length = vg.Points(8) // a gap between each name and its bar, for wider fallback fonts too
 		p.X.Label.Text, p.Y.Label.Text = p.Y.Label.Text, ""
 		p.X.Min = 0
 		p.X.Max *= 1.25 // room for the labels
@@ -266,7 +281,9 @@ func costChart(title string, rows []*format.Row) ([]byte, error) {
 	titled.HideAxes()
 	titled.Draw(dc)
 	dc.Max.Y -= titled.Title.TextStyle.Height(title) + titled.Title.Padding*2
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 8, PadTop: vg.Millimeter * 2, PadRight: vg.Millimeter * 4}
+	// Room at the left for the widest stack name in a fallback font, and
+	// between the tiles for the left one's value labels.
+	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 12, PadTop: vg.Millimeter * 2, PadRight: vg.Millimeter * 4, PadLeft: vg.Millimeter * 4}
 	canvases := plot.Align([][]*plot.Plot{{allocs, wire}}, tiles, dc)
 	allocs.Draw(canvases[0][0])
 	wire.Draw(canvases[0][1])
@@ -329,7 +346,24 @@ func rateChart(title string, rows []*format.Row) ([]byte, error) {
 	return svg(p, 7*vg.Inch, 4*vg.Inch)
 }
 
-func reversed(s []string) []string {
+// labelBars names the rows of a plot of horizontal bars, the first name
+// on top, and writes each bar's label just past its end.
+func labelBars(p *plot.Plot, names []string, labels plotter.XYLabels) error {
+	l, err := plotter.NewLabels(labels)
+	if err != nil {
+		return err
+	}
+	for i := range l.TextStyle {
+		l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XLeft, draw.YCenter
+	}
+	l.Offset = vg.Point{X: vg.Points(3)}
+	p.Add(l)
+	p.NominalY(reversed(names)...)
+	p.Y.Tick.Length = vg.Points(8) // a gap between each name and its bar, for wider fallback fonts too
+	return nil
+}
+
+func reversed[T any](s []T) []T {
 	s = slices.Clone(s)
 	slices.Reverse(s)
 	return s
@@ -391,6 +425,7 @@ func svg(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 	lw := (r.Max.X-r.Min.X)*1.1 + 2*gap
 	area := dc
 	area.Max.X -= lw
+	area.Min.X += vg.Millimeter // the widest name in a fallback font
 	p.Draw(area)
 	area = dc
 	area.Min.X = dc.Max.X - lw + gap

@@ -1,7 +1,9 @@
 package report_test
 
 import (
+	"fmt"
 	"html"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/report"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 var tenStacks = []string{
@@ -24,7 +26,7 @@ var tenStacks = []string{
 // slowest of them with a tail of a tenth of a second, and costs whose bar
 // labels would run into each other written in full.
 func tenSeries() report.Input {
-	var rs []*harness.Result
+	var rs []*measure.Result
 	for _, conc := range []int{1, 16} {
 		for i, s := range tenStacks {
 			r := result(s, conc, 0, time.Duration(20+10*i)*time.Microsecond)
@@ -164,5 +166,118 @@ func TestOpenLoopMarksRatesThatFellShort(t *testing.T) {
 	}
 	if !slices.Contains(svgTexts(svg), "achieved < offered rate") {
 		t.Errorf("no mark for the rate that fell short: %q", svgTexts(svg))
+	}
+}
+
+var twelveStacks = append(slices.Clone(tenStacks), "peer=stdlib-gob", "peer=floor-mux")
+
+// twelveSeries is tenSeries' twelve-stack cousin with a different cost
+// per stack, so that a label on the wrong bar shows.
+func twelveSeries() report.Input {
+	var rs []*measure.Result
+	for i, s := range twelveStacks {
+		r := result(s, 1, 0, time.Duration(20+10*i)*time.Microsecond)
+		r.Allocs = uint64(r.Calls) * uint64(3*i)
+		r.WireBytes = r.Calls * int64(40+17*i)
+		rs = append(rs, r)
+	}
+	return input("results/twelve", rs...)
+}
+
+// A svgText is a text element where it is drawn, in the coordinates
+// paths use (the charts flip y: their text carries the negated y).
+type svgText struct {
+	x, y float64
+	s    string
+}
+
+func svgTextsAt(svg string) []svgText {
+	var out []svgText
+	for _, m := range regexp.MustCompile(`(?s)<text x="([^"]*)" y="([^"]*)"[^>]*>([^<]*)</text>`).FindAllStringSubmatch(svg, -1) {
+		x, _ := strconv.ParseFloat(m[1], 64)
+		y, _ := strconv.ParseFloat(m[2], 64)
+		out = append(out, svgText{x, -y, html.UnescapeString(strings.TrimSpace(m[3]))})
+	}
+	return out
+}
+
+// A bar is a filled rectangle: its right end and its height's middle.
+type bar struct{ right, mid float64 }
+
+func svgBars(svg, fill string) []bar {
+	var out []bar
+	num := `([-0-9.e]+)`
+	re := regexp.MustCompile(`<path d="M` + num + `,` + num + `L` + num + `,` + num + `L` + num + `,` + num + `L` + num + `,` + num + `Z" style="fill:` + fill)
+	for _, m := range re.FindAllStringSubmatch(svg, -1) {
+		var xs, ys []float64
+		for i := 1; i < len(m); i += 2 {
+			x, _ := strconv.ParseFloat(m[i], 64)
+			y, _ := strconv.ParseFloat(m[i+1], 64)
+			xs, ys = append(xs, x), append(ys, y)
+		}
+		out = append(out, bar{slices.Max(xs), (slices.Min(ys) + slices.Max(ys)) / 2})
+	}
+	return out
+}
+
+func TestEachBarIsLabelledWithItsOwnValue(t *testing.T) {
+	svg := charts(t, twelveSeries())["charts/cost-bytes-1KiB-tcp-c1.svg"]
+	bars := svgBars(svg, "#4E79A7")
+	if len(bars) != 2*len(twelveStacks) {
+		t.Fatalf("%d bars; want %d (one per stack in each of two charts)", len(bars), 2*len(twelveStacks))
+	}
+	texts := svgTextsAt(svg)
+	const half = 288 // the two charts share the 576pt width
+	for i, s := range twelveStacks {
+		name := strings.TrimPrefix(s, "codec=")
+		for side, want := range []string{fmt.Sprint(3 * i), fmt.Sprint(40 + 17*i)} {
+			inSide := func(x float64) bool { return (x >= half) == (side == 1) }
+			// The stack's name, then the bar in its row, then the text
+			// just right of the bar's end, in the same row.
+			j := slices.IndexFunc(texts, func(tx svgText) bool { return tx.s == name && inSide(tx.x) })
+			if j < 0 {
+				t.Fatalf("no name %s on side %d", name, side)
+			}
+			row := texts[j].y
+			k := slices.IndexFunc(bars, func(b bar) bool { return inSide(b.right) && math.Abs(b.mid-row) < 7 })
+			if k < 0 {
+				t.Errorf("%s: no bar in its row (y %g)", name, row)
+				continue
+			}
+			b := bars[k]
+			got := ""
+			for _, tx := range texts {
+				if math.Abs(tx.y-b.mid) < 7 && tx.x > b.right && tx.x-b.right < 8 {
+					got = tx.s
+				}
+			}
+			if got != want {
+				t.Errorf("%s, chart %d: the label beside its bar says %q; want %q", name, side, got, want)
+			}
+		}
+	}
+}
+
+func TestTwelveSeriesGetTwelveColours(t *testing.T) {
+	svg := charts(t, twelveSeries())["charts/latency-bytes-1KiB-tcp-c1.svg"]
+	strokes := map[string]bool{}
+	for _, m := range regexp.MustCompile(`stroke:(#[0-9a-fA-F]{6});stroke-width:1.2`).FindAllStringSubmatch(svg, -1) {
+		strokes[strings.ToLower(m[1])] = true
+	}
+	if len(strokes) != 12 {
+		t.Errorf("%d line colours for twelve stacks: %v", len(strokes), strokes)
+	}
+	// And no two tick labels of the percentile axis share a place.
+	var xs []float64
+	for _, tx := range svgTextsAt(svg) {
+		if strings.HasSuffix(tx.s, "%") {
+			xs = append(xs, tx.x)
+		}
+	}
+	slices.Sort(xs)
+	for i := 1; i < len(xs); i++ {
+		if xs[i]-xs[i-1] < 20 {
+			t.Errorf("percentile labels %gpt apart: %v", xs[i]-xs[i-1], xs)
+		}
 	}
 }

@@ -71,6 +71,7 @@ type Option func(*options)
 type options struct {
 	gateValidation *GateValidation
 	gateDir        string
+	breakdowns     []Input
 }
 
 // WithGateValidation adds the gate's validation, read from dir, to the

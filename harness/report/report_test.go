@@ -10,18 +10,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/report"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // result makes a result whose calls took lat, but for a tail of 2% of
 // them that took 2 to 5 times as long.
-func result(stack string, conc int, rate float64, lat time.Duration) *harness.Result {
+func result(stack string, conc int, rate float64, lat time.Duration) *measure.Result {
 	const calls = 2000
-	r := &harness.Result{
+	r := &measure.Result{
 		Stack: stack, Transport: "tcp", Payload: "bytes:1KiB", Concurrency: conc, Conns: conc, Pipeline: 1, Rate: rate,
-		Calls: calls, Elapsed: calls * lat / time.Duration(conc), Latency: harness.NewHistogram(),
+		Calls: calls, Elapsed: calls * lat / time.Duration(conc), Latency: measure.NewHistogram(),
 		Allocs: calls * 3, AllocB: calls * 100, CPU: calls * lat / 2, WireBytes: calls * 2094,
 	}
 	r.Name = "RPC/" + stack + "/transport=tcp/payload=bytes:1KiB/conc=" + strconv.Itoa(conc)
@@ -38,16 +38,16 @@ func result(stack string, conc int, rate float64, lat time.Duration) *harness.Re
 	return r
 }
 
-func input(path string, results ...*harness.Result) report.Input {
+func input(path string, results ...*measure.Result) report.Input {
 	return report.Input{Path: path, Run: format.Run{
-		Env: harness.Env{GoVersion: "go1.26", GOOS: "linux", GOARCH: "amd64", GOMAXPROCS: 2, CPU: "Test CPU", Kernel: "6.1", Version: "abc",
+		Env: measure.Env{GoVersion: "go1.26", GOOS: "linux", GOARCH: "amd64", GOMAXPROCS: 2, CPU: "Test CPU", Kernel: "6.1", Version: "abc",
 			Args: []string{"rpcbench", "matrix", "-o", path}, Date: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
 		Results: results,
 	}}
 }
 
 func closedLoop() report.Input {
-	var rs []*harness.Result
+	var rs []*measure.Result
 	for _, conc := range []int{1, 16} {
 		rs = append(rs,
 			result("codec=msgpack", conc, 0, 30*time.Microsecond),

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/rpcbench/rpcbench/harness/format"
-	"github.com/rpcbench/rpcbench/stack"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // This file holds the report's sections that compare stacks across a
@@ -19,9 +19,9 @@ import (
 
 // stdlibPairs are rpcbench's hardened codecs and the standard library's
 // unchanged codec each one stands beside.
-var stdlibPairs = []struct{ codec, stdlib stack.ID }{
-	{stack.CodecID("gob"), stack.PeerID("stdlib-gob")},
-	{stack.CodecID("json"), stack.PeerID("stdlib-json")},
+var stdlibPairs = []struct{ codec, stdlib measure.StackID }{
+	{measure.CodecID("gob"), measure.PeerID("stdlib-gob")},
+	{measure.CodecID("json"), measure.PeerID("stdlib-json")},
 }
 
 // hardening writes "What hardening costs": each hardened codec's
@@ -106,11 +106,11 @@ var hiddenCallers = []int{1, 16}
 func hiddenCosts(b *bytes.Buffer, rows []*format.Row) {
 	shown := filter(rows, func(row *format.Row) bool {
 		r := row.First
-		id, err := stack.ParseID(r.Stack)
+		id, err := measure.ParseID(r.Stack)
 		if err != nil || r.Rate > 0 || !slices.Contains(hiddenCallers, r.Concurrency) {
 			return false
 		}
-		return id.Kind == stack.KindCodec || id == stack.FloorID || id == stack.FloorMuxID
+		return id.Kind == measure.KindCodec || id == measure.FloorID() || id == measure.FloorMuxID()
 	})
 	if !slices.ContainsFunc(shown, func(row *format.Row) bool {
 		return row.Medians["ctxsw/op"] > 0 || row.Medians["rw-syscalls/op"] > 0
@@ -131,7 +131,7 @@ func hiddenCosts(b *bytes.Buffer, rows []*format.Row) {
 				continue
 			}
 			m := row.Medians
-			mux := format.Reference(rows, row, stack.FloorMuxID.String())
+			mux := format.Reference(rows, row, measure.FloorMuxID().String())
 			fmt.Fprintf(b, "| %s |\n", strings.Join([]string{
 				stackLabel(row.First.Stack), format.TransportLabel(row.First), format.Callers(row.First),
 				fmt.Sprintf("%.2f", m["ctxsw/op"]), fmt.Sprintf("%.2f", m["rw-syscalls/op"]), fmt.Sprintf("%.1f", m["allocs/op"]), duration(m["p50-ns"]),
@@ -148,10 +148,10 @@ func handOffs(all, shown []*format.Row) string {
 	var ctx, rw, muxCtx, muxRW, ctxX, rwX []float64
 	for _, row := range shown {
 		r := row.First
-		if id, _ := stack.ParseID(r.Stack); id.Kind != stack.KindCodec || r.Concurrency != 16 {
+		if id, _ := measure.ParseID(r.Stack); id.Kind != measure.KindCodec || r.Concurrency != 16 {
 			continue
 		}
-		mux := format.Reference(all, row, stack.FloorMuxID.String())
+		mux := format.Reference(all, row, measure.FloorMuxID().String())
 		if mux == nil || mux.Medians["ctxsw/op"] == 0 || mux.Medians["rw-syscalls/op"] == 0 {
 			continue
 		}

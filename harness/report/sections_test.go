@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/harness/report"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // costs are one configuration's per-call figures, for synthetic results.
@@ -21,12 +21,12 @@ type costs struct {
 
 // measured makes a closed-loop result of stack at payload and conc whose
 // every call took c.lat and cost c's counts.
-func measured(stack, payload string, conc int, c costs) *harness.Result {
+func measured(stack, payload string, conc int, c costs) *measure.Result {
 	const calls = 1000
-	r := &harness.Result{
+	r := &measure.Result{
 		Name:  "RPC/" + stack + "/transport=tcp/payload=" + payload + "/conc=" + strconv.Itoa(conc),
 		Stack: stack, Transport: "tcp", Payload: payload, Concurrency: conc, Conns: conc, Pipeline: 1,
-		Calls: calls, Elapsed: calls * c.lat / time.Duration(conc), Latency: harness.NewHistogram(),
+		Calls: calls, Elapsed: calls * c.lat / time.Duration(conc), Latency: measure.NewHistogram(),
 		Allocs: calls * c.allocs, AllocB: calls * c.bytes, CPU: calls * c.lat / 2,
 		CtxSwitches: calls * c.ctxsw, RWSyscalls: calls * c.rw,
 	}
@@ -36,7 +36,7 @@ func measured(stack, payload string, conc int, c costs) *harness.Result {
 	return r
 }
 
-func markdown(t *testing.T, results []*harness.Result, opts ...report.Option) string {
+func markdown(t *testing.T, results []*measure.Result, opts ...report.Option) string {
 	t.Helper()
 	in := report.Input{Path: "results/synthetic", Run: format.Run{Results: results}}
 	r, err := report.New("rpcbench report", []report.Input{in}, report.ChartDir, opts...)
@@ -47,7 +47,7 @@ func markdown(t *testing.T, results []*harness.Result, opts ...report.Option) st
 }
 
 func TestHardeningCosts(t *testing.T) {
-	var results []*harness.Result
+	var results []*measure.Result
 	for _, conc := range []int{1, 16} {
 		results = append(results,
 			measured("codec=gob", "bytes:1KiB", conc, costs{lat: 100 * time.Microsecond, allocs: 24, bytes: 700}),
@@ -86,7 +86,7 @@ func TestHardeningCosts(t *testing.T) {
 }
 
 func TestHiddenCosts(t *testing.T) {
-	var results []*harness.Result
+	var results []*measure.Result
 	for _, conc := range []int{1, 16} {
 		results = append(results,
 			measured("codec=gob", "arith", conc, costs{lat: 60 * time.Microsecond, ctxsw: 3, rw: 4}),
@@ -157,7 +157,7 @@ func TestGateValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := markdown(t, []*harness.Result{measured("codec=gob", "arith", 1, costs{lat: time.Millisecond})}, report.WithGateValidation("results/gate-validation", v))
+	md := markdown(t, []*measure.Result{measured("codec=gob", "arith", 1, costs{lat: time.Millisecond})}, report.WithGateValidation("results/gate-validation", v))
 	for _, want := range []string{
 		"## Can the gate be trusted?\n",
 		"`scripts/gate-validate.sh 20` (results in results/gate-validation)",
@@ -174,7 +174,7 @@ func TestGateValidation(t *testing.T) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
-	if md := markdown(t, []*harness.Result{measured("codec=gob", "arith", 1, costs{lat: time.Millisecond})}); strings.Contains(md, "gate be trusted") {
+	if md := markdown(t, []*measure.Result{measured("codec=gob", "arith", 1, costs{lat: time.Millisecond})}); strings.Contains(md, "gate be trusted") {
 		t.Error("a report without --gate-validation shows the gate's validation")
 	}
 }

@@ -32,11 +32,15 @@ func withFontStack(svg []byte) []byte {
 	return bytes.ReplaceAll(svg, []byte("font-family:Liberation Sans;"), []byte("font-family:"+fontFamily+";"))
 }
 
-// palette is ten colours that stay apart from each other on white and for
-// the common colour-vision deficiencies (Tableau 10, the grey darkened).
+// palette is twelve colours that stay apart from each other on white and
+// for the common colour-vision deficiencies (Tableau 10, the grey
+// darkened, then near-black and a bright cyan): a run of every codec and
+// peer has eleven or twelve stacks, and with ten colours the eleventh
+// (the floor) was drawn in the first's (gob's) blue.
 var palette = []color.Color{
 	rgb(0x4e79a7), rgb(0xf28e2b), rgb(0xe15759), rgb(0x76b7b2), rgb(0x59a14f),
 	rgb(0xedc948), rgb(0xb07aa1), rgb(0xff9da7), rgb(0x9c755f), rgb(0x5f5a58),
+	rgb(0x1b1b1b), rgb(0x17becf),
 }
 
 func rgb(v uint32) color.Color {
@@ -53,11 +57,11 @@ var glyphs = []draw.GlyphDrawer{
 // dashes vary the line of each series past the palette's ten.
 var dashes = [][]vg.Length{nil, {vg.Points(6), vg.Points(2)}, {vg.Points(2), vg.Points(2)}, {vg.Points(6), vg.Points(2), vg.Points(2), vg.Points(2)}}
 
-// seriesColor, seriesGlyph and seriesDashes are series i's style: ten
-// series get ten colours and ten shapes.
+// seriesColor, seriesGlyph and seriesDashes are series i's style: twelve
+// series get twelve colours, ten shapes and, past ten, another dash.
 func seriesColor(i int) color.Color      { return palette[i%len(palette)] }
 func seriesGlyph(i int) draw.GlyphDrawer { return glyphs[i%len(glyphs)] }
-func seriesDashes(i int) []vg.Length     { return dashes[(i/len(palette))%len(dashes)] }
+func seriesDashes(i int) []vg.Length     { return dashes[(i/len(glyphs))%len(dashes)] }
 func seriesGlyphStyle(i int) draw.GlyphStyle {
 	return draw.GlyphStyle{Color: seriesColor(i), Radius: vg.Points(3), Shape: seriesGlyph(i)}
 }

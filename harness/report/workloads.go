@@ -9,20 +9,19 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/format"
-	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // workloadSections writes the sections of the watch and duplex workloads,
 // when the results have them: their tables, a notification-latency chart
 // and a duplex chart of both directions with and without a bulk transfer.
-func workloadSections(b *bytes.Buffer, chartDir string, results []*harness.Result, rows []*format.Row) ([]Chart, error) {
+func workloadSections(b *bytes.Buffer, chartDir string, results []*measure.Result, rows []*format.Row) ([]Chart, error) {
 	var charts []Chart
 	watch := filter(rows, func(row *format.Row) bool { return row.First.Workload == "watch" })
 	if len(watch) > 0 {
 		fmt.Fprintf(b, "## Watch: long-poll notifications\n\n")
-		fmt.Fprintf(b, "Watchers keep a KV.Watch blocked each (%d to a key), re-arming it as it returns, while one setter changes the keys in turn on a fixed schedule. Latency is notification latency: from each Set's scheduled send time to each woken watcher's reply, one sample per woken watcher; the costs are per notification. gRPC watches with one server stream per watcher, the others long-poll.\n\n", harness.WatchersPerKey)
+		fmt.Fprintf(b, "Watchers keep a KV.Watch blocked each (%d to a key), re-arming it as it returns, while one setter changes the keys in turn on a fixed schedule. Latency is notification latency: from each Set's scheduled send time to each woken watcher's reply, one sample per woken watcher; the costs are per notification. gRPC watches with one server stream per watcher, the others long-poll.\n\n", measure.WatchersPerKey)
 		watchTable(b, watch)
 		for _, g := range distinct(watch, func(row *format.Row) group { return groupOf(row.First) }) {
 			grows := filter(watch, func(row *format.Row) bool { return groupOf(row.First) == g })
@@ -97,15 +96,15 @@ func duplexChart(title string, rows []*format.Row) ([]byte, error) {
 	stacks := distinct(rows, func(row *format.Row) string { return row.First.Stack })
 	type series struct {
 		label string
-		keep  func(r *harness.Result) bool
+		keep  func(r *measure.Result) bool
 	}
 	// The bulk direction is the one with the larger payload: its row's
 	// "against" names the smaller one, and the small calls' row the bulk.
-	bulk := func(r *harness.Result) bool { return r.Against != "" && !smallerLoad(r) }
-	small := func(r *harness.Result) bool { return r.Against != "" && smallerLoad(r) }
+	bulk := func(r *measure.Result) bool { return r.Against != "" && !smallerLoad(r) }
+	small := func(r *measure.Result) bool { return r.Against != "" && smallerLoad(r) }
 	all := []series{
-		{"down, same load both ways", func(r *harness.Result) bool { return r.Against == "" && r.Dir == "down" }},
-		{"up, same load both ways", func(r *harness.Result) bool { return r.Against == "" && r.Dir == "up" }},
+		{"down, same load both ways", func(r *measure.Result) bool { return r.Against == "" && r.Dir == "down" }},
+		{"up, same load both ways", func(r *measure.Result) bool { return r.Against == "" && r.Dir == "up" }},
 		{"bulk transfer", bulk},
 		{"small calls against the bulk", small},
 	}
@@ -159,7 +158,7 @@ func duplexChart(title string, rows []*format.Row) ([]byte, error) {
 
 // smallerLoad reports whether a duplex row carried the smaller payload of
 // its run: its "against" (the other direction's) names a larger one.
-func smallerLoad(r *harness.Result) bool {
+func smallerLoad(r *measure.Result) bool {
 	other := r.Against[:max(0, strings.LastIndex(r.Against, "x"))]
 	return payloadBytes(other) > payloadBytes(r.Payload)
 }
@@ -171,6 +170,6 @@ func payloadBytes(name string) int {
 	if !ok {
 		return 0
 	}
-	size, _ := payload.ParseSize(n)
+	size, _ := measure.ParseSize(n)
 	return size
 }

@@ -5,12 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/harness/report"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // workload makes a result of a watch or duplex row.
-func workload(stack, transport, payload, wl, dir, against string, lat time.Duration) *harness.Result {
+func workload(stack, transport, payload, wl, dir, against string, lat time.Duration) *measure.Result {
 	r := result(stack, 4, 0, lat)
 	r.Transport, r.Payload, r.Workload, r.Dir, r.Against = transport, payload, wl, dir, against
 	r.Name = "RPC/" + stack + "/transport=" + transport + "/payload=" + payload + "/conc=4/workload=" + wl
@@ -27,7 +27,7 @@ func workload(stack, transport, payload, wl, dir, against string, lat time.Durat
 }
 
 func TestTheReportShowsTheWorkloads(t *testing.T) {
-	var rs []*harness.Result
+	var rs []*measure.Result
 	for _, s := range []string{"codec=msgpack", "peer=grpc"} {
 		rs = append(rs,
 			workload(s, "tcp", "bytes:16", "watch", "", "", 300*time.Microsecond),

@@ -16,17 +16,15 @@ func newGoTimer() *goTimer {
 	return &goTimer{t: t, stop: make(chan struct{}, 1)}
 }
 
-func (g *goTimer) until(deadline time.Time) bool {
-	for d := time.Until(deadline); d > 0; d = time.Until(deadline) {
-		g.t.Reset(d)
-		select {
-		case <-g.t.C:
-		case <-g.stop:
-			g.t.Stop()
-			return true
-		}
+func (g *goTimer) arm(deadline time.Time) { g.t.Reset(time.Until(deadline)) }
+
+func (g *goTimer) wait() bool {
+	select {
+	case <-g.t.C:
+		return false
+	case <-g.stop:
+		return true
 	}
-	return false
 }
 
 func (g *goTimer) interrupt() {
@@ -37,6 +35,7 @@ func (g *goTimer) interrupt() {
 }
 
 func (g *goTimer) rearm() {
+	g.t.Stop()
 	select {
 	case <-g.stop:
 	default:

@@ -15,7 +15,7 @@ func Sleep(d time.Duration) { SleepUntil(time.Now().Add(d)) }
 // returns at once.
 func SleepUntil(t time.Time) {
 	w := get()
-	put(w, w.until(t))
+	put(w, until(w, t))
 }
 
 // SleepContext pauses for at least d, or until ctx ends; it returns ctx's
@@ -40,7 +40,7 @@ func SleepUntilContext(ctx context.Context, t time.Time) error {
 		w.interrupt()
 		close(interrupted)
 	})
-	cut := w.until(t)
+	cut := until(w, t)
 	if !stop() {
 		<-interrupted // w goes back to the pool only once nothing else touches it
 		cut = true
@@ -52,6 +52,18 @@ func SleepUntilContext(ctx context.Context, t time.Time) error {
 	return nil
 }
 
+// until waits with w until deadline by time.Now, or returns true early
+// when w is interrupted.
+func until(w waiter, deadline time.Time) (interrupted bool) {
+	for time.Now().Before(deadline) {
+		w.arm(deadline)
+		if w.wait() {
+			return true
+		}
+	}
+	return false
+}
+
 // A Timer sends the time on its channel once, after a duration, as a
 // time.Timer does, but with this package's precision. Make one with
 // NewTimer; the zero Timer is not usable. Its methods are safe for
@@ -59,22 +71,23 @@ func SleepUntilContext(ctx context.Context, t time.Time) error {
 //
 // As with time.Timer since Go 1.23, no value sent before a Stop or Reset
 // is received after it returns. C has a buffer of one. An armed Timer has
-// one goroutine waiting on a pooled timerfd; a stopped or fired one has
-// none and holds no file descriptor.
+// one goroutine waiting on a pooled timerfd, until it fires or is stopped;
+// a Reset while armed moves its deadline without waking it. A stopped or
+// fired Timer has no goroutine and holds no file descriptor. So, unlike a
+// time.Timer, an armed Timer dropped without Stop lives until it fires.
 type Timer struct {
 	c chan time.Time
 
-	mu  sync.Mutex // guards cur and sends on c
-	cur waiter     // the armed wait; nil when stopped or fired
+	mu       sync.Mutex // guards w, deadline and sends on c
+	w        waiter     // the armed timer's; nil when stopped or fired
+	deadline time.Time  // when w's goroutine sends
 }
 
 // NewTimer returns a Timer that sends the current time on C after at
 // least d.
 func NewTimer(d time.Duration) *Timer {
 	t := &Timer{c: make(chan time.Time, 1)}
-	t.mu.Lock()
-	t.arm(d)
-	t.mu.Unlock()
+	t.Reset(d)
 	return t
 }
 
@@ -87,7 +100,12 @@ func (t *Timer) C() <-chan time.Time { return t.c }
 func (t *Timer) Stop() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.stop()
+	pending := t.w != nil
+	if pending {
+		t.w.interrupt() // its goroutine sees w changed and sends nothing
+		t.w = nil
+	}
+	return t.drain() || pending
 }
 
 // Reset makes the Timer fire after at least d, dropping a value not yet
@@ -95,58 +113,70 @@ func (t *Timer) Stop() bool {
 func (t *Timer) Reset(d time.Duration) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	pending := t.stop()
-	t.arm(d)
+	t.deadline = time.Now().Add(d)
+	pending := t.drain() || t.w != nil
+	if t.w != nil {
+		t.w.arm(t.deadline) // the goroutine waits on, for the new deadline
+		return pending
+	}
+	w := get()
+	t.w = w
+	w.arm(t.deadline)
+	go t.wait(w)
 	return pending
 }
 
-// stop disarms t and drains C; t.mu is held.
-func (t *Timer) stop() bool {
-	pending := t.cur != nil
-	if pending {
-		t.cur.interrupt() // its goroutine sees cur changed and sends nothing
-		t.cur = nil
-	}
+// drain empties C; t.mu is held.
+func (t *Timer) drain() bool {
 	select {
 	case <-t.c:
 		return true
 	default:
-		return pending
+		return false
 	}
 }
 
-// arm starts the goroutine that fires t after d; t.mu is held and t is
-// stopped. The goroutine ends when the wait does, fired or interrupted.
-func (t *Timer) arm(d time.Duration) {
-	deadline := time.Now().Add(d)
-	w := get()
-	t.cur = w
-	go func() {
-		interrupted := w.until(deadline)
+// wait sends on C when w's deadline has passed, and ends when it has sent
+// or t was stopped.
+func (t *Timer) wait(w waiter) {
+	for {
+		w.wait()
 		now := time.Now()
 		t.mu.Lock()
-		stopped := t.cur != w // a Stop interrupted w, perhaps after it fired
-		if !stopped {
-			t.cur = nil
+		switch {
+		case t.w != w: // stopped: w was interrupted, perhaps after it fired
+			t.mu.Unlock()
+			put(w, true)
+			return
+		case now.Before(t.deadline): // a Reset moved the deadline on
+			w.arm(t.deadline)
+			t.mu.Unlock()
+		default:
+			t.w = nil
 			select {
 			case t.c <- now:
-			default: // cannot happen: arm is called with C drained
+			default: // cannot happen: Reset and Stop drain C
 			}
+			t.mu.Unlock()
+			put(w, false)
+			return
 		}
-		t.mu.Unlock()
-		put(w, interrupted || stopped) // only now: a Stop may interrupt w until cur changes
-	}()
+	}
 }
 
 // A waiter blocks one goroutine at a time until a deadline.
 type waiter interface {
-	// until returns at or after deadline by time.Now, or early with
+	// arm sets the deadline of the current or next wait, at once if it
+	// is past; another goroutine may call it during a wait.
+	arm(deadline time.Time)
+	// wait returns once the armed deadline has passed, or early with
 	// true when interrupted.
-	until(deadline time.Time) (interrupted bool)
-	// interrupt ends the current or next call of until early; another
-	// goroutine may call it.
+	wait() (interrupted bool)
+	// interrupt ends the current or next wait early; another goroutine
+	// may call it.
 	interrupt()
-	// rearm undoes interrupt, so that the waiter can be used again.
+	// rearm undoes interrupt and disarms, so that the waiter can be used
+	// again.
 	rearm()
 	close()
 	// name is the mechanism, as Mechanism reports it.

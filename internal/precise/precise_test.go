@@ -13,6 +13,13 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// A *Timer is what the harness's Clock hands out (harness.Timer).
+var _ interface {
+	C() <-chan time.Time
+	Stop() bool
+	Reset(time.Duration) bool
+} = (*Timer)(nil)
+
 // Durations from below the runtime's millisecond to above it.
 var durations = []time.Duration{0, time.Microsecond, 10 * time.Microsecond, 100 * time.Microsecond, time.Millisecond, 3 * time.Millisecond}
 
@@ -143,6 +150,15 @@ func TestTimerReset(t *testing.T) {
 		}
 		<-tm.C()
 		notEarly(t, "Timer after Reset", start, time.Millisecond)
+	})
+	t.Run("moves an armed timer's deadline later", func(t *testing.T) {
+		tm := NewTimer(100 * time.Microsecond)
+		start := time.Now()
+		if !tm.Reset(5 * time.Millisecond) {
+			t.Error("Reset of an armed timer returned false")
+		}
+		<-tm.C()
+		notEarly(t, "Timer after Reset", start, 5*time.Millisecond)
 	})
 	t.Run("rearms a fired timer", func(t *testing.T) {
 		tm := NewTimer(0)

@@ -5,6 +5,7 @@ package precise
 import (
 	"errors"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -22,9 +23,10 @@ func newWaiter() waiter {
 // timerfd is a Linux timer file read through the netpoller, so that a
 // waiting goroutine parks like one reading a socket.
 type timerfd struct {
-	f   *os.File
-	fd  int // f's, for timerfd_settime
-	buf [8]byte
+	f      *os.File
+	fd     int // f's, for timerfd_settime
+	buf    [8]byte
+	broken atomic.Bool // a system call failed: wait like Go's timers instead
 }
 
 func newTimerfd() (*timerfd, error) {
@@ -42,26 +44,34 @@ func newTimerfd() (*timerfd, error) {
 	return &timerfd{f: f, fd: fd}, nil
 }
 
-// until arms the timer relative to now: CLOCK_MONOTONIC is the clock Go's
+// arm sets the timer relative to now: CLOCK_MONOTONIC is the clock Go's
 // time.Now measures durations with, so the expiry is no earlier than the
-// deadline. The loop is the guarantee all the same.
-func (t *timerfd) until(deadline time.Time) bool {
-	for d := time.Until(deadline); d > 0; d = time.Until(deadline) {
-		spec := unix.ItimerSpec{Value: unix.NsecToTimespec(int64(d))}
-		err := unix.TimerfdSettime(t.fd, 0, &spec, nil)
-		if err == nil {
-			_, err = t.f.Read(t.buf[:])
-		}
-		switch {
-		case errors.Is(err, os.ErrDeadlineExceeded):
+// deadline. Arming resets the count of expiries not yet read, so one left
+// from a former deadline is never taken for this one.
+func (t *timerfd) arm(deadline time.Time) {
+	// An it_value of zero would disarm the timer: a past deadline is 1ns.
+	d := max(time.Until(deadline), time.Nanosecond)
+	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(int64(d))}
+	if err := unix.TimerfdSettime(t.fd, 0, &spec, nil); err != nil {
+		t.broken.Store(true)
+	}
+}
+
+func (t *timerfd) wait() bool {
+	if !t.broken.Load() {
+		_, err := t.f.Read(t.buf[:])
+		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return true
-		case err != nil:
-			// Only a bug (a closed fd) gets here; finish the wait
-			// late rather than early or never.
-			time.Sleep(time.Until(deadline))
+		}
+		if err == nil {
 			return false
 		}
+		t.broken.Store(true)
 	}
+	// Only a bug (a closed fd) gets here. The callers check the deadline
+	// and wait again: they come back late, never early and never
+	// spinning (nor interrupted).
+	time.Sleep(time.Millisecond)
 	return false
 }
 
@@ -69,8 +79,7 @@ func (t *timerfd) until(deadline time.Time) bool {
 // the netpoller, or makes the next one return at once.
 func (t *timerfd) interrupt() { t.f.SetReadDeadline(time.Unix(1, 0)) }
 
-// rearm clears the deadline and disarms the timer; arming again resets the
-// expiry count, so an expiry left unread is never taken for the next one.
+// rearm clears the read deadline and disarms the timer.
 func (t *timerfd) rearm() {
 	t.f.SetReadDeadline(time.Time{})
 	unix.TimerfdSettime(t.fd, 0, &unix.ItimerSpec{}, nil)

@@ -19,17 +19,18 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
-	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // Unary is grpc-go with one unary RPC per call. HTTP/2 multiplexes calls,
 // so callers share connections.
 type Unary struct{}
 
-func (Unary) ID() stack.ID { return stack.GRPCID }
-func (Unary) Shared() bool { return true }
+func (Unary) ID() measure.StackID { return measure.GRPCID() }
+func (Unary) Shared() bool        { return true }
 
 func (Unary) Serve(l net.Listener, d *service.Delay) stack.Server { return Serve(l, d) }
 
@@ -52,8 +53,8 @@ func (Unary) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) {
 // not shared.
 type Stream struct{}
 
-func (Stream) ID() stack.ID { return stack.PeerID("grpc-stream") }
-func (Stream) Shared() bool { return false }
+func (Stream) ID() measure.StackID { return measure.PeerID("grpc-stream") }
+func (Stream) Shared() bool        { return false }
 
 func (Stream) Serve(l net.Listener, d *service.Delay) stack.Server { return Serve(l, d) }
 

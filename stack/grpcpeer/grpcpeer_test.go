@@ -13,10 +13,10 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/stack/grpcpeer"
 	"github.com/rpcbench/rpcbench/stack/stacktest"
-	"github.com/rpcbench/rpcbench/service"
 	_ "github.com/rpcbench/rpcbench/transports/all"
 )
 

@@ -13,8 +13,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/rpcbench/rpcbench/payload"
-	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // kv serves service.KV over gRPC: Set and Get unary, Watch as the natural
@@ -27,7 +27,11 @@ type kv struct {
 
 func (k kv) Set(_ context.Context, in *service.KeyValue) (*service.KeyValue, error) {
 	k.d.Wait()
-	return k.store.Set(in.GetKey(), in.GetValue()), nil
+	got, err := k.store.Set(in.GetKey(), in.GetValue())
+	if err != nil {
+		return nil, status.Error(codes.ResourceExhausted, err.Error())
+	}
+	return got, nil
 }
 
 func (k kv) Get(_ context.Context, in *service.KeyValue) (*service.KeyValue, error) {

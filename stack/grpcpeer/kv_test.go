@@ -11,8 +11,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/rpcbench/rpcbench/stack/grpcpeer"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/stack/grpcpeer"
 )
 
 // serveGRPC serves the gRPC peer and returns it with a ClientConn to it.

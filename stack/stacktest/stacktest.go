@@ -14,7 +14,7 @@ import (
 )
 
 // Payloads are the payloads Run measures: the three of the default matrix.
-var Payloads = []string{"arith", "bytes:1KiB", "records:100"}
+func Payloads() []string { return []string{"arith", "bytes:1KiB", "records:100"} }
 
 // Payload parses s (payload.Parse), failing t on an error.
 func Payload(t testing.TB, s string) payload.Payload {
@@ -34,7 +34,7 @@ func Run(t *testing.T, s stack.Stack, pipeline int, calls int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range Payloads {
+	for _, name := range Payloads() {
 		t.Run(s.ID().String()+"/"+name, func(t *testing.T) {
 			r, err := harness.Run(context.Background(), harness.Config{
 				Stack: s, Transport: tr, Payload: Payload(t, name),

@@ -11,16 +11,17 @@ import (
 	"net/rpc"
 	"net/rpc/jsonrpc"
 
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
-	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // Gob is net/rpc with its built-in gob codec.
 type Gob struct{}
 
-func (Gob) ID() stack.ID { return stack.PeerID("stdlib-gob") }
-func (Gob) Shared() bool { return true }
+func (Gob) ID() measure.StackID { return measure.PeerID("stdlib-gob") }
+func (Gob) Shared() bool        { return true }
 
 func (Gob) Serve(l net.Listener, d *service.Delay) stack.Server {
 	srv := d.NewServer()
@@ -36,8 +37,8 @@ func (Gob) NewClient(conn net.Conn, p payload.Payload) (stack.Client, error) {
 // JSON is net/rpc with net/rpc/jsonrpc's codec.
 type JSON struct{}
 
-func (JSON) ID() stack.ID { return stack.PeerID("stdlib-json") }
-func (JSON) Shared() bool { return true }
+func (JSON) ID() measure.StackID { return measure.PeerID("stdlib-json") }
+func (JSON) Shared() bool        { return true }
 
 func (JSON) Serve(l net.Listener, d *service.Delay) stack.Server {
 	srv := d.NewServer()

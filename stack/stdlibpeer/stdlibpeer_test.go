@@ -11,10 +11,10 @@ import (
 
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/stack/stacktest"
 	"github.com/rpcbench/rpcbench/stack/stdlibpeer"
-	"github.com/rpcbench/rpcbench/service"
 	_ "github.com/rpcbench/rpcbench/transports/all"
 )
 

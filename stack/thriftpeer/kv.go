@@ -8,9 +8,9 @@ import (
 
 	"github.com/apache/thrift/lib/go/thrift"
 
-	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/service/thriftgen"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // NewKVClient returns Thrift's generated KV client over conn, speaking
@@ -26,7 +26,11 @@ func (h handler) Set(_ context.Context, req *thriftgen.KeyValue) (*thriftgen.Key
 	if req == nil {
 		return nil, errNoArgument
 	}
-	return toKeyValue(h.kv.Set(req.Key, req.Value)), nil
+	got, err := h.kv.Set(req.Key, req.Value)
+	if err != nil {
+		return nil, err
+	}
+	return toKeyValue(got), nil
 }
 
 func (h handler) Get(_ context.Context, req *thriftgen.KeyValue) (*thriftgen.KeyValue, error) {

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rpcbench/rpcbench/stack/thriftpeer"
 	"github.com/rpcbench/rpcbench/service/thriftgen"
+	"github.com/rpcbench/rpcbench/stack/thriftpeer"
 )
 
 func TestKV(t *testing.T) {

@@ -15,18 +15,19 @@ import (
 	"github.com/apache/thrift/lib/go/thrift"
 
 	"github.com/rpcbench/rpcbench/codecs/frame"
+	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/payload"
-	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/service/thriftgen"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // Stack is the Thrift peer. A Thrift client makes one call at a time, so
 // connections are not shared.
 type Stack struct{}
 
-func (Stack) ID() stack.ID { return stack.PeerID("thrift") }
-func (Stack) Shared() bool { return false }
+func (Stack) ID() measure.StackID { return measure.PeerID("thrift") }
+func (Stack) Shared() bool        { return false }
 
 // conf lets frames and messages be as large as the codecs allow (Thrift's
 // own default frame cap is about 16 MB).

@@ -12,11 +12,11 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rpcbench/rpcbench/payload"
+	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/service/thriftgen"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/stack/stacktest"
 	"github.com/rpcbench/rpcbench/stack/thriftpeer"
-	"github.com/rpcbench/rpcbench/service"
-	"github.com/rpcbench/rpcbench/service/thriftgen"
 	_ "github.com/rpcbench/rpcbench/transports/all"
 )
 

@@ -3,9 +3,11 @@ package duplex
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,5 +119,119 @@ func TestAPeerThatNeverReadsHoldsOneWindow(t *testing.T) {
 	}
 	if n > maxStreamWindow {
 		t.Fatalf("the peer took %d bytes without reading; its window is %d", n, maxStreamWindow)
+	}
+}
+
+// TestAMasterServesAtMostMaxSessions connects MaxSessions workers and one
+// more: the one more is disconnected at once, and the master keeps the
+// others.
+func TestAMasterServesAtMostMaxSessions(t *testing.T) {
+	const maxSessions = 2
+	m := listen(t, Options{MaxSessions: maxSessions})
+	for range maxSessions {
+		attach(t, m, hostile())
+	}
+	for m.Sessions() < maxSessions {
+		time.Sleep(time.Millisecond)
+	}
+	extra, err := net.Dial("tcp", m.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	extra.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := extra.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("a worker past MaxSessions=%d read %v; want EOF, disconnected", maxSessions, err)
+	}
+	if n := m.Sessions(); n != maxSessions {
+		t.Fatalf("the master has %d sessions, want %d", n, maxSessions)
+	}
+}
+
+// TestWorkersLogIn has a master with a token dialled by a worker with
+// another token and by one with the right token: only the right one gets
+// a session.
+func TestWorkersLogIn(t *testing.T) {
+	token := []byte("the right token, 16+ bytes")
+	logs := make(chan string, 100)
+	logf := func(format string, args ...any) {
+		select {
+		case logs <- fmt.Sprintf(format, args...):
+		default:
+		}
+	}
+	m := listen(t, Options{Token: token, Logf: logf})
+	wrong, err := Dial(m.Addr().String(), Options{Token: []byte("a wrong token, 16+ bytes")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wrong.Close()
+	for line := range logs {
+		if strings.Contains(line, "dropped") {
+			break
+		}
+	}
+	if n := m.Sessions(); n != 0 {
+		t.Fatalf("a worker with the wrong token got a session (%d sessions)", n)
+	}
+	wrong.Close()
+	right, err := Dial(m.Addr().String(), Options{Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer right.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := right.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for m.Sessions() != 1 {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the master has %d sessions with the right worker, want 1", m.Sessions())
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
+// TestASilentWorkerIsPassedOver connects a worker that says nothing and
+// then a real one: the master's Open reaches the real one.
+func TestASilentWorkerIsPassedOver(t *testing.T) {
+	m := listen(t, Options{})
+	silent, err := net.Dial("tcp", m.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	w, err := Dial(m.Addr().String(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for range 4 { // round robin would reach the silent one among these
+		c, err := m.Open(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write([]byte("x"))
+		accepted := make(chan net.Conn, 1)
+		go func() { // ends at the latest when w closes
+			got, _ := w.Accept()
+			accepted <- got
+		}()
+		select {
+		case got := <-accepted:
+			if got == nil {
+				t.Fatal("the worker stopped accepting")
+			}
+			got.Close()
+		case <-ctx.Done():
+			t.Fatal("a stream the master opened never reached the real worker")
+		}
+		c.Close()
 	}
 }

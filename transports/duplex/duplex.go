@@ -30,6 +30,8 @@ import (
 
 	"github.com/rpcbench/rpcbench/internal/backoff"
 	"github.com/rpcbench/rpcbench/transports"
+	"github.com/rpcbench/rpcbench/transports/internal/handshake"
+	"github.com/rpcbench/rpcbench/transports/internal/login"
 	"github.com/rpcbench/rpcbench/transports/internal/redial"
 	"github.com/rpcbench/rpcbench/transports/tcp"
 )
@@ -39,9 +41,17 @@ func init() { transports.Register(Transport{}) }
 // An End is the serving half's listener, and so drains (Server.Shutdown).
 var _ transports.Drainer = (*End)(nil)
 
-// DefaultMaxStreams is how many streams opened by the other side one
-// session serves at once when Options.MaxStreams is 0.
-const DefaultMaxStreams = 1024
+// Defaults of Options' bounds: with them a master holds at most
+// DefaultMaxSessions × (DefaultMaxStreams + acceptBacklog) × 256 KiB =
+// 512 MiB of yamux's buffers, a worker 32 MiB.
+const (
+	// DefaultMaxStreams is how many streams opened by the other side one
+	// session serves at once when Options.MaxStreams is 0.
+	DefaultMaxStreams = 64
+	// DefaultMaxSessions is how many workers a master serves at once when
+	// Options.MaxSessions is 0.
+	DefaultMaxSessions = 16
+)
 
 // Options bound what one side spends on the other. The zero value is
 // usable.
@@ -51,9 +61,18 @@ type Options struct {
 	// the side stops accepting: further streams wait in yamux's accept
 	// backlog (acceptBacklog), and streams beyond that are reset, so a
 	// flood of streams costs at most (MaxStreams + acceptBacklog) streams
-	// of at most maxStreamWindow buffered bytes each. 0 means
-	// DefaultMaxStreams.
+	// of at most maxStreamWindow buffered bytes each: the bound on the
+	// bytes a session buffers. 0 means DefaultMaxStreams.
 	MaxStreams int
+	// MaxSessions caps the workers a master serves at once; a worker
+	// that dials in beyond it is disconnected at once. 0 means
+	// DefaultMaxSessions. A worker has one session.
+	MaxSessions int
+	// Token, when not empty, is the secret a worker proves it holds, as a
+	// reverse worker does (transports.Config.Token), before its session
+	// starts: a master drops a worker that fails or stays silent for
+	// handshake.Timeout.
+	Token []byte
 	// Logf reports sessions that start and end, redials, and yamux's own
 	// warnings (a backlog reset). nil means silent.
 	Logf func(format string, args ...any)
@@ -72,7 +91,7 @@ const (
 	// acceptBacklog is how many streams the other side opened wait for
 	// Accept; yamux resets those beyond it. It also bounds how many of
 	// our own opens wait for the other side's acknowledgement.
-	acceptBacklog = 256
+	acceptBacklog = 64
 	// streamOpenTimeout ends a session whose peer leaves a stream we
 	// opened unacknowledged this long (yamux's default): a peer that
 	// stopped accepting altogether is dead to us.
@@ -166,6 +185,9 @@ func newEnd(addr net.Addr, opts Options) *End {
 	if opts.MaxStreams <= 0 {
 		opts.MaxStreams = DefaultMaxStreams
 	}
+	if opts.MaxSessions <= 0 {
+		opts.MaxSessions = DefaultMaxSessions
+	}
 	e := &End{opts: opts, addr: addr, accepted: make(chan net.Conn), changed: make(chan struct{})}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.stopping, e.stopAccepting = context.WithCancel(e.ctx)
@@ -192,6 +214,7 @@ func Listen(ctx context.Context, addr string, opts Options) (*End, error) {
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
+		var workers atomic.Int64 // connected, logging in included
 		for {
 			conn, err := ln.Accept()
 			if errors.Is(err, net.ErrClosed) {
@@ -206,16 +229,29 @@ func Listen(ctx context.Context, addr string, opts Options) (*End, error) {
 				}
 				continue
 			}
-			sess, err := yamux.Server(conn, config(e.opts.Logf))
-			if err != nil { // only for an invalid configuration
+			if n := workers.Add(1); n > int64(e.opts.MaxSessions) {
+				workers.Add(-1)
 				conn.Close()
-				e.logf("duplex: %v", err)
+				e.logf("duplex: worker %s refused: %d workers connected already, the most a master serves (MaxSessions)", conn.RemoteAddr(), n-1)
 				continue
 			}
-			e.logf("duplex: worker %s connected", conn.RemoteAddr())
 			e.wg.Add(1)
 			go func() {
 				defer e.wg.Done()
+				defer workers.Add(-1)
+				if err := e.login(conn, login.Challenge); err != nil {
+					conn.Close()
+					e.logf("duplex: worker %s dropped: %v", conn.RemoteAddr(), err)
+					return
+				}
+				pc := newPingConn(conn)
+				sess, err := yamux.Server(pc, config(e.opts.Logf))
+				if err != nil { // only for an invalid configuration
+					pc.Close()
+					e.logf("duplex: %v", err)
+					return
+				}
+				e.logf("duplex: worker %s connected", conn.RemoteAddr())
 				e.run(sess)
 				e.logf("duplex: worker %s gone", conn.RemoteAddr())
 			}()
@@ -244,10 +280,25 @@ func Dial(addr string, opts Options) (*End, error) {
 		// Redialling ends when the End stops accepting: a new session
 		// would only refuse the master's streams. The session up then
 		// lasts until Close, or until the master ends it.
-		redial.Keep(e.stopping, "duplex: worker", a.String(), e.opts.Logf, func(conn net.Conn) bool {
-			sess, err := yamux.Client(conn, config(e.opts.Logf))
-			if err != nil { // only for an invalid configuration
+		// The login is part of the dial, so that a master that refuses
+		// it draws the backoff of a failed dial.
+		dial := func(ctx context.Context) (net.Conn, error) {
+			var d net.Dialer
+			conn, err := d.DialContext(ctx, "tcp", a.String())
+			if err != nil {
+				return nil, err
+			}
+			if err := e.login(conn, login.Prove); err != nil {
 				conn.Close()
+				return nil, fmt.Errorf("logging in to master %s: %w", a, err)
+			}
+			return conn, nil
+		}
+		redial.KeepDialling(e.stopping, "duplex: worker", a.String(), dial, e.opts.Logf, func(conn net.Conn) bool {
+			pc := newPingConn(conn)
+			sess, err := yamux.Client(pc, config(e.opts.Logf))
+			if err != nil { // only for an invalid configuration
+				pc.Close()
 				e.logf("duplex: %v", err)
 				return false
 			}
@@ -260,6 +311,22 @@ func Dial(addr string, opts Options) (*End, error) {
 	return e, nil
 }
 
+// login runs a side of the worker's login on conn (login.Challenge on
+// the master, login.Prove on the worker) when the End has a token, within
+// handshake.Timeout or until the End closes.
+func (e *End) login(conn net.Conn, side func(net.Conn, []byte) error) error {
+	if len(e.opts.Token) == 0 {
+		return nil
+	}
+	conn.SetDeadline(time.Now().Add(handshake.Timeout))
+	stop := context.AfterFunc(e.ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if err := side(conn, e.opts.Token); err != nil {
+		return err
+	}
+	return conn.SetDeadline(time.Time{})
+}
+
 // run serves one session until it ends: it makes the session available to
 // Open, hands the streams the other side opens to Accept, at most
 // MaxStreams of them unclosed at once, and forgets the session when it
@@ -269,6 +336,11 @@ func Dial(addr string, opts Options) (*End, error) {
 // at once, and closes those already waiting in the backlog; the streams
 // already yielded, and the session, carry on until Close.
 func (e *End) run(sess *yamux.Session) {
+	if err := e.answers(sess); err != nil {
+		sess.Close()
+		e.logf("duplex: dropping the session with %s: %v", sess.RemoteAddr(), err)
+		return
+	}
 	if !e.add(sess) {
 		sess.Close()
 		return
@@ -313,6 +385,32 @@ func (e *End) run(sess *yamux.Session) {
 			c.Close()
 			return
 		}
+	}
+}
+
+// answerWithin is how soon the other side must answer a ping for its
+// session to be used: a peer that connects and then says nothing (a
+// master's first worker, say) must not take the calls meant for the
+// workers that follow it.
+const answerWithin = 5 * time.Second
+
+// answers pings the other side of sess and waits for the answer, at most
+// answerWithin or until the End closes.
+func (e *End) answers(sess *yamux.Session) error {
+	pinged := make(chan error, 1)
+	go func() { // ends when sess answers or closes
+		_, err := sess.Ping()
+		pinged <- err
+	}()
+	t := time.NewTimer(answerWithin)
+	defer t.Stop()
+	select {
+	case err := <-pinged:
+		return err
+	case <-t.C:
+		return fmt.Errorf("it answered no ping within %v", answerWithin)
+	case <-e.ctx.Done():
+		return net.ErrClosed
 	}
 }
 
@@ -556,10 +654,10 @@ func (Transport) Reversed() bool { return true }
 
 // Serve dials the master at cfg.Addr (see Dial).
 func (Transport) Serve(ctx context.Context, cfg transports.Config) (net.Listener, error) {
-	return Dial(cfg.Addr, Options{Logf: cfg.Logf})
+	return Dial(cfg.Addr, Options{Logf: cfg.Logf, Token: cfg.Token})
 }
 
 // Call listens on cfg.Addr for workers (see Listen).
 func (Transport) Call(ctx context.Context, cfg transports.Config) (transports.Caller, error) {
-	return Listen(ctx, cfg.Addr, Options{Logf: cfg.Logf})
+	return Listen(ctx, cfg.Addr, Options{Logf: cfg.Logf, Token: cfg.Token})
 }

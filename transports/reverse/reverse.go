@@ -16,6 +16,7 @@ import (
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/internal/connset"
 	"github.com/rpcbench/rpcbench/transports/internal/handshake"
+	"github.com/rpcbench/rpcbench/transports/internal/login"
 	"github.com/rpcbench/rpcbench/transports/internal/redial"
 	"github.com/rpcbench/rpcbench/transports/tcp"
 	rtls "github.com/rpcbench/rpcbench/transports/tls"
@@ -124,7 +125,7 @@ func (l *listener) dial(ctx context.Context) (net.Conn, error) {
 		c = tc
 	}
 	if len(l.cfg.Token) > 0 {
-		if err := prove(c, l.cfg.Token); err != nil {
+		if err := login.Prove(c, l.cfg.Token); err != nil {
 			c.Close()
 			return nil, fmt.Errorf("proving the token to %s: %w", l.addr, err)
 		}
@@ -227,7 +228,7 @@ func (Transport) Call(ctx context.Context, cfg transports.Config) (transports.Ca
 				c = tc
 			}
 			if len(token) > 0 {
-				if err := challenge(c, token); err != nil {
+				if err := login.Challenge(c, token); err != nil {
 					return nil, err
 				}
 			}

@@ -1,5 +1,6 @@
-// Command rpcbench is rpcbench with the CBOR codec: every command, with
-// --codec cbor beside the built-in codecs.
+// Command rpcbench is rpcbench with this module's plug-ins: the CBOR codec
+// (--codec cbor), the pair workload (--workload pair) and the http-json
+// peer (--peers http-json), beside the built-in ones.
 package main
 
 import (
@@ -7,7 +8,9 @@ import (
 
 	"github.com/rpcbench/rpcbench/cli"
 
-	_ "github.com/rpcbench/rpcbench/examples/plugin/cborrpc" // registers "cbor"
+	_ "github.com/rpcbench/rpcbench/examples/plugin/cborrpc"  // registers the codec "cbor"
+	_ "github.com/rpcbench/rpcbench/examples/plugin/httpjson" // registers the peer "http-json"
+	_ "github.com/rpcbench/rpcbench/examples/plugin/pairload" // registers the workload "pair"
 )
 
 func main() { os.Exit(cli.Main(os.Args[1:])) }

@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
+)
+
+// TestExplainBlamesASlowedEncoderOnEncode checks run --explain's
+// categories against a known change: one -tags gateslow build, run with
+// and without its msgpack encode path burning RPCBENCH_GATESLOW of CPU
+// per message (twice a call: request and reply). "encode" must grow by
+// about the burn and each other category by little (a twentieth of the
+// burn, beyond three standard errors of its sample counts: a sample is
+// 10ms of CPU), and the categories must add up to about the
+// repetition's own cpu/op.
+func TestExplainBlamesASlowedEncoderOnEncode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds rpcbench and measures; not with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "rpcbench-gateslow")
+	cmd := exec.Command("go", "build", "-tags", "gateslow", "-o", bin, "./cmd/rpcbench")
+	cmd.Dir = ".."
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	const burn = 20 * time.Microsecond
+	explain := func(slow time.Duration) *measure.Breakdown {
+		var out, errs bytes.Buffer
+		cmd := exec.Command(bin, "run", "--explain", "--codec", "msgpack", "--peers", "none", "--payload", "bytes:1KiB",
+			"--concurrency", "1", "--duration", "1500ms", "--warmup", "200ms", "--format", "json")
+		cmd.Env = append(os.Environ(), "RPCBENCH_GATESLOW="+slow.String())
+		cmd.Stdout, cmd.Stderr = &out, &errs
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("run: %v\n%s", err, errs.String())
+		}
+		run, err := format.ReadJSON(&out)
+		if err != nil || len(run.Results) != 1 || run.Results[0].Breakdown == nil {
+			t.Fatalf("no breakdown in the JSON: %v", err)
+		}
+		b := run.Results[0].Breakdown
+		t.Logf("RPCBENCH_GATESLOW=%v: %.0f ns/call profiled of cpu/op %v, %d samples: %v", slow, b.Total(), b.CPU, b.Samples, b.PerCall)
+		if ratio := b.Total() / float64(b.CPU); math.Abs(ratio-1) > format.ProfileTolerance(b) {
+			t.Errorf("the categories add up to %.0f%% of cpu/op, beyond the tolerance of ±%.0f%%", 100*ratio, 100*format.ProfileTolerance(b))
+		}
+		return b
+	}
+	base, slow := explain(0), explain(burn)
+	want := float64(2 * burn)
+	if grew := slow.PerCall["encode"] - base.PerCall["encode"]; grew < 0.75*want || grew > 1.5*want {
+		t.Errorf("encode grew by %.0f ns per call, want about %.0f", grew, want)
+	}
+	// variance is the sampling variance of a category's ns per call:
+	// its samples are a Poisson count, each worth Total/Samples.
+	variance := func(b *measure.Breakdown, key string) float64 {
+		per := b.Total() / float64(max(b.Samples, 1))
+		return b.PerCall[key] * per
+	}
+	for _, c := range measure.Categories {
+		if c.Key == "encode" {
+			continue
+		}
+		d := slow.PerCall[c.Key] - base.PerCall[c.Key]
+		if tol := 0.05*want + 3*math.Sqrt(variance(base, c.Key)+variance(slow, c.Key)); math.Abs(d) > tol {
+			t.Errorf("%s moved by %.0f ns per call, beyond %.0f", c.Key, d, tol)
+		}
+	}
+}
