@@ -38,7 +38,7 @@ type transportFlags struct {
 func addTransportFlags(fs *flag.FlagSet, s sides) *transportFlags {
 	f := &transportFlags{fs: fs}
 	fs.StringVar(&f.transport, "transport", "tcp", "how the two sides connect: "+strings.Join(transports.Names(), ", ")+
-		"\n(pipe: in one process only; http: a CONNECT handshake as net/rpc's HandleHTTP; reverse: the serving side dials the calling side; tls: TLS 1.3)")
+		"\n(pipe: in one process only; http: a CONNECT handshake as net/rpc's HandleHTTP; reverse: the serving side dials the calling side; tls: TLS 1.3;\nquic: TLS 1.3 over QUIC, each connection a stream of one QUIC connection)")
 	switch s {
 	case servingSide:
 		fs.StringVar(&f.addr, "addr", "", "where to listen (default 127.0.0.1 on a free port); a socket path for unix;\nfor reverse, the calling side's --listen address to dial")
@@ -55,25 +55,25 @@ func addTransportFlags(fs *flag.FlagSet, s sides) *transportFlags {
 		",\nor custom:latency=20ms,jitter=2ms,dist=normal,kbps=10000,mtu=1500,loss=1%,partition=30s:2s,seed=7, each optional\n(latency one way, kbps of 1024 bits, loss retransmitted as TCP does, partition EVERY:FOR); rpcbench list shows the figures")
 	switch s {
 	case servingSide:
-		fs.StringVar(&f.cert, "cert", "", "tls: PEM certificate file (default: a self-signed one whose SHA-256 fingerprint is logged, for call --pin);\nreverse --tls: the certificate the worker shows")
-		fs.StringVar(&f.key, "key", "", "tls: PEM private key file for --cert")
-		fs.StringVar(&f.clientCA, "client-ca", "", "tls: require client certificates signed by these PEM CA certificates")
+		fs.StringVar(&f.cert, "cert", "", "tls, quic: PEM certificate file (default: a self-signed one whose SHA-256 fingerprint is logged, for call --pin);\nreverse --tls: the certificate the worker shows")
+		fs.StringVar(&f.key, "key", "", "tls, quic: PEM private key file for --cert")
+		fs.StringVar(&f.clientCA, "client-ca", "", "tls, quic: require client certificates signed by these PEM CA certificates")
 		fs.StringVar(&f.ca, "ca", "", "reverse --tls: PEM CA certificates to verify the calling side against (default: the system's roots)")
 		fs.BoolVar(&f.insecure, "insecure", false, "reverse --tls: accept any certificate from the calling side (still encrypted, not authenticated)")
 	case callingSide:
-		fs.StringVar(&f.cert, "cert", "", "tls: PEM client certificate file to present; reverse --tls: the listener's (default: self-signed)")
-		fs.StringVar(&f.key, "key", "", "tls: PEM private key file for --cert")
-		fs.StringVar(&f.ca, "ca", "", "tls: PEM CA certificates to verify the server against (default: the system's roots)")
-		fs.BoolVar(&f.insecure, "insecure", false, "tls: accept any server certificate (still encrypted, not authenticated)")
-		fs.StringVar(&f.pin, "pin", "", "tls: accept exactly the server certificate with this SHA-256 fingerprint, as serve logs it")
+		fs.StringVar(&f.cert, "cert", "", "tls, quic: PEM client certificate file to present; reverse --tls: the listener's (default: self-signed)")
+		fs.StringVar(&f.key, "key", "", "tls, quic: PEM private key file for --cert")
+		fs.StringVar(&f.ca, "ca", "", "tls, quic: PEM CA certificates to verify the server against (default: the system's roots)")
+		fs.BoolVar(&f.insecure, "insecure", false, "tls, quic: accept any server certificate (still encrypted, not authenticated)")
+		fs.StringVar(&f.pin, "pin", "", "tls, quic: accept exactly the server certificate with this SHA-256 fingerprint, as serve logs it")
 		fs.StringVar(&f.clientCA, "client-ca", "", "reverse --tls: require the worker's certificate, signed by these PEM CA certificates")
 	default:
-		fs.StringVar(&f.cert, "cert", "", "tls: PEM certificate file: the in-process server's, or the client's against --addr")
-		fs.StringVar(&f.key, "key", "", "tls: PEM private key file for --cert")
-		fs.StringVar(&f.ca, "ca", "", "tls: PEM CA certificates to verify the server against (default: the system's roots)")
-		fs.StringVar(&f.clientCA, "client-ca", "", "tls: require client certificates signed by these PEM CA certificates")
-		fs.BoolVar(&f.insecure, "insecure", false, "tls: accept any server certificate (still encrypted, not authenticated)")
-		fs.StringVar(&f.pin, "pin", "", "tls: accept exactly the server certificate with this SHA-256 fingerprint, as serve logs it")
+		fs.StringVar(&f.cert, "cert", "", "tls, quic: PEM certificate file: the in-process server's, or the client's against --addr")
+		fs.StringVar(&f.key, "key", "", "tls, quic: PEM private key file for --cert")
+		fs.StringVar(&f.ca, "ca", "", "tls, quic: PEM CA certificates to verify the server against (default: the system's roots)")
+		fs.StringVar(&f.clientCA, "client-ca", "", "tls, quic: require client certificates signed by these PEM CA certificates")
+		fs.BoolVar(&f.insecure, "insecure", false, "tls, quic: accept any server certificate (still encrypted, not authenticated)")
+		fs.StringVar(&f.pin, "pin", "", "tls, quic: accept exactly the server certificate with this SHA-256 fingerprint, as serve logs it")
 	}
 	fs.BoolVar(&f.tls, "tls", false, "reverse: TLS 1.3 on the link; the worker (serve) is the TLS client and verifies the calling side\nwith --ca (or --insecure) and shows --cert/--key; the calling side shows --cert/--key (default: self-signed)\nand, with --client-ca, requires and verifies the worker's certificate")
 	return f
