@@ -117,9 +117,10 @@ func (o openOnly) Addr() net.Addr { return o.end.Addr() }
 
 func (openOnly) Close() error { return nil }
 
-// masterStream is a stream to the master that calls gone when a read
-// fails on a stream the worker did not close: the master closed it, or
-// the session under it ended.
+// masterStream is a stream to the master that calls gone when a read or a
+// write fails on a stream the worker did not close: the master closed it,
+// or the session under it ended. Either may come first: a call whose
+// request meets the reset is the master's leaving too.
 type masterStream struct {
 	net.Conn
 	gone   func()
@@ -128,6 +129,14 @@ type masterStream struct {
 
 func (s *masterStream) Read(p []byte) (int, error) {
 	n, err := s.Conn.Read(p)
+	if err != nil && !s.closed.Load() {
+		s.gone()
+	}
+	return n, err
+}
+
+func (s *masterStream) Write(p []byte) (int, error) {
+	n, err := s.Conn.Write(p)
 	if err != nil && !s.closed.Load() {
 		s.gone()
 	}
