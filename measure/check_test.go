@@ -1,6 +1,7 @@
 package measure
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -39,4 +40,17 @@ func TestCheckNamesTheBadFigure(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzCheck decodes any JSON as a result and checks it: neither may
+// panic.
+func FuzzCheck(f *testing.F) {
+	f.Add(`{"name":"RPC/x","calls":1,"latency":null}`)
+	f.Add(`{"name":"RPC/x","calls":-1,"window_start":"2026-12-01T00:00:01Z","window_end":"2026-12-01T00:00:00Z"}`)
+	f.Fuzz(func(t *testing.T, text string) {
+		var r Result
+		if json.Unmarshal([]byte(text), &r) == nil {
+			Check(&r)
+		}
+	})
 }
