@@ -62,9 +62,8 @@ func compareCmd(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		if err != nil {
 			return inputf("%w", err)
 		}
-		// As benchstat does: say which lines were skipped, and go on.
-		for _, e := range f.SyntaxErrors {
-			fmt.Fprintln(stderr, e)
+		if err := f.Check(); err != nil {
+			return usagef("%v", err)
 		}
 		files = append(files, f.Select(filter))
 		before += countValues(f)

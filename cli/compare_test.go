@@ -53,7 +53,8 @@ func TestCompareGolden(t *testing.T) {
 		{"compare-three", []string{"compare", "--codec", "msgpack", "--unit", "sec/op", "rpc-base.txt", "rpc-aa.txt", "rpc-few.txt"}},
 		{"compare-csv", []string{"compare", "--format", "csv", "--payload", "bytes:1KiB", "--unit", "allocs/op", "rpc-base.txt", "rpc-few.txt"}},
 		{"compare-markdown", []string{"compare", "--format", "markdown", "--filter", "-/peer:floor", "--unit", "sec/op", "rpc-base.txt", "rpc-slow.txt"}},
-		{"compare-skips-bad-lines", []string{"compare", "rpc-bad.txt"}},
+		{"compare-refuses-bad-lines", []string{"compare", "rpc-bad.txt"}},
+		{"compare-refuses-nan", []string{"compare", "rpc-base.txt", "rpc-nan.txt"}},
 		{"compare-refuses-work", []string{"compare", "rpc-base.txt", "rpc-work.txt"}},
 		{"compare-missing", []string{"compare", "rpc-base.txt", "missing.txt"}},
 	}

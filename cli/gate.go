@@ -98,11 +98,8 @@ func gateCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error
 		if err != nil {
 			return inputf("%w", err)
 		}
-		if len(f.SyntaxErrors) > 0 {
-			for _, e := range f.SyntaxErrors {
-				fmt.Fprintln(stderr, e)
-			}
-			return inputf("%s: %d unparsable benchmark lines", f.Label, len(f.SyntaxErrors))
+		if err := f.Check(); err != nil {
+			return inputf("%v", err)
 		}
 		files[i] = f
 	}

@@ -36,6 +36,9 @@ func TestGateGolden(t *testing.T) {
 		{"gate-explains-markdown", []string{"gate", "--format", "markdown", "--codec", "msgpack", "--units", "sec/op,allocs/op", "--baseline", "prof-base", "prof-slow"}},
 		{"gate-missing-file", []string{"gate", "--baseline", "missing.txt", "rpc-aa.txt"}},
 		{"gate-unparsable", []string{"gate", "--baseline", "rpc-base.txt", "rpc-bad.txt"}},
+		{"gate-refuses-nan", []string{"gate", "--baseline", "rpc-base.txt", "rpc-nan.txt"}},
+		{"gate-refuses-zero-iterations", []string{"gate", "--baseline", "rpc-zero-iters.txt", "rpc-base.txt"}},
+		{"gate-refuses-negative", []string{"gate", "--baseline", "rpc-base.txt", "rpc-negative.txt"}},
 		{"gate-no-common", []string{"gate", "--baseline", "go-old.txt", "rpc-aa.txt"}},
 		{"gate-bad-threshold", []string{"gate", "--threshold", "ten", "--baseline", "rpc-base.txt", "rpc-aa.txt"}},
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness/merge"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 const mergeSynopsis = `merge [--format text|json|bench] [-o OUT] FILE...
@@ -57,5 +58,11 @@ func mergeCmd(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 		fmt.Fprintf(stderr, "rpcbench merge: %d load processes measured together for %v of the %v from the first start to the last end\n", span.Inputs, span.Together.Round(time.Millisecond), span.Union.Round(time.Millisecond))
 	}
 	run.Wide = *wide
-	return writeRun(stdout, *out, *formatName, run)
+	if err := writeRun(stdout, *out, *formatName, run); err != nil {
+		return err
+	}
+	if slices.ContainsFunc(run.Results, func(r *measure.Result) bool { return r.Errors > 0 }) {
+		return fmt.Errorf("merge: %w", errRunFailed) // as the load processes' own runs did
+	}
+	return nil
 }

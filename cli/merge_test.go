@@ -26,6 +26,9 @@ func TestMergeGolden(t *testing.T) {
 		{"merge-other-settings", []string{"merge", "merge/load-0.json", "merge/other-settings.json"}},
 		{"merge-missing", []string{"merge", "merge/load-0.json", "merge/missing.json"}},
 		{"merge-no-files", []string{"merge"}},
+		{"merge-same-twice", []string{"merge", "merge/load-0.json", "merge/load-0.json"}},
+		{"merge-inverted-window", []string{"merge", "merge/load-0.json", "merge/inverted-window.json"}},
+		{"merge-failed-calls", []string{"merge", "merge/load-0.json", "merge/failed-calls.json"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { golden(t, tt.name, tt.args...) })

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/transports"
 	_ "github.com/rpcbench/rpcbench/transports/all"
+	"github.com/rpcbench/rpcbench/transports/duplex"
 	"github.com/rpcbench/rpcbench/transports/netem"
 )
 
@@ -33,6 +34,8 @@ type transportFlags struct {
 	insecure  bool
 	pin       string
 	tls       bool
+	// duplex's bounds
+	maxStreams, maxSessions int
 }
 
 func addTransportFlags(fs *flag.FlagSet, s sides) *transportFlags {
@@ -50,6 +53,10 @@ func addTransportFlags(fs *flag.FlagSet, s sides) *transportFlags {
 	}
 	if s&callingSide != 0 {
 		fs.StringVar(&f.listen, "listen", "", "reverse and duplex: where to listen for serving sides (workers) to dial in, e.g. 127.0.0.1:9000,\nwhile they run: rpcbench serve --transport reverse (or duplex) --addr HOST:9000")
+	}
+	fs.IntVar(&f.maxStreams, "duplex-max-streams", duplex.DefaultMaxStreams, "duplex: the streams opened by the other side that one session serves at once;\n64 more wait, the rest are reset; each buffers at most 256 KiB")
+	if s&callingSide != 0 {
+		fs.IntVar(&f.maxSessions, "duplex-max-sessions", duplex.DefaultMaxSessions, "duplex: the workers a master (--listen) serves at once; more are disconnected")
 	}
 	fs.StringVar(&f.net, "net", "", "emulate a network on every connection, both sides alike: "+profileNames()+
 		",\nor custom:latency=20ms,jitter=2ms,dist=normal,kbps=10000,mtu=1500,loss=1%,partition=30s:2s,seed=7, each optional\n(latency one way, kbps of 1024 bits, loss retransmitted as TCP does, partition EVERY:FOR); rpcbench list shows the figures")
@@ -108,6 +115,11 @@ func (f *transportFlags) config(codec string) (transports.Transport, transports.
 		Insecure:     f.insecure,
 		Pin:          f.pin,
 		TLS:          f.tls,
+		MaxStreams:   f.maxStreams,
+		MaxSessions:  f.maxSessions,
+	}
+	if f.maxStreams < 1 || f.maxSessions < 0 || (f.maxSessions == 0 && f.fs.Lookup("duplex-max-sessions") != nil) {
+		return nil, cfg, usagef("--duplex-max-streams %d, --duplex-max-sessions %d: want at least 1", f.maxStreams, f.maxSessions)
 	}
 	if f.tls && !transports.IsReversed(t) {
 		return nil, cfg, usagef("--tls: only --transport reverse takes it; use --transport tls for TLS over TCP")

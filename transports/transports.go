@@ -89,6 +89,10 @@ type Config struct {
 	// HMAC-SHA256 of it keyed by Token, and a dialler that fails is
 	// dropped without ever being yielded. Empty means no proof.
 	Token []byte
+	// MaxStreams caps the streams the other side opens that one session
+	// serves at once (duplex); MaxSessions the workers a master serves at
+	// once (duplex). 0 means the transport's default.
+	MaxStreams, MaxSessions int
 	// IdleTimeout closes HTTP keep-alive connections idle this long
 	// (http); 0 means the handshake timeout, 10s.
 	IdleTimeout time.Duration

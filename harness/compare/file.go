@@ -10,6 +10,7 @@ package compare
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,6 +92,33 @@ func Read(r io.Reader, name string) (*File, error) {
 		return nil, fmt.Errorf("%s: no benchmark results", name)
 	}
 	return file, nil
+}
+
+// Check returns an error naming the file, line and value of the first
+// thing in f that no honest benchmark run writes: a line that starts like
+// a result but does not parse (one cut short, say), an iteration count
+// below 1, or a NaN, infinite or negative figure. compare and gate check
+// their inputs with it before using them.
+func (f *File) Check() error {
+	if len(f.SyntaxErrors) > 0 {
+		return fmt.Errorf("%w (%d unparsable benchmark lines in all)", f.SyntaxErrors[0], len(f.SyntaxErrors))
+	}
+	for _, r := range f.Results {
+		file, line := r.Pos()
+		if r.Iters < 1 {
+			return fmt.Errorf("%s:%d: %s: %d iterations, want at least 1", file, line, r.Name, r.Iters)
+		}
+		for _, v := range r.Values {
+			if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) || v.Value < 0 {
+				value, unit := v.Value, v.Unit
+				if v.OrigUnit != "" { // as the file writes it
+					value, unit = v.OrigValue, v.OrigUnit
+				}
+				return fmt.Errorf("%s:%d: %s: %v %s, want a finite figure, not negative", file, line, r.Name, value, unit)
+			}
+		}
+	}
+	return nil
 }
 
 // Select returns the results of f that filter keeps, with only the

@@ -68,6 +68,13 @@ func Read(file string) (Input, error) {
 	default:
 		err = unusable(file, "not rpcbench output: neither rpcbench JSON (--format json) nor an HdrHistogram interval log (--hdr-log)")
 	}
+	if err == nil {
+		for i, r := range in.Run.Results {
+			if err := measure.Check(r); err != nil {
+				return in, unusable(file, "result %d: %v", i+1, err)
+			}
+		}
+	}
 	return in, err
 }
 
@@ -104,11 +111,30 @@ func Merge(inputs []Input) (format.Run, error) {
 		name string
 		rep  int
 	}
+	type window struct {
+		name       string
+		start, end time.Time
+		calls, max int64
+		mean       float64
+	}
 	var (
 		out    format.Run
 		merged = make(map[key]*measure.Result)
 		from   = make(map[key]string) // which file the merged result started from
+		given  = make(map[window]string)
 	)
+	for _, in := range inputs {
+		for _, r := range in.Run.Results {
+			// Two processes never measure the same window to the
+			// nanosecond with the same latencies: a second copy would
+			// count its calls twice.
+			w := window{r.Name, r.WindowStart, r.WindowEnd, r.Calls, r.Latency.Max(), r.Latency.Mean()}
+			if other, ok := given[w]; ok && !r.WindowStart.IsZero() {
+				return out, unusable(in.File, "%s: the same result as in %s (the same window, calls and latencies): given twice", r.Name, other)
+			}
+			given[w] = in.File
+		}
+	}
 	for _, in := range inputs {
 		seen := make(map[string]int)
 		for _, r := range in.Run.Results {

@@ -268,6 +268,7 @@ func TestBadInputIsAnErrorNamingTheFile(t *testing.T) {
 	other := result(name, 0, time.Second)
 	other.Latency = &measure.Histogram{Histogram: hdrhistogram.New(1, int64(time.Hour), 2)}
 	other.Latency.RecordValue(1000)
+	other.Calls = 1
 	write(t, dir, "other-settings.json", format.Run{Env: env("b"), Results: []*measure.Result{other}})
 
 	tests := []struct {

@@ -43,6 +43,11 @@ func Open(path string) (Input, error) {
 	if len(run.Results) == 0 {
 		return Input{}, fmt.Errorf("%s: no results", file)
 	}
+	for i, r := range run.Results {
+		if err := measure.Check(r); err != nil {
+			return Input{}, fmt.Errorf("%s: result %d: %w", file, i+1, err)
+		}
+	}
 	return Input{Path: path, Run: run}, nil
 }
 

@@ -654,10 +654,14 @@ func (Transport) Reversed() bool { return true }
 
 // Serve dials the master at cfg.Addr (see Dial).
 func (Transport) Serve(ctx context.Context, cfg transports.Config) (net.Listener, error) {
-	return Dial(cfg.Addr, Options{Logf: cfg.Logf, Token: cfg.Token})
+	return Dial(cfg.Addr, options(cfg))
 }
 
 // Call listens on cfg.Addr for workers (see Listen).
 func (Transport) Call(ctx context.Context, cfg transports.Config) (transports.Caller, error) {
-	return Listen(ctx, cfg.Addr, Options{Logf: cfg.Logf, Token: cfg.Token})
+	return Listen(ctx, cfg.Addr, options(cfg))
+}
+
+func options(cfg transports.Config) Options {
+	return Options{MaxStreams: cfg.MaxStreams, MaxSessions: cfg.MaxSessions, Token: cfg.Token, Logf: cfg.Logf}
 }
