@@ -13,6 +13,7 @@
 #   codecs           results/codecs           go test -bench Codec over transports/pipe, with benchstat
 #   transports       results/transports       go test -bench Transport, with benchstat
 #   workloads        results/workloads        scripts/workloads.sh, where there is one
+#   networks         results/networks         scripts/networks.sh: codecs and transports off loopback
 #   gate-validation  results/gate-validation  scripts/gate-validate.sh $GATE_PAIRS
 #   report           REPORT.md, results/charts, results/report.html (and results/report.png
 #                    where Chromium is installed)  rpcbench report over all of the above
@@ -118,6 +119,10 @@ if want workloads; then
 	fi
 fi
 
+if want networks; then
+	run scripts/networks.sh --bin "$bin/rpcbench"
+fi
+
 if want gate-validation; then
 	# A FAIL verdict is a result too: keep it, show it in REPORT.md, and
 	# exit 1 at the end.
@@ -129,7 +134,7 @@ if want report; then
 	for rate in "${rates[@]}"; do
 		[ -f "results/openloop/rate-$rate/results.json" ] && inputs+=("results/openloop/rate-$rate")
 	done
-	for dir in results/workloads results/workloads/*/; do
+	for dir in results/workloads results/workloads/*/ results/networks/*/; do
 		dir=${dir%/}
 		[ -f "$dir/results.json" ] && inputs+=("$dir")
 	done

@@ -87,7 +87,7 @@ func New(command string, inputs []Input, chartDir string, opts ...Option) (*Repo
 	whichStack(&b, choices(results, rows))
 	provenance(&b, append(slices.Clip(inputs), o.breakdowns...), pooled(inputs))
 	o.breakdownNote(&b)
-	calls := filter(rows, func(row *format.Row) bool { return row.First.Workload == "" })
+	calls := filter(rows, func(row *format.Row) bool { return row.First.Workload == "" && row.First.Net == "" })
 	for _, payload := range distinct(calls, func(row *format.Row) string { return row.First.Payload }) {
 		prows := filter(calls, func(row *format.Row) bool { return row.First.Payload == payload })
 		fmt.Fprintf(&b, "## Payload %s\n\n", payload)
@@ -103,6 +103,11 @@ func New(command string, inputs []Input, chartDir string, opts ...Option) (*Repo
 		r.Charts = append(r.Charts, charts...)
 	}
 	charts, err := workloadSections(&b, chartDir, results, rows)
+	if err != nil {
+		return nil, err
+	}
+	r.Charts = append(r.Charts, charts...)
+	charts, err = networkSection(&b, chartDir, filter(rows, func(row *format.Row) bool { return row.First.Workload == "" && row.First.Net != "" }))
 	if err != nil {
 		return nil, err
 	}
