@@ -30,7 +30,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-steps=(baseline matrix openloop explain codecs transports workloads gate-validation report)
+steps=(baseline matrix openloop explain codecs transports workloads networks gate-validation report)
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 for s in "$@"; do
 	case " ${steps[*]} " in
