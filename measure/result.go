@@ -353,14 +353,24 @@ func (r *Result) mergeIntervals(ivs []Interval) error {
 		if err := sum.Add(iv.Latency); err != nil {
 			return fmt.Errorf("the second from %v: %w", iv.Start, err)
 		}
-		r.Intervals[i] = Interval{Start: minTime(r.Intervals[i].Start, iv.Start), Latency: sum}
+		r.Intervals[i] = Interval{Start: Earliest(r.Intervals[i].Start, iv.Start), Latency: sum}
 	}
 	slices.SortStableFunc(r.Intervals, func(a, b Interval) int { return a.Start.Compare(b.Start) })
 	return nil
 }
 
-func minTime(a, b time.Time) time.Time {
+// Earliest returns the earlier of two instants, Latest the later: how the
+// windows of results merged together combine.
+func Earliest(a, b time.Time) time.Time {
 	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// Latest returns the later of two instants.
+func Latest(a, b time.Time) time.Time {
+	if b.After(a) {
 		return b
 	}
 	return a

@@ -135,8 +135,8 @@ func Read(r io.Reader) ([]*measure.Result, error) {
 			if err := res.Latency.Add(lat); err != nil {
 				return nil, fmt.Errorf("hdrlog: interval %d (%s): %w", n, tag, err)
 			}
-			res.WindowStart = minTime(res.WindowStart, start)
-			res.WindowEnd = maxTime(res.WindowEnd, end)
+			res.WindowStart = measure.Earliest(res.WindowStart, start)
+			res.WindowEnd = measure.Latest(res.WindowEnd, end)
 		}
 		res.Intervals = append(res.Intervals, measure.Interval{Start: start, Latency: lat})
 	}
@@ -149,20 +149,6 @@ func Read(r io.Reader) ([]*measure.Result, error) {
 		slices.SortStableFunc(res.Intervals, func(a, b measure.Interval) int { return a.Start.Compare(b.Start) })
 	}
 	return results, nil
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
 
 // label fills in the result's configuration fields from its name

@@ -245,24 +245,10 @@ func Windows(inputs []Input) Span {
 			first, last, commonStart, commonEnd = start, end, start, end
 		}
 		s.Inputs++
-		first, last = minTime(first, start), maxTime(last, end)
-		commonStart, commonEnd = maxTime(commonStart, start), minTime(commonEnd, end)
+		first, last = measure.Earliest(first, start), measure.Latest(last, end)
+		commonStart, commonEnd = measure.Latest(commonStart, start), measure.Earliest(commonEnd, end)
 	}
 	s.Union = last.Sub(first)
 	s.Together = max(commonEnd.Sub(commonStart), 0)
 	return s
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
