@@ -17,6 +17,7 @@ import (
 	"github.com/rpcbench/rpcbench/harness"
 	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 const callSynopsis = `call --codec C [--transport T] --addr A METHOD [ARGS]
@@ -135,7 +136,7 @@ func callIn(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, args
 		}
 		return fmt.Errorf("call %s: %w", method, harness.FirstCallError(caller.Addr().String(), codec.Name(), first.Bytes(), wait, context.DeadlineExceeded))
 	}
-	out, err := json.Marshal(jsonable(reply))
+	out, err := json.Marshal(stack.StringKeys(reply))
 	if err != nil {
 		return fmt.Errorf("call %s: printing the reply: %w", method, err)
 	}
@@ -260,30 +261,6 @@ func generic(v any) any {
 	case map[string]any:
 		for k := range v {
 			v[k] = generic(v[k])
-		}
-	}
-	return v
-}
-
-// jsonable turns maps with non-string keys, which some codecs decode
-// generic maps into, into maps JSON can print.
-func jsonable(v any) any {
-	switch v := v.(type) {
-	case *any:
-		return jsonable(*v)
-	case map[any]any:
-		m := make(map[string]any, len(v))
-		for k, e := range v {
-			m[fmt.Sprint(k)] = jsonable(e)
-		}
-		return m
-	case []any:
-		for i := range v {
-			v[i] = jsonable(v[i])
-		}
-	case map[string]any:
-		for k := range v {
-			v[k] = jsonable(v[k])
 		}
 	}
 	return v

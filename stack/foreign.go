@@ -82,7 +82,7 @@ func Method(method string, args any, newReply func() any, expect any) (payload.P
 // float64, objects map[string]any. Maps keyed by any (MessagePack's) get
 // string keys on the way.
 func asJSON(v any) (any, error) {
-	b, err := json.Marshal(stringKeys(v))
+	b, err := json.Marshal(StringKeys(v))
 	if err != nil {
 		return nil, err
 	}
@@ -91,26 +91,29 @@ func asJSON(v any) (any, error) {
 	return out, err
 }
 
-func stringKeys(v any) any {
+// StringKeys returns v, a value a codec decoded generically, with every
+// map keyed by strings (MessagePack libraries decode maps as map[any]any),
+// so that encoding/json can write it.
+func StringKeys(v any) any {
 	switch v := v.(type) {
 	case *any:
-		return stringKeys(*v)
+		return StringKeys(*v)
 	case map[any]any:
 		m := make(map[string]any, len(v))
 		for k, e := range v {
-			m[fmt.Sprint(k)] = stringKeys(e)
+			m[fmt.Sprint(k)] = StringKeys(e)
 		}
 		return m
 	case map[string]any:
 		m := make(map[string]any, len(v))
 		for k, e := range v {
-			m[k] = stringKeys(e)
+			m[k] = StringKeys(e)
 		}
 		return m
 	case []any:
 		s := make([]any, len(v))
 		for i, e := range v {
-			s[i] = stringKeys(e)
+			s[i] = StringKeys(e)
 		}
 		return s
 	}
