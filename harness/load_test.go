@@ -23,12 +23,18 @@ import (
 var epoch = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // fakeClock is a Clock whose time moves only when a test (or a fake
-// pipeline standing in for a server) advances it.
+// server) advances it or, when auto, when a timer is set: the time then
+// jumps to the timer's deadline and the timer fires at once, so that
+// whoever waits for the time never waits for real (the watch setter).
 type fakeClock struct {
 	mu     sync.Mutex // guards now and timers
 	now    time.Time
 	timers []*fakeTimer
+	auto   bool
 }
+
+// add moves the time on by d.
+func (c *fakeClock) add(d time.Duration) { c.advance(c.Now().Add(max(d, 0))) }
 
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
@@ -100,8 +106,12 @@ func (t *fakeTimer) Reset(d time.Duration) bool {
 	was := t.Stop()
 	t.c.mu.Lock()
 	t.when, t.armed = t.c.now.Add(d), true
+	to := time.Time{} // fires at once when d <= 0
+	if t.c.auto {
+		to = t.when
+	}
 	t.c.mu.Unlock()
-	t.c.advance(time.Time{}) // fires at once when d <= 0
+	t.c.advance(to)
 	return was
 }
 

@@ -15,60 +15,11 @@ import (
 // The watch workload's setter and watchers on a clock that moves only
 // when they wait: every figure is exact, nothing sleeps.
 
-// autoClock is a Clock whose timers fire at once, moving the time to
-// their deadline: the setter, the only one that waits for the time, never
-// waits for real.
-type autoClock struct {
-	mu  sync.Mutex // guards now
-	now time.Time
-}
-
-func (c *autoClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *autoClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(max(d, 0))
-}
-
-func (c *autoClock) NewTimer(d time.Duration) Timer {
-	t := &autoTimer{c: c, ch: make(chan time.Time, 1)}
-	t.Reset(d)
-	return t
-}
-
-type autoTimer struct {
-	c  *autoClock
-	ch chan time.Time
-}
-
-func (t *autoTimer) C() <-chan time.Time { return t.ch }
-
-func (t *autoTimer) Stop() bool {
-	select {
-	case <-t.ch:
-		return true
-	default:
-		return false
-	}
-}
-
-func (t *autoTimer) Reset(d time.Duration) bool {
-	was := t.Stop()
-	t.c.add(d)
-	t.ch <- t.c.Now()
-	return was
-}
-
-// fakeKV is a KV store on an autoClock whose Set takes rtt and wakes the
+// fakeKV is a KV store on an automatic fakeClock whose Set takes rtt and wakes the
 // key's watchers, and returns only once every watcher still watching is
 // waiting again: the watchers read the clock before it moves on.
 type fakeKV struct {
-	clock *autoClock
+	clock *fakeClock
 	rtt   time.Duration
 
 	mu       sync.Mutex // guards all below
@@ -79,7 +30,7 @@ type fakeKV struct {
 	sets     int
 }
 
-func newFakeKV(clock *autoClock, rtt time.Duration, watchers int) *fakeKV {
+func newFakeKV(clock *fakeClock, rtt time.Duration, watchers int) *fakeKV {
 	f := &fakeKV{clock: clock, rtt: rtt, live: watchers, waiting: make(map[string][]chan string)}
 	f.cond = sync.NewCond(&f.mu)
 	return f
@@ -145,7 +96,7 @@ func TestWatchRecordsOneSamplePerWokenWatcherFromTheSetsSchedule(t *testing.T) {
 		{watchers: 5, rate: 250, window: time.Second, sets: 250, each: 5},
 		{watchers: 1, rate: 10, window: time.Second, sets: 10, each: 1},
 	} {
-		clock := &autoClock{now: epoch}
+		clock := &fakeClock{now: epoch, auto: true}
 		kv := newFakeKV(clock, 50*time.Microsecond, tt.watchers)
 		cfg := Config{Stack: fakeStack{}, Concurrency: tt.watchers, Conns: 1, Pipeline: 1, Rate: tt.rate,
 			Duration: tt.window, Timeout: time.Hour, Payload: payload.Payload{Name: "fake"}, testClock: clock}
