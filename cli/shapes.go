@@ -188,15 +188,15 @@ func (s *shapeFlags) searchAll(ctx context.Context, cfgs []harness.Config, probe
 		if len(s.rates.rates) > 0 && s.rates.rates[0] > 0 {
 			start = s.rates.rates[0]
 		}
-		best, probes, err := findMax(ctx, cfg, *s.findMax.t, start, func(ctx context.Context, c harness.Config) (*measure.Result, error) {
+		best, probes, err := harness.FindMax(ctx, cfg, start, s.findMax.t.misses, func(ctx context.Context, c harness.Config) (*measure.Result, error) {
 			return probe(ctx, i, c)
 		})
 		all = append(all, probes...)
 		if err != nil {
 			return all, fmt.Errorf("%s: %w", cfg.Name(), err)
 		}
-		s.found = append(s.found, best.String(cfg, *s.findMax.t))
-		if best.rate == 0 {
+		s.found = append(s.found, maxRateVerdict(best, cfg, *s.findMax.t))
+		if best.Rate == 0 {
 			s.missed++
 		}
 		if err := ctx.Err(); err != nil {
@@ -206,120 +206,32 @@ func (s *shapeFlags) searchAll(ctx context.Context, cfgs []harness.Config, probe
 	return all, nil
 }
 
-// A maxRate is find-max's verdict for one configuration.
-type maxRate struct {
-	rate   float64 // 0: no rate held
-	probed int
-	p      *measure.Result
-	// failed is the lowest rate that failed (above rate, since a
-	// lower one that fails ends the search below it), and why.
-	failed float64
-	why    string
-}
-
-func (m maxRate) String(cfg harness.Config, obj threshold) string {
+// maxRateVerdict says find-max's verdict m for cfg, whose objective was obj.
+func maxRateVerdict(m harness.MaxRate, cfg harness.Config, obj threshold) string {
 	cfg.Rate = 0
-	if m.rate == 0 {
-		return fmt.Sprintf("find-max: %s: no rate held %s (at %g calls/s, the lowest tried, %s; %d probes)", cfg.Name(), obj.text, m.failed, m.why, m.probed)
+	if m.Rate == 0 {
+		return fmt.Sprintf("find-max: %s: no rate held %s (at %g calls/s, the lowest tried, %s; %d probes)", cfg.Name(), obj.text, m.Failed, m.Why, m.Probes)
 	}
-	v, _ := obj.value(format.Rows([]*measure.Result{m.p})[0])
-	s := fmt.Sprintf("find-max: %s: %g calls/s is the highest rate that held %s (%s was %s", cfg.Name(), m.rate, obj.text, obj.name, obj.format(v))
-	if m.failed > 0 {
-		s += fmt.Sprintf("; at %g calls/s %s", m.failed, m.why)
+	v, _ := obj.value(format.Rows([]*measure.Result{m.Best})[0])
+	s := fmt.Sprintf("find-max: %s: %g calls/s is the highest rate that held %s (%s was %s", cfg.Name(), m.Rate, obj.text, obj.name, obj.format(v))
+	if m.Failed > 0 {
+		s += fmt.Sprintf("; at %g calls/s %s", m.Failed, m.Why)
 	} else {
 		s += "; it held at every rate tried"
 	}
-	return s + fmt.Sprintf("; %d probes)", m.probed)
+	return s + fmt.Sprintf("; %d probes)", m.Probes)
 }
 
-// maxProbes bounds a search: doubling from 1 call/s to a million is 20.
-const maxProbes = 30
-
-// findMax searches for the highest rate at which cfg holds obj, the way
-// fortio's max-QPS search does, with coordinated-omission-corrected
-// latency: it doubles the rate from start until a probe fails, then
-// bisects between the last rate that held and the first that did not
-// until they are within 5% (below a start that fails, down to a tenth of
-// it). A probe holds when no call failed, the
-// generator kept within 10% of the rate (else it did not offer it), and
-// obj holds on its row.
-func findMax(ctx context.Context, cfg harness.Config, obj threshold, start float64, probe func(context.Context, harness.Config) (*measure.Result, error)) (maxRate, []*measure.Result, error) {
-	var probes []*measure.Result
-	var m maxRate
-	try := func(rate float64) (bool, error) {
-		c := cfg
-		c.Rate = rate
-		r, err := probe(ctx, c)
-		if err != nil {
-			return false, err
-		}
-		probes = append(probes, r)
-		m.probed++
-		row := format.Rows([]*measure.Result{r})[0]
-		v, ok := obj.value(row)
-		why := ""
-		switch {
-		case r.Errors > 0:
-			why = fmt.Sprintf("%d calls failed", r.Errors)
-		case !ok:
-			why = "no call succeeded"
-		case r.CallsPerSec() < 0.9*rate:
-			why = fmt.Sprintf("only %.0f calls/s were achieved", r.CallsPerSec())
-		case !obj.holds(v):
-			why = fmt.Sprintf("%s was %s", obj.name, obj.format(v))
-		}
-		if why == "" && rate > m.rate {
-			m.rate, m.p = rate, r
-		}
-		if why != "" && (m.failed == 0 || rate < m.failed) {
-			m.failed, m.why = rate, why
-		}
-		return why == "", ctx.Err()
+// misses says why a probe's result r fails obj, or "" when it holds.
+func (obj threshold) misses(r *measure.Result) string {
+	v, ok := obj.value(format.Rows([]*measure.Result{r})[0])
+	switch {
+	case !ok:
+		return "no call succeeded"
+	case !obj.holds(v):
+		return fmt.Sprintf("%s was %s", obj.name, obj.format(v))
 	}
-	lo, hi := 0.0, 0.0
-	for rate := start; m.probed < maxProbes; rate *= 2 {
-		held, err := try(rate)
-		if err != nil {
-			return m, probes, err
-		}
-		if !held {
-			hi = rate
-			break
-		}
-		lo = rate
-	}
-	if hi == 0 {
-		return m, probes, nil // held at every rate tried: the last is the verdict
-	}
-	// Below a start that failed, halve at most to a tenth of it: a
-	// server that can't hold the objective there is not going to a
-	// little lower, and tiny rates make windows without a call.
-	for m.probed < maxProbes && (hi-lo)/hi > 0.05 && (lo > 0 || hi >= start/10) {
-		mid := roundRate((lo + hi) / 2)
-		if mid <= lo || mid >= hi {
-			break
-		}
-		held, err := try(mid)
-		if err != nil {
-			return m, probes, err
-		}
-		if held {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return m, probes, nil
-}
-
-// roundRate keeps two significant digits, so that probed rates read well
-// (12000, not 12187.5).
-func roundRate(r float64) float64 {
-	if r < 10 {
-		return math.Round(r)
-	}
-	p := math.Pow10(int(math.Floor(math.Log10(r))) - 1)
-	return math.Round(r/p) * p
+	return ""
 }
 
 // verdicts is where the verdicts go: after the table, unless stdout

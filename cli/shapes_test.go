@@ -87,15 +87,15 @@ func TestFindMaxSearchesUpThenBisects(t *testing.T) {
 			if err := obj.Set(tt.objective); err != nil {
 				t.Fatal(err)
 			}
-			got, probes, err := findMax(context.Background(), harness.Config{}, *obj.t, tt.start, s.probe)
+			got, probes, err := harness.FindMax(context.Background(), harness.Config{}, tt.start, obj.t.misses, s.probe)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.rate > tt.truth || got.rate < 0.95*tt.truth*0.95 {
-				t.Errorf("found %g after probing %v; want within 5%% below %g", got.rate, s.probed, tt.truth)
+			if got.Rate > tt.truth || got.Rate < 0.95*tt.truth*0.95 {
+				t.Errorf("found %g after probing %v; want within 5%% below %g", got.Rate, s.probed, tt.truth)
 			}
-			if len(probes) != len(s.probed) || len(probes) > maxProbes {
-				t.Errorf("%d probes returned, %d made; want every one, at most %d", len(probes), len(s.probed), maxProbes)
+			if len(probes) != len(s.probed) || len(probes) > 30 {
+				t.Errorf("%d probes returned, %d made; want every one, at most 30 (harness.FindMax's bound)", len(probes), len(s.probed))
 			}
 			// It steps up by doubling before it bisects.
 			if s.probed[0] != tt.start || (len(s.probed) > 1 && s.probed[1] != 2*tt.start && s.probed[1] > tt.start) {
