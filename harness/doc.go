@@ -3,13 +3,18 @@
 // latency distribution, throughput, allocations, CPU, context switches,
 // system calls and bytes on the wire.
 //
-// The driver is three independent pieces: the scheduler (schedule.go)
-// says when each caller acts, closed loop or open loop at a rate; the
-// recorder (recorder.go) keeps the histograms and counters; a Workload
-// (workload.go; call.go is the default) says what the callers do and what
-// they record. The stack (package stack) says how a call travels. Time
-// comes from an injectable Clock, so that the scheduler and the recorder
-// are tested on a fake one. Config.Name is the one function that names
-// benchmarks; Benchmark runs a Config under go test -bench with the same
-// names and units as rpcbench run --format bench.
+// The driver is three independent pieces: the schedule (schedule.go)
+// says when callers act, closed loop or one window's arrivals at a rate
+// that free callers claim; the recorder (recorder.go) keeps the histograms
+// and counters; a Workload (workload.go; call.go is the default, watch.go
+// and duplex.go the seed's scenarios) says what the callers do and what
+// they record, and is registered like a codec, so that a module outside
+// this one adds its own (RegisterWorkload; Window.Each does the
+// scheduling and recording for it). The stack (package stack) says how a
+// call travels, and what a run produces is package measure's. Time comes
+// from an injectable Clock, precise on the real one (internal/precise), so
+// that the schedule and the recorder are tested on a fake one. Config.Name
+// names benchmarks through measure.Name; Benchmark runs a Config under go
+// test -bench with the same names and units as rpcbench run --format
+// bench; FindMax searches for the highest rate that holds an objective.
 package harness
