@@ -31,7 +31,7 @@ func formatOf(t *testing.T, codec string) wire.Format {
 }
 
 // requests returns the bytes a fresh client of codec writes for n calls
-// of the built-in service, cycling through hostile.Calls.
+// of the built-in service, cycling through the hostile package's calls.
 func requests(t testing.TB, codec string, n int) []byte {
 	t.Helper()
 	c, err := codecs.Lookup(codec)

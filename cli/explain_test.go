@@ -63,7 +63,7 @@ func TestExplainBlamesASlowedEncoderOnEncode(t *testing.T) {
 		per := b.Total() / float64(max(b.Samples, 1))
 		return b.PerCall[key] * per
 	}
-	for _, c := range measure.Categories {
+	for _, c := range measure.Categories() {
 		if c.Key == "encode" {
 			continue
 		}

@@ -66,7 +66,7 @@ func gateCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error
 	fs.Func("threshold", "least change of a time unit that fails, in percent (default 10%);\nUNIT=PCT sets one unit's (repeatable: --threshold p99-sec=25%)", func(s string) error {
 		return parseThreshold(s, &opts)
 	})
-	units := fs.String("unit", strings.Join(gate.DefaultUnits, ","), "comma-separated units to gate (ns/op or sec/op alike), as compare --unit")
+	units := fs.String("unit", strings.Join(gate.DefaultUnits(), ","), "comma-separated units to gate (ns/op or sec/op alike), as compare --unit")
 	alias(fs, "unit", "units")
 	fs.BoolVar(&opts.SameMachine, "same-machine", false, "compare time units raw even when the files' environment lines differ or are missing:\nonly when both ran on one machine")
 	format := fs.String("format", "text", "output: text or markdown")

@@ -22,16 +22,18 @@ type Breakdown struct {
 
 // Categories are the breakdown's categories, in the order tables and
 // charts show them, by key, with the label a person reads.
-var Categories = []struct{ Key, Label string }{
-	{"encode", "codec encode"},
-	{"decode", "codec decode"},
-	{"rpc", "net/rpc"},
-	{"framing", "framing & buffers"},
-	{"syscall", "read/write syscalls"},
-	{"sched", "scheduler"},
-	{"gc", "GC"},
-	{"harness", "rpcbench recording"},
-	{"other", "other"},
+func Categories() []struct{ Key, Label string } {
+	return []struct{ Key, Label string }{
+		{"encode", "codec encode"},
+		{"decode", "codec decode"},
+		{"rpc", "net/rpc"},
+		{"framing", "framing & buffers"},
+		{"syscall", "read/write syscalls"},
+		{"sched", "scheduler"},
+		{"gc", "GC"},
+		{"harness", "rpcbench recording"},
+		{"other", "other"},
+	}
 }
 
 // Total is the sum of the categories: the profile's CPU per call.

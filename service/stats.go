@@ -43,7 +43,9 @@ func (Stats) Read(req *StatsRequest, reply *ServerStats) error {
 // several load processes that share one server, tell by it which totals
 // are the same process's, and count them once. A pid would not do: two
 // hosts, or two containers, may well run servers with the same one.
-var Instance = sync.OnceValue(func() string {
+func Instance() string { return instance() }
+
+var instance = sync.OnceValue(func() string {
 	var b [16]byte
 	rand.Read(b[:]) // never returns an error: since Go 1.24 it crashes the process instead
 	return hex.EncodeToString(b[:])

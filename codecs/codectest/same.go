@@ -30,7 +30,7 @@ func JSON[E interface{ Encode(any) error }](newEncoder func(io.Writer) E, unmars
 
 // EncodingJSON is encoding/json, the reference of the json codecs' bytes
 // (DESIGN 3).
-var EncodingJSON = JSON(json.NewEncoder, json.Unmarshal)
+func EncodingJSON() Library { return JSON(json.NewEncoder, json.Unmarshal) }
 
 // FuzzSame fuzzes Same over the values Values builds, seeded with
 // AddValueSeeds; keep, when not nil, picks the values lib knows.

@@ -55,10 +55,10 @@ type Client interface {
 	NewClientCodec(io.ReadWriteCloser) rpc.ClientCodec
 }
 
-// Calls are the requests Requests writes, in turn: small arguments whose
+// calls are the requests Requests writes, in turn: small arguments whose
 // strings (PAYLOAD!, NAME!, TAG!, KEY!) a codec's lies look for in its own
 // encoding to patch the length before them.
-var Calls = []struct {
+var calls = []struct {
 	Method string
 	Args   any
 }{
@@ -77,7 +77,7 @@ func Requests(c Client, n int) []byte {
 	cc := c.NewClientCodec(writeOnly{&buf})
 	defer cc.Close()
 	for i := range n {
-		call := Calls[i%len(Calls)]
+		call := calls[i%len(calls)]
 		if err := cc.WriteRequest(&rpc.Request{ServiceMethod: call.Method, Seq: uint64(i + 1)}, call.Args); err != nil {
 			panic(fmt.Sprintf("hostile: writing request %d (%s): %v", i, call.Method, err))
 		}

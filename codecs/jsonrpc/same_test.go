@@ -17,5 +17,5 @@ import (
 // encoding with the other.
 func FuzzJSONSameAsStdlib(f *testing.F) {
 	goccy := codectest.JSON(jsonrpc.Goccy{}.NewEncoder, jsonrpc.Goccy{}.Unmarshal)
-	codectest.FuzzSame(f, codectest.EncodingJSON, goccy, nil, nil)
+	codectest.FuzzSame(f, codectest.EncodingJSON(), goccy, nil, nil)
 }

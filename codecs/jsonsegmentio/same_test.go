@@ -13,5 +13,5 @@ import (
 // built from the fuzzer's input, encoded as the codec encodes them.
 func FuzzSameAsStdlib(f *testing.F) {
 	segmentio := codectest.JSON(jsonsegmentio.Library{}.NewEncoder, jsonsegmentio.Library{}.Unmarshal)
-	codectest.FuzzSame(f, codectest.EncodingJSON, segmentio, nil, nil)
+	codectest.FuzzSame(f, codectest.EncodingJSON(), segmentio, nil, nil)
 }

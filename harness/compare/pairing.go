@@ -12,7 +12,7 @@ import (
 // agree on them are the same benchmark, and every other key (work=,
 // pipeline=, rate=, net=, ...) is a configuration the two runs must share
 // before their figures may be compared.
-var IdentityKeys = []string{"codec", "peer", "transport", "payload", "conc"}
+func IdentityKeys() []string { return []string{"codec", "peer", "transport", "payload", "conc"} }
 
 // A KeyDiff is one configuration key whose value differs between a
 // baseline row and its would-be partner; "" means the key is absent (its
@@ -125,7 +125,7 @@ func nameKeys(name string) (id string, conf map[string]string) {
 	ids := measure.Name{Base: n.Base}
 	for _, p := range n.Parts {
 		switch {
-		case slices.Contains(IdentityKeys, p.Key):
+		case slices.Contains(IdentityKeys(), p.Key):
 			ids.Parts = append(ids.Parts, p)
 		case p.Flag:
 			conf[p.Key] = "on"

@@ -33,7 +33,7 @@ func explain(w io.Writer, rows []*Row) error {
 			floor = ref.First.Breakdown
 		}
 		var parts []string
-		for _, c := range measure.Categories {
+		for _, c := range measure.Categories() {
 			v, ok := b.PerCall[c.Key]
 			fv, inFloor := floorPerCall(floor, c.Key)
 			if !ok && !inFloor {
@@ -57,7 +57,7 @@ func explain(w io.Writer, rows []*Row) error {
 		return nil
 	}
 	var keys []string
-	for _, c := range measure.Categories {
+	for _, c := range measure.Categories() {
 		keys = append(keys, c.Key+": "+c.Label)
 	}
 	_, err := fmt.Fprintf(w, "where the CPU per call goes, from a profiled repetition of its own, the floor's of the same run in brackets where it spent any (%s):\n%s\n",

@@ -36,7 +36,7 @@ func decide(name, unit string, a, b *indexed, moved map[key]float64, opts Option
 		if !ok || fa == nil || fb == nil {
 			row.Verdict = Warning
 			row.Old, row.New, row.Change = math.NaN(), math.NaN(), math.NaN()
-			row.Why = fmt.Sprintf("the environments differ and there is no %s row with the same transport, payload and concurrency in both files to divide %s by: measure the floor (--peers floor), or pass --same-machine if both ran on one machine", FloorStack, unit)
+			row.Why = fmt.Sprintf("the environments differ and there is no %s row with the same transport, payload and concurrency in both files to divide %s by: measure the floor (--peers floor), or pass --same-machine if both ran on one machine", FloorStack(), unit)
 			return row
 		}
 		old, cur = ratios(old, fa), ratios(cur, fb)

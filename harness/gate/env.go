@@ -11,7 +11,7 @@ import (
 // for raw times to be comparable: the same CPU model, GOMAXPROCS, kernel
 // and Go version. Two runs that agree on them ran on one kind of machine,
 // and most likely (A/B on one CI runner) on the same one.
-var EnvKeys = []string{"cpu", "gomaxprocs", "kernel", "go"}
+func EnvKeys() []string { return []string{"cpu", "gomaxprocs", "kernel", "go"} }
 
 // environment reads EnvKeys from f's file configuration lines (the first
 // result's: rpcbench writes them once, at the top). gomaxprocs falls back
@@ -32,7 +32,7 @@ func environment(f *compare.File, procs string) map[string]string {
 // values differ, and those missing from either side. A missing key is a
 // difference too: nothing says the machines were alike.
 func envDiffs(a, b map[string]string) (differ, missing []string) {
-	for _, k := range EnvKeys {
+	for _, k := range EnvKeys() {
 		switch va, vb := a[k], b[k]; {
 		case va == "" && vb == "":
 			missing = append(missing, k)

@@ -83,7 +83,9 @@ type Options struct {
 // percentiles (p99-sec and beyond) move by tens of percent between
 // honest runs on a shared machine, and calls/s is the reciprocal of
 // sec/op in a closed loop, so they are left out.
-var DefaultUnits = []string{"sec/op", "p50-sec", "cpu-sec/op", "allocs/op", "B/op", "wire-B/op", "ctxsw/op", "rw-syscalls/op", "errors"}
+func DefaultUnits() []string {
+	return []string{"sec/op", "p50-sec", "cpu-sec/op", "allocs/op", "B/op", "wire-B/op", "ctxsw/op", "rw-syscalls/op", "errors"}
+}
 
 // DefaultThresholds are the per-unit thresholds used unless
 // Options.Thresholds says otherwise. Context switches and read/write
@@ -91,7 +93,9 @@ var DefaultUnits = []string{"sec/op", "p50-sec", "cpu-sec/op", "allocs/op", "B/o
 // goroutine and whether a read found its bytes already there: between
 // honest runs they move by more than time does, so they need a larger
 // change, as well as significance, to fail.
-var DefaultThresholds = map[string]float64{"ctxsw/op": 0.25, "rw-syscalls/op": 0.25}
+func DefaultThresholds() map[string]float64 {
+	return map[string]float64{"ctxsw/op": 0.25, "rw-syscalls/op": 0.25}
+}
 
 // tolerance is how far an exact unit's median may rise before it fails:
 // the larger of abs and rel times the baseline.
@@ -112,7 +116,7 @@ var exact = map[string]tolerance{
 }
 
 // FloorStack is the name key of the rows time is divided by.
-var FloorStack = measure.FloorID().String()
+func FloorStack() string { return measure.FloorID().String() }
 
 // A Verdict is the gate's decision on one benchmark and unit.
 type Verdict int
@@ -209,7 +213,7 @@ func Run(baseline, run *compare.File, opts Options) (*Report, error) {
 		opts.Threshold = 0.10
 	}
 	if opts.Units == nil {
-		opts.Units = DefaultUnits
+		opts.Units = DefaultUnits()
 	}
 	a, b := index(baseline, opts), index(run, opts)
 	if m := compare.Mismatches(a.gatedNames(), b.names); len(m) > 0 {
@@ -277,14 +281,14 @@ func method(envA, envB map[string]string, opts Options) (line string, raw bool) 
 		return "time compared raw: --same-machine says both ran on one machine", true
 	}
 	differ, missing := envDiffs(envA, envB)
-	ratios := fmt.Sprintf("time compared as ratios to the in-run %s (×floor), repetition by repetition", FloorStack)
+	ratios := fmt.Sprintf("time compared as ratios to the in-run %s (×floor), repetition by repetition", FloorStack())
 	switch {
 	case len(differ) > 0:
 		return fmt.Sprintf("%s: the environments differ (%s)", ratios, strings.Join(differ, "; ")), false
 	case len(missing) > 0:
 		return fmt.Sprintf("%s: nothing says both ran in one environment (no %s line)", ratios, strings.Join(missing, ", ")), false
 	}
-	return fmt.Sprintf("time compared raw: same environment (%s match)", strings.Join(EnvKeys, ", ")), true
+	return fmt.Sprintf("time compared raw: same environment (%s match)", strings.Join(EnvKeys(), ", ")), true
 }
 
 // floorsMoved returns the change of each floor's time unit that moved
@@ -333,7 +337,7 @@ func threshold(unit string, opts Options) float64 {
 	if t, ok := opts.Thresholds[unit]; ok {
 		return t
 	}
-	if t, ok := DefaultThresholds[unit]; ok {
+	if t, ok := DefaultThresholds()[unit]; ok {
 		return t
 	}
 	return opts.Threshold

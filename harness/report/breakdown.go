@@ -87,14 +87,14 @@ func breakdownTable(b *bytes.Buffer, rows []*format.Row) {
 	}
 	fmt.Fprintf(b, "Where the CPU per call goes, from a CPU profile of a repetition of its own (so that profiling never touches the figures above), in µs per call and as a share; the categories add up to the profile's CPU per call, beside the process's cpu/op in that repetition:\n\n")
 	cols := []string{"stack", "callers", "profiled", "cpu/op"}
-	for _, c := range measure.Categories {
+	for _, c := range measure.Categories() {
 		cols = append(cols, c.Label)
 	}
 	fmt.Fprintf(b, "| %s |\n|---|---:|%s\n", strings.Join(cols, " | "), strings.Repeat("---:|", len(cols)-2))
 	for _, row := range rows {
 		bd := row.First.Breakdown
 		cells := []string{stackLabel(row.First.Stack), format.Callers(row.First), duration(bd.Total()), duration(float64(bd.CPU))}
-		for _, c := range measure.Categories {
+		for _, c := range measure.Categories() {
 			cells = append(cells, fmt.Sprintf("%.2f (%.0f%%)", bd.PerCall[c.Key]/1e3, 100*bd.Share(c.Key)))
 		}
 		fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
@@ -116,7 +116,7 @@ func breakdownChart(title string, rows []*format.Row) ([]byte, error) {
 		totals.Labels = append(totals.Labels, trim3(t))
 	}
 	var below *plotter.BarChart
-	for i, c := range measure.Categories {
+	for i, c := range measure.Categories() {
 		var values plotter.Values
 		for _, row := range reversed(rows) { // the first stack on top
 			values = append(values, row.First.Breakdown.PerCall[c.Key]/1e3)

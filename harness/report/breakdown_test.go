@@ -46,7 +46,7 @@ func TestBreakdownsGetATableAndAStackedBarPerStack(t *testing.T) {
 	}
 	// Nine stacked bars (one per category) for each of the two stacks,
 	// each category in its own colour.
-	for i := range measure.Categories {
+	for i := range measure.Categories() {
 		if n := strings.Count(svg, "fill:"+strings.ToUpper(paletteHex(i))); n < 2 {
 			t.Errorf("category %d's colour %s fills %d shapes; want its two bars and its legend", i, paletteHex(i), n)
 		}

@@ -145,8 +145,8 @@ type category struct {
 }
 
 func categoriesJSON() []category {
-	out := make([]category, len(measure.Categories))
-	for i, c := range measure.Categories {
+	out := make([]category, len(measure.Categories()))
+	for i, c := range measure.Categories() {
 		out[i] = category{c.Key, c.Label}
 	}
 	return out
