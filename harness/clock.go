@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"time"
 
 	"github.com/rpcbench/rpcbench/internal/precise"
@@ -33,3 +34,13 @@ type realClock struct{}
 
 func (realClock) Now() time.Time                 { return time.Now() }
 func (realClock) NewTimer(d time.Duration) Timer { return precise.NewTimer(d) }
+
+// SleepUntil waits until t, or ctx's end, on the goroutine that asks.
+func (realClock) SleepUntil(ctx context.Context, t time.Time) error {
+	return precise.SleepUntilContext(ctx, t)
+}
+
+// A sleeper is a Clock that can wait on the caller's own goroutine.
+type sleeper interface {
+	SleepUntil(ctx context.Context, t time.Time) error
+}

@@ -107,6 +107,15 @@ func (s *schedule) await(ctx context.Context, clock Clock, timer *Timer) (arriva
 		return arrival{}, now, false
 	}
 	if wait := a.at.Sub(now); wait > 0 {
+		if s, ok := clock.(sleeper); ok {
+			// The waiting goroutine reads the timer itself: one hand-off
+			// fewer than a timer's channel, for the waits nothing else
+			// needs to interrupt.
+			if s.SleepUntil(ctx, a.at) != nil {
+				return arrival{}, now, false
+			}
+			return a, clock.Now(), true
+		}
 		if *timer == nil {
 			*timer = clock.NewTimer(wait)
 		} else {
