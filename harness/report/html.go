@@ -157,8 +157,12 @@ func htmlRows(results []*measure.Result, rows []*format.Row) []htmlRow {
 	for _, row := range rows {
 		r := row.First
 		section := "Payload " + r.Payload
-		if r.Workload != "" {
+		switch {
+		case r.Workload != "":
 			section = "Workload " + r.Workload + ", " + r.Payload
+		case r.Net != "":
+			// As in REPORT.md: rows off loopback have a section of their own.
+			section = "Bad networks, " + r.Payload
 		}
 		id, _ := measure.ParseID(r.Stack)
 		hr := htmlRow{

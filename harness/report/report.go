@@ -173,6 +173,17 @@ func provenance(b *bytes.Buffer, inputs []Input, pooled bool) {
 	fmt.Fprintf(b, "\n\n")
 }
 
+// sendLagCell is an open-loop row's send lag, the generator's measure of
+// itself (from each call's scheduled time to its hand-off to the
+// connection), in its first repetition: "-" for a closed loop, or a result
+// written before rpcbench kept it.
+func sendLagCell(r *measure.Result) string {
+	if r.SendLag == nil || r.SendLag.TotalCount() == 0 {
+		return "-"
+	}
+	return duration(float64(r.SendLagP50)) + " / " + duration(float64(r.SendLagP99))
+}
+
 // pooled reports whether a configuration appears in more than one input.
 func pooled(inputs []Input) bool {
 	seen := make(map[string]int)
@@ -194,6 +205,9 @@ func table(b *bytes.Buffer, all, rows []*format.Row) {
 		cols = append(cols, "rate")
 	}
 	cols = append(cols, "calls/s", "p50", "p99", "p99.9", "cpu/op", "allocs/op", "B/op", "wire-B/op", "p50 ×floor", "p50 ×gRPC", "calls/s ×gRPC")
+	if rated {
+		cols = append(cols, "send lag p50 / p99")
+	}
 	// Names left, numbers right.
 	fmt.Fprintf(b, "| %s |\n|---|---|%s\n", strings.Join(cols, " | "), strings.Repeat("---:|", len(cols)-2))
 	for _, row := range rows {
@@ -211,6 +225,9 @@ func table(b *bytes.Buffer, all, rows []*format.Row) {
 			fmt.Sprintf("%.0f", m["calls/s"]), duration(m["p50-ns"]), duration(m["p99-ns"]), duration(m["p99.9-ns"]), duration(m["cpu-ns/op"]),
 			fmt.Sprintf("%.1f", m["allocs/op"]), fmt.Sprintf("%.0f", m["B/op"]), fmt.Sprintf("%.0f", m["wire-B/op"]),
 			format.Ratio(row, floor, "p50-ns"), format.Ratio(row, grpc, "p50-ns"), format.Ratio(row, grpc, "calls/s"))
+		if rated {
+			cells = append(cells, sendLagCell(r))
+		}
 		fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
 	}
 	fmt.Fprintln(b)

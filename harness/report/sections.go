@@ -28,6 +28,20 @@ var stdlibPairs = []struct{ codec, stdlib measure.StackID }{
 // allocations, bytes, p50 and calls/s beside net/rpc's own codec measured
 // under the same conditions, a table per payload, and a sentence per
 // codec with the median differences.
+// serveBounds are the server's bounds and their defaults, as the README
+// lists them: what, the bound, the flag that moves it ("-" for none).
+var serveBounds = [][3]string{
+	{"one message", "64 MiB", "`--max-message`"},
+	{"calls in flight per connection", "128; a connection at the limit is still read (4 KiB ahead) for its close", "-"},
+	{"bytes of requests in flight (codec state included: gob's types, at most 1024 in 1 MiB)", "16 MiB a connection, 64 MiB in all", "-"},
+	{"bytes of replies waiting to be written", "32 MiB; a reply under 64 KiB never waits", "-"},
+	{"KV store", "1,048,576 keys and 64 MiB (each key counted 256 bytes more); a Set past them fails naming the flag", "`--kv-max-keys`, `--kv-max-bytes`"},
+	{"a KV.Watch's timeout", "24 h; a negative or larger timeout_ms is an error", "-"},
+	{"duplex: streams per session", "64, plus 64 queued; 256 KiB buffered per stream", "`--duplex-max-streams`"},
+	{"duplex: sessions per master", "16; a session is used once it answers a ping (5 s), its worker logs in (10 s) with --token-file", "`--duplex-max-sessions`"},
+	{"duplex: the other side's pings", "8 answered a second, the rest dropped under the session", "-"},
+}
+
 func hardening(b *bytes.Buffer, rows []*format.Row) {
 	type pair struct{ hard, std *format.Row }
 	pairs := make(map[string][]pair) // by codec
@@ -54,6 +68,12 @@ func hardening(b *bytes.Buffer, rows []*format.Row) {
 	}
 	fmt.Fprintf(b, "## What hardening costs\n\n")
 	fmt.Fprintf(b, "rpcbench's gob and json codecs cap each message (64 MiB by default), let memory follow the bytes that have arrived rather than what a length prefix claims, and check every length inside a message against the bytes left in it, so that a hostile peer cannot make them allocate without limit (net/rpc's gob accepts messages up to 8 GB; net/rpc/jsonrpc buffers any JSON value whole). peer=stdlib-gob and peer=stdlib-json are net/rpc's own gob codec and net/rpc/jsonrpc, unchanged, on the same service in the same run. Δ is hardened minus standard library; × is hardened divided by standard library.\n\n")
+	fmt.Fprintf(b, "Beyond the codecs, everything a peer can make `rpcbench serve` hold is bounded, before a login and after (DESIGN 13), with these defaults:\n\n")
+	fmt.Fprintf(b, "| what | bound (default) | flag |\n|---|---|---|\n")
+	for _, bound := range serveBounds {
+		fmt.Fprintf(b, "| %s | %s | %s |\n", bound[0], bound[1], bound[2])
+	}
+	fmt.Fprintln(b)
 	for _, p := range stdlibPairs {
 		ps := pairs[p.codec.Name]
 		if len(ps) == 0 {

@@ -56,7 +56,7 @@ func workloadSections(b *bytes.Buffer, chartDir string, results []*measure.Resul
 }
 
 func watchTable(b *bytes.Buffer, rows []*format.Row) {
-	cols := []string{"stack", "transport", "watchers", "Sets/s", "notifications/s", "p50", "p99", "p99.9", "max", "cpu/notification", "allocs/notification", "B/notification", "wire-B/notification"}
+	cols := []string{"stack", "transport", "watchers", "Sets/s", "notifications/s", "p50", "p99", "p99.9", "max", "cpu/notification", "allocs/notification", "B/notification", "wire-B/notification", "Sets' send lag p50 / p99"}
 	fmt.Fprintf(b, "| %s |\n|---|---|%s\n", strings.Join(cols, " | "), strings.Repeat("---:|", len(cols)-2))
 	for _, row := range rows {
 		r, m := row.First, row.Medians
@@ -64,7 +64,7 @@ func watchTable(b *bytes.Buffer, rows []*format.Row) {
 			stackLabel(r.Stack), format.TransportLabel(r), format.Callers(r),
 			fmt.Sprintf("%.0f", r.SetsPerSec()), fmt.Sprintf("%.0f", m["calls/s"]),
 			duration(m["p50-ns"]), duration(m["p99-ns"]), duration(m["p99.9-ns"]), duration(m["max-ns"]), duration(m["cpu-ns/op"]),
-			fmt.Sprintf("%.1f", m["allocs/op"]), fmt.Sprintf("%.0f", m["B/op"]), fmt.Sprintf("%.0f", m["wire-B/op"]),
+			fmt.Sprintf("%.1f", m["allocs/op"]), fmt.Sprintf("%.0f", m["B/op"]), fmt.Sprintf("%.0f", m["wire-B/op"]), sendLagCell(r),
 		}, " | "))
 	}
 	fmt.Fprintln(b)
