@@ -506,7 +506,7 @@ func TestRecoveryIsTimedFromEachPartitionsEnd(t *testing.T) {
 	}
 	var out bytes.Buffer
 	format.Text(&out, format.Run{Results: []*measure.Result{r}})
-	if !strings.Contains(out.String(), "recovery: ") {
-		t.Errorf("the table does not say how calls recovered:\n%s", out.String())
+	if !strings.Contains(out.String(), "recovery: ") || !strings.Contains(out.String(), "emulated loss: ") {
+		t.Errorf("the table does not say how calls recovered, or how the network's loss is emulated:\n%s", out.String())
 	}
 }

@@ -148,6 +148,11 @@ func notes(w io.Writer, run Run, rows []*Row) error {
 		if d := first.First.Delay; d != "" && d != "none" {
 			lines = append(lines, "server delay per call: "+d)
 		}
+		if slices.ContainsFunc(run.Results, func(r *measure.Result) bool {
+			return strings.Contains(r.Net, "loss=") || strings.Contains(r.Net, "partition=")
+		}) {
+			lines = append(lines, "emulated loss: a lost segment arrives after a retransmission timeout as Linux's TCP sets it (at least 200ms, doubling when lost again) and the connection's later bytes wait behind it, so loss shows in the tail (p99, p99.9), not the median; a partition delivers nothing until the link comes back (quic streams are delayed as TCP connections: QUIC's own recovery is not emulated)")
+		}
 	}
 	short := shortNames(run.Results)
 	watch := &note{head: "watch", why: "calls/s and latency are notifications', from each Set's scheduled time to each woken watcher's reply, and the costs are per notification"}
