@@ -68,6 +68,9 @@ func compareCmd(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		files = append(files, f.Select(filter))
 		before += countValues(f)
 	}
+	if err := compare.CheckDistinct(files...); err != nil {
+		return inputf("%v", err)
+	}
 	if after := countValues(files...); after == 0 && before > 0 {
 		msg := selectionFlags(fs) + ": no result in the inputs matches"
 		if *units != "" {

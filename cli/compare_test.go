@@ -55,6 +55,7 @@ func TestCompareGolden(t *testing.T) {
 		{"compare-markdown", []string{"compare", "--format", "markdown", "--filter", "-/peer:floor", "--unit", "sec/op", "rpc-base.txt", "rpc-slow.txt"}},
 		{"compare-refuses-bad-lines", []string{"compare", "rpc-bad.txt"}},
 		{"compare-refuses-nan", []string{"compare", "rpc-base.txt", "rpc-nan.txt"}},
+		{"compare-same-file-twice", []string{"compare", "old=rpc-base.txt", "new=rpc-base.txt"}},
 		{"compare-refuses-work", []string{"compare", "rpc-base.txt", "rpc-work.txt"}},
 		{"compare-missing", []string{"compare", "rpc-base.txt", "missing.txt"}},
 	}

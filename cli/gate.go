@@ -103,6 +103,9 @@ func gateCmd(ctx context.Context, stdout, stderr io.Writer, args []string) error
 		}
 		files[i] = f
 	}
+	if err := compare.CheckDistinct(files[:]...); err != nil {
+		return inputf("%v", err)
+	}
 	rep, err := gate.Run(files[0], files[1], opts)
 	if err != nil {
 		return inputf("%w", err)

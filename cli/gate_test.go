@@ -22,6 +22,7 @@ func TestGateGolden(t *testing.T) {
 		// The codecs unchanged, the floor 80% faster under GOMAXPROCS=1: as
 		// ratios the codecs look 5 times slower, which must not fail.
 		{"gate-env-differs-floor-faster", []string{"gate", "--baseline", "rpc-base.txt", "rpc-floor-faster-procs1.txt"}},
+		{"gate-same-file-twice", []string{"gate", "--baseline", "rpc-base.txt", "rpc-base.txt"}},
 		{"gate-gomaxprocs-differs", []string{"gate", "--codec", "msgpack", "--baseline", "rpc-base.txt", "rpc-procs1.txt"}},
 		{"gate-same-machine-flags-it", []string{"gate", "--same-machine", "--units", "ns/op", "--baseline", "rpc-base.txt", "rpc-aa.txt"}},
 		// rpc-slow.txt: msgpack 15% slower, one more allocation per call.

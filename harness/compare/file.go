@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
@@ -202,4 +203,24 @@ func (s Selection) Filter() (*benchproc.Filter, error) {
 		return nil, fmt.Errorf("filter: %w", err)
 	}
 	return f, nil
+}
+
+// CheckDistinct returns an error naming two of files that hold the same
+// results, value for value: one file given twice (under two names, or a
+// copy), never two runs, whose times always differ somewhere.
+func CheckDistinct(files ...*File) error {
+	for i, a := range files {
+		for _, b := range files[i+1:] {
+			if sameResults(a, b) {
+				return fmt.Errorf("%s and %s hold the same results, value for value: the same run given twice", a.Label, b.Label)
+			}
+		}
+	}
+	return nil
+}
+
+func sameResults(a, b *File) bool {
+	return len(a.Results) > 0 && slices.EqualFunc(a.Results, b.Results, func(x, y *benchfmt.Result) bool {
+		return string(x.Name) == string(y.Name) && x.Iters == y.Iters && slices.Equal(x.Values, y.Values)
+	})
 }
