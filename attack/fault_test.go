@@ -40,8 +40,15 @@ func load(t *testing.T, wrap []string, addr string, extra ...string) *proc {
 // exitSlack, and returns its exit status and its one result.
 func finish(t *testing.T, run *proc) (exitCode int, r *measure.Result) {
 	t.Helper()
+	return finishIn(t, run, runFor+runTimeout+exitSlack)
+}
+
+// finishIn is finish for a run given a call timeout of its own: it waits
+// at most wait.
+func finishIn(t *testing.T, run *proc, wait time.Duration) (exitCode int, r *measure.Result) {
+	t.Helper()
 	began := time.Now()
-	err := run.wait(t, runFor+runTimeout+exitSlack)
+	err := run.wait(t, wait)
 	t.Logf("%s: ended %v after the wait began: %v", run, time.Since(began).Round(time.Millisecond), err)
 	var exit *exec.ExitError
 	switch {

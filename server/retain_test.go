@@ -89,7 +89,11 @@ func TestKeptCodecStateIsBudgeted(t *testing.T) {
 	if answered == n {
 		t.Fatalf("a second connection defined as many types again, past the server's budget of %d, and was served", limit)
 	}
-	if !strings.Contains(why, "past its limit of") {
+	// The error reply races the close that follows it: while the client
+	// is still writing, the server's close can reset the connection and
+	// take the reply with it (1 run in 20 here). A reply, when one
+	// arrives, must say why.
+	if why != "" && !strings.Contains(why, "past its limit of") {
 		t.Errorf("the second connection's calls ended with %q; want an error that says the server's limit was reached", why)
 	}
 	// The refused connection's share comes back as the server closes it:
