@@ -278,12 +278,6 @@ func runOrMatrix(ctx context.Context, stdout, stderr io.Writer, args []string, m
 			return fmt.Errorf("%s: waiting for --start-at %s: %w (%w)", name, lf.startAt, errInterrupted, err)
 		}
 	}
-	// What the machine does to timing, measured just before the load: a
-	// tenth of a second, which the warm-up absorbs after --start-at.
-	machine, err := doctor.Measure(ctx, doctor.Brief())
-	if err != nil {
-		return fmt.Errorf("%s: measuring the machine: %w (%w)", name, errInterrupted, err)
-	}
 	bar := newProgress(stderr, len(cfgs)*lf.count, lf.warmup, lf.duration, lf.calls)
 	results, runErr := lf.shape.runAll(ctx, cfgs, lf.count, bar.update)
 	bar.finish()
@@ -292,8 +286,14 @@ func runOrMatrix(ctx context.Context, stdout, stderr io.Writer, args []string, m
 	}
 	judged := lf.shape.failOn.judge(results)
 	run := format.Run{Env: measure.ReadEnv(append([]string{"rpcbench"}, os.Args[1:]...)), Results: results, Broken: judged.marks(), Wide: *lf.wide}
-	m := machine.Machine()
-	run.Env.Machine = &m
+	// What the machine does to timing, measured once the load is over (a
+	// tenth of a second): measured before it, its allocations were
+	// collected during the first configurations' windows, and moved their
+	// cpu/op. An interrupted run has no time for it.
+	if machine, err := doctor.Measure(ctx, doctor.Brief()); err == nil {
+		m := machine.Machine()
+		run.Env.Machine = &m
+	}
 	if ctx.Err() != nil {
 		// Interrupted: keep every row finished, and say so.
 		run.Interrupted, runErr = true, nil
