@@ -27,6 +27,7 @@
 #   --codecs LIST        RPCBENCH_CODECS     default all
 #   --count N            RPCBENCH_COUNT      repetitions per side, default 10
 #   --threshold PCT      RPCBENCH_THRESHOLD  default 10%
+#   --alpha P            RPCBENCH_ALPHA      default 0.05: the U test's significance level
 #   --matrix 'FLAGS'     RPCBENCH_MATRIX     the rest of the matrix's flags
 #   --profile            RPCBENCH_PROFILE=true  save profiles; the gate names what grew
 #   --summary FILE       GITHUB_STEP_SUMMARY     append the Markdown table, verdict first
@@ -43,6 +44,7 @@ package=${RPCBENCH_PACKAGE:-}
 codecs=${RPCBENCH_CODECS:-all}
 count=${RPCBENCH_COUNT:-10}
 threshold=${RPCBENCH_THRESHOLD:-10%}
+alpha=${RPCBENCH_ALPHA:-0.05}
 matrix_flags=${RPCBENCH_MATRIX:---payloads arith,bytes:1KiB,records:100 --concurrency 1 --conns 1 --calls 2000 --warmup 100ms}
 profile=${RPCBENCH_PROFILE:-false}
 summary=${GITHUB_STEP_SUMMARY:-}
@@ -58,6 +60,7 @@ while [ $# -gt 0 ]; do
 	--codecs) codecs=$2; shift ;;
 	--count) count=$2; shift ;;
 	--threshold) threshold=$2; shift ;;
+	--alpha) alpha=$2; shift ;;
 	--matrix) matrix_flags=$2; shift ;;
 	--profile) profile=true ;;
 	--summary) summary=$2; shift ;;
@@ -112,8 +115,8 @@ status=0
 report() { # report TITLE GATE-ARGS...: gates, prints, appends to the summary
 	local title=$1 s=0
 	shift
-	"$head" gate --threshold "$threshold" --format markdown "$@" >"$out/gate.md" 2>"$out/gate.err" || s=$?
-	"$head" gate --threshold "$threshold" "$@" || true
+	"$head" gate --threshold "$threshold" --alpha "$alpha" --format markdown "$@" >"$out/gate.md" 2>"$out/gate.err" || s=$?
+	"$head" gate --threshold "$threshold" --alpha "$alpha" "$@" || true
 	if [ -n "$summary" ]; then
 		{
 			echo "## rpcbench gate: $title"
