@@ -86,7 +86,7 @@ func (p *pool) probe(ctx context.Context) error {
 				failed, err = firstCalls(ctx, c)
 				done <- err
 			}()
-			timer := time.NewTimer(p.cfg.Timeout)
+			timer := time.NewTimer(p.cfg.Timeout) // not measured: the first calls' timeout
 			defer timer.Stop()
 			var err error
 			select {
@@ -191,7 +191,7 @@ func (p *pool) recover(ctx context.Context, i int, broken *client) {
 	select {
 	case <-ctx.Done():
 		return
-	case <-time.After(s.backoff.Next()):
+	case <-time.After(s.backoff.Next()): // not measured: a reconnect's backoff
 	}
 	if p.connect(ctx, s) == nil {
 		p.reconnects.Add(1)

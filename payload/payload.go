@@ -33,7 +33,9 @@ type Payload struct {
 var ErrWrongReply = errors.New("wrong reply")
 
 // Examples lists payload spellings for help texts.
-func Examples() []string { return []string{"arith", "bytes:16", "bytes:1KiB", "bytes:64KiB", "records:100"} }
+func Examples() []string {
+	return []string{"arith", "bytes:16", "bytes:1KiB", "bytes:64KiB", "records:100"}
+}
 
 // Parse parses a payload spelling: "arith" (Arith.Multiply), "bytes:N"
 // (Echo.Echo of N bytes; N may end in KiB or MiB) or "records:N"

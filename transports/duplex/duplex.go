@@ -224,7 +224,7 @@ func Listen(ctx context.Context, addr string, opts Options) (*End, error) {
 				// Out of descriptors or an aborted connection: both pass.
 				e.logf("duplex: accepting workers on %s: %v", ln.Addr(), err)
 				select {
-				case <-time.After(backoff.Min):
+				case <-time.After(backoff.Min): // not measured: a pause before accepting again
 				case <-e.stopping.Done():
 				}
 				continue
@@ -402,7 +402,7 @@ func (e *End) answers(sess *yamux.Session) error {
 		_, err := sess.Ping()
 		pinged <- err
 	}()
-	t := time.NewTimer(answerWithin)
+	t := time.NewTimer(answerWithin) // not measured: how long a new session may take to answer a ping
 	defer t.Stop()
 	select {
 	case err := <-pinged:

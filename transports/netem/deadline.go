@@ -37,7 +37,7 @@ func (c *conn) waitForSpace(size int) error {
 		var expired <-chan time.Time
 		if !deadline.IsZero() {
 			if timer == nil {
-				timer = time.NewTimer(time.Until(deadline))
+				timer = time.NewTimer(time.Until(deadline)) // not measured: the connection's deadline
 			} else {
 				timer.Reset(time.Until(deadline))
 			}
