@@ -60,7 +60,7 @@ rewrite $vt '^([[:blank:]]+)(.*[ (])string\(dAtA\[([^]]+)\]\)(.*)$' '\1if !utf8.
 rewrite $vt '^([[:blank:]]+)b := dAtA\[iNdEx\]$' '\1b := dAtA[iNdEx]\n\1if shift == 63 \&\& b > 1 {\n\1\treturn protohelpers.ErrIntOverflow\n\1}'
 rewrite $vt 'fieldNum := int32\(wire >> 3\)' 'fieldNum := fieldNumber(wire)'
 rewrite $vt '^([[:blank:]]+)var stringLenmapkey uint64$' '\1if wire\&7 != 2 {\n\1\treturn errMapEntry\n\1}\n\1var stringLenmapkey uint64'
-rewrite $vt '^([[:blank:]]+)\} else if fieldNum == 2 \{$' '\1} else if fieldNum == 2 {\n\1\tif wire\&7 != 0 {\n\1\t\treturn errMapEntry\n\1\t}'
+rewrite $vt '^([[:blank:]]+)\} else if fieldNum == 2 \{$' '\1} else if fieldNum == 2 {\n\1\tif wire\&7 != 0 {\n\1\t\treturn errMapEntry\n\1\t}\n\1\tmapvalue = 0 \/\/ a value sent twice: the last one counts, as in protobuf-go'
 rewrite $vt '^([[:blank:]]+)for iNdEx < postIndex \{$' '\1l := postIndex \/\/ the entry ends here, not at the message'"'"'s end\n\1for iNdEx < postIndex {'
 rewrite $vt 'protohelpers\.Skip\(' 'skipField('
 rewrite $vt 'm\.unknownFields = append\(m\.unknownFields, dAtA\[iNdEx:iNdEx\+skippy\]\.\.\.\)' 'm.unknownFields = appendUnknown(m.unknownFields, dAtA[iNdEx:iNdEx+skippy])'

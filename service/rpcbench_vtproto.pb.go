@@ -1511,6 +1511,7 @@ func (m *Record) UnmarshalVT(dAtA []byte) error {
 					if wire&7 != 0 {
 						return errMapEntry
 					}
+					mapvalue = 0 // a value sent twice: the last one counts, as in protobuf-go
 					for shift := uint(0); ; shift += 7 {
 						if shift >= 64 {
 							return protohelpers.ErrIntOverflow
