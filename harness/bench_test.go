@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"strconv"
 	"testing"
 	"time"
 
@@ -63,14 +64,7 @@ func BenchmarkRPC(b *testing.B) {
 //
 //	go test ./harness -run '^$' -bench Floor -count 10 | benchstat -col /loop -
 func BenchmarkFloor(b *testing.B) {
-	tcp, err := transports.Lookup("tcp")
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := payload.Parse("bytes:16")
-	if err != nil {
-		b.Fatal(err)
-	}
+	tcp, p := tcpBytes16(b)
 	b.Run("loop=bare", func(b *testing.B) {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -105,4 +99,51 @@ func BenchmarkFloor(b *testing.B) {
 		}
 		b.ReportMetric(r.PerCall(float64(r.Elapsed)), "ns/op")
 	})
+}
+
+// BenchmarkOverhead is the harness's own cost per call, without any call:
+// its stack's calls return at once, so ns/op is the time stamps, the
+// schedule, the watchdog's bookkeeping and the recording, per caller
+// count (the callers share the schedule and the recorder):
+//
+//	go test ./harness -run '^$' -bench Overhead -count 10 | benchstat -
+func BenchmarkOverhead(b *testing.B) {
+	tcp, p := tcpBytes16(b)
+	for _, conc := range []int{1, 2} {
+		b.Run("concurrency="+strconv.Itoa(conc), func(b *testing.B) {
+			cfg := harness.Config{Stack: nopStack{}, Transport: tcp, Payload: p,
+				Concurrency: conc, Conns: conc, Pipeline: 1, Timeout: 10 * time.Second, Calls: int64(b.N)}
+			r, err := harness.Run(context.Background(), cfg)
+			if err != nil || r.Errors > 0 {
+				b.Fatalf("%v; %d errors", err, r.Errors)
+			}
+			b.ReportMetric(float64(r.Elapsed)/float64(b.N), "ns/op")
+		})
+	}
+}
+
+// nopStack's calls do nothing: the floor's server and connections, for
+// the harness to set up, and a client that never uses them.
+type nopStack struct{ stack.Floor }
+
+func (nopStack) NewClient(conn net.Conn, _ payload.Payload) (stack.Client, error) {
+	return nopClient{conn}, nil
+}
+
+type nopClient struct{ conn net.Conn }
+
+func (nopClient) Call(context.Context, bool) error { return nil }
+func (c nopClient) Close() error                   { return c.conn.Close() }
+
+// tcpBytes16 is the floor benchmarks' transport and payload.
+func tcpBytes16(b *testing.B) (transports.Transport, payload.Payload) {
+	tcp, err := transports.Lookup("tcp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := payload.Parse("bytes:16")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tcp, p
 }

@@ -9,7 +9,7 @@ func (r *Recorder) progress(p *Progress, latency bool) {
 	if r == nil {
 		return
 	}
-	p.Calls, p.Errors = r.calls.Load(), r.errs.Load()
+	p.Calls, p.Errors = r.callsSoFar(), r.errs.Load()
 	if !latency {
 		return
 	}

@@ -18,12 +18,12 @@ type Recorder struct {
 	start  time.Time // the window's start: intervals count from it
 	shards []recShard
 
-	calls, errs, late, maxLag atomic.Int64
-	timedOut                  atomic.Int64 // failures that were the call timeout's
-	queued                    atomic.Int64 // open loop: arrivals no caller was free for
-	lags                      []lagShard   // open loop: the send lag; nil in closed loop
-	sets                      atomic.Int64 // watch: Sets made
-	firstErr                  atomic.Pointer[error]
+	errs, late, maxLag atomic.Int64
+	timedOut           atomic.Int64 // failures that were the call timeout's
+	queued             atomic.Int64 // open loop: arrivals no caller was free for
+	lags               []lagShard   // open loop: the send lag; nil in closed loop
+	sets               atomic.Int64 // watch: Sets made
+	firstErr           atomic.Pointer[error]
 
 	// ends are the instants the emulated link comes back from a
 	// partition during the window (--net partition=), and firstAfter[i]
@@ -42,9 +42,10 @@ type Recorder struct {
 // one begins, so memory grows with the window's seconds, not with
 // shards × seconds.
 type recShard struct {
-	mu  sync.Mutex // guards sec and cur
-	sec int        // the second cur holds
-	cur *measure.Histogram
+	mu    sync.Mutex // guards calls, sec and cur
+	calls int64      // successes recorded here
+	sec   int        // the second cur holds
+	cur   *measure.Histogram
 }
 
 // maxShards bounds the shards a recorder splits into.
@@ -122,13 +123,13 @@ func (r *Recorder) Record(shard int, from, end time.Time) {
 	if r == nil {
 		return
 	}
-	r.calls.Add(1)
 	if r.ends != nil {
 		r.recovered(end)
 	}
 	sec := max(0, int(end.Sub(r.start)/time.Second))
 	s := &r.shards[shard%len(r.shards)]
 	s.mu.Lock()
+	s.calls++ // here, not in a counter every caller shares
 	switch {
 	case sec == s.sec:
 	case sec > s.sec:
@@ -233,7 +234,14 @@ func (r *Recorder) callsSoFar() int64 {
 	if r == nil {
 		return 0
 	}
-	return r.calls.Load()
+	var n int64
+	for i := range r.shards {
+		s := &r.shards[i]
+		s.mu.Lock()
+		n += s.calls
+		s.mu.Unlock()
+	}
+	return n
 }
 
 // fill writes the record into res, for a window that ended at end.
@@ -246,7 +254,7 @@ func (r *Recorder) fill(res *measure.Result, end time.Time) {
 	}
 	res.WindowStart, res.WindowEnd = r.start, end
 	res.Elapsed = end.Sub(r.start)
-	res.Calls = r.calls.Load()
+	res.Calls = r.callsSoFar()
 	res.Errors = r.errs.Load()
 	if e := r.firstErr.Load(); e != nil {
 		res.FirstError = (*e).Error()

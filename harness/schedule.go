@@ -23,7 +23,7 @@ import (
 
 // An arrival is one call of the schedule.
 type arrival struct {
-	n      int64     // its place in the schedule, from 0
+	n      int64     // open loop: its place in the schedule, from 0
 	at     time.Time // when it is due; latency counts from here
 	queued bool      // it was overdue when claimed: no caller was free
 }
@@ -33,7 +33,7 @@ type schedule struct {
 	start, end time.Time
 	interval   time.Duration // open loop: between arrivals; 0 in closed loop
 	budget     *budget       // calls left in a window counted in calls; nil when timed
-	next       atomic.Int64  // the next arrival nobody has claimed
+	next       atomic.Int64  // open loop: the next arrival nobody has claimed
 	rec        *Recorder
 }
 
@@ -58,7 +58,7 @@ func (s *schedule) claim(now time.Time) (a arrival, ok bool) {
 		if !now.Before(s.end) || !s.budget.take() {
 			return arrival{}, false
 		}
-		return arrival{n: s.next.Add(1) - 1, at: now}, true
+		return arrival{at: now}, true
 	}
 	if !now.Before(s.end) {
 		return arrival{}, false // what is left was never sent: finish counts it

@@ -75,6 +75,7 @@ type watchRun struct {
 	rows    []Row
 	setter  *pool // setter i calls over its client i
 	setters int
+	sets    atomic.Int64 // Sets claimed: Set j changes key j mod keys
 }
 
 func (r *watchRun) Rows() []Row { return r.rows }
@@ -132,7 +133,7 @@ func (r *watchRun) set(ctx context.Context, w *Window, sched *schedule, i, keys 
 		if !sched.sent(a, i, now) {
 			return
 		}
-		j, at := a.n, a.at
+		j, at := r.sets.Add(1)-1, a.at
 		c := r.setter.client(i)
 		kv := c.Client.(stack.KVClient)
 		tr.begin(now)

@@ -230,6 +230,9 @@ func (t *tracker) begin(now time.Time) { t.started.Store(now.UnixNano()) }
 // of its own when the watchdog cut it off for a timeout, else nil.
 func (t *tracker) end(timeout time.Duration) error {
 	t.started.Store(0)
+	if t.cutOff.Load() == notCut {
+		return nil // a load, not a swap: the common case costs no locked instruction
+	}
 	switch t.cutOff.Swap(notCut) {
 	case timedOut:
 		return fmt.Errorf("%w after %v", errTimeout, timeout)
