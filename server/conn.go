@@ -352,13 +352,19 @@ func (c *servedConn) Close() error {
 	c.closeOnce.Do(func() {
 		err = c.Conn.Close()
 		close(c.closed)
-		c.mu.Lock()
-		clear(c.sizes)
-		c.s.retained.Add(-c.retained.Swap(0))
-		c.mu.Unlock()
-		c.release(c.held())
+		c.giveBack()
 	})
 	return err
+}
+
+// giveBack returns what the connection holds of the server's budget: at
+// its close, or before, once it reads no more requests (linger).
+func (c *servedConn) giveBack() {
+	c.mu.Lock()
+	clear(c.sizes)
+	c.s.retained.Add(-c.retained.Swap(0))
+	c.mu.Unlock()
+	c.release(c.held())
 }
 
 // budget is the server's allowance of request bytes in flight: read from

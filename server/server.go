@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"net/rpc"
+	"os"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -218,8 +219,8 @@ func (s *Server) serveConn(newRPC func(context.Context) *rpc.Server, conn *serve
 		cc.ServerCodec = &authCodec{ServerCodec: cc.ServerCodec, want: token, s: s, conn: conn}
 		cc.authed = true // authCodec lets only a logged-in connection's calls through
 	}
-	srv.ServeCodec(cc)
-	conn.Close() // a codec that failed to close it still gives its budget back
+	srv.ServeCodec(cc) // which ends with cc.Close
+	conn.Close()       // a codec that failed to close it still gives its budget back
 	s.mu.Lock()
 	delete(s.conns, conn)
 	s.mu.Unlock()
@@ -297,11 +298,12 @@ func isClosed(c chan struct{}) bool {
 // request begins and ends, and logs why a connection ended.
 type countingCodec struct {
 	rpc.ServerCodec
-	s      *Server
-	conn   *servedConn
-	authed bool        // calls that reach it come from a logged-in connection
-	seq    uint64      // the request being read
-	ended  func(error) // ends the connection's context once reading fails, saying why
+	s       *Server
+	conn    *servedConn
+	authed  bool        // calls that reach it come from a logged-in connection
+	seq     uint64      // the request being read
+	ended   func(error) // ends the connection's context once reading fails, saying why
+	readErr error       // why reading ended
 }
 
 func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
@@ -319,9 +321,44 @@ func (c *countingCodec) ReadRequestHeader(r *rpc.Request) error {
 		c.s.logf("%s: closing connection: %v", c.conn.RemoteAddr(), err)
 	}
 	if err != nil {
+		c.readErr = err
 		c.ended(err) // net/rpc reads no more after a header error
 	}
 	return err
+}
+
+// Lingering: how long, and for how many bytes, a connection the server
+// ended goes on being read once its replies are out.
+const (
+	lingerFor   = time.Second
+	lingerBytes = 1 << 20
+)
+
+// Close is where net/rpc ends a connection, once every reply is out.
+func (c *countingCodec) Close() error {
+	linger(c.conn, c.readErr)
+	return c.ServerCodec.Close()
+}
+
+// linger readies conn, whose reading ended with readErr, for its close. When the
+// server ended it (a request refused, a stream it cannot decode) while
+// the client may still be sending, closing at once with requests unread
+// would make the kernel reset the connection, and the reset can overtake
+// the error reply already written: the client would never learn why. So
+// the server first ends its sending half, then reads and drops what the
+// client still sends, for at most lingerFor and lingerBytes (HTTP servers'
+// lingering close). A client that closed, or one silent past the idle
+// timeout, is closed at once.
+func linger(conn *servedConn, readErr error) {
+	if readErr == nil || errors.Is(readErr, io.EOF) || errors.Is(readErr, net.ErrClosed) || errors.Is(readErr, os.ErrDeadlineExceeded) {
+		return
+	}
+	conn.giveBack() // it reads no more requests: lingering holds none of the budget
+	cw, ok := conn.Conn.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil || conn.Conn.SetReadDeadline(time.Now().Add(lingerFor)) != nil {
+		return
+	}
+	io.CopyN(io.Discard, conn.Conn, lingerBytes) // ends at the client's close, the deadline or Shutdown's close
 }
 
 // errServed ends a connection's context once ServeCodec has returned.
