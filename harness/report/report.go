@@ -226,9 +226,9 @@ func table(b *bytes.Buffer, all, rows []*format.Row) {
 		}
 		floor, grpc := format.Reference(all, row, measure.FloorID().String()), format.Reference(all, row, measure.GRPCID().String())
 		cells = append(cells,
-			fmt.Sprintf("%.0f", m["calls/s"]), duration(m["p50-ns"]), duration(m["p99-ns"]), duration(m["p99.9-ns"]), duration(m["cpu-ns/op"]),
-			fmt.Sprintf("%.1f", m["allocs/op"]), fmt.Sprintf("%.0f", m["B/op"]), fmt.Sprintf("%.0f", m["wire-B/op"]),
-			format.Ratio(row, floor, "p50-ns"), format.Ratio(row, grpc, "p50-ns"), format.Ratio(row, grpc, "calls/s"))
+			fmt.Sprintf("%.0f", m[measure.UnitCallsPerSec]), duration(m[measure.UnitP50]), duration(m[measure.UnitP99]), duration(m[measure.UnitP999]), duration(m[measure.UnitCPUPerOp]),
+			fmt.Sprintf("%.1f", m[measure.UnitAllocsPerOp]), fmt.Sprintf("%.0f", m[measure.UnitBytesPerOp]), fmt.Sprintf("%.0f", m[measure.UnitWirePerOp]),
+			format.Ratio(row, floor, measure.UnitP50), format.Ratio(row, grpc, measure.UnitP50), format.Ratio(row, grpc, measure.UnitCallsPerSec))
 		if rated {
 			cells = append(cells, sendLagCell(r))
 		}
