@@ -122,21 +122,13 @@ func parseRates(s string) ([]float64, error) {
 	return rates, nil
 }
 
-// expand repeats cfgs at each of --rate's rates, rate by rate, so that
-// the table reads as a load curve; --find-max chooses its own rates.
-func (s *shapeFlags) expand(cfgs []harness.Config) []harness.Config {
-	r := &s.rates
-	if len(r.rates) < 2 || s.findMax.t != nil {
-		return cfgs
+// steps are --rate's rates for a harness.Plan to step through; none
+// with --find-max, which chooses its own.
+func (s *shapeFlags) steps() []float64 {
+	if s.findMax.t != nil {
+		return nil
 	}
-	out := make([]harness.Config, 0, len(cfgs)*len(r.rates))
-	for _, rate := range r.rates {
-		for _, c := range cfgs {
-			c.Rate = rate
-			out = append(out, c)
-		}
-	}
-	return out
+	return s.rates.rates
 }
 
 // objective is --find-max's: one threshold with no selector.
