@@ -24,6 +24,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/rpcbench/rpcbench/internal/poll"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/tcp"
 	"github.com/rpcbench/rpcbench/transports/tls"
@@ -135,19 +136,19 @@ func (l *logLines) logf(format string, args ...any) {
 // waitFor waits until a logged line contains substr.
 func (l *logLines) waitFor(t *testing.T, substr string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	err := poll.Within(10*time.Second, func() error {
 		l.mu.Lock()
+		defer l.mu.Unlock()
 		for _, line := range l.lines {
 			if strings.Contains(line, substr) {
-				l.mu.Unlock()
-				return
+				return nil
 			}
 		}
-		l.mu.Unlock()
-		time.Sleep(10 * time.Millisecond)
+		return fmt.Errorf("serving half logged nothing containing %q; log:\n%s", substr, strings.Join(l.lines, "\n"))
+	})
+	if err != nil {
+		t.Error(err)
 	}
-	t.Errorf("serving half logged nothing containing %q; log:\n%s", substr, strings.Join(l.lines, "\n"))
 }
 
 // server is a tls serving half that echoes on every connection.
