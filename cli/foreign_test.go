@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rpcbench/rpcbench/internal/poll"
 )
 
 // Greeter is a service rpcbench knows nothing of, served by the standard
@@ -164,16 +166,13 @@ func TestRunLoadsNeovimsMessagePackRPC(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); cmd.Wait() })
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	poll.Until(t, 10*time.Second, func() error {
 		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
+		if err != nil {
+			return fmt.Errorf("nvim is not listening on %s: %w", addr, err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nvim is not listening on %s: %v", addr, err)
-		}
-	}
+		return c.Close()
+	})
 	var stdout, stderr bytes.Buffer
 	err = run(context.Background(), &stdout, &stderr, []string{"run", "--addr", addr, "--codec", "msgpack", "--peers", "none",
 		"--method", "nvim_eval", "--args", `"6*7"`, "--expect", "42", "--check-every", "1",

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/rpc"
@@ -148,10 +147,5 @@ func TestWatchEndedByHalfCloseSaysSo(t *testing.T) {
 // a watchdog, not a timing assertion.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	poll.Until(t, 20*time.Second, func() error {
-		if !cond() {
-			return errors.New("gave up waiting for " + what)
-		}
-		return nil
-	})
+	poll.For(t, 20*time.Second, what, cond)
 }

@@ -7,6 +7,7 @@
 package poll
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -21,6 +22,19 @@ func Until(t testing.TB, limit time.Duration, cond func() error) {
 	if err := Within(limit, cond); err != nil {
 		t.Fatalf("after %v: %v", limit, err)
 	}
+}
+
+// For checks cond every few milliseconds until it holds, and fails t
+// once limit has passed, saying what it waited for ("the watch to
+// arrive").
+func For(t testing.TB, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	Until(t, limit, func() error {
+		if !cond() {
+			return errors.New("gave up waiting for " + what)
+		}
+		return nil
+	})
 }
 
 // Within checks cond every few milliseconds until it returns nil, and

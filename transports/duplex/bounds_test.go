@@ -132,12 +132,7 @@ func TestAMasterServesAtMostMaxSessions(t *testing.T) {
 	for range maxSessions {
 		attach(t, m, hostile())
 	}
-	poll.Until(t, 10*time.Second, func() error {
-		if n := m.Sessions(); n < maxSessions {
-			return fmt.Errorf("%d of %d workers' sessions taken", n, maxSessions)
-		}
-		return nil
-	})
+	poll.For(t, 10*time.Second, "the workers' sessions", func() bool { return m.Sessions() == maxSessions })
 	extra, err := net.Dial("tcp", m.Addr().String())
 	if err != nil {
 		t.Fatal(err)

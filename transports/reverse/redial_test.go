@@ -2,7 +2,6 @@ package reverse_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/rpc"
@@ -157,12 +156,7 @@ func TestReconnectsWhenTheCallingSideComesBack(t *testing.T) {
 			first.Close()
 
 			if away {
-				poll.Until(t, reconnectBound, func() error {
-					if log.count("connection refused") == 0 {
-						return errors.New("no failed dial was logged while the calling side was away")
-					}
-					return nil
-				})
+				poll.For(t, reconnectBound, "a failed dial logged while the calling side is away", func() bool { return log.count("connection refused") > 0 })
 			}
 			second, err := reverse.Transport{}.Call(context.Background(), transports.Config{Addr: addr})
 			if err != nil {
