@@ -12,11 +12,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rpcbench/rpcbench/internal/poll"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // Greeter is a service rpcbench knows nothing of, served by the standard
@@ -50,35 +50,8 @@ func serveJSONRPC(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex // guards conns
-		conns []net.Conn
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() { defer wg.Done(); srv.ServeCodec(jsonrpc.NewServerCodec(c)) }()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
+	each := stack.ServeEach(l, func(c net.Conn) { srv.ServeCodec(jsonrpc.NewServerCodec(c)) })
+	t.Cleanup(func() { each.Close() })
 	return l.Addr().String()
 }
 

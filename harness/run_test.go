@@ -68,19 +68,7 @@ func TestACallPastItsTimeoutFailsWithoutHanging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				io.Copy(io.Discard, conn)
-				conn.Close()
-			}()
-		}
-	}()
+	defer stack.ServeEach(l, func(conn net.Conn) { io.Copy(io.Discard, conn) }).Close()
 	cfg := config(t, stack.Floor{}, "arith")
 	cfg.External = true
 	cfg.TransportConfig.Addr = l.Addr().String()
@@ -270,32 +258,19 @@ func silentServer(t *testing.T) (addr string, read <-chan struct{}) {
 		t.Fatal(err)
 	}
 	ch := make(chan struct{}, 1)
-	var wg sync.WaitGroup
-	wg.Go(func() {
+	srv := stack.ServeEach(l, func(conn net.Conn) {
+		buf := make([]byte, 4096)
 		for {
-			conn, err := l.Accept()
-			if err != nil {
+			if _, err := conn.Read(buf); err != nil {
 				return
 			}
-			wg.Go(func() {
-				defer conn.Close()
-				buf := make([]byte, 4096)
-				for {
-					if _, err := conn.Read(buf); err != nil {
-						return
-					}
-					select {
-					case ch <- struct{}{}:
-					default:
-					}
-				}
-			})
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
 		}
 	})
-	t.Cleanup(func() {
-		l.Close()
-		wg.Wait()
-	})
+	t.Cleanup(func() { srv.Close() })
 	return l.Addr().String(), ch
 }
 

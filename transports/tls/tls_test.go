@@ -25,6 +25,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rpcbench/rpcbench/internal/poll"
+	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/tcp"
 	"github.com/rpcbench/rpcbench/transports/tls"
@@ -155,7 +156,6 @@ func (l *logLines) waitFor(t *testing.T, substr string) {
 type server struct {
 	l   net.Listener
 	log logLines
-	wg  sync.WaitGroup
 }
 
 func serve(t *testing.T, cfg transports.Config) *server {
@@ -167,26 +167,8 @@ func serve(t *testing.T, cfg transports.Config) *server {
 		t.Fatal(err)
 	}
 	s.l = l
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				defer c.Close()
-				io.Copy(c, c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		s.wg.Wait()
-	})
+	each := stack.ServeEach(l, func(c net.Conn) { io.Copy(c, c) })
+	t.Cleanup(func() { each.Close() })
 	return s
 }
 
