@@ -1,5 +1,7 @@
-// Package format writes measured results for people (an aligned table),
-// for benchstat (Go benchmark lines) and for programs (JSON).
+// Package format writes measured results for people (an aligned text
+// table, a Markdown one), for spreadsheets (CSV), for benchstat (Go
+// benchmark lines) and for programs (JSON). Every metric is headed,
+// named and spelled as measure's unit table says (measure.Metrics).
 package format
 
 import (
