@@ -106,7 +106,8 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 
 // addWideFlag defines --wide, for commands that print the text table.
 func addWideFlag(fs *flag.FlagSet) *bool {
-	return fs.Bool("wide", false, fmt.Sprintf("the text table with every column (calls, p90, p99.9, max, B/op, wire-B/op), however wide;\nwithout it the table fits %d characters", format.TableWidth))
+	return fs.Bool("wide", false, fmt.Sprintf("the text table with every column (%s), however wide;\nwithout it the table fits %d characters",
+		strings.Join(format.WideColumns(), ", "), format.TableWidth))
 }
 
 // runFormats are run's --format values.

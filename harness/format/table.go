@@ -130,6 +130,18 @@ func (f figure) cell(row *Row, spread bool) string {
 	return s
 }
 
+// WideColumns are the heads of the columns the text table leaves out
+// unless Run.Wide asks for them.
+func WideColumns() []string {
+	var heads []string
+	for _, c := range tableColumns(Run{}, nil, false) {
+		if c.wide {
+			heads = append(heads, c.head)
+		}
+	}
+	return heads
+}
+
 // fitText picks the text table's columns: all of them with run.Wide;
 // otherwise without the wide ones, and, while it is wider than
 // TableWidth, label columns whose value every row shares (said instead

@@ -267,11 +267,11 @@ func FewCalls(row *Row) string {
 	}
 	var weak []string
 	for _, q := range []struct {
-		name string
+		unit string
 		q    float64
-	}{{"p90", 0.9}, {"p99", 0.99}, {"p99.9", 0.999}} {
+	}{{measure.UnitP90, 0.9}, {measure.UnitP99, 0.99}, {measure.UnitP999, 0.999}} {
 		if float64(n)*(1-q.q) < minBeyond {
-			weak = append(weak, q.name)
+			weak = append(weak, name(q.unit))
 		}
 	}
 	if len(weak) == 0 {

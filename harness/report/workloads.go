@@ -71,19 +71,16 @@ func watchTable(b *bytes.Buffer, rows []*format.Row) {
 }
 
 func duplexTable(b *bytes.Buffer, rows []*format.Row) {
-	cols := []string{"stack", "transport", "dir", "payload", "callers", "against", "calls/s", "p50", "p99", "p99.9", "cpu/op", "allocs/op", "B/op", "wire-B/op"}
+	cols := append([]string{"stack", "transport", "dir", "payload", "callers", "against"}, columnHeads()...)
 	fmt.Fprintf(b, "| %s |\n|---|---|---|---|%s\n", strings.Join(cols, " | "), strings.Repeat("---:|", len(cols)-4))
 	for _, row := range rows {
-		r, m := row.First, row.Medians
+		r := row.First
 		against := r.Against
 		if against == "" {
 			against = "the same"
 		}
-		fmt.Fprintf(b, "| %s |\n", strings.Join([]string{
-			stackLabel(r.Stack), format.TransportLabel(r), r.Dir, r.Payload, format.Callers(r), against,
-			fmt.Sprintf("%.0f", m[measure.UnitCallsPerSec]), duration(m[measure.UnitP50]), duration(m[measure.UnitP99]), duration(m[measure.UnitP999]), duration(m[measure.UnitCPUPerOp]),
-			fmt.Sprintf("%.1f", m[measure.UnitAllocsPerOp]), fmt.Sprintf("%.0f", m[measure.UnitBytesPerOp]), fmt.Sprintf("%.0f", m[measure.UnitWirePerOp]),
-		}, " | "))
+		cells := append([]string{stackLabel(r.Stack), format.TransportLabel(r), r.Dir, r.Payload, format.Callers(r), against}, columnCells(row)...)
+		fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
 	}
 	fmt.Fprintln(b)
 }
