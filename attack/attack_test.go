@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"math/rand/v2"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/rpcbench/rpcbench/codecs"
 	wire "github.com/rpcbench/rpcbench/codecs/hostile"
+	"github.com/rpcbench/rpcbench/internal/poll"
 )
 
 // TestServerSurvives attacks one `rpcbench serve` process per codec with
@@ -62,17 +64,16 @@ func TestServerSurvives(t *testing.T) {
 // attack left a goroutine behind.
 func (s *server) assertIdle(t *testing.T, idle int) {
 	t.Helper()
-	var n int
-	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		var err error
-		if n, err = s.goroutines(nil); err != nil {
-			t.Fatal(err)
+	err := poll.Within(5*time.Second, func() error {
+		n, err := s.goroutines(nil)
+		if err == nil && n > idle {
+			err = fmt.Errorf("server has %d goroutines 5s after the attacks ended, %d when idle before them", n, idle)
 		}
-		if n <= idle {
-			return
-		}
+		return err
+	})
+	if err != nil {
+		t.Error(err)
 	}
-	t.Errorf("server has %d goroutines 5s after the attacks ended, %d when idle before them", n, idle)
 }
 
 type attack struct {
@@ -152,7 +153,7 @@ func attacks(f wire.Format) []attack {
 					}
 				})
 			}
-			time.Sleep(2500 * time.Millisecond) // a few bytes in, mid-message
+			time.Sleep(2500 * time.Millisecond) // sleeps on purpose: a slow peer, a few bytes in, mid-message
 		}},
 		{"a message that never ends, sent as fast as the server takes it", func(h *hostile) {
 			n, err := h.flood(h.dial(), h.f.Endless, h.f.Fill, frameMax+floodSlack)

@@ -2,6 +2,7 @@ package attack_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/rpc"
@@ -12,6 +13,7 @@ import (
 	"github.com/hashicorp/yamux"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/internal/poll"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports/duplex"
 )
@@ -39,11 +41,12 @@ func TestADuplexMasterAndWorkerCallEachOther(t *testing.T) {
 	}
 	// The worker prints its table once its callers are done.
 	const up = "msgpack up"
-	for end := time.Now().Add(30 * time.Second); !strings.Contains(worker.stdout.String(), up); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("the worker printed no %q row:\n%s\nstderr:\n%s", up, worker.stdout, worker.stderr)
+	poll.Until(t, 30*time.Second, func() error {
+		if !strings.Contains(worker.stdout.String(), up) {
+			return fmt.Errorf("the worker printed no %q row:\n%s\nstderr:\n%s", up, worker.stdout, worker.stderr)
 		}
-	}
+		return nil
+	})
 	for _, line := range strings.Split(worker.stdout.String(), "\n") {
 		if strings.Contains(line, up) && !strings.HasSuffix(strings.TrimSpace(line), " 0") {
 			t.Errorf("the worker's calls failed: %s\nstderr:\n%s", line, worker.stderr)
@@ -146,7 +149,7 @@ func TestAStreamFloodWithUnfinishedRequestsIsBounded(t *testing.T) {
 			st.SetWriteDeadline(time.Now().Add(2 * time.Second))
 			st.Write(unfinished) // fails for a stream the side reset
 		}
-		time.Sleep(time.Second) // let the side read what it will
+		time.Sleep(time.Second) // sleeps on purpose: the flood's effect is what the side does with it over time; nothing reports when it is done
 	}
 	t.Run("worker", func(t *testing.T) {
 		worker, conn := startWorker(t)
@@ -172,7 +175,7 @@ func TestAStreamFloodWithUnfinishedRequestsIsBounded(t *testing.T) {
 			}
 			more = append(more, hostileSession(t, conn))
 		}
-		time.Sleep(answerWithin) // for the master to disconnect those it will
+		time.Sleep(answerWithin) // sleeps on purpose: the master must have disconnected the extra sessions within answerWithin
 		refused := 0
 		for _, sess := range more {
 			if sess.IsClosed() {
@@ -214,16 +217,15 @@ func startMaster(t *testing.T, args ...string) (*server, string, net.Conn) {
 	addr := freeAddr(t)
 	p := start(t, nil, append([]string{"run", "--workload", "duplex", "--transport", "duplex", "--listen", addr,
 		"--codec", "msgpack", "--peers", "none", "--warmup", "0s", "--format", "bench"}, args...)...)
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			t.Cleanup(func() { c.Close() })
-			return &server{proc: p}, addr, c
+	var c net.Conn
+	poll.Until(t, 10*time.Second, func() (err error) {
+		if c, err = net.DialTimeout("tcp", addr, time.Second); err != nil {
+			return fmt.Errorf("the master never listened on %s: %v\nstderr:\n%s", addr, err, p.stderr)
 		}
-		if time.Now().After(end) {
-			t.Fatalf("the master never listened on %s: %v\nstderr:\n%s", addr, err, p.stderr)
-		}
-	}
+		return nil
+	})
+	t.Cleanup(func() { c.Close() })
+	return &server{proc: p}, addr, c
 }
 
 // callingForever are a master's flags for the attacks: it calls for 30s

@@ -85,7 +85,7 @@ func assertFailedLoudly(t *testing.T, run *proc, exitCode int, r *measure.Result
 func TestRunWhoseServerIsKilledCountsItsErrorsAndEnds(t *testing.T) {
 	srv := serve(t, nil, "msgpack")
 	run := load(t, nil, srv.addr)
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(500 * time.Millisecond) // sleeps on purpose: the kill lands mid-window of a run in another process, which reports no progress
 	srv.cmd.Process.Kill()
 	code, r := finish(t, run)
 	assertFailedLoudly(t, run, code, r)
@@ -98,7 +98,7 @@ func TestRunWithAConnectionResetUnderLoadCountsItsErrorsAndEnds(t *testing.T) {
 	srv := serve(t, nil, "msgpack")
 	p := startProxy(t, srv.addr)
 	run := load(t, nil, p.addr())
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(500 * time.Millisecond) // sleeps on purpose: the reset lands mid-window, with calls in flight
 	if !p.reset(0) {
 		t.Fatalf("the proxy saw no connection to reset: the run did not connect through it\nstderr:\n%s", run.stderr)
 	}
@@ -118,9 +118,9 @@ func TestRunOverReverseRedialsWhenItsServerRestarts(t *testing.T) {
 	// connection that the restart replaces.
 	run := load(t, nil, addr, "--transport", "reverse", "--concurrency", "1", "--conns", "1", "--rate", "200", "--duration", "4s")
 	first := serve(t, nil, "msgpack", "--transport", "reverse", "--addr", addr)
-	time.Sleep(killAfter)
+	time.Sleep(killAfter) // sleeps on purpose: killAfter bounds the calls that can come before the kill
 	first.cmd.Process.Kill()
-	time.Sleep(gap)
+	time.Sleep(gap) // sleeps on purpose: the worker finds the calling side gone before the new one comes
 	serve(t, nil, "msgpack", "--transport", "reverse", "--addr", addr)
 	_, r := finish(t, run)
 	// Before the kill at most killAfter*rate calls can have completed; a run

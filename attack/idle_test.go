@@ -3,12 +3,14 @@ package attack_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/rpc"
 	"testing"
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/internal/poll"
 	"github.com/rpcbench/rpcbench/service"
 )
 
@@ -52,21 +54,24 @@ func TestGobIdleConnectionGivesBackALargeCall(t *testing.T) {
 	}
 	payload, reply.Payload = nil, nil
 	var rss int64
-	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(time.Second) {
+	err = poll.Within(30*time.Second, func() error {
 		out, err := srv.call(nil, "Stats.Read", `{"gc":true}`)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		var stats struct {
 			RSS int64 `json:"rss_bytes"`
 		}
 		if err := json.Unmarshal([]byte(out), &stats); err != nil {
-			t.Fatalf("Stats.Read printed %q: %v", out, err)
+			return fmt.Errorf("Stats.Read printed %q: %v", out, err)
 		}
-		if rss = stats.RSS; rss <= idleRSSAfterLargeCall {
-			t.Logf("idle after a 60 MiB Echo: RSS %d MiB", rss>>20)
-			return
+		if rss = stats.RSS; rss > idleRSSAfterLargeCall {
+			return fmt.Errorf("RSS %d MiB", rss>>20)
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("while the connection that carried a 60 MiB Echo is idle: %v; want at most %d MiB", err, idleRSSAfterLargeCall>>20)
 	}
-	t.Errorf("the server holds %d MiB while the connection that carried a 60 MiB Echo is idle, want at most %d MiB", rss>>20, idleRSSAfterLargeCall>>20)
+	t.Logf("idle after a 60 MiB Echo: RSS %d MiB", rss>>20)
 }

@@ -127,7 +127,7 @@ func TestUnreadLargeRepliesAreBudgeted(t *testing.T) {
 			// Its codec's buffers go with it; serve hands the memory back
 			// once the large request is answered.
 			setter.Close()
-			time.Sleep(time.Second)
+			time.Sleep(time.Second) // sleeps on purpose: serve gives no sign of having handed the memory back
 			srv.resetPeak(t)
 			var open []net.Conn
 			defer func() {
@@ -149,7 +149,7 @@ func TestUnreadLargeRepliesAreBudgeted(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			time.Sleep(time.Second) // let serve compute what it will
+			time.Sleep(time.Second) // sleeps on purpose: serve must hold what it computes for clients that never read; nothing reports when it is done
 			// The Set leaves serve holding memory it freed (the 32 MiB
 			// request, decoded), so what counts is the growth.
 			when := fmt.Sprintf("with %d clients not reading a 32 MiB reply each", conns)

@@ -15,12 +15,14 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/internal/pausing"
+	"github.com/rpcbench/rpcbench/internal/poll"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/transports"
 	_ "github.com/rpcbench/rpcbench/transports/all"
@@ -31,12 +33,14 @@ import (
 type slowReader struct {
 	net.Conn
 	rate float64
+	read atomic.Int64 // bytes read so far
 }
 
 func (c *slowReader) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p[:min(len(p), 256<<10)])
+	c.read.Add(int64(n))
 	if c.rate > 0 {
-		time.Sleep(time.Duration(float64(n) / c.rate * float64(time.Second)))
+		time.Sleep(time.Duration(float64(n) / c.rate * float64(time.Second))) // sleeps on purpose: the slow link
 	}
 	return n, err
 }
@@ -90,7 +94,8 @@ func TestSIGTERMLetsCallsInFlightFinish(t *testing.T) {
 			// About 2s to read 20 MB back at 10 MB/s, within serve's 5s
 			// grace on a loaded machine.
 			big := bytes.Repeat([]byte("e"), 20<<20)
-			slow := rpc.NewClientWithCodec(codec.NewClientCodec(&slowReader{Conn: dial(), rate: 10e6}))
+			slowConn := &slowReader{Conn: dial(), rate: 10e6}
+			slow := rpc.NewClientWithCodec(codec.NewClientCodec(slowConn))
 			defer slow.Close()
 			echo := slow.Go("Echo.Echo", &service.EchoRequest{Payload: big}, new(service.EchoReply), nil)
 
@@ -101,10 +106,10 @@ func TestSIGTERMLetsCallsInFlightFinish(t *testing.T) {
 			go half.Go("Echo.Echo", &service.EchoRequest{Payload: big[:1<<20]}, new(service.EchoReply), halfDone)
 			<-hw.Paused
 
-			time.Sleep(500 * time.Millisecond) // the reply is on its way
+			poll.For(t, 10*time.Second, "the reply to be on its way", func() bool { return slowConn.read.Load() > 0 })
 			began := time.Now()
 			srv.cmd.Process.Signal(syscall.SIGTERM)
-			time.Sleep(300 * time.Millisecond)
+			poll.For(t, 10*time.Second, "serve to say it is shutting down", func() bool { return strings.Contains(srv.stderr.String(), "shutting down") })
 			close(hw.Resume)
 			for what, call := range map[string]*rpc.Call{"the 20 MB Echo read slowly": <-echo.Done, "the request whose body was arriving": <-halfDone} {
 				if call.Error != nil {
@@ -245,9 +250,14 @@ func TestGobTypeDefinitionsAreBounded(t *testing.T) {
 	if !errors.Is(rerr, io.EOF) && !errors.Is(rerr, syscall.ECONNRESET) {
 		t.Errorf("after %d type definitions: write %v, read %v; want the server to close the connection", n, werr, rerr)
 	}
-	time.Sleep(200 * time.Millisecond) // the log line
-	if log := srv.stderr.String(); !strings.Contains(log, "at most 1024 types") {
-		t.Errorf("server's log does not say why it closed the connection:\n%s", log)
+	err = poll.Within(10*time.Second, func() error {
+		if log := srv.stderr.String(); !strings.Contains(log, "at most 1024 types") {
+			return fmt.Errorf("server's log does not say why it closed the connection:\n%s", log)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
 	}
 	u, _ := srv.usage()
 	t.Logf("after %d type definitions: peak RSS %d MiB", n, u.PeakRSS>>20)
@@ -314,7 +324,7 @@ func TestServeSurvivesItsLogReaderAndEndsOnSIGHUP(t *testing.T) {
 		c.Read(make([]byte, 1))
 		c.Close()
 	}
-	time.Sleep(1500 * time.Millisecond) // past the log limiter's second
+	time.Sleep(1500 * time.Millisecond) // sleeps on purpose: past the log limiter's second
 	select {
 	case err := <-exited:
 		t.Fatalf("serve died when its log reader went away: %v", err)

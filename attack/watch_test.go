@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/internal/poll"
 	"github.com/rpcbench/rpcbench/service"
 )
 
@@ -71,18 +72,14 @@ func eventually(t *testing.T, what string, ok func(int) bool, srv *server) int {
 func eventuallyWithin(t *testing.T, d time.Duration, what string, ok func(int) bool, srv *server) int {
 	t.Helper()
 	var n int
-	for end := time.Now().Add(d); ; time.Sleep(100 * time.Millisecond) {
+	poll.Until(t, d, func() error {
 		var err error
-		if n, err = srv.goroutines(nil); err != nil {
-			t.Fatal(err)
+		if n, err = srv.goroutines(nil); err == nil && !ok(n) {
+			err = fmt.Errorf("gave up waiting for %s: serve has %d goroutines", what, n)
 		}
-		if ok(n) {
-			return n
-		}
-		if time.Now().After(end) {
-			t.Fatalf("gave up waiting %v for %s: serve has %d goroutines", d, what, n)
-		}
-	}
+		return err
+	})
+	return n
 }
 
 // TestWatchesAtTheCallLimitEndWithTheirConnection fills connections with

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcbench/rpcbench/internal/poll"
 	"go.uber.org/goleak"
 )
 
@@ -66,13 +68,12 @@ func TestAuthFlags(t *testing.T) {
 			}
 		}
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(serveOut.String(), "\n") {
-		if time.Now().After(deadline) {
-			t.Fatalf("serve printed no address; its log:\n%s", serveErr.String())
+	poll.Until(t, 10*time.Second, func() error {
+		if !strings.Contains(serveOut.String(), "\n") {
+			return fmt.Errorf("serve printed no address; its log:\n%s", serveErr.String())
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 	addr := strings.TrimSpace(serveOut.String())
 	if log := serveErr.String(); !strings.Contains(log, "every connection must log in with the token in "+good) {
 		t.Errorf("serve's log does not say which token file it requires:\n%s", log)

@@ -129,18 +129,6 @@ func (c *countingReads) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// until polls cond until it holds, failing the test after limit.
-func until(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s after %v", what, limit)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func interrupt(t *testing.T, p *process) {
 	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {

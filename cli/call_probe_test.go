@@ -17,6 +17,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/internal/poll"
 )
 
 // startServe runs serve with args in this process until the test ends and
@@ -33,13 +34,12 @@ func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
 			t.Errorf("serve %v: %v", args, err)
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "\n") {
-		if time.Now().After(deadline) {
-			t.Fatalf("serve %v printed no address; its log:\n%s", args, log.String())
+	poll.Until(t, 10*time.Second, func() error {
+		if !strings.Contains(out.String(), "\n") {
+			return fmt.Errorf("serve %v printed no address; its log:\n%s", args, log.String())
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 	return strings.TrimSpace(out.String()), &log
 }
 

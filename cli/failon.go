@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -20,36 +19,13 @@ import (
 // (the exit table, cli/exit.go), as k6 does, so that a script tells it from a failed run.
 var errThresholdsBroken = errors.New("thresholds broken")
 
-// A thresholdMetric is a figure a threshold can name, and how its values
-// are written.
-type thresholdMetric struct {
-	unit     string // format.Row.Medians' key; "" for errors
-	duration bool   // values are durations: 5ms
-}
-
-// thresholdMetrics are the figures --fail-on and --find-max know, by the
-// names they are written with.
-var thresholdMetrics = map[string]thresholdMetric{
-	"p50":       {"p50-ns", true},
-	"p90":       {"p90-ns", true},
-	"p99":       {"p99-ns", true},
-	"p99.9":     {"p99.9-ns", true},
-	"p999":      {"p99.9-ns", true},
-	"max":       {"max-ns", true},
-	"cpu/op":    {"cpu-ns/op", true},
-	"calls/s":   {"calls/s", false},
-	"allocs/op": {"allocs/op", false},
-	"B/op":      {"B/op", false},
-	"wire-B/op": {"wire-B/op", false},
-	"errors":    {"", false},
-}
-
+// thresholdMetricNames are the names --fail-on and --find-max know: the
+// unit table's, which the text table heads its columns with.
 func thresholdMetricNames() []string {
-	names := make([]string, 0, len(thresholdMetrics))
-	for n := range thresholdMetrics {
-		names = append(names, n)
+	var names []string
+	for _, m := range measure.Metrics() {
+		names = append(names, m.Name())
 	}
-	slices.Sort(names)
 	return names
 }
 
@@ -62,7 +38,7 @@ type threshold struct {
 	text     string
 	selector []string
 	name     string // as written: "p99"
-	metric   thresholdMetric
+	metric   measure.Metric
 	op       string
 	want     float64 // ns for durations
 }
@@ -95,13 +71,13 @@ func parseFailOn(s string) (threshold, error) {
 	if t.op == "==" {
 		t.op = "="
 	}
-	m, ok := thresholdMetrics[t.name]
+	m, ok := measure.MetricNamed(t.name)
 	if !ok {
 		return t, fmt.Errorf("%q: unknown metric %q: want one of %s", t.text, t.name, strings.Join(thresholdMetricNames(), ", "))
 	}
 	t.metric = m
 	v := strings.TrimSpace(expr[i+len(op):])
-	if m.duration {
+	if m.Nanoseconds() {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
 			return t, fmt.Errorf("%q: %s wants a duration such as 5ms or 250µs, not %q", t.text, t.name, v)
@@ -148,18 +124,18 @@ func (t threshold) applies(r *measure.Result) bool {
 // value is the row's figure for the threshold, and whether it has one: a
 // row with no successful call has no latency or rate.
 func (t threshold) value(row *format.Row) (float64, bool) {
-	if t.metric.unit == "" {
+	if t.metric.Unit == measure.UnitErrors {
 		return float64(row.Errors), true
 	}
-	if !row.Succeeded() && (t.metric.duration || t.metric.unit == "calls/s") && t.metric.unit != "cpu-ns/op" {
+	if !row.Succeeded() && t.metric.OfCalls {
 		return 0, false
 	}
-	return row.Medians[t.metric.unit], true
+	return row.Medians[t.metric.Unit], true
 }
 
 // format writes v in the threshold's units.
 func (t threshold) format(v float64) string {
-	if t.metric.duration {
+	if t.metric.Nanoseconds() {
 		return roundDuration(time.Duration(v)).String()
 	}
 	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
@@ -268,7 +244,7 @@ func (v verdict) marks() map[string][]string {
 	marks := make(map[string][]string)
 	for _, b := range v.broken {
 		if b.row != nil {
-			marks[b.row.First.Name] = append(marks[b.row.First.Name], cmp.Or(b.t.metric.unit, "errors"))
+			marks[b.row.First.Name] = append(marks[b.row.First.Name], b.t.metric.Unit)
 		}
 	}
 	return marks

@@ -12,9 +12,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/rpcbench/rpcbench/internal/poll"
+	"github.com/rpcbench/rpcbench/stack"
 )
 
 // Greeter is a service rpcbench knows nothing of, served by the standard
@@ -48,35 +50,8 @@ func serveJSONRPC(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex // guards conns
-		conns []net.Conn
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() { defer wg.Done(); srv.ServeCodec(jsonrpc.NewServerCodec(c)) }()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
+	each := stack.ServeEach(l, func(c net.Conn) { srv.ServeCodec(jsonrpc.NewServerCodec(c)) })
+	t.Cleanup(func() { each.Close() })
 	return l.Addr().String()
 }
 
@@ -164,16 +139,13 @@ func TestRunLoadsNeovimsMessagePackRPC(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); cmd.Wait() })
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	poll.Until(t, 10*time.Second, func() error {
 		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
+		if err != nil {
+			return fmt.Errorf("nvim is not listening on %s: %w", addr, err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nvim is not listening on %s: %v", addr, err)
-		}
-	}
+		return c.Close()
+	})
 	var stdout, stderr bytes.Buffer
 	err = run(context.Background(), &stdout, &stderr, []string{"run", "--addr", addr, "--codec", "msgpack", "--peers", "none",
 		"--method", "nvim_eval", "--args", `"6*7"`, "--expect", "42", "--check-every", "1",

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/internal/poll"
 )
 
 func TestInterruptingARunKeepsWhatItMeasured(t *testing.T) {
@@ -16,7 +17,7 @@ func TestInterruptingARunKeepsWhatItMeasured(t *testing.T) {
 	p := start(t, "run", "--codec", "gob", "--addr", ts.addr, "--duration", "1m", "--warmup", "0",
 		"--conc", "1", "--conns", "1", "--format", "bench", "-o", out)
 	// Calls are flowing in the window: interrupt it.
-	until(t, 30*time.Second, "calls reaching the server", func() bool { return ts.read.Load() > 50_000 })
+	poll.For(t, 30*time.Second, "calls reaching the server", func() bool { return ts.read.Load() > 50_000 })
 	interrupt(t, p)
 	if code := p.wait(t, 10*time.Second); code != 130 {
 		t.Fatalf("exit %d after SIGINT, want 130; stderr:\n%s", code, p.stderr.String())
@@ -44,7 +45,7 @@ func TestInterruptingAMatrixLeavesTheFinishedRows(t *testing.T) {
 	// two rows are finished.
 	p := start(t, "matrix", "--codec", "gob", "--addr", ts.addr, "--duration", "200ms", "--warmup", "0",
 		"--conc", "1", "--conns", "1", "--count", "50", "-o", dir)
-	until(t, 60*time.Second, "a third repetition", func() bool { return ts.conns.Load() >= 3 })
+	poll.For(t, 60*time.Second, "a third repetition", func() bool { return ts.conns.Load() >= 3 })
 	interrupt(t, p)
 	if code := p.wait(t, 10*time.Second); code != 130 {
 		t.Fatalf("exit %d after SIGINT, want 130; stderr:\n%s", code, p.stderr.String())
@@ -81,7 +82,7 @@ func TestInterruptingAMatrixLeavesTheFinishedRows(t *testing.T) {
 func TestASecondInterruptExitsAtOnce(t *testing.T) {
 	ts := serveForTest(t)
 	p := start(t, "run", "--codec", "gob", "--addr", ts.addr, "--duration", "1m", "--warmup", "0", "--conc", "1", "--conns", "1")
-	until(t, 30*time.Second, "calls reaching the server", func() bool { return ts.read.Load() > 10_000 })
+	poll.For(t, 30*time.Second, "calls reaching the server", func() bool { return ts.read.Load() > 10_000 })
 	interrupt(t, p)
 	interrupt(t, p)
 	if code := p.wait(t, 5*time.Second); code != 130 {

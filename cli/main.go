@@ -10,6 +10,10 @@
 //	)
 //
 //	func main() { os.Exit(cli.Main(os.Args[1:])) }
+//
+// It parses flags, prints help and results and maps errors to exit
+// codes (exit.go); what to run and how is the harness's (harness.Plan,
+// harness.Run, harness.FindMax) and what a run produces is measure's.
 package cli
 
 import (

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/harness/format"
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 func TestMergeGolden(t *testing.T) {
@@ -71,13 +72,12 @@ func TestMergeJSONRecomputesSummaries(t *testing.T) {
 		if r.Calls != inputs[r.Name] || r.Latency.TotalCount() != inputs[r.Name] {
 			t.Errorf("%s: %d calls, histogram total %d; want the inputs' sum %d", r.Name, r.Calls, r.Latency.TotalCount(), inputs[r.Name])
 		}
-		sum := format.Summarize(r)
-		for key, want := range map[string]float64{
-			"calls_per_sec": sum.CallsPerSec, "p50_ns": float64(sum.P50), "p90_ns": float64(sum.P90),
-			"p99_ns": float64(sum.P99), "p999_ns": float64(sum.P999), "max_ns": float64(sum.Max),
-		} {
-			if got, ok := doc.Results[i][key].(float64); !ok || got != want || got == 0 {
-				t.Errorf("%s: %s = %v; want the number %v", r.Name, key, doc.Results[i][key], want)
+		for _, m := range measure.Metrics() {
+			if !m.OfCalls || m.Column == "" {
+				continue // not summarised in JSON
+			}
+			if got, ok := doc.Results[i][m.Column].(float64); !ok || got != m.Value(r) || got == 0 {
+				t.Errorf("%s: %s = %v; want the number %v", r.Name, m.Column, doc.Results[i][m.Column], m.Value(r))
 			}
 		}
 	}

@@ -164,7 +164,7 @@ func TestREADMEExamplesRunAsWritten(t *testing.T) {
 				background, backgroundOut = append(background, cmd), append(backgroundOut, &stderr)
 				// As a reader would, let it start (a Watch must be waiting
 				// before the Set that wakes it).
-				time.Sleep(500 * time.Millisecond)
+				time.Sleep(500 * time.Millisecond) // sleeps on purpose: the README's commands show no event to wait on (serve does not say when a Watch arrives)
 				continue
 			}
 			err := cmd.Run()

@@ -106,7 +106,8 @@ func addLoadFlags(fs *flag.FlagSet, matrix bool) *loadFlags {
 
 // addWideFlag defines --wide, for commands that print the text table.
 func addWideFlag(fs *flag.FlagSet) *bool {
-	return fs.Bool("wide", false, fmt.Sprintf("the text table with every column (calls, p90, p99.9, max, B/op, wire-B/op), however wide;\nwithout it the table fits %d characters", format.TableWidth))
+	return fs.Bool("wide", false, fmt.Sprintf("the text table with every column (%s), however wide;\nwithout it the table fits %d characters",
+		strings.Join(format.WideColumns(), ", "), format.TableWidth))
 }
 
 // runFormats are run's --format values.
@@ -245,7 +246,6 @@ func runOrMatrix(ctx context.Context, stdout, stderr io.Writer, args []string, m
 	if err != nil {
 		return err
 	}
-	cfgs = lf.shape.expand(cfgs)
 	startAt, err := parseStartAt(lf.startAt, time.Now())
 	if err != nil {
 		return err
@@ -495,7 +495,8 @@ func (o *outputs) discard() {
 	o.files = nil
 }
 
-// configs expands the flags into the configurations to measure.
+// configs reads the flags' lists into a harness.Plan and returns its
+// configurations.
 func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 	var delay *service.Delay
 	if f.work > 0 || f.stall != "" {
@@ -534,39 +535,34 @@ func (f *loadFlags) configs(tf *transportFlags) ([]harness.Config, error) {
 		}
 		concs = append(concs, n)
 	}
-	var cfgs []harness.Config
-	for _, p := range payloads {
-		for _, conc := range concs {
-			depth := f.pipeline
-			if f.maxInflight > 0 {
-				depth = (f.maxInflight + conc - 1) / conc
-			}
-			for _, tname := range split(tf.transport) {
-				for _, s := range withFloorMux(stacks, conc*depth > f.conns) {
-					codecName := s.ID().Short() // names the http transport's path
-					tf := *tf
-					tf.transport = tname
-					tr, tcfg, err := tf.config(codecName)
-					if err != nil {
-						return nil, err
-					}
-					if c, ok := s.(stack.Codec); ok {
-						tcfg.Token = c.Token // reverse: workers must prove they hold it too
-					}
-					cfgs = append(cfgs, harness.Config{
-						Stack: s, Transport: tr, TransportConfig: tcfg, External: tf.external(), Net: tf.net,
-						Payload: p, Concurrency: conc, Conns: f.conns, Pipeline: depth,
-						Rate: f.rate, Duration: f.duration, Calls: f.calls, Warmup: f.warmup,
-						Timeout: f.timeout, Delay: delay, CheckEvery: f.checkEvery,
-						MaxMessage: maxMessage,
-					})
-				}
-			}
-		}
-	}
-	if cfgs, err = f.wf.expand(f.workload, cfgs); err != nil {
+	wls, err := f.wf.workloads(f.workload)
+	if err != nil {
 		return nil, err
 	}
+	plan := harness.Plan{
+		Base: harness.Config{
+			External: tf.external(), Conns: f.conns, Pipeline: f.pipeline,
+			Rate: f.rate, Duration: f.duration, Calls: f.calls, Warmup: f.warmup,
+			Timeout: f.timeout, Delay: delay, CheckEvery: f.checkEvery,
+			MaxMessage: maxMessage,
+		},
+		Stacks: stacks, Payloads: payloads, Concurrency: concs,
+		Transports: split(tf.transport),
+		Link: func(transport, codec string) (harness.Link, error) {
+			tf := *tf
+			tf.transport = transport
+			tr, cfg, err := tf.config(codec)
+			return harness.Link{Transport: tr, Config: cfg, Net: tf.net}, err // config names tf.net's profile
+		},
+		MaxInflight: f.maxInflight,
+		Workloads:   wls, Watchers: f.wf.watchers,
+		Rates: f.shape.steps(),
+	}
+	cfgs, notes, err := plan.Expand()
+	if err != nil {
+		return nil, err
+	}
+	f.wf.notes = append(f.wf.notes, notes...)
 	if len(cfgs) == 0 {
 		return nil, usagef("nothing to measure: --codec and --peers are both none, or no stack runs the workload")
 	}
@@ -608,18 +604,6 @@ func (f *loadFlags) stacks(maxMessage int) ([]stack.Stack, error) {
 		stacks = append(stacks, s)
 	}
 	return stacks, nil
-}
-
-// withFloorMux adds the multiplexed floor when callers share connections
-// and the plain floor is measured, so that the framework's own hand-offs
-// can be told apart from the codec's work.
-func withFloorMux(stacks []stack.Stack, shared bool) []stack.Stack {
-	hasFloor := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == measure.FloorID() })
-	hasMux := slices.ContainsFunc(stacks, func(s stack.Stack) bool { return s.ID() == measure.FloorMuxID() })
-	if shared && hasFloor && !hasMux {
-		return append(slices.Clip(stacks), stack.FloorMux{})
-	}
-	return stacks
 }
 
 func split(s string) []string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,7 +37,7 @@ then bisect to within 5%; every probe is a row, and the verdict follows the tabl
 
 const failOnUsage = `fail (exit 99) when a threshold is broken: comma-separated [SELECTOR:]METRIC OP VALUE,
 e.g. 'p99<5ms,errors=0,calls/s>20000' or 'codec=msgpack:p99<5ms' (SELECTOR: key=value pairs of the
-row's name, joined by '/'); METRIC: p50, p90, p99, p99.9, max, calls/s, errors, cpu/op, allocs/op, B/op, wire-B/op`
+row's name, joined by '/'); METRIC: `
 
 // addShapeFlags defines --rate, --find-max and --fail-on; --rate's first
 // value also lands in *rate, which the rest of the flags' checks read.
@@ -44,7 +45,7 @@ func addShapeFlags(fs *flag.FlagSet, rate *float64) *shapeFlags {
 	s := &shapeFlags{rates: rateShape{first: rate}}
 	fs.Var(&s.rates, "rate", rateUsage)
 	fs.Var(&s.findMax, "find-max", findMaxUsage)
-	fs.Var(&s.failOn, "fail-on", failOnUsage)
+	fs.Var(&s.failOn, "fail-on", failOnUsage+strings.Join(thresholdMetricNames(), ", "))
 	return s
 }
 
@@ -121,21 +122,13 @@ func parseRates(s string) ([]float64, error) {
 	return rates, nil
 }
 
-// expand repeats cfgs at each of --rate's rates, rate by rate, so that
-// the table reads as a load curve; --find-max chooses its own rates.
-func (s *shapeFlags) expand(cfgs []harness.Config) []harness.Config {
-	r := &s.rates
-	if len(r.rates) < 2 || s.findMax.t != nil {
-		return cfgs
+// steps are --rate's rates for a harness.Plan to step through; none
+// with --find-max, which chooses its own.
+func (s *shapeFlags) steps() []float64 {
+	if s.findMax.t != nil {
+		return nil
 	}
-	out := make([]harness.Config, 0, len(cfgs)*len(r.rates))
-	for _, rate := range r.rates {
-		for _, c := range cfgs {
-			c.Rate = rate
-			out = append(out, c)
-		}
-	}
-	return out
+	return s.rates.rates
 }
 
 // objective is --find-max's: one threshold with no selector.
@@ -158,7 +151,7 @@ func (o *objective) Set(s string) error {
 		return err
 	case len(t.selector) > 0:
 		return fmt.Errorf("%q: the objective applies to each configuration searched; give it without a selector", s)
-	case t.name == "errors" || t.name == "calls/s":
+	case slices.Contains([]string{measure.UnitErrors, measure.UnitCallsPerSec, measure.UnitNsPerOp}, t.metric.Unit):
 		return fmt.Errorf("%q: want an objective on latency or cost, such as p99<2ms: errors are always checked, and the rate is what is searched", s)
 	}
 	o.t = &t

@@ -19,23 +19,19 @@ type workloadFlags struct {
 	notes          []string // stacks left out of a workload, and why
 }
 
-// defaultWatchRate is the watch workload's Sets/s when --rate is not given.
-const defaultWatchRate = 1000
-
 func addWorkloadFlags(fs *flag.FlagSet) *workloadFlags {
 	f := new(workloadFlags)
 	fs.IntVar(&f.watchers, "watchers", 100, "watch: watches kept blocked, spread over --conns connections (the conc= of watch rows);\n"+
-		fmt.Sprintf("%d watchers share a key, and the setter changes the keys in turn at --rate Sets/s (%d when --rate is not given)", measure.WatchersPerKey, defaultWatchRate))
+		fmt.Sprintf("%d watchers share a key, and the setter changes the keys in turn at --rate Sets/s (%d when --rate is not given)", measure.WatchersPerKey, harness.WatchRate))
 	fs.IntVar(&f.back, "back-concurrency", 0, "duplex: worker→master callers (row dir=up), beside --concurrency master→worker callers (dir=down);\n0: as many as --concurrency")
 	fs.StringVar(&f.backPayload, "back-payload", "", "duplex: the worker→master callers' payload; empty: --payload")
 	return f
 }
 
-// expand gives each configuration every workload --workload lists (run and
-// matrix both take a comma-separated list), leaving out the stacks a
-// workload cannot run on, with a note saying so. The watch workload's
-// callers are its --watchers, and its rate is --rate or 1000 Sets/s.
-func (f *workloadFlags) expand(list string, cfgs []harness.Config) ([]harness.Config, error) {
+// workloads reads --workload's list (run and matrix both take a
+// comma-separated list) into workloads, with the watch and duplex flags
+// that shape them.
+func (f *workloadFlags) workloads(list string) ([]harness.Workload, error) {
 	var wls []harness.Workload
 	for _, name := range split(list) {
 		wl, err := harness.LookupWorkload(name)
@@ -63,32 +59,7 @@ func (f *workloadFlags) expand(list string, cfgs []harness.Config) ([]harness.Co
 		}
 		wls = append(wls, wl)
 	}
-	var out []harness.Config
-	seen := make(map[string]bool)
-	noted := make(map[string]bool)
-	for _, wl := range wls {
-		for _, cfg := range cfgs {
-			cfg.Workload = wl
-			if err := harness.Supports(wl, cfg.Stack); err != nil {
-				if note := fmt.Sprintf("workload %s: %s: left out: %v", wl.Name(), cfg.Stack.ID(), err); !noted[note] {
-					noted[note] = true
-					f.notes = append(f.notes, note)
-				}
-				continue
-			}
-			if _, ok := wl.(harness.Watch); ok {
-				cfg.Concurrency = f.watchers
-				if cfg.Rate == 0 {
-					cfg.Rate = defaultWatchRate
-				}
-			}
-			if name := cfg.Name(); !seen[name] { // watch ignores --concurrency
-				seen[name] = true
-				out = append(out, cfg)
-			}
-		}
-	}
-	return out, nil
+	return wls, nil
 }
 
 // printNotes says which stacks a workload left out: under the table when

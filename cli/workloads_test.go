@@ -3,9 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rpcbench/rpcbench/internal/poll"
 )
 
 // The workloads compose with the other flags, and a stack a workload
@@ -62,11 +65,12 @@ func TestADuplexWorkerWhoseMasterLeavesSaysSo(t *testing.T) {
 	if err := <-masterDone; err != nil {
 		t.Fatalf("master: %v", err)
 	}
-	for end := time.Now().Add(20 * time.Second); !strings.Contains(stdout.String(), "msgpack up"); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("the worker printed no row once its master left:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	poll.Until(t, 20*time.Second, func() error {
+		if !strings.Contains(stdout.String(), "msgpack up") {
+			return fmt.Errorf("the worker printed no row once its master left:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 		}
-	}
+		return nil
+	})
 	stop()
 	if err := <-workerDone; err != nil {
 		t.Errorf("worker: %v", err)

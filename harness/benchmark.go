@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // Benchmark measures cfg as a Go benchmark of b.N calls, under the name
@@ -51,7 +53,7 @@ func Benchmark(b *testing.B, cfg Config) {
 			// (ns/op, B/op and allocs/op of the whole b.N loop, set-up
 			// included) with the measured window's.
 			for _, v := range r.BenchValues() {
-				if v.Unit == "allocs/op" || v.Unit == "B/op" {
+				if v.Unit == measure.UnitAllocsPerOp || v.Unit == measure.UnitBytesPerOp {
 					// go test prints these two as integers, truncated:
 					// round, so that they stay within the gate's
 					// tolerance of rpcbench's fractional figures.

@@ -17,4 +17,8 @@
 // names benchmarks through measure.Name; Benchmark runs a Config under go
 // test -bench with the same names and units as rpcbench run --format
 // bench; FindMax searches for the highest rate that holds an objective.
+// A Plan is what a command line asks for, a list wherever it takes one
+// (stacks, payloads, callers, transports, workloads, rates); Plan.Expand
+// crosses the lists into the Configs to run, so that the command parses
+// flags and this package decides what runs.
 package harness

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -54,25 +53,12 @@ func serveBytes(t *testing.T, reply string) (string, *atomic.Int64) {
 		t.Fatal(err)
 	}
 	var arrived atomic.Int64
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			arrived.Add(1)
-			wg.Go(func() {
-				defer c.Close()
-				c.Read(make([]byte, 1))
-				c.Write([]byte(reply))
-			})
-		}
+	srv := stack.ServeEach(l, func(c net.Conn) {
+		arrived.Add(1)
+		c.Read(make([]byte, 1))
+		c.Write([]byte(reply))
 	})
-	t.Cleanup(func() {
-		l.Close()
-		wg.Wait()
-	})
+	t.Cleanup(func() { srv.Close() })
 	return l.Addr().String(), &arrived
 }
 

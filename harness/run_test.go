@@ -68,19 +68,7 @@ func TestACallPastItsTimeoutFailsWithoutHanging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				io.Copy(io.Discard, conn)
-				conn.Close()
-			}()
-		}
-	}()
+	defer stack.ServeEach(l, func(conn net.Conn) { io.Copy(io.Discard, conn) }).Close()
 	cfg := config(t, stack.Floor{}, "arith")
 	cfg.External = true
 	cfg.TransportConfig.Addr = l.Addr().String()
@@ -202,11 +190,26 @@ func TestARunOutlivesAServerRestart(t *testing.T) {
 	addr := first.Addr().String()
 	srv := stack.Floor{}.Serve(first, nil)
 	var readBySecond atomic.Int64
+	// The restart follows the run: the server goes away once the window
+	// has calls, and comes back once the run has counted them failing.
+	inWindow, failing, ran := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var windowOnce, failingOnce sync.Once
 	restarted := make(chan stack.Server, 1)
 	go func() {
-		time.Sleep(300 * time.Millisecond)
+		select {
+		case <-inWindow:
+		case <-ran:
+			srv.Close()
+			restarted <- nil
+			return
+		}
 		srv.Close() // the server goes away: its connections reset
-		time.Sleep(200 * time.Millisecond)
+		select {
+		case <-failing:
+		case <-ran:
+			restarted <- nil
+			return
+		}
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			t.Error(err)
@@ -221,7 +224,16 @@ func TestARunOutlivesAServerRestart(t *testing.T) {
 	cfg.TransportConfig.Addr = addr
 	cfg.Calls = 0
 	cfg.Duration = 1200 * time.Millisecond
+	cfg.Progress = func(p harness.Progress) {
+		if !p.Warmup && p.Calls > 0 {
+			windowOnce.Do(func() { close(inWindow) })
+		}
+		if !p.Warmup && p.Errors > 0 {
+			failingOnce.Do(func() { close(failing) })
+		}
+	}
 	r, err := harness.Run(context.Background(), cfg)
+	close(ran)
 	if second := <-restarted; second != nil {
 		second.Close()
 	}
@@ -246,32 +258,19 @@ func silentServer(t *testing.T) (addr string, read <-chan struct{}) {
 		t.Fatal(err)
 	}
 	ch := make(chan struct{}, 1)
-	var wg sync.WaitGroup
-	wg.Go(func() {
+	srv := stack.ServeEach(l, func(conn net.Conn) {
+		buf := make([]byte, 4096)
 		for {
-			conn, err := l.Accept()
-			if err != nil {
+			if _, err := conn.Read(buf); err != nil {
 				return
 			}
-			wg.Go(func() {
-				defer conn.Close()
-				buf := make([]byte, 4096)
-				for {
-					if _, err := conn.Read(buf); err != nil {
-						return
-					}
-					select {
-					case ch <- struct{}{}:
-					default:
-					}
-				}
-			})
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
 		}
 	})
-	t.Cleanup(func() {
-		l.Close()
-		wg.Wait()
-	})
+	t.Cleanup(func() { srv.Close() })
 	return l.Addr().String(), ch
 }
 

@@ -1,5 +1,5 @@
-// Package payload names the workloads a benchmark sends, makes their
-// arguments and checks their replies.
+// Package payload names what a call carries (bytes:1KiB, records:100,
+// arith), makes its arguments and checks its replies.
 package payload
 
 import (

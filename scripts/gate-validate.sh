@@ -25,8 +25,8 @@
 #   scripts/gate-validate.sh 2       # a smoke test of the script (REPS=3 shortens it further)
 #
 # Why the slowdown is in the codec and not --work: --work delays the
-# server's reply for codec and floor alike and, with CONTRACTS 1, changes
-# the benchmark's name, so it is a different configuration, not a slower
+# server's reply for codec and floor alike and changes the benchmark's
+# name (work=... is part of it), so it is a different configuration, not a slower
 # codec (the work case checks exactly that). The gateslow build burns CPU
 # in msgpack's encode path only, twice per call (request and reply), for
 # 7.5% of the calibrated cpu-ns/op each time; the normal build's

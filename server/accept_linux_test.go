@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/internal/poll"
 	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/service"
 )
@@ -72,13 +73,12 @@ func TestAcceptUnderFileLimit(t *testing.T) {
 		}
 		held = append(held, c)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(log.String(), "too many open files") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the child never ran out of files; its output:\n%s", log)
+	poll.Until(t, 10*time.Second, func() error {
+		if !strings.Contains(log.String(), "too many open files") {
+			return fmt.Errorf("the child never ran out of files; its output:\n%s", log)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 
 	// Once connections close, the child accepts again, the new one too.
 	for _, c := range held {

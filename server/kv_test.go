@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/rpc"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/internal/poll"
 	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/service"
 )
@@ -143,17 +143,9 @@ func TestWatchEndedByHalfCloseSaysSo(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds, failing the test after 20 seconds:
+// waitFor waits for cond to hold, failing the test after 20 seconds:
 // a watchdog, not a timing assertion.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("gave up waiting for %s", what)
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+	poll.For(t, 20*time.Second, what, cond)
 }

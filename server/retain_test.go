@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/internal/poll"
 	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/service"
 )
@@ -97,7 +98,7 @@ func TestKeptCodecStateIsBudgeted(t *testing.T) {
 	}
 	// The refused connection's share comes back as the server closes it:
 	// a plain client then fits beside the first connection.
-	err := within(5*time.Second, func() error {
+	err := poll.Within(5*time.Second, func() error {
 		return dial(t, codec, addr).Call("Echo.Echo", &service.EchoRequest{Payload: []byte("ok")}, new(service.EchoReply))
 	})
 	if err != nil {
@@ -105,7 +106,7 @@ func TestKeptCodecStateIsBudgeted(t *testing.T) {
 	}
 	// The first connection's share comes back when it closes.
 	first.Close()
-	err = within(5*time.Second, func() error {
+	err = poll.Within(5*time.Second, func() error {
 		if _, answered, why = send(t, addr, streams[2], n); answered != n {
 			return fmt.Errorf("%d of %d calls answered (%s)", answered, n, why)
 		}
@@ -113,18 +114,5 @@ func TestKeptCodecStateIsBudgeted(t *testing.T) {
 	})
 	if err != nil {
 		t.Errorf("after the first connection closed, a new one defining as many types: %v; they should fit again", err)
-	}
-}
-
-// within calls f until it succeeds or d has passed, and returns its last
-// error.
-func within(d time.Duration, f func() error) error {
-	deadline := time.Now().Add(d)
-	for {
-		err := f()
-		if err == nil || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

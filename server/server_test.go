@@ -18,6 +18,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rpcbench/rpcbench/codecs"
+	"github.com/rpcbench/rpcbench/internal/backoff"
+	"github.com/rpcbench/rpcbench/internal/poll"
 	"github.com/rpcbench/rpcbench/server"
 	"github.com/rpcbench/rpcbench/service"
 )
@@ -299,7 +301,7 @@ func TestIdleTimeout(t *testing.T) {
 			wg.Go(func() {
 				// Calls far apart in total, each soon after the last.
 				for i := range 4 * int(idle/(10*time.Millisecond)) {
-					time.Sleep(10 * time.Millisecond)
+					time.Sleep(10 * time.Millisecond) // sleeps on purpose: the pause between calls is what the idle timeout must not count
 					var p service.Product
 					if err := active.Call("Arith.Multiply", &service.Args{A: 6, B: 7}, &p); err != nil || p.GetValue() != 42 {
 						t.Errorf("active connection, call %d: %d, %v; want 42", i+1, p.GetValue(), err)
@@ -320,13 +322,12 @@ func TestIdleTimeout(t *testing.T) {
 			})
 			wg.Wait()
 			// After its slow call, slow is silent too.
-			deadline := time.Now().Add(10 * time.Second)
-			for !strings.Contains(log.String(), "silent for "+idle.String()) {
-				if time.Now().After(deadline) {
-					t.Fatalf("the server never logged closing the silent connection; log:\n%s", log)
+			poll.Until(t, 10*time.Second, func() error {
+				if !strings.Contains(log.String(), "silent for "+idle.String()) {
+					return fmt.Errorf("the server never logged closing the silent connection; log:\n%s", log)
 				}
-				time.Sleep(10 * time.Millisecond)
-			}
+				return nil
+			})
 		})
 	}
 }
@@ -337,10 +338,17 @@ type flakyListener struct {
 	err     error
 	fails   int          // Accepts to fail; negative: all of them
 	accepts atomic.Int64 // Accept calls so far
+	// reached, when set, is closed at the Accept call numbered at.
+	reached chan struct{}
+	at      int64
 }
 
 func (l *flakyListener) Accept() (net.Conn, error) {
-	if n := l.accepts.Add(1); l.fails < 0 || n <= int64(l.fails) {
+	n := l.accepts.Add(1)
+	if n == l.at {
+		close(l.reached)
+	}
+	if l.fails < 0 || n <= int64(l.fails) {
 		return nil, l.err
 	}
 	return l.Listener.Accept()
@@ -368,15 +376,16 @@ func TestAcceptBackoff(t *testing.T) {
 	})
 
 	t.Run("the backoff does not spin and Shutdown ends it", func(t *testing.T) {
-		l := &flakyListener{Listener: listen(t), err: errEMFILE, fails: -1}
+		l := &flakyListener{Listener: listen(t), err: errEMFILE, fails: -1, reached: make(chan struct{}), at: 5}
 		s := &server.Server{Codec: msgpack}
 		done := make(chan error, 1)
+		start := time.Now()
 		go func() { done <- s.Serve(l) }()
-		time.Sleep(300 * time.Millisecond)
-		// 5+10+20+40+80+160ms: 6 waits fit in 315ms, spinning would
-		// make thousands of calls.
-		if n := l.accepts.Load(); n > 7 {
-			t.Errorf("%d Accepts in 300ms of failures, want at most 7", n)
+		// Before the fifth Accept come four waits, 1+2+4+8 times AcceptMin,
+		// each varied by the jitter: spinning would take microseconds.
+		<-l.reached
+		if took, least := time.Since(start), time.Duration(float64(15*backoff.AcceptMin)*(1-backoff.Jitter)); took < least {
+			t.Errorf("5 failing Accepts in %v; want the backoff's waits between them, at least %v", took, least)
 		}
 		s.Shutdown(context.Background())
 		if err := <-done; err != nil {

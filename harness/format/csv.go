@@ -18,9 +18,10 @@ type column struct {
 	value func(*measure.Result) string
 }
 
-// csvColumns are CSV's columns. The summary figures share the JSON
-// summaries' names (calls_per_sec, p50_ns, ...); every other unit is in its
-// column's name too, so that no column needs a legend.
+// csvColumns are CSV's columns. The metrics' columns are named by the
+// unit table, as the JSON summaries are (calls_per_sec, p50_ns, ...);
+// every other unit is in its column's name too, so that no column needs a
+// legend.
 var csvColumns = []column{
 	{"name", func(r *measure.Result) string { return r.Name }},
 	{"stack", func(r *measure.Result) string { return measure.Label(r.Stack) }},
@@ -41,20 +42,20 @@ var csvColumns = []column{
 		return r.Delay // the server's think time per call: "sleep 200µs", "busy 1ms, stall 50ms every 1s"
 	}},
 	{"calls", func(r *measure.Result) string { return strconv.FormatInt(r.Calls, 10) }},
-	{"errors", func(r *measure.Result) string { return strconv.FormatInt(r.Errors, 10) }},
+	metricColumn(measure.UnitErrors),
 	{"elapsed_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.Elapsed), 10) }},
-	{"calls_per_sec", succeeded(func(r *measure.Result) string { return decimal(r.CallsPerSec(), 1) })},
-	{"p50_ns", latency(50)},
-	{"p90_ns", latency(90)},
-	{"p99_ns", latency(99)},
-	{"p999_ns", latency(99.9)},
-	{"max_ns", succeeded(func(r *measure.Result) string { return strconv.FormatInt(r.Latency.Max(), 10) })},
-	{"cpu_ns_per_op", perCall(func(r *measure.Result) float64 { return float64(r.CPU) })},
-	{"alloc_bytes_per_op", perCall(func(r *measure.Result) float64 { return float64(r.AllocB) })},
-	{"allocs_per_op", perCall(func(r *measure.Result) float64 { return float64(r.Allocs) })},
-	{"wire_bytes_per_op", perCall(func(r *measure.Result) float64 { return float64(r.WireBytes) })},
-	{"ctx_switches_per_op", perCall(func(r *measure.Result) float64 { return float64(r.CtxSwitches) })},
-	{"rw_syscalls_per_op", perCall(func(r *measure.Result) float64 { return float64(r.RWSyscalls) })},
+	metricColumn(measure.UnitCallsPerSec),
+	metricColumn(measure.UnitP50),
+	metricColumn(measure.UnitP90),
+	metricColumn(measure.UnitP99),
+	metricColumn(measure.UnitP999),
+	metricColumn(measure.UnitMax),
+	metricColumn(measure.UnitCPUPerOp),
+	metricColumn(measure.UnitBytesPerOp),
+	metricColumn(measure.UnitAllocsPerOp),
+	metricColumn(measure.UnitWirePerOp),
+	metricColumn(measure.UnitCtxswPerOp),
+	metricColumn(measure.UnitRWPerOp),
 	{"late_calls", func(r *measure.Result) string { return strconv.FormatInt(r.Late, 10) }},
 	{"queued_calls", func(r *measure.Result) string { return strconv.FormatInt(r.Queued, 10) }},
 	{"max_lag_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.MaxLag), 10) }},
@@ -105,26 +106,22 @@ func decimal(v float64, places int) string {
 	return strconv.FormatFloat(math.Round(v*p)/p, 'f', -1, 64)
 }
 
-func succeeded(f func(*measure.Result) string) func(*measure.Result) string {
-	return func(r *measure.Result) string {
-		if r.Calls == 0 || r.Latency == nil {
+// metricColumn is the column of the metric of unit, under the unit
+// table's name for it: rates to a tenth, costs per call to a thousandth,
+// and empty where the row has no value (a figure of successful calls
+// without one, a cost per call of no call).
+func metricColumn(unit string) column {
+	m, _ := measure.MetricOf(unit)
+	places := 1
+	if m.PerOp() {
+		places = 3
+	}
+	return column{m.Column, func(r *measure.Result) string {
+		if m.OfCalls && (r.Calls == 0 || r.Latency == nil) || m.PerOp() && r.Calls == 0 {
 			return ""
 		}
-		return f(r)
-	}
-}
-
-func latency(q float64) func(*measure.Result) string {
-	return succeeded(func(r *measure.Result) string { return strconv.FormatInt(int64(r.Latency.Quantile(q)), 10) })
-}
-
-func perCall(f func(*measure.Result) float64) func(*measure.Result) string {
-	return func(r *measure.Result) string {
-		if r.Calls == 0 {
-			return ""
-		}
-		return decimal(r.PerCall(f(r)), 3)
-	}
+		return decimal(m.Value(r), places)
+	}}
 }
 
 // BenchCommented writes Bench's lines and then, as "# " comment lines that

@@ -1,11 +1,15 @@
-// Package format writes measured results for people (an aligned table),
-// for benchstat (Go benchmark lines) and for programs (JSON).
+// Package format writes measured results for people (an aligned text
+// table, a Markdown one), for spreadsheets (CSV), for benchstat (Go
+// benchmark lines) and for programs (JSON). Every metric is headed,
+// named and spelled as measure's unit table says (measure.Metrics).
 package format
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 
@@ -33,48 +37,56 @@ type Run struct {
 	Wide bool `json:"-"`
 }
 
-// A Summary is what most readers of a result want, precomputed so that
+// MarshalJSON writes run with every result's summary beside its fields:
+// the figures of successful calls that have a column in the unit table
+// (calls_per_sec, p50_ns, ...), precomputed so that
 // `jq '.results[].p99_ns'` answers without an HDR decoder. Reading JSON
-// ignores it: it is recomputed from the histogram and counters, the only
-// figures that merge exactly.
-type Summary struct {
-	CallsPerSec float64 `json:"calls_per_sec"`
-	P50         int64   `json:"p50_ns"`
-	P90         int64   `json:"p90_ns"`
-	P99         int64   `json:"p99_ns"`
-	P999        int64   `json:"p999_ns"`
-	Max         int64   `json:"max_ns"`
-}
-
-// Summarize computes r's summary.
-func Summarize(r *measure.Result) Summary {
-	var s Summary
-	if r.Elapsed > 0 {
-		s.CallsPerSec = r.CallsPerSec()
-	}
-	if h := r.Latency; h != nil && h.Histogram != nil {
-		s.P50, s.P90, s.P99, s.P999 = int64(h.Quantile(50)), int64(h.Quantile(90)), int64(h.Quantile(99)), int64(h.Quantile(99.9))
-		s.Max = h.Max()
-	}
-	return s
-}
-
-// MarshalJSON writes run with every result's Summary beside its fields.
+// ignores them: they are recomputed from the histogram and counters, the
+// only figures that merge exactly.
 func (run Run) MarshalJSON() ([]byte, error) {
-	type summarized struct {
-		*measure.Result
-		Summary
-	}
 	doc := struct {
-		Env         measure.Env   `json:"env"`
-		Hosts       []measure.Env `json:"hosts,omitempty"`
-		Results     []summarized  `json:"results"`
-		Interrupted bool          `json:"interrupted,omitempty"`
-	}{Env: run.Env, Hosts: run.Hosts, Results: make([]summarized, len(run.Results)), Interrupted: run.Interrupted}
+		Env         measure.Env       `json:"env"`
+		Hosts       []measure.Env     `json:"hosts,omitempty"`
+		Results     []json.RawMessage `json:"results"`
+		Interrupted bool              `json:"interrupted,omitempty"`
+	}{Env: run.Env, Hosts: run.Hosts, Results: make([]json.RawMessage, len(run.Results)), Interrupted: run.Interrupted}
 	for i, r := range run.Results {
-		doc.Results[i] = summarized{r, Summarize(r)}
+		obj, err := json.Marshal(r)
+		if err != nil {
+			return nil, err
+		}
+		if doc.Results[i], err = appendSummary(obj, r); err != nil {
+			return nil, err
+		}
 	}
 	return json.Marshal(doc)
+}
+
+// appendSummary adds r's summary fields to obj, r's JSON object; a figure
+// r has no value of (no histogram, no window) is 0.
+func appendSummary(obj []byte, r *measure.Result) ([]byte, error) {
+	obj = bytes.TrimSuffix(obj, []byte("}"))
+	for _, m := range measure.Metrics() {
+		if !m.OfCalls || m.Column == "" {
+			continue
+		}
+		v := 0.0
+		if r.Latency != nil && r.Latency.Histogram != nil || !m.Nanoseconds() {
+			v = m.Value(r)
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			v = 0
+		}
+		field, err := json.Marshal(map[string]float64{m.Column: v})
+		if err != nil {
+			return nil, err
+		}
+		if len(obj) > 1 {
+			obj = append(obj, ',')
+		}
+		obj = append(obj, field[1:len(field)-1]...)
+	}
+	return append(obj, '}'), nil
 }
 
 // JSON writes run as indented JSON.

@@ -27,25 +27,39 @@ type tableColumn struct {
 	cells []string // by row
 }
 
-// figure is a metric column: its unit (Metric.Unit) and how a value of
-// it prints.
+// figure is a metric column: its metric's unit, headed by the metric's
+// name, and how a value of it prints.
 type figure struct {
-	head, unit string
-	wide       bool
-	format     func(float64) string
+	unit   string
+	wide   bool
+	format func(float64) string
 }
 
-var figures = []figure{
-	{"calls/s", "calls/s", false, func(v float64) string { return fmt.Sprintf("%.0f", v) }},
-	{"p50", "p50-ns", false, dur},
-	{"p90", "p90-ns", true, dur},
-	{"p99", "p99-ns", false, dur},
-	{"p99.9", "p99.9-ns", true, dur},
-	{"max", "max-ns", true, dur},
-	{"allocs/op", "allocs/op", false, func(v float64) string { return fmt.Sprintf("%.1f", v) }},
-	{"B/op", "B/op", true, func(v float64) string { return fmt.Sprintf("%.0f", v) }},
-	{"cpu/op", "cpu-ns/op", false, dur},
-	{"wire-B/op", "wire-B/op", true, func(v float64) string { return fmt.Sprintf("%.0f", v) }},
+func figures() []figure {
+	count := func(format string) func(float64) string {
+		return func(v float64) string { return fmt.Sprintf(format, v) }
+	}
+	return []figure{
+		{measure.UnitCallsPerSec, false, count("%.0f")},
+		{measure.UnitP50, false, dur},
+		{measure.UnitP90, true, dur},
+		{measure.UnitP99, false, dur},
+		{measure.UnitP999, true, dur},
+		{measure.UnitMax, true, dur},
+		{measure.UnitAllocsPerOp, false, count("%.1f")},
+		{measure.UnitBytesPerOp, true, count("%.0f")},
+		{measure.UnitCPUPerOp, false, dur},
+		{measure.UnitWirePerOp, true, count("%.0f")},
+	}
+}
+
+// head is the figure's column head: its metric's name.
+func (f figure) head() string { return name(f.unit) }
+
+// name is the unit table's name of the metric of unit: "p50".
+func name(unit string) string {
+	m, _ := measure.MetricOf(unit)
+	return m.Name()
 }
 
 // tableColumns are the tables' columns for rows, every one of them. With
@@ -78,8 +92,8 @@ func tableColumns(run Run, rows []*Row, marks bool) []*tableColumn {
 		col("conc", false, true, func(row *Row) string { return Callers(row.First) }),
 		col("calls", true, false, func(row *Row) string { return strconv.FormatInt(row.Calls, 10) }),
 	}
-	for _, f := range figures {
-		cols = append(cols, col(f.head, f.wide, false, func(row *Row) string {
+	for _, f := range figures() {
+		cols = append(cols, col(f.head(), f.wide, false, func(row *Row) string {
 			// A row with no successful call has no latency, rate or
 			// per-call cost to speak of.
 			if !row.Succeeded() {
@@ -89,13 +103,13 @@ func tableColumns(run Run, rows []*Row, marks bool) []*tableColumn {
 		}))
 	}
 	return append(cols,
-		col("p50 ×floor", false, false, func(row *Row) string {
-			return Ratio(row, Reference(rows, row, measure.FloorID().String()), "p50-ns")
+		col(name(measure.UnitP50)+" ×floor", false, false, func(row *Row) string {
+			return Ratio(row, Reference(rows, row, measure.FloorID().String()), measure.UnitP50)
 		}),
-		col("calls/s ×grpc", false, false, func(row *Row) string {
-			return Ratio(row, Reference(rows, row, measure.GRPCID().String()), "calls/s")
+		col(name(measure.UnitCallsPerSec)+" ×grpc", false, false, func(row *Row) string {
+			return Ratio(row, Reference(rows, row, measure.GRPCID().String()), measure.UnitCallsPerSec)
 		}),
-		col("errors", false, false, func(row *Row) string { return mark(row, "errors", strconv.FormatInt(row.Errors, 10)) }),
+		col(name(measure.UnitErrors), false, false, func(row *Row) string { return mark(row, measure.UnitErrors, strconv.FormatInt(row.Errors, 10)) }),
 	)
 }
 
@@ -114,6 +128,18 @@ func (f figure) cell(row *Row, spread bool) string {
 		s += fmt.Sprintf(" ±%.0f%%", 100*sp)
 	}
 	return s
+}
+
+// WideColumns are the heads of the columns the text table leaves out
+// unless Run.Wide asks for them.
+func WideColumns() []string {
+	var heads []string
+	for _, c := range tableColumns(Run{}, nil, false) {
+		if c.wide {
+			heads = append(heads, c.head)
+		}
+	}
+	return heads
 }
 
 // fitText picks the text table's columns: all of them with run.Wide;
@@ -146,7 +172,7 @@ func fitText(run Run, cols []*tableColumn) (kept []*tableColumn, above, left []s
 	if len(shared) > 0 {
 		above = append(above, "every row: "+strings.Join(shared, ", "))
 	}
-	for _, head := range []string{"cpu/op", "calls/s ×grpc", "allocs/op"} {
+	for _, head := range []string{name(measure.UnitCPUPerOp), name(measure.UnitCallsPerSec) + " ×grpc", name(measure.UnitAllocsPerOp)} {
 		if width(kept) <= TableWidth {
 			break
 		}

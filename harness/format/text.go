@@ -252,11 +252,6 @@ func TransportLabel(r *measure.Result) string {
 	return r.Transport
 }
 
-// successUnits are the figures that only successful calls give meaning:
-// "-" in a row where none succeeded, never "0ns", and no per-call cost
-// that divides the failures' work by one call (allocs/op 229014.0).
-var successUnits = []string{"calls/s", "p50-ns", "p90-ns", "p99-ns", "p99.9-ns", "max-ns", "allocs/op", "B/op", "cpu-ns/op", "wire-B/op"}
-
 // minBeyond is how many calls must lie beyond a percentile for it to be
 // one: with fewer, "p99.9" is only one of the few slowest calls.
 const minBeyond = 10
@@ -272,11 +267,11 @@ func FewCalls(row *Row) string {
 	}
 	var weak []string
 	for _, q := range []struct {
-		name string
+		unit string
 		q    float64
-	}{{"p90", 0.9}, {"p99", 0.99}, {"p99.9", 0.999}} {
+	}{{measure.UnitP90, 0.9}, {measure.UnitP99, 0.99}, {measure.UnitP999, 0.999}} {
 		if float64(n)*(1-q.q) < minBeyond {
-			weak = append(weak, q.name)
+			weak = append(weak, name(q.unit))
 		}
 	}
 	if len(weak) == 0 {

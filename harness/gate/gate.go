@@ -84,7 +84,13 @@ type Options struct {
 // honest runs on a shared machine, and calls/s is the reciprocal of
 // sec/op in a closed loop, so they are left out.
 func DefaultUnits() []string {
-	return []string{"sec/op", "p50-sec", "cpu-sec/op", "allocs/op", "B/op", "wire-B/op", "ctxsw/op", "rw-syscalls/op", "errors"}
+	var units []string
+	for _, u := range []string{measure.UnitNsPerOp, measure.UnitP50, measure.UnitCPUPerOp, measure.UnitAllocsPerOp,
+		measure.UnitBytesPerOp, measure.UnitWirePerOp, measure.UnitCtxswPerOp, measure.UnitRWPerOp, measure.UnitErrors} {
+		m, _ := measure.MetricOf(u)
+		units = append(units, m.Tidy())
+	}
+	return units
 }
 
 // DefaultThresholds are the per-unit thresholds used unless
@@ -94,7 +100,7 @@ func DefaultUnits() []string {
 // honest runs they move by more than time does, so they need a larger
 // change, as well as significance, to fail.
 func DefaultThresholds() map[string]float64 {
-	return map[string]float64{"ctxsw/op": 0.25, "rw-syscalls/op": 0.25}
+	return map[string]float64{measure.UnitCtxswPerOp: 0.25, measure.UnitRWPerOp: 0.25}
 }
 
 // tolerance is how far an exact unit's median may rise before it fails:
@@ -110,9 +116,9 @@ type tolerance struct{ abs, rel float64 }
 // by 0.56. The tolerance is three quarters of an allocation (one more
 // allocation per call fails), and a byte or 0.5% of the wire bytes.
 var exact = map[string]tolerance{
-	"allocs/op": {abs: 0.75, rel: 0.01},
-	"wire-B/op": {abs: 1, rel: 0.005},
-	"errors":    {},
+	measure.UnitAllocsPerOp: {abs: 0.75, rel: 0.01},
+	measure.UnitWirePerOp:   {abs: 1, rel: 0.005},
+	measure.UnitErrors:      {},
 }
 
 // FloorStack is the name key of the rows time is divided by.

@@ -6,15 +6,17 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/rpcbench/rpcbench/measure"
 )
 
 // kindOf returns the profile and sample type that explain a change in a
 // gated unit: CPU for time, allocations for allocs/op and B/op.
 func kindOf(unit string) (kind, sampleType string, ok bool) {
 	switch {
-	case unit == "allocs/op":
+	case unit == measure.UnitAllocsPerOp:
 		return Alloc, "alloc_objects", true
-	case unit == "B/op":
+	case unit == measure.UnitBytesPerOp:
 		return Alloc, "alloc_space", true
 	case strings.Contains(unit, "sec"):
 		return CPU, "cpu", true

@@ -210,7 +210,7 @@ func throughputChart(title string, rows []*format.Row) ([]byte, error) {
 		var xys plotter.XYs
 		for _, row := range rows {
 			if row.First.Stack == stack {
-				xys = append(xys, plotter.XY{X: float64(row.First.Concurrency), Y: row.Medians["calls/s"]})
+				xys = append(xys, plotter.XY{X: float64(row.First.Concurrency), Y: row.Medians[measure.UnitCallsPerSec]})
 			}
 		}
 		if err := addSeries(p, stackLabel(stack), i, xys, xys); err != nil {
@@ -265,11 +265,11 @@ func costChart(title string, rows []*format.Row) ([]byte, error) {
 		p.X.Tick.Marker = compactTicks
 		return p, nil
 	}
-	allocs, err := bars("allocs/op", "allocations per call")
+	allocs, err := bars(measure.UnitAllocsPerOp, "allocations per call")
 	if err != nil {
 		return nil, err
 	}
-	wire, err := bars("wire-B/op", "bytes on the wire per call")
+	wire, err := bars(measure.UnitWirePerOp, "bytes on the wire per call")
 	if err != nil {
 		return nil, err
 	}
@@ -300,14 +300,14 @@ func costChart(title string, rows []*format.Row) ([]byte, error) {
 func rateChart(title string, rows []*format.Row) ([]byte, error) {
 	maxNs := 0.0
 	for _, row := range rows {
-		maxNs = max(maxNs, row.Medians["p99-ns"])
+		maxNs = max(maxNs, row.Medians[measure.UnitP99])
 	}
 	u := latencyUnit(maxNs)
 	p := newPlot(title, "offered rate (calls/s)", "latency ("+u.name+", log scale)")
 	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks
 	var short plotter.XYs // points whose achieved rate fell short of the offered
 	for i, stack := range distinct(rows, func(row *format.Row) string { return row.First.Stack }) {
-		for j, q := range []string{"p50-ns", "p99-ns"} {
+		for j, q := range []string{measure.UnitP50, measure.UnitP99} {
 			var xys plotter.XYs
 			for _, row := range rows {
 				if row.First.Stack == stack && row.Succeeded() {
@@ -372,7 +372,7 @@ func reversed[T any](s []T) []T {
 // fellShort reports whether the row's achieved rate fell below the rate
 // offered (by more than 5%, the measuring's own slack).
 func fellShort(row *format.Row) bool {
-	return row.First.Rate > 0 && row.Medians["calls/s"] < 0.95*row.First.Rate
+	return row.First.Rate > 0 && row.Medians[measure.UnitCallsPerSec] < 0.95*row.First.Rate
 }
 
 // addSeries adds series i: a line through xys in its colour and dashes,

@@ -38,9 +38,9 @@ type Pick struct {
 
 // criteria are what a stack is chosen by, each lower-is-better.
 var criteria = []struct{ name, unit string }{
-	{"fastest", "p50-ns"},
-	{"leanest", "allocs/op"},
-	{"smallest on the wire", "wire-B/op"},
+	{"fastest", measure.UnitP50},
+	{"leanest", measure.UnitAllocsPerOp},
+	{"smallest on the wire", measure.UnitWirePerOp},
 }
 
 // alpha is the significance level, the gate's default.
@@ -147,9 +147,9 @@ func varies(v []float64) bool {
 // figure formats a criterion's value: "68.2µs", "9.2 allocs", "65 B".
 func figure(unit string, v float64) string {
 	switch unit {
-	case "p50-ns":
+	case measure.UnitP50:
 		return duration(v)
-	case "allocs/op":
+	case measure.UnitAllocsPerOp:
 		return fmt.Sprintf("%.1f allocs", v)
 	}
 	return fmt.Sprintf("%.0f B", v)

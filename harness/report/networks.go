@@ -105,7 +105,7 @@ func lossSection(b *bytes.Buffer, chartDir string, rows []*format.Row) ([]Chart,
 		cells := []string{stackLabel(l.stack), l.transport, format.Callers(first.First)}
 		for _, loss := range losses {
 			if row := at(l, loss); row != nil && row.Succeeded() {
-				cells = append(cells, duration(row.Medians["p99-ns"]), duration(row.Medians["p99.9-ns"]))
+				cells = append(cells, duration(row.Medians[measure.UnitP99]), duration(row.Medians[measure.UnitP999]))
 			} else {
 				cells = append(cells, "-", "-")
 			}
@@ -121,12 +121,12 @@ func lossSection(b *bytes.Buffer, chartDir string, rows []*format.Row) ([]Chart,
 		var p999 []float64
 		for _, l := range lines {
 			if row := at(l, most); row != nil && row.Succeeded() {
-				p999 = append(p999, row.Medians["p99.9-ns"])
+				p999 = append(p999, row.Medians[measure.UnitP999])
 			}
 		}
 		fmt.Fprintf(b, "%s over %s: p99 %s and p99.9 %s without loss, %s and %s at %g%%, while p50 stays at %s: a lost segment costs a retransmission timeout, not a little more latency, so loss shows in the tail long before the median. At %g%% loss the p99.9 of every stack and transport here lies between %s and %s: what a call waits for is TCP's timer, which no codec or multiplexer changes.\n\n",
-			stackLabel(l.stack), l.transport, duration(base.Medians["p99-ns"]), duration(base.Medians["p99.9-ns"]),
-			duration(worst.Medians["p99-ns"]), duration(worst.Medians["p99.9-ns"]), most, duration(worst.Medians["p50-ns"]),
+			stackLabel(l.stack), l.transport, duration(base.Medians[measure.UnitP99]), duration(base.Medians[measure.UnitP999]),
+			duration(worst.Medians[measure.UnitP99]), duration(worst.Medians[measure.UnitP999]), most, duration(worst.Medians[measure.UnitP50]),
 			most, duration(slices.Min(p999)), duration(slices.Max(p999)))
 	}
 	svg, err := lossChart("p99.9 against the loss rate", lines, losses, func(l line, loss float64) (float64, bool) {
@@ -134,7 +134,7 @@ func lossSection(b *bytes.Buffer, chartDir string, rows []*format.Row) ([]Chart,
 		if row == nil || !row.Succeeded() {
 			return 0, false
 		}
-		return row.Medians["p99.9-ns"], true
+		return row.Medians[measure.UnitP999], true
 	}, func(l line) string { return stackLabel(l.stack) + " " + l.transport })
 	if err != nil {
 		return nil, err
@@ -194,7 +194,7 @@ func recoverySection(b *bytes.Buffer, rows []*format.Row) {
 		p50s = append(p50s, float64(p50))
 		fmt.Fprintf(b, "| %s | %s | %s | %d | %s | %s | %d | %.0f | %s | %d | %d | %d |\n",
 			stackLabel(r.Stack), r.Transport, format.Callers(r), len(r.Recoveries)+r.Unrecovered,
-			duration(float64(p50)), duration(float64(mx)), r.Unrecovered, row.Medians["calls/s"], duration(row.Medians["p99.9-ns"]),
+			duration(float64(p50)), duration(float64(mx)), r.Unrecovered, row.Medians[measure.UnitCallsPerSec], duration(row.Medians[measure.UnitP999]),
 			row.Errors, r.TimedOut, r.Reconnects)
 	}
 	if part, ok := netKey(rows[0].First.Net, "partition"); ok {
@@ -232,7 +232,7 @@ func profileSection(b *bytes.Buffer, rows []*format.Row) {
 					cells = append(cells, "-")
 					continue
 				}
-				cells = append(cells, duration(nrows[i].Medians["p50-ns"])+" / "+duration(nrows[i].Medians["p99-ns"]))
+				cells = append(cells, duration(nrows[i].Medians[measure.UnitP50])+" / "+duration(nrows[i].Medians[measure.UnitP99]))
 			}
 			fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
 		}

@@ -208,14 +208,15 @@ func table(b *bytes.Buffer, all, rows []*format.Row) {
 	if rated {
 		cols = append(cols, "rate")
 	}
-	cols = append(cols, "calls/s", "p50", "p99", "p99.9", "cpu/op", "allocs/op", "B/op", "wire-B/op", "p50 ×floor", "p50 ×gRPC", "calls/s ×gRPC")
+	cols = append(cols, columnHeads()...)
+	cols = append(cols, "p50 ×floor", "p50 ×gRPC", "calls/s ×gRPC")
 	if rated {
 		cols = append(cols, "send lag p50 / p99")
 	}
 	// Names left, numbers right.
 	fmt.Fprintf(b, "| %s |\n|---|---|%s\n", strings.Join(cols, " | "), strings.Repeat("---:|", len(cols)-2))
 	for _, row := range rows {
-		r, m := row.First, row.Medians
+		r := row.First
 		cells := []string{stackLabel(r.Stack), format.TransportLabel(r), format.Callers(r)}
 		if rated {
 			rate := "closed loop"
@@ -225,16 +226,49 @@ func table(b *bytes.Buffer, all, rows []*format.Row) {
 			cells = append(cells, rate)
 		}
 		floor, grpc := format.Reference(all, row, measure.FloorID().String()), format.Reference(all, row, measure.GRPCID().String())
-		cells = append(cells,
-			fmt.Sprintf("%.0f", m["calls/s"]), duration(m["p50-ns"]), duration(m["p99-ns"]), duration(m["p99.9-ns"]), duration(m["cpu-ns/op"]),
-			fmt.Sprintf("%.1f", m["allocs/op"]), fmt.Sprintf("%.0f", m["B/op"]), fmt.Sprintf("%.0f", m["wire-B/op"]),
-			format.Ratio(row, floor, "p50-ns"), format.Ratio(row, grpc, "p50-ns"), format.Ratio(row, grpc, "calls/s"))
+		cells = append(cells, columnCells(row)...)
+		cells = append(cells, format.Ratio(row, floor, measure.UnitP50), format.Ratio(row, grpc, measure.UnitP50), format.Ratio(row, grpc, measure.UnitCallsPerSec))
 		if rated {
 			cells = append(cells, sendLagCell(r))
 		}
 		fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
 	}
 	fmt.Fprintln(b)
+}
+
+// A column is a metric the report's tables show, and the fmt verb that
+// prints a value of it; "" prints it as a duration.
+type column struct{ unit, verb string }
+
+// columns are the metrics of the report's main and duplex tables.
+func columns() []column {
+	return []column{
+		{measure.UnitCallsPerSec, "%.0f"}, {measure.UnitP50, ""}, {measure.UnitP99, ""}, {measure.UnitP999, ""}, {measure.UnitCPUPerOp, ""},
+		{measure.UnitAllocsPerOp, "%.1f"}, {measure.UnitBytesPerOp, "%.0f"}, {measure.UnitWirePerOp, "%.0f"},
+	}
+}
+
+// columnHeads are the columns' heads: their metrics' names.
+func columnHeads() []string {
+	var heads []string
+	for _, c := range columns() {
+		m, _ := measure.MetricOf(c.unit)
+		heads = append(heads, m.Name())
+	}
+	return heads
+}
+
+// columnCells are row's medians of the columns' metrics.
+func columnCells(row *format.Row) []string {
+	var cells []string
+	for _, c := range columns() {
+		if v := row.Medians[c.unit]; c.verb == "" {
+			cells = append(cells, duration(v))
+		} else {
+			cells = append(cells, fmt.Sprintf(c.verb, v))
+		}
+	}
+	return cells
 }
 
 // notes says what the tables can't: errors and generators that fell

@@ -85,10 +85,10 @@ func hardening(b *bytes.Buffer, rows []*format.Row) {
 		calls := make([]float64, len(ps))
 		for i, q := range ps {
 			h, s := q.hard.Medians, q.std.Medians
-			allocs[i] = h["allocs/op"] - s["allocs/op"]
-			bs[i] = h["B/op"] - s["B/op"]
-			p50[i] = ratio(h["p50-ns"], s["p50-ns"])
-			calls[i] = ratio(h["calls/s"], s["calls/s"])
+			allocs[i] = h[measure.UnitAllocsPerOp] - s[measure.UnitAllocsPerOp]
+			bs[i] = h[measure.UnitBytesPerOp] - s[measure.UnitBytesPerOp]
+			p50[i] = ratio(h[measure.UnitP50], s[measure.UnitP50])
+			calls[i] = ratio(h[measure.UnitCallsPerSec], s[measure.UnitCallsPerSec])
 		}
 		fmt.Fprintf(b, "- Hardened %s makes %s allocs/op and %s B/op than net/rpc's own, and its p50 is %s and its calls/s %s (medians over %d configurations).\n",
 			p.codec.Name, more(median(allocs), "%.1f"), more(median(bs), "%.0f"),
@@ -103,10 +103,10 @@ func hardening(b *bytes.Buffer, rows []*format.Row) {
 			h, s := q.hard.Medians, q.std.Medians
 			cells := []string{
 				stackLabel(q.hard.First.Stack), format.TransportLabel(q.hard.First), format.Callers(q.hard.First),
-				fmt.Sprintf("%.1f", h["allocs/op"]), fmt.Sprintf("%.1f", s["allocs/op"]), fmt.Sprintf("%+.1f", h["allocs/op"]-s["allocs/op"]),
-				fmt.Sprintf("%.0f", h["B/op"]), fmt.Sprintf("%.0f", s["B/op"]), fmt.Sprintf("%+.0f", h["B/op"]-s["B/op"]),
-				duration(h["p50-ns"]), duration(s["p50-ns"]), format.Ratio(q.hard, q.std, "p50-ns"),
-				fmt.Sprintf("%.0f", h["calls/s"]), fmt.Sprintf("%.0f", s["calls/s"]), format.Ratio(q.hard, q.std, "calls/s"),
+				fmt.Sprintf("%.1f", h[measure.UnitAllocsPerOp]), fmt.Sprintf("%.1f", s[measure.UnitAllocsPerOp]), fmt.Sprintf("%+.1f", h[measure.UnitAllocsPerOp]-s[measure.UnitAllocsPerOp]),
+				fmt.Sprintf("%.0f", h[measure.UnitBytesPerOp]), fmt.Sprintf("%.0f", s[measure.UnitBytesPerOp]), fmt.Sprintf("%+.0f", h[measure.UnitBytesPerOp]-s[measure.UnitBytesPerOp]),
+				duration(h[measure.UnitP50]), duration(s[measure.UnitP50]), format.Ratio(q.hard, q.std, measure.UnitP50),
+				fmt.Sprintf("%.0f", h[measure.UnitCallsPerSec]), fmt.Sprintf("%.0f", s[measure.UnitCallsPerSec]), format.Ratio(q.hard, q.std, measure.UnitCallsPerSec),
 			}
 			fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
 		}
@@ -133,7 +133,7 @@ func hiddenCosts(b *bytes.Buffer, rows []*format.Row) {
 		return id.Kind == measure.KindCodec || id == measure.FloorID() || id == measure.FloorMuxID()
 	})
 	if !slices.ContainsFunc(shown, func(row *format.Row) bool {
-		return row.Medians["ctxsw/op"] > 0 || row.Medians["rw-syscalls/op"] > 0
+		return row.Medians[measure.UnitCtxswPerOp] > 0 || row.Medians[measure.UnitRWPerOp] > 0
 	}) {
 		return // results from before these were counted
 	}
@@ -154,8 +154,8 @@ func hiddenCosts(b *bytes.Buffer, rows []*format.Row) {
 			mux := format.Reference(rows, row, measure.FloorMuxID().String())
 			fmt.Fprintf(b, "| %s |\n", strings.Join([]string{
 				stackLabel(row.First.Stack), format.TransportLabel(row.First), format.Callers(row.First),
-				fmt.Sprintf("%.2f", m["ctxsw/op"]), fmt.Sprintf("%.2f", m["rw-syscalls/op"]), fmt.Sprintf("%.1f", m["allocs/op"]), duration(m["p50-ns"]),
-				format.Ratio(row, mux, "ctxsw/op"), format.Ratio(row, mux, "rw-syscalls/op"),
+				fmt.Sprintf("%.2f", m[measure.UnitCtxswPerOp]), fmt.Sprintf("%.2f", m[measure.UnitRWPerOp]), fmt.Sprintf("%.1f", m[measure.UnitAllocsPerOp]), duration(m[measure.UnitP50]),
+				format.Ratio(row, mux, measure.UnitCtxswPerOp), format.Ratio(row, mux, measure.UnitRWPerOp),
 			}, " | "))
 		}
 		fmt.Fprintln(b)
@@ -172,15 +172,15 @@ func handOffs(all, shown []*format.Row) string {
 			continue
 		}
 		mux := format.Reference(all, row, measure.FloorMuxID().String())
-		if mux == nil || mux.Medians["ctxsw/op"] == 0 || mux.Medians["rw-syscalls/op"] == 0 {
+		if mux == nil || mux.Medians[measure.UnitCtxswPerOp] == 0 || mux.Medians[measure.UnitRWPerOp] == 0 {
 			continue
 		}
-		ctx = append(ctx, row.Medians["ctxsw/op"])
-		rw = append(rw, row.Medians["rw-syscalls/op"])
-		muxCtx = append(muxCtx, mux.Medians["ctxsw/op"])
-		muxRW = append(muxRW, mux.Medians["rw-syscalls/op"])
-		ctxX = append(ctxX, row.Medians["ctxsw/op"]/mux.Medians["ctxsw/op"])
-		rwX = append(rwX, row.Medians["rw-syscalls/op"]/mux.Medians["rw-syscalls/op"])
+		ctx = append(ctx, row.Medians[measure.UnitCtxswPerOp])
+		rw = append(rw, row.Medians[measure.UnitRWPerOp])
+		muxCtx = append(muxCtx, mux.Medians[measure.UnitCtxswPerOp])
+		muxRW = append(muxRW, mux.Medians[measure.UnitRWPerOp])
+		ctxX = append(ctxX, row.Medians[measure.UnitCtxswPerOp]/mux.Medians[measure.UnitCtxswPerOp])
+		rwX = append(rwX, row.Medians[measure.UnitRWPerOp]/mux.Medians[measure.UnitRWPerOp])
 	}
 	if len(ctx) == 0 {
 		return ""

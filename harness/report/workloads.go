@@ -62,28 +62,25 @@ func watchTable(b *bytes.Buffer, rows []*format.Row) {
 		r, m := row.First, row.Medians
 		fmt.Fprintf(b, "| %s |\n", strings.Join([]string{
 			stackLabel(r.Stack), format.TransportLabel(r), format.Callers(r),
-			fmt.Sprintf("%.0f", r.SetsPerSec()), fmt.Sprintf("%.0f", m["calls/s"]),
-			duration(m["p50-ns"]), duration(m["p99-ns"]), duration(m["p99.9-ns"]), duration(m["max-ns"]), duration(m["cpu-ns/op"]),
-			fmt.Sprintf("%.1f", m["allocs/op"]), fmt.Sprintf("%.0f", m["B/op"]), fmt.Sprintf("%.0f", m["wire-B/op"]), sendLagCell(r),
+			fmt.Sprintf("%.0f", r.SetsPerSec()), fmt.Sprintf("%.0f", m[measure.UnitCallsPerSec]),
+			duration(m[measure.UnitP50]), duration(m[measure.UnitP99]), duration(m[measure.UnitP999]), duration(m[measure.UnitMax]), duration(m[measure.UnitCPUPerOp]),
+			fmt.Sprintf("%.1f", m[measure.UnitAllocsPerOp]), fmt.Sprintf("%.0f", m[measure.UnitBytesPerOp]), fmt.Sprintf("%.0f", m[measure.UnitWirePerOp]), sendLagCell(r),
 		}, " | "))
 	}
 	fmt.Fprintln(b)
 }
 
 func duplexTable(b *bytes.Buffer, rows []*format.Row) {
-	cols := []string{"stack", "transport", "dir", "payload", "callers", "against", "calls/s", "p50", "p99", "p99.9", "cpu/op", "allocs/op", "B/op", "wire-B/op"}
+	cols := append([]string{"stack", "transport", "dir", "payload", "callers", "against"}, columnHeads()...)
 	fmt.Fprintf(b, "| %s |\n|---|---|---|---|%s\n", strings.Join(cols, " | "), strings.Repeat("---:|", len(cols)-4))
 	for _, row := range rows {
-		r, m := row.First, row.Medians
+		r := row.First
 		against := r.Against
 		if against == "" {
 			against = "the same"
 		}
-		fmt.Fprintf(b, "| %s |\n", strings.Join([]string{
-			stackLabel(r.Stack), format.TransportLabel(r), r.Dir, r.Payload, format.Callers(r), against,
-			fmt.Sprintf("%.0f", m["calls/s"]), duration(m["p50-ns"]), duration(m["p99-ns"]), duration(m["p99.9-ns"]), duration(m["cpu-ns/op"]),
-			fmt.Sprintf("%.1f", m["allocs/op"]), fmt.Sprintf("%.0f", m["B/op"]), fmt.Sprintf("%.0f", m["wire-B/op"]),
-		}, " | "))
+		cells := append([]string{stackLabel(r.Stack), format.TransportLabel(r), r.Dir, r.Payload, format.Callers(r), against}, columnCells(row)...)
+		fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
 	}
 	fmt.Fprintln(b)
 }
@@ -126,7 +123,7 @@ func duplexChart(title string, rows []*format.Row) ([]byte, error) {
 			v := 0.0
 			for _, row := range rows {
 				if row.First.Stack == st && s.keep(row.First) {
-					v = row.Medians["p99-ns"] / 1e6
+					v = row.Medians[measure.UnitP99] / 1e6
 					any = true
 				}
 			}

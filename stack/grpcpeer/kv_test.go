@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/rpcbench/rpcbench/internal/poll"
 	"github.com/rpcbench/rpcbench/service"
 	"github.com/rpcbench/rpcbench/stack/grpcpeer"
 )
@@ -49,9 +50,7 @@ func TestKVWatchStreamsEveryChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for srv.KV.Watching() == 0 {
-		time.Sleep(time.Millisecond) // the stream's handler is on its way
-	}
+	watching(t, srv)                                // the stream's handler is on its way
 	for i, value := range []string{"a", "a", "b"} { // the repeated a wakes no one
 		if got, err := client.Set(ctx, &service.KeyValue{Key: "k", Value: value}); err != nil {
 			t.Fatalf("Set %d: %v", i, err)
@@ -63,9 +62,7 @@ func TestKVWatchStreamsEveryChange(t *testing.T) {
 			if err != nil || got.GetValue() != "a" || got.GetVersion() != 1 {
 				t.Fatalf("first change = %v, %v; want a at version 1", got, err)
 			}
-			for srv.KV.Watching() == 0 {
-				time.Sleep(time.Millisecond)
-			}
+			watching(t, srv)
 		}
 	}
 	if got, err := watch.Recv(); err != nil || got.GetValue() != "b" || got.GetVersion() != 2 {
@@ -79,6 +76,12 @@ func TestKVWatchStreamsEveryChange(t *testing.T) {
 	if _, err := quiet.Recv(); status.Code(err) != codes.DeadlineExceeded || !strings.Contains(err.Error(), "timeout") {
 		t.Fatalf("a watch with no change for 1ms ended with %v; want DeadlineExceeded, timeout", err)
 	}
+}
+
+// watching waits for srv's store to hold a watch.
+func watching(t *testing.T, srv *grpcpeer.Server) {
+	t.Helper()
+	poll.For(t, 10*time.Second, "a watch to arrive at the store", func() bool { return srv.KV.Watching() > 0 })
 }
 
 func TestDuplexReverseCallsTheClient(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rpcbench/rpcbench/internal/poll"
 	"github.com/rpcbench/rpcbench/service/thriftgen"
 	"github.com/rpcbench/rpcbench/stack/thriftpeer"
 )
@@ -54,15 +55,7 @@ func TestKVWatchEndsWithItsConnection(t *testing.T) {
 	store := thriftpeer.KVStore(srv)
 	watcher, wt := thriftpeer.NewKVClient(dial())
 	go watcher.Watch(context.Background(), &thriftgen.WatchRequest{Key: "k"})
-	for store.Watching() == 0 {
-		runtime.Gosched()
-	}
+	poll.For(t, 10*time.Second, "the watch to arrive", func() bool { return store.Watching() == 1 })
 	wt.Close()
-	deadline := time.Now().Add(10 * time.Second) // a watchdog
-	for store.Watching() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the watch outlived its connection")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	poll.For(t, 10*time.Second, "the watch to end with its connection", func() bool { return store.Watching() == 0 })
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/rpc"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/codecs/codectest"
 	"github.com/rpcbench/rpcbench/service"
+	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
 	_ "github.com/rpcbench/rpcbench/transports/all"
 )
@@ -29,7 +29,6 @@ func config(codec string) transports.Config {
 type served struct {
 	l      net.Listener
 	caller transports.Caller
-	wg     sync.WaitGroup
 }
 
 // serve starts both halves of tr and serves the service with codec on
@@ -44,25 +43,10 @@ func serve(tb testing.TB, tr transports.Transport, codec codecs.Codec) *served {
 	}
 	s := &served{l: l, caller: caller}
 	srv := service.NewServer()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				srv.ServeCodec(codec.NewServerCodec(c))
-			}()
-		}
-	}()
+	each := stack.ServeEach(l, func(c net.Conn) { srv.ServeCodec(codec.NewServerCodec(c)) })
 	tb.Cleanup(func() {
 		caller.Close()
-		l.Close()
-		s.wg.Wait()
+		each.Close()
 	})
 	return s
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/yamux"
+	"github.com/rpcbench/rpcbench/internal/poll"
 )
 
 // hostile is a yamux configuration for a peer that opens streams without
@@ -131,9 +132,7 @@ func TestAMasterServesAtMostMaxSessions(t *testing.T) {
 	for range maxSessions {
 		attach(t, m, hostile())
 	}
-	for m.Sessions() < maxSessions {
-		time.Sleep(time.Millisecond)
-	}
+	poll.For(t, 10*time.Second, "the workers' sessions", func() bool { return m.Sessions() == maxSessions })
 	extra, err := net.Dial("tcp", m.Addr().String())
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rpcbench/rpcbench/internal/backoff"
 )
 
 // flakyListener fails its first fails Accepts with EMFILE (all of them
@@ -19,10 +21,17 @@ type flakyListener struct {
 	net.Listener
 	fails   int64
 	accepts atomic.Int64
+	// reached, when set, is closed at the Accept call numbered at.
+	reached chan struct{}
+	at      int64
 }
 
 func (l *flakyListener) Accept() (net.Conn, error) {
-	if n := l.accepts.Add(1); l.fails < 0 || n <= l.fails {
+	n := l.accepts.Add(1)
+	if n == l.at {
+		close(l.reached)
+	}
+	if l.fails < 0 || n <= l.fails {
 		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
 	}
 	return l.Listener.Accept()
@@ -84,13 +93,14 @@ func TestAcceptLoopOutlivesAcceptErrors(t *testing.T) {
 // TestAcceptLoopBacksOff: Accept failing without end is retried with a
 // growing delay, not in a loop, and Close ends the wait.
 func TestAcceptLoopBacksOff(t *testing.T) {
-	ln := &flakyListener{Listener: listen(t), fails: -1}
+	ln := &flakyListener{Listener: listen(t), fails: -1, reached: make(chan struct{}), at: 5}
+	start := time.Now()
 	c := newCaller(ln, func(string, ...any) {})
-	time.Sleep(300 * time.Millisecond)
-	// 5+10+20+40+80+160ms: about 6 waits fit in 300ms; a loop without
-	// backoff would call Accept thousands of times.
-	if n := ln.accepts.Load(); n > 8 {
-		t.Errorf("%d Accepts in 300ms of failures, want at most 8", n)
+	// Before the fifth Accept come four waits, 1+2+4+8 times AcceptMin, each
+	// varied by the jitter: a loop without backoff takes microseconds.
+	<-ln.reached
+	if took, least := time.Since(start), time.Duration(float64(15*backoff.AcceptMin)*(1-backoff.Jitter)); took < least {
+		t.Errorf("5 failing Accepts in %v; want the backoff's waits between them, at least %v", took, least)
 	}
 	closed := make(chan struct{})
 	go func() { c.Close(); close(closed) }()

@@ -24,6 +24,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/rpcbench/rpcbench/internal/poll"
+	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
 	"github.com/rpcbench/rpcbench/transports/tcp"
 	"github.com/rpcbench/rpcbench/transports/tls"
@@ -135,26 +137,25 @@ func (l *logLines) logf(format string, args ...any) {
 // waitFor waits until a logged line contains substr.
 func (l *logLines) waitFor(t *testing.T, substr string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	err := poll.Within(10*time.Second, func() error {
 		l.mu.Lock()
+		defer l.mu.Unlock()
 		for _, line := range l.lines {
 			if strings.Contains(line, substr) {
-				l.mu.Unlock()
-				return
+				return nil
 			}
 		}
-		l.mu.Unlock()
-		time.Sleep(10 * time.Millisecond)
+		return fmt.Errorf("serving half logged nothing containing %q; log:\n%s", substr, strings.Join(l.lines, "\n"))
+	})
+	if err != nil {
+		t.Error(err)
 	}
-	t.Errorf("serving half logged nothing containing %q; log:\n%s", substr, strings.Join(l.lines, "\n"))
 }
 
 // server is a tls serving half that echoes on every connection.
 type server struct {
 	l   net.Listener
 	log logLines
-	wg  sync.WaitGroup
 }
 
 func serve(t *testing.T, cfg transports.Config) *server {
@@ -166,26 +167,8 @@ func serve(t *testing.T, cfg transports.Config) *server {
 		t.Fatal(err)
 	}
 	s.l = l
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				defer c.Close()
-				io.Copy(c, c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		s.wg.Wait()
-	})
+	each := stack.ServeEach(l, func(c net.Conn) { io.Copy(c, c) })
+	t.Cleanup(func() { each.Close() })
 	return s
 }
 
