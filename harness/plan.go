@@ -109,11 +109,8 @@ func (p Plan) withWorkloads(cfgs []Config) (out []Config, notes []string) {
 				}
 				continue
 			}
-			if _, ok := wl.(Watch); ok {
-				cfg.Concurrency = p.Watchers
-				if cfg.Rate == 0 {
-					cfg.Rate = WatchRate
-				}
+			if a, ok := wl.(Adjuster); ok {
+				a.Adjust(&cfg, p)
 			}
 			if name := cfg.Name(); !seen[name] {
 				seen[name] = true

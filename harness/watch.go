@@ -43,6 +43,15 @@ type Watch struct{}
 func (Watch) Name() string   { return "watch" }
 func (Watch) Rows() []string { return []string{""} }
 
+// Adjust gives the watch its callers, Plan.Watchers, and its rate, the
+// configuration's or WatchRate.
+func (Watch) Adjust(cfg *Config, p Plan) {
+	cfg.Concurrency = p.Watchers
+	if cfg.Rate == 0 {
+		cfg.Rate = WatchRate
+	}
+}
+
 // WatchSetters is how many goroutines, each on a connection of its own,
 // share the setter's schedule.
 const WatchSetters = 4

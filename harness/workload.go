@@ -99,6 +99,12 @@ func (oneRow) Close()                                 {}
 // DefaultWorkload is the workload of a Config that names none: call.
 func DefaultWorkload() Workload { return Call{} }
 
+// An Adjuster is a workload that sets part of its configurations itself,
+// from the plan they come from.
+type Adjuster interface {
+	Adjust(cfg *Config, p Plan)
+}
+
 // A Limited workload runs only on some stacks.
 type Limited interface {
 	// Supports returns why the workload cannot run on s, or nil.
