@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -52,10 +53,31 @@ func TestExplainBlamesASlowedEncoderOnEncode(t *testing.T) {
 		}
 		return b
 	}
-	base, slow := explain(0), explain(burn)
-	want := float64(2 * burn)
+	// A busy machine can move a category beyond its tolerance in one
+	// pair of runs (the scheduler's share, when the machine's other load
+	// changes between them): a pair is measured again once, and the test
+	// fails only when both pairs fail. A category that really took the
+	// burn does so in both.
+	var failures []string
+	for attempt := 1; attempt <= 2; attempt++ {
+		failures = compareBreakdowns(explain(0), explain(burn), 2*burn)
+		if len(failures) == 0 {
+			return
+		}
+		t.Logf("pair %d: %v", attempt, failures)
+	}
+	for _, f := range failures {
+		t.Error(f)
+	}
+}
+
+// compareBreakdowns says how slow, measured with burn more CPU per call
+// in the encoder, departs from base: encode must grow by about burn, and
+// every other category move by little.
+func compareBreakdowns(base, slow *measure.Breakdown, burn time.Duration) (failures []string) {
+	want := float64(burn)
 	if grew := slow.PerCall["encode"] - base.PerCall["encode"]; grew < 0.75*want || grew > 1.5*want {
-		t.Errorf("encode grew by %.0f ns per call, want about %.0f", grew, want)
+		failures = append(failures, fmt.Sprintf("encode grew by %.0f ns per call, want about %.0f", grew, want))
 	}
 	// variance is the sampling variance of a category's ns per call:
 	// its samples are a Poisson count, each worth Total/Samples.
@@ -73,7 +95,8 @@ func TestExplainBlamesASlowedEncoderOnEncode(t *testing.T) {
 		// scheduler's share moved by 10µs of a 40µs burn under load), but
 		// nothing else takes the burn itself.
 		if tol := 0.25*want + 3*math.Sqrt(variance(base, c.Key)+variance(slow, c.Key)); math.Abs(d) > tol {
-			t.Errorf("%s moved by %.0f ns per call, beyond %.0f", c.Key, d, tol)
+			failures = append(failures, fmt.Sprintf("%s moved by %.0f ns per call, beyond %.0f", c.Key, d, tol))
 		}
 	}
+	return failures
 }

@@ -90,7 +90,7 @@ func Read(r io.Reader, name string) (*File, error) {
 	}
 	file.Units = rd.Units()
 	if len(file.Results) == 0 && len(file.SyntaxErrors) == 0 {
-		return nil, fmt.Errorf("%s: no benchmark results", name)
+		return nil, fmt.Errorf("%s: no benchmark results: want Go benchmark lines (rpcbench run --format bench, go test -bench) or a matrix directory, not rpcbench's JSON or CSV", name)
 	}
 	return file, nil
 }
