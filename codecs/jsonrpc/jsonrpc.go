@@ -249,6 +249,16 @@ func (c *serverCodec) ReadRequestBody(x any) error {
 	if len(params) == 0 || bytes.Equal(params, null) {
 		return errMissingParams
 	}
+	// A net/rpc client sends one element: what lies between the brackets is
+	// the argument, decoded without finding where it ends first. Anything
+	// else ([], several elements, not an array) fails that decoding, which
+	// rejects trailing data, and goes the long way below; decoding the
+	// first element again overwrites what the failed try left in x.
+	if inner := trimSpace(params); len(inner) > 2 && inner[0] == '[' {
+		if c.lib.Unmarshal(inner[1:len(inner)-1], x) == nil {
+			return nil
+		}
+	}
 	arg, err := firstElement(params)
 	if err != nil {
 		return err
