@@ -63,9 +63,14 @@ func (c Codec) library() Library {
 	return c.JSON
 }
 
-// Name returns "json", or "json-" and the name of its JSON library.
 // SendsParamsList: a rpcparams.List is sent as the request's params.
 func (Codec) SendsParamsList() {}
+
+// Format returns "json": whatever its library, the codec speaks json's
+// bytes (codecs.Variant).
+func (Codec) Format() string { return "json" }
+
+// Name returns "json", or "json-" and the name of its JSON library.
 
 func (c Codec) Name() string {
 	if c.JSON != nil {
