@@ -254,16 +254,28 @@ func (c *serverCodec) ReadRequestBody(x any) error {
 	if len(params) == 0 || bytes.Equal(params, null) {
 		return errMissingParams
 	}
+	return decodeArg(c.lib, params, x)
+}
+
+// decodeArg decodes the first element of params, a JSON array, into x.
+func decodeArg(lib Library, params []byte, x any) error {
 	// A net/rpc client sends one element: what lies between the brackets is
 	// the argument, decoded without finding where it ends first. Anything
 	// else ([], several elements, not an array) fails that decoding, which
 	// rejects trailing data, and goes the long way below; decoding the
 	// first element again overwrites what the failed try left in x.
+	// FuzzDecodeArg holds the two ways to the same values and errors.
 	if inner := trimSpace(params); len(inner) > 2 && inner[0] == '[' {
-		if c.lib.Unmarshal(inner[1:len(inner)-1], x) == nil {
+		if lib.Unmarshal(inner[1:len(inner)-1], x) == nil {
 			return nil
 		}
 	}
+	return decodeFirstElement(lib, params, x)
+}
+
+// decodeFirstElement is decodeArg the long way: it finds where the first
+// element ends, then decodes it.
+func decodeFirstElement(lib Library, params []byte, x any) error {
 	arg, err := firstElement(params)
 	if err != nil {
 		return err
@@ -273,7 +285,7 @@ func (c *serverCodec) ReadRequestBody(x any) error {
 		// [1]any does.
 		return nil
 	}
-	if err := c.lib.Unmarshal(arg, x); err != nil {
+	if err := lib.Unmarshal(arg, x); err != nil {
 		return fmt.Errorf("json: request params: %w", err)
 	}
 	return nil
