@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/rpc"
 	"strconv"
 	"sync"
@@ -89,12 +90,15 @@ func (c Codec) NewClientCodec(conn io.ReadWriteCloser) rpc.ClientCodec {
 // NewServerCodec returns a JSON-RPC server codec over conn.
 func (c Codec) NewServerCodec(conn io.ReadWriteCloser) rpc.ServerCodec {
 	sc := &serverCodec{
-		conn:    conn,
-		in:      newReader(conn, c.MaxMessage),
-		w:       bufio.NewWriter(conn),
-		methods: make(map[string]string),
-		pending: make(map[uint64]requestID),
-		lib:     c.library(),
+		conn:      conn,
+		in:        newReader(conn, c.MaxMessage),
+		w:         bufio.NewWriter(conn),
+		methods:   make(map[string]string),
+		pending:   make(map[uint64]requestID),
+		lib:       c.library(),
+		responses: make(chan response),
+		written:   make(chan error),
+		closed:    make(chan struct{}),
 	}
 	sc.enc = sc.lib.NewEncoder(&sc.value)
 	return sc
@@ -148,6 +152,19 @@ type serverCodec struct {
 	w     *bufio.Writer
 	value bytes.Buffer // a result or error text, encoded by enc
 	enc   Encoder      // writes to value
+
+	// Responses are encoded and written by writer, a goroutine of the
+	// codec's own, rather than by the goroutine net/rpc starts for each
+	// call, which calls WriteResponse: goccy's encoder needs a stack far
+	// larger than a new goroutine's, and growing one (copying its frames)
+	// every call cost ~8 µs, more than a small reply's whole encoding;
+	// writer's stack grows once. Close ends writer.
+	writeMu     sync.Mutex    // serializes WriteResponse (net/rpc does too), so that each answer is its caller's
+	startWriter sync.Once     // starts writer at the first response
+	responses   chan response // from WriteResponse to writer
+	written     chan error    // writer's answer to each
+	closed      chan struct{} // closed by Close, once
+	closeOnce   sync.Once
 
 	mu      sync.Mutex           // guards seq and pending
 	seq     uint64               // the last net/rpc sequence number given out
@@ -295,6 +312,44 @@ func decodeFirstElement(lib Library, params []byte, x any) error {
 // request sent it, byte for byte. A reply that fails to encode is sent as
 // the call's error, so that the caller hears of it.
 func (c *serverCodec) WriteResponse(r *rpc.Response, x any) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	c.startWriter.Do(func() { go c.writer() })
+	select {
+	case <-c.closed: // writer may still be there to take it
+		return errClosed
+	default:
+	}
+	select {
+	case c.responses <- response{r, x}:
+	case <-c.closed:
+		return errClosed
+	}
+	return <-c.written
+}
+
+var errClosed = fmt.Errorf("json: response after the server codec closed: %w", net.ErrClosed)
+
+// A response is what WriteResponse hands writer.
+type response struct {
+	r *rpc.Response
+	x any
+}
+
+// writer writes each response handed to it until the codec closes.
+func (c *serverCodec) writer() {
+	for {
+		select {
+		case resp := <-c.responses:
+			c.written <- c.writeResponse(resp.r, resp.x)
+		case <-c.closed:
+			return
+		}
+	}
+}
+
+// writeResponse is WriteResponse, on writer's goroutine.
+func (c *serverCodec) writeResponse(r *rpc.Response, x any) error {
 	c.mu.Lock()
 	id, ok := c.pending[r.Seq]
 	delete(c.pending, r.Seq)
@@ -334,7 +389,12 @@ func (c *serverCodec) encode(v any) error {
 	return err
 }
 
-func (c *serverCodec) Close() error { return c.conn.Close() }
+// Close ends writer and closes the connection. net/rpc closes a server
+// codec after its last response is written.
+func (c *serverCodec) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	return c.conn.Close()
+}
 
 type clientRequest struct {
 	Method string `json:"method"`

@@ -2,6 +2,7 @@ package jsonrpc_test
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"net/rpc"
@@ -239,6 +240,33 @@ func TestHostile(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestResponseAfterClose checks that the goroutine that writes responses
+// ends with the codec (goleak would find it otherwise) and that a response
+// written after Close fails rather than waiting for it.
+func TestResponseAfterClose(t *testing.T) {
+	sc := jsonrpc.NewServerCodec(rwc(`{"method":"Arith.Multiply","params":[{"a":2,"b":3}],"id":1}` + "\n" +
+		`{"method":"Arith.Multiply","params":[{"a":2,"b":3}],"id":2}` + "\n"))
+	var seqs []uint64
+	for range 2 {
+		var r rpc.Request
+		if err := sc.ReadRequestHeader(&r); err != nil {
+			t.Fatal(err)
+		}
+		if err := sc.ReadRequestBody(new(service.Args)); err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, r.Seq)
+	}
+	if err := sc.WriteResponse(&rpc.Response{ServiceMethod: "Arith.Multiply", Seq: seqs[0]}, &service.Product{Value: 6}); err != nil {
+		t.Fatalf("WriteResponse before Close: %v", err)
+	}
+	sc.Close()
+	sc.Close() // idempotent, as rpc.ServerCodec requires
+	if err := sc.WriteResponse(&rpc.Response{ServiceMethod: "Arith.Multiply", Seq: seqs[1]}, &service.Product{Value: 6}); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("WriteResponse after Close = %v; want net.ErrClosed", err)
+	}
 }
 
 // rwc reads in and discards what is written.
