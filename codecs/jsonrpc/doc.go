@@ -14,10 +14,10 @@
 // to the cap and to encoding/json's nesting depth, and only then hands it to
 // a decoder.
 //
-// A server codec writes its responses from a goroutine of its own, which
-// Close ends: net/rpc calls WriteResponse from the goroutine it starts for
-// each call, and goccy's encoder would grow that goroutine's small stack,
-// copying it, on every call.
+// With goccy (a DeepStack library) a server codec writes its responses
+// from a goroutine of its own, which Close ends: net/rpc calls
+// WriteResponse from the goroutine it starts for each call, and goccy's
+// encoder would grow that goroutine's small stack, copying it, every call.
 //
 // Values are encoded and decoded by github.com/goccy/go-json, not
 // encoding/json, for speed and allocations: on the service's messages it

@@ -46,6 +46,18 @@ type Library interface {
 // An Encoder writes JSON values, as *encoding/json.Encoder does.
 type Encoder interface{ Encode(v any) error }
 
+// A DeepStack Library's encoder needs more stack than a goroutine starts
+// with. net/rpc calls WriteResponse from a new goroutine for every call,
+// whose stack such an encoder would grow (copying it) every time, so a
+// server codec with one writes its responses from a goroutine of its own,
+// whose stack grows once, and which Close ends. Handing each response to
+// it costs a library that needs no such stack more than it saves.
+type DeepStack interface {
+	Library
+	// EncodesDeep marks the library; it does nothing.
+	EncodesDeep()
+}
+
 // Goccy is github.com/goccy/go-json, the default Library.
 type Goccy struct{}
 
@@ -53,6 +65,11 @@ func (Goccy) Name() string                       { return "goccy" }
 func (Goccy) Module() string                     { return "github.com/goccy/go-json" }
 func (Goccy) NewEncoder(w io.Writer) Encoder     { return json.NewEncoder(w) }
 func (Goccy) Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// EncodesDeep: goccy's encoder is a virtual machine whose one function's
+// frame is 3 KiB; on net/rpc's goroutine for each call the stack growth
+// cost ~8 µs a call, more than a small reply's whole encoding.
+func (Goccy) EncodesDeep() {}
 
 // Library returns its JSON library's module and version.
 func (c Codec) Library() string { return module.Version(c.library().Module()) }
@@ -100,6 +117,7 @@ func (c Codec) NewServerCodec(conn io.ReadWriteCloser) rpc.ServerCodec {
 		written:   make(chan error),
 		closed:    make(chan struct{}),
 	}
+	_, sc.ownWriter = sc.lib.(DeepStack)
 	sc.enc = sc.lib.NewEncoder(&sc.value)
 	return sc
 }
@@ -153,12 +171,10 @@ type serverCodec struct {
 	value bytes.Buffer // a result or error text, encoded by enc
 	enc   Encoder      // writes to value
 
-	// Responses are encoded and written by writer, a goroutine of the
-	// codec's own, rather than by the goroutine net/rpc starts for each
-	// call, which calls WriteResponse: goccy's encoder needs a stack far
-	// larger than a new goroutine's, and growing one (copying its frames)
-	// every call cost ~8 µs, more than a small reply's whole encoding;
-	// writer's stack grows once. Close ends writer.
+	// With a DeepStack library, responses are encoded and written by
+	// writer, a goroutine of the codec's own, rather than by the
+	// goroutine net/rpc starts for each call. Close ends writer.
+	ownWriter   bool
 	writeMu     sync.Mutex    // serializes WriteResponse (net/rpc does too), so that each answer is its caller's
 	startWriter sync.Once     // starts writer at the first response
 	responses   chan response // from WriteResponse to writer
@@ -312,6 +328,9 @@ func decodeFirstElement(lib Library, params []byte, x any) error {
 // request sent it, byte for byte. A reply that fails to encode is sent as
 // the call's error, so that the caller hears of it.
 func (c *serverCodec) WriteResponse(r *rpc.Response, x any) error {
+	if !c.ownWriter {
+		return c.writeResponse(r, x)
+	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	c.startWriter.Do(func() { go c.writer() })
