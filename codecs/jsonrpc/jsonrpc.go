@@ -89,7 +89,6 @@ func (Codec) SendsParamsList() {}
 func (Codec) Format() string { return "json" }
 
 // Name returns "json", or "json-" and the name of its JSON library.
-
 func (c Codec) Name() string {
 	if c.JSON != nil {
 		return "json-" + c.JSON.Name()
@@ -367,7 +366,8 @@ func (c *serverCodec) writer() {
 	}
 }
 
-// writeResponse is WriteResponse, on writer's goroutine.
+// writeResponse does WriteResponse's work: on writer's goroutine with a
+// DeepStack library, on the caller's otherwise.
 func (c *serverCodec) writeResponse(r *rpc.Response, x any) error {
 	c.mu.Lock()
 	id, ok := c.pending[r.Seq]
