@@ -376,36 +376,47 @@ func (c *serverCodec) writeResponse(r *rpc.Response, x any) error {
 	if !ok {
 		return fmt.Errorf("json: response to unknown request %d", r.Seq)
 	}
+	// The response is put together in c.value and written with one Write:
+	// a reply larger than bufio's buffer then goes to the connection in one
+	// system call, not three (a buffer's worth, the rest, the end).
+	c.value.Reset()
+	c.value.WriteString(`{"id":`)
+	c.value.Write(id.appendTo(c.value.AvailableBuffer()))
 	errText := r.Error
 	if errText == "" {
-		if err := c.encode(x); err != nil {
+		c.value.WriteString(`,"result":`)
+		if err := c.appendValue(x); err != nil {
 			errText = fmt.Sprintf("json: encoding reply %T: %v", x, err)
+			c.value.Truncate(c.value.Len() - len(`,"result":`))
+		} else {
+			c.value.WriteString(`,"error":null}` + "\n")
 		}
 	}
-	c.w.WriteString(`{"id":`)
-	c.w.Write(id.appendTo(c.w.AvailableBuffer()))
-	if errText == "" {
-		c.w.WriteString(`,"result":`)
-		c.w.Write(c.value.Bytes())
-		c.w.WriteString(`,"error":null}` + "\n")
-	} else {
-		c.encode(errText) // a string always encodes
-		c.w.WriteString(`,"result":null,"error":`)
-		c.w.Write(c.value.Bytes())
-		c.w.WriteString("}\n")
+	if errText != "" {
+		c.value.WriteString(`,"result":null,"error":`)
+		c.appendValue(errText) // a string always encodes
+		c.value.WriteString("}\n")
 	}
+	_, err := c.w.Write(c.value.Bytes())
 	if c.value.Cap() > keepBuffer {
 		c.value = bytes.Buffer{} // a rare large reply should not pin its buffer for the connection's life
+	}
+	if err != nil {
+		return err
 	}
 	return c.w.Flush()
 }
 
-// encode encodes v into c.value, without the newline that json.Encoder adds.
-func (c *serverCodec) encode(v any) error {
-	c.value.Reset()
-	err := c.enc.Encode(v)
-	c.value.Truncate(max(c.value.Len()-1, 0))
-	return err
+// appendValue encodes v after what c.value holds, without the newline that
+// the Encoder adds; on an error c.value is left as it was.
+func (c *serverCodec) appendValue(v any) error {
+	mark := c.value.Len()
+	if err := c.enc.Encode(v); err != nil {
+		c.value.Truncate(mark)
+		return err
+	}
+	c.value.Truncate(c.value.Len() - 1)
+	return nil
 }
 
 // Close ends writer and closes the connection. net/rpc closes a server

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/rpc"
 	stdjsonrpc "net/rpc/jsonrpc"
@@ -266,6 +267,33 @@ func TestResponseAfterClose(t *testing.T) {
 	sc.Close() // idempotent, as rpc.ServerCodec requires
 	if err := sc.WriteResponse(&rpc.Response{ServiceMethod: "Arith.Multiply", Seq: seqs[1]}, &service.Product{Value: 6}); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("WriteResponse after Close = %v; want net.ErrClosed", err)
+	}
+}
+
+// TestReplyThatFailsToEncode checks that a reply JSON cannot carry (a NaN)
+// is answered with the call's error, the response whole and nothing of
+// the failed reply in it.
+func TestReplyThatFailsToEncode(t *testing.T) {
+	var out strings.Builder
+	sc := jsonrpc.NewServerCodec(struct {
+		io.Reader
+		io.Writer
+		io.Closer
+	}{strings.NewReader(`{"method":"Arith.Divide","params":[{"a":1,"b":0}],"id":7}` + "\n"), &out, io.NopCloser(nil)})
+	defer sc.Close()
+	var r rpc.Request
+	if err := sc.ReadRequestHeader(&r); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.ReadRequestBody(new(service.Args)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.WriteResponse(&rpc.Response{ServiceMethod: r.ServiceMethod, Seq: r.Seq}, math.NaN()); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"id":7,"result":null,"error":"json: encoding reply float64: `
+	if got := out.String(); !strings.HasPrefix(got, want) || !strings.HasSuffix(got, `"}`+"\n") || strings.Count(got, "\n") != 1 {
+		t.Fatalf("response %q; want one line starting %q", got, want)
 	}
 }
 
