@@ -33,6 +33,44 @@ type Library interface {
 	Library() string
 }
 
+// A Variant is a codec that speaks another codec's wire format through
+// another library (json-segmentio writes json's bytes with segmentio's
+// encoding/json): a table that compares formats takes each format at its
+// fastest library, and says what the library alone moves.
+type Variant interface {
+	Codec
+	// Format returns the name of the codec whose wire format this one
+	// speaks ("json"); a codec that is not a variant returns its own name.
+	Format() string
+}
+
+// Identity is what a codec is made of: the wire format it speaks, named
+// after the codec that first spoke it ("json" for json-segmentio), and
+// its library's module path without version ("github.com/segmentio/encoding";
+// empty where the codec does not say).
+type Identity struct {
+	Format  string
+	Library string
+}
+
+// Identify returns the identity of the codec called name; ok is false when
+// there is none such.
+func Identify(name string) (id Identity, ok bool) {
+	c, err := Lookup(name)
+	if err != nil {
+		return Identity{}, false
+	}
+	id.Format = name
+	if v, ok := c.(Variant); ok {
+		id.Format = v.Format()
+	}
+	if l, ok := c.(Library); ok {
+		// "path version[, path version]": the first module is the codec's own.
+		id.Library, _, _ = strings.Cut(l.Library(), " ")
+	}
+	return id, true
+}
+
 // Describe lists the codecs as Names does, each with the library it names
 // (Library), the names padded to line the libraries up.
 func Describe() []string {

@@ -3,6 +3,7 @@ package codecs_test
 import (
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,6 +38,32 @@ func TestLibrariesAreGoModsVersions(t *testing.T) {
 			if path, version, ok := strings.Cut(lib, " "); !ok || !strings.Contains(string(gomod), "\n\t"+path+" "+version+"\n") {
 				t.Errorf("%s's library %q is not a module and version that go.mod requires", name, lib)
 			}
+		}
+	}
+}
+
+// TestIdentify checks that a variant is grouped with the codec whose bytes
+// it writes, and that a format named like a variant (thrift-compact) is one
+// of its own.
+func TestIdentify(t *testing.T) {
+	for name, want := range map[string]codecs.Identity{
+		"json":           {Format: "json", Library: "github.com/goccy/go-json"},
+		"json-segmentio": {Format: "json", Library: "github.com/segmentio/encoding"},
+		"msgpack":        {Format: "msgpack", Library: "github.com/vmihailenco/msgpack/v5"},
+		"msgpack-msgp":   {Format: "msgpack", Library: "github.com/tinylib/msgp"},
+		"thrift-compact": {Format: "thrift-compact", Library: "github.com/apache/thrift"},
+		"gob":            {Format: "gob", Library: "encoding/gob"},
+	} {
+		if got, ok := codecs.Identify(name); !ok || got != want {
+			t.Errorf("Identify(%q) = %+v, %v; want %+v", name, got, ok, want)
+		}
+	}
+	if got, ok := codecs.Identify("no-such-codec"); ok {
+		t.Errorf("Identify of an unknown codec = %+v, true", got)
+	}
+	for _, name := range codecs.Names() {
+		if id, _ := codecs.Identify(name); !slices.Contains(codecs.Names(), id.Format) {
+			t.Errorf("%s speaks the format of %q, which is no codec", name, id.Format)
 		}
 	}
 }

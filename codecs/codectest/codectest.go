@@ -211,6 +211,7 @@ func testCapReadsOnly(t *testing.T, newCodec func(int) codecs.Codec) {
 	reply := &service.EchoReply{Payload: args.Payload}
 	out := bufferRWC{in: Request(roomy, 2, "Echo.Echo", &service.EchoRequest{})}
 	csc := capped.NewServerCodec(&out)
+	defer csc.Close()
 	if err := csc.ReadRequestHeader(&req); err != nil {
 		t.Fatal(err)
 	}

@@ -148,6 +148,7 @@ func Request(c codecs.Codec, seq uint64, method string, args any) []byte {
 func Response(c codecs.Codec, seq uint64, method string, args, reply any, errText string) []byte {
 	rw := bufferRWC{in: Request(c, seq, method, args)}
 	sc := c.NewServerCodec(&rw)
+	defer sc.Close() // a codec may write from a goroutine of its own until closed
 	var req rpc.Request
 	if err := sc.ReadRequestHeader(&req); err != nil {
 		panic("codectest: decoding a request: " + err.Error())

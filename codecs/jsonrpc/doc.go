@@ -14,6 +14,11 @@
 // to the cap and to encoding/json's nesting depth, and only then hands it to
 // a decoder.
 //
+// With goccy (a DeepStack library) a server codec writes its responses
+// from a goroutine of its own, which Close ends: net/rpc calls
+// WriteResponse from the goroutine it starts for each call, and goccy's
+// encoder would grow that goroutine's small stack, copying it, every call.
+//
 // Values are encoded and decoded by github.com/goccy/go-json, not
 // encoding/json, for speed and allocations: on the service's messages it
 // cost the fewest allocations of the candidates that aim at encoding/json's

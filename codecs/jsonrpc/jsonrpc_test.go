@@ -2,7 +2,9 @@ package jsonrpc_test
 
 import (
 	"bufio"
+	"errors"
 	"io"
+	"math"
 	"net"
 	"net/rpc"
 	stdjsonrpc "net/rpc/jsonrpc"
@@ -239,6 +241,60 @@ func TestHostile(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestResponseAfterClose checks that the goroutine that writes responses
+// ends with the codec (goleak would find it otherwise) and that a response
+// written after Close fails rather than waiting for it.
+func TestResponseAfterClose(t *testing.T) {
+	sc := jsonrpc.NewServerCodec(rwc(`{"method":"Arith.Multiply","params":[{"a":2,"b":3}],"id":1}` + "\n" +
+		`{"method":"Arith.Multiply","params":[{"a":2,"b":3}],"id":2}` + "\n"))
+	var seqs []uint64
+	for range 2 {
+		var r rpc.Request
+		if err := sc.ReadRequestHeader(&r); err != nil {
+			t.Fatal(err)
+		}
+		if err := sc.ReadRequestBody(new(service.Args)); err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, r.Seq)
+	}
+	if err := sc.WriteResponse(&rpc.Response{ServiceMethod: "Arith.Multiply", Seq: seqs[0]}, &service.Product{Value: 6}); err != nil {
+		t.Fatalf("WriteResponse before Close: %v", err)
+	}
+	sc.Close()
+	sc.Close() // idempotent, as rpc.ServerCodec requires
+	if err := sc.WriteResponse(&rpc.Response{ServiceMethod: "Arith.Multiply", Seq: seqs[1]}, &service.Product{Value: 6}); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("WriteResponse after Close = %v; want net.ErrClosed", err)
+	}
+}
+
+// TestReplyThatFailsToEncode checks that a reply JSON cannot carry (a NaN)
+// is answered with the call's error, the response whole and nothing of
+// the failed reply in it.
+func TestReplyThatFailsToEncode(t *testing.T) {
+	var out strings.Builder
+	sc := jsonrpc.NewServerCodec(struct {
+		io.Reader
+		io.Writer
+		io.Closer
+	}{strings.NewReader(`{"method":"Arith.Divide","params":[{"a":1,"b":0}],"id":7}` + "\n"), &out, io.NopCloser(nil)})
+	defer sc.Close()
+	var r rpc.Request
+	if err := sc.ReadRequestHeader(&r); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.ReadRequestBody(new(service.Args)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.WriteResponse(&rpc.Response{ServiceMethod: r.ServiceMethod, Seq: r.Seq}, math.NaN()); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"id":7,"result":null,"error":"json: encoding reply float64: `
+	if got := out.String(); !strings.HasPrefix(got, want) || !strings.HasSuffix(got, `"}`+"\n") || strings.Count(got, "\n") != 1 {
+		t.Fatalf("response %q; want one line starting %q", got, want)
+	}
 }
 
 // rwc reads in and discards what is written.

@@ -137,40 +137,65 @@ type scanner struct {
 // is true, with the offset of the bracket that went too deep, when the
 // value nests deeper than maxDepth.
 func (s *scanner) feed(chunk []byte) (end int, deep bool) {
+	// The state lives in locals while the loop runs, so that it stays in
+	// registers, and goes back to s on the way out.
+	depth, inString, escaped := s.depth, s.inString, s.escaped
+	defer func() { s.depth, s.inString, s.escaped = depth, inString, escaped }()
 	for i := 0; i < len(chunk); i++ {
-		c := chunk[i]
 		switch {
-		case s.escaped:
-			s.escaped = false
-		case s.inString:
-			// Long strings (a payload in base64) are most of a message:
-			// jump to the next quote or backslash with bytes.IndexByte,
-			// which scans many bytes a step.
-			rest := chunk[i:]
-			q := bytes.IndexByte(rest, '"')
-			if q < 0 {
-				q = len(rest)
+		case escaped:
+			escaped = false
+		case inString:
+			i += stringStop(chunk[i:])
+			if i == len(chunk) {
+				return -1, false
 			}
-			if b := bytes.IndexByte(rest[:q], '\\'); b >= 0 {
-				i += b
-				s.escaped = true
-				continue
-			}
-			i += q
-			s.inString = i == len(chunk)
-		case c == '"':
-			s.inString = true
-		case c == '{' || c == '[':
-			if s.depth++; s.depth > maxDepth {
+			escaped = chunk[i] == '\\'
+			inString = escaped
+		case !structural[chunk[i]]:
+		case chunk[i] == '"':
+			inString = true
+		case chunk[i] == '{' || chunk[i] == '[':
+			if depth++; depth > maxDepth {
 				return i, true
 			}
-		case c == '}' || c == ']':
-			if s.depth--; s.depth == 0 {
+		default: // '}' or ']'
+			if depth--; depth == 0 {
 				return i + 1, false
 			}
 		}
 	}
 	return -1, false
+}
+
+// structural marks the bytes that the scanner looks at outside strings: a
+// table lookup passes over the rest (names, numbers, commas) at once.
+var structural = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true}
+
+// stringStop returns the index in b, the inside of a string, of the first
+// quote or backslash, or len(b). Most strings of a message are short (keys,
+// names), and for those a loop costs less than the two calls to
+// bytes.IndexByte that long ones (a payload in base64) need: they scan many
+// bytes a step.
+func stringStop(b []byte) int {
+	const short = 32
+	for i, c := range b[:min(len(b), short)] {
+		if c == '"' || c == '\\' {
+			return i
+		}
+	}
+	if len(b) <= short {
+		return len(b)
+	}
+	rest := b[short:]
+	q := bytes.IndexByte(rest, '"')
+	if q < 0 {
+		q = len(rest)
+	}
+	if e := bytes.IndexByte(rest[:q], '\\'); e >= 0 {
+		q = e
+	}
+	return short + q
 }
 
 // firstElement returns the first element of params, a JSON array, or nil
@@ -214,6 +239,20 @@ func firstElement(params []byte) ([]byte, error) {
 		}
 	}
 	return nil, fmt.Errorf("json: request params %.20q end inside their first element", params)
+}
+
+// trimSpace returns b without the JSON whitespace around it.
+func trimSpace(b []byte) []byte {
+	b = skipSpace(b)
+	for len(b) > 0 {
+		switch b[len(b)-1] {
+		case ' ', '\t', '\r', '\n':
+			b = b[:len(b)-1]
+			continue
+		}
+		break
+	}
+	return b
 }
 
 func skipSpace(b []byte) []byte {

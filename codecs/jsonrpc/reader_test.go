@@ -15,6 +15,9 @@ func TestScannerChunks(t *testing.T) {
 		{`{"s":"a\"b\\","t":"\\\"}"}`, " \n"},
 		{`{"p":"` + strings.Repeat("QUFB", 100) + `"}`, `]`},
 		{`{"k":"[[[{{{\\\\\\","n":[[[]]]}`, "x"},
+		// Quotes and backslashes on either side of the 32 bytes that
+		// stringStop looks at one by one.
+		{`{"l":"` + strings.Repeat("b", 31) + `\"]` + strings.Repeat("c", 40) + `\\","m":"` + strings.Repeat("d", 33) + `"}`, "]"},
 	}
 	for _, tt := range tests {
 		in := tt.msg + tt.tail

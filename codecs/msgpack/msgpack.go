@@ -58,9 +58,14 @@ type Body interface {
 	ReadBody(b []byte, v any) (rest []byte, ok bool)
 }
 
-// Name returns "msgpack", or "msgpack-" and the name of its Body.
 // SendsParamsList: a rpcparams.List is sent as the request's params.
 func (Codec) SendsParamsList() {}
+
+// Format returns "msgpack": whatever its Body, the codec speaks
+// msgpack's bytes (codecs.Variant).
+func (Codec) Format() string { return "msgpack" }
+
+// Name returns "msgpack", or "msgpack-" and the name of its Body.
 
 func (c Codec) Name() string {
 	if c.Body != nil {

@@ -2,12 +2,14 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
 
 	"golang.org/x/perf/benchmath"
 
+	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/measure"
 )
@@ -18,7 +20,32 @@ type Choice struct {
 	Payload    string `json:"payload"`
 	Conditions string `json:"conditions"` // "tcp, 16 callers"
 	Picks      []Pick `json:"picks"`
+	// Libraries are the formats measured through more than one library:
+	// the picks take each format at its fastest, and these say what the
+	// library alone moved.
+	Libraries []LibraryGap `json:"libraries,omitempty"`
 }
+
+// A LibraryGap compares two codecs of one wire format under the same
+// conditions: the format's fastest (lowest median p50) and another.
+type LibraryGap struct {
+	Format         string  `json:"format"`
+	Fastest        string  `json:"fastest"`
+	FastestLibrary string  `json:"fastest_library"`
+	Other          string  `json:"other"`
+	OtherLibrary   string  `json:"other_library"`
+	Ratios         []Ratio `json:"ratios"`
+}
+
+// A Ratio is the fastest codec's median figure over the other's.
+type Ratio struct {
+	Unit  string  `json:"unit"` // "calls/s"
+	Value float64 `json:"value"`
+}
+
+// gapUnits are the figures a LibraryGap compares: the criteria's, and
+// calls/s, what a team sizing servers reads first.
+var gapUnits = []string{"calls/s", "p50-ns", "allocs/op", "wire-B/op"}
 
 // A Pick is the stack that did best on one criterion, the runner-up, and
 // whether the difference outlasts the repetitions' own spread.
@@ -83,17 +110,26 @@ func choices(results []*measure.Result, rows []*format.Row) []Choice {
 			g.transport = "any transport"
 		}
 		ch := Choice{Payload: c.payload, Conditions: g.String()}
+		// A format competes at its fastest library over each transport:
+		// the format is the choice, the library is said apart.
+		sameFormat := func(row *format.Row) formatKey {
+			return formatKey{identityOf(row.First.Stack).Format, format.TransportLabel(row.First)}
+		}
+		var fastest []*format.Row
+		for _, k := range distinct(crows, sameFormat) {
+			frows := filter(crows, func(row *format.Row) bool { return sameFormat(row) == k })
+			slices.SortStableFunc(frows, byMedian("p50-ns"))
+			fastest = append(fastest, frows[0])
+			for _, other := range frows[1:] {
+				ch.Libraries = append(ch.Libraries, libraryGap(k.format, frows[0], other))
+			}
+		}
 		for _, crit := range criteria {
-			ranked := slices.Clone(crows)
-			slices.SortStableFunc(ranked, func(a, b *format.Row) int {
-				switch va, vb := a.Medians[crit.unit], b.Medians[crit.unit]; {
-				case va < vb:
-					return -1
-				case va > vb:
-					return 1
-				}
-				return 0
-			})
+			if len(fastest) < 2 {
+				break // one format: its libraries are all there is to say
+			}
+			ranked := slices.Clone(fastest)
+			slices.SortStableFunc(ranked, byMedian(crit.unit))
 			best, next := ranked[0], ranked[1]
 			p := Pick{Criterion: crit.name, Unit: crit.unit, Winner: name(best), Value: best.Medians[crit.unit],
 				RunnerUp: name(next), Runner: next.Medians[crit.unit]}
@@ -103,9 +139,65 @@ func choices(results []*measure.Result, rows []*format.Row) []Choice {
 			p.Significant, p.Why = significance(repetitions(results, best, crit.unit), repetitions(results, next, crit.unit))
 			ch.Picks = append(ch.Picks, p)
 		}
-		out = append(out, ch)
+		if len(ch.Picks) > 0 || len(ch.Libraries) > 0 {
+			out = append(out, ch)
+		}
 	}
 	return out
+}
+
+// formatKey is a wire format over a transport.
+type formatKey struct{ format, transport string }
+
+// byMedian orders rows by their median figure in unit, lowest first.
+func byMedian(unit string) func(a, b *format.Row) int {
+	return func(a, b *format.Row) int { return cmp.Compare(a.Medians[unit], b.Medians[unit]) }
+}
+
+// identityOf is the wire format and library of the stack s
+// ("codec=json-segmentio"), as the codec registry knows them; a peer, or
+// a codec this binary lacks, is a format of its own.
+func identityOf(s string) codecs.Identity {
+	if id, err := measure.ParseID(s); err == nil && id.Kind == measure.KindCodec {
+		if ident, ok := codecs.Identify(id.Name); ok {
+			return ident
+		}
+	}
+	return codecs.Identity{Format: s}
+}
+
+// libraryGap compares other with fastest, two rows of format.
+func libraryGap(format string, fastest, other *format.Row) LibraryGap {
+	gap := LibraryGap{
+		Format:  format,
+		Fastest: stackLabel(fastest.First.Stack), FastestLibrary: identityOf(fastest.First.Stack).Library,
+		Other: stackLabel(other.First.Stack), OtherLibrary: identityOf(other.First.Stack).Library,
+	}
+	for _, unit := range gapUnits {
+		if o := other.Medians[unit]; o > 0 {
+			gap.Ratios = append(gap.Ratios, Ratio{unit, fastest.Medians[unit] / o})
+		}
+	}
+	return gap
+}
+
+// Sentence is the gap as one line: "json: json (goccy/go-json) vs
+// json-segmentio (segmentio/encoding): calls/s ×1.44, p50 ×0.69, ...".
+func (g LibraryGap) Sentence(bold func(string) string) string {
+	var ratios []string
+	for _, r := range g.Ratios {
+		ratios = append(ratios, fmt.Sprintf("%s ×%.2f", strings.TrimSuffix(r.Unit, "-ns"), r.Value))
+	}
+	return fmt.Sprintf("%s: %s (%s) vs %s (%s): %s", bold(g.Format), g.Fastest, shortModule(g.FastestLibrary),
+		g.Other, shortModule(g.OtherLibrary), strings.Join(ratios, ", "))
+}
+
+// shortModule is a library's module path without the host most share.
+func shortModule(path string) string {
+	if path == "" {
+		return "library unknown"
+	}
+	return strings.TrimPrefix(path, "github.com/")
 }
 
 // repetitions are unit's figures in every repetition of row.
@@ -180,15 +272,30 @@ func whichStack(b *bytes.Buffer, chs []Choice) {
 	}
 	fmt.Fprintf(b, "## Which codec, which transport\n\n")
 	fmt.Fprintf(b, "Generated from the results below: for each payload and closed-loop conditions, the stack that did best by each measure among the codecs and peers measured side by side (the floors carry bytes, not calls, and are left out), then the runner-up, how much more it costs, and whether the difference outlasts the repetitions' spread (Mann-Whitney U, golang.org/x/perf/benchmath, α = %g, as the gate tests: it needs 4 repetitions of each to ever reach significance; a figure the same in every repetition is exact). Fastest is the lowest median p50; leanest the fewest allocations per call; smallest on the wire the fewest bytes read and written per call.\n\n", alpha)
-	fmt.Fprintf(b, "| payload | conditions | %s |\n|---|---|%s\n", strings.Join(criteriaNames(), " | "), strings.Repeat("---|", len(criteria)))
-	for _, ch := range chs {
-		cells := []string{ch.Payload, ch.Conditions}
-		for _, p := range ch.Picks {
-			cells = append(cells, p.Sentence(func(s string) string { return "**" + s + "**" }))
+	if slices.ContainsFunc(chs, func(ch Choice) bool { return len(ch.Picks) > 0 }) {
+		fmt.Fprintf(b, "| payload | conditions | %s |\n|---|---|%s\n", strings.Join(criteriaNames(), " | "), strings.Repeat("---|", len(criteria)))
+		for _, ch := range chs {
+			if len(ch.Picks) == 0 {
+				continue // one format measured: only its libraries below
+			}
+			cells := []string{ch.Payload, ch.Conditions}
+			for _, p := range ch.Picks {
+				cells = append(cells, p.Sentence(func(s string) string { return "**" + s + "**" }))
+			}
+			fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
 		}
-		fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
+		fmt.Fprintln(b)
 	}
-	fmt.Fprintln(b)
+	var gaps []string
+	for _, ch := range chs {
+		for _, g := range ch.Libraries {
+			gaps = append(gaps, fmt.Sprintf("- %s, %s: %s\n", ch.Payload, ch.Conditions, g.Sentence(func(s string) string { return "**" + s + "**" })))
+		}
+	}
+	if len(gaps) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "A format competes above at its fastest library: of the codecs that write its bytes (a variant such as msgpack-msgp writes msgpack's), the one with the lowest median p50. What the library alone moves, the fastest's median figure over the other's under the same conditions (calls/s ×2.00: twice the calls; p50 ×0.50: half the latency):\n\n%s\n", strings.Join(gaps, ""))
 }
 
 func criteriaNames() []string {

@@ -37,3 +37,35 @@ func TestWhichCodecOpensTheReportWithWinnersMarginsAndSignificance(t *testing.T)
 		t.Errorf("the floor competes:\n%s", section)
 	}
 }
+
+// TestWhichCodecTakesEachFormatAtItsFastestLibrary measures two formats
+// through two libraries each: the picks compare formats (msgpack-msgp
+// against json, never against msgpack), and the lines under the table
+// give what the library alone moved, each ratio one row's median figure
+// over the other's.
+func TestWhichCodecTakesEachFormatAtItsFastestLibrary(t *testing.T) {
+	var rs []*measure.Result
+	for range 3 {
+		msgp := result("codec=msgpack-msgp", 1, 0, 20*time.Microsecond)
+		msgp.Allocs = uint64(msgp.Calls) // 1 a call against msgpack's 3
+		segmentio := result("codec=json-segmentio", 1, 0, 60*time.Microsecond)
+		segmentio.Allocs = uint64(segmentio.Calls) * 6
+		rs = append(rs, msgp, result("codec=msgpack", 1, 0, 30*time.Microsecond),
+			result("codec=json", 1, 0, 40*time.Microsecond), segmentio)
+	}
+	md := markdown(t, rs)
+	for _, want := range []string{
+		// calls/s: 1/20µs over 1/30µs; p50: 20µs over 30µs as the
+		// histogram holds them; allocs: 1 over 3; the same bytes.
+		"- bytes:1KiB, tcp, 1 caller: **msgpack**: msgpack-msgp (tinylib/msgp) vs msgpack (vmihailenco/msgpack/v5): calls/s ×1.50, p50 ×0.67, allocs/op ×0.33, wire-B/op ×1.00\n",
+		"- bytes:1KiB, tcp, 1 caller: **json**: json (goccy/go-json) vs json-segmentio (segmentio/encoding): calls/s ×1.50, p50 ×0.67, allocs/op ×0.50, wire-B/op ×1.00\n",
+		"| bytes:1KiB | tcp, 1 caller | **msgpack-msgp** 20.02µs; then json +100.0%",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("missing %q in\n%s", want, md[:min(len(md), 3000)])
+		}
+	}
+	if section := md[:strings.Index(md, "## How these")]; strings.Contains(section, "then msgpack ") || strings.Contains(section, "then json-segmentio ") {
+		t.Errorf("a format's slower library competes with the formats:\n%s", section)
+	}
+}

@@ -112,6 +112,9 @@ func HTML(w io.Writer, command string, inputs []Input, opts ...Option) error {
 	}
 	var whichRows []which
 	for _, ch := range choices(results, rows) {
+		if len(ch.Picks) == 0 {
+			continue // one format's libraries: REPORT.md says them
+		}
 		wr := which{Payload: ch.Payload, Conditions: ch.Conditions}
 		for _, p := range ch.Picks {
 			class := "nosig"
