@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/measure"
 	"github.com/rpcbench/rpcbench/stack"
 	"github.com/rpcbench/rpcbench/transports"
@@ -309,7 +310,13 @@ func connectSides(ctx context.Context, cfg *Config) (*Sides, func(), error) {
 // newResult is the empty result of row, named and labelled.
 func (row Row) newResult() *measure.Result {
 	cfg := row.Config
+	var id codecs.Identity
+	if s, ok := cfg.Stack.(interface{ Identity() codecs.Identity }); ok {
+		id = s.Identity()
+	}
 	return &measure.Result{
+		Format:      id.Format,
+		Library:     id.Library,
 		Name:        cfg.name(row.Dir, row.Key),
 		Stack:       cfg.Stack.ID().String(),
 		Transport:   cfg.Transport.Name(),

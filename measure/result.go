@@ -16,8 +16,14 @@ import (
 type Result struct {
 	// Name is the benchmark name, in Go benchmark key=value form:
 	// "RPC/codec=msgpack/transport=tcp/payload=bytes:1KiB/conc=16".
-	Name        string  `json:"name"`
-	Stack       string  `json:"stack"`
+	Name  string `json:"name"`
+	Stack string `json:"stack"`
+	// Format and Library say what a codec's row speaks and through which
+	// module: "msgpack" and "github.com/tinylib/msgp" for msgpack-msgp.
+	// Empty for peers and floors, and in results from before they were
+	// recorded.
+	Format      string  `json:"format,omitempty"`
+	Library     string  `json:"library,omitempty"`
 	Transport   string  `json:"transport"`
 	Net         string  `json:"net,omitempty"`
 	Payload     string  `json:"payload"`

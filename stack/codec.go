@@ -31,7 +31,14 @@ type Codec struct {
 const loginTimeout = 10 * time.Second
 
 func (c Codec) ID() measure.StackID { return measure.CodecID(c.Codec.Name()) }
-func (Codec) Shared() bool          { return true }
+
+// Identity is the wire format the codec speaks and the library it
+// speaks it through.
+func (c Codec) Identity() codecs.Identity {
+	id, _ := codecs.Identify(c.Name())
+	return id
+}
+func (Codec) Shared() bool { return true }
 
 // LogsIn reports whether every connection logs in first (Token), which
 // benchmark names say with /auth.

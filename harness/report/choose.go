@@ -9,7 +9,6 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
-	"github.com/rpcbench/rpcbench/codecs"
 	"github.com/rpcbench/rpcbench/harness/format"
 	"github.com/rpcbench/rpcbench/measure"
 )
@@ -113,7 +112,7 @@ func choices(results []*measure.Result, rows []*format.Row) []Choice {
 		// A format competes at its fastest library over each transport:
 		// the format is the choice, the library is said apart.
 		sameFormat := func(row *format.Row) formatKey {
-			return formatKey{identityOf(row.First.Stack).Format, format.TransportLabel(row.First)}
+			return formatKey{formatOf(row.First), format.TransportLabel(row.First)}
 		}
 		var fastest []*format.Row
 		for _, k := range distinct(crows, sameFormat) {
@@ -154,24 +153,22 @@ func byMedian(unit string) func(a, b *format.Row) int {
 	return func(a, b *format.Row) int { return cmp.Compare(a.Medians[unit], b.Medians[unit]) }
 }
 
-// identityOf is the wire format and library of the stack s
-// ("codec=json-segmentio"), as the codec registry knows them; a peer, or
-// a codec this binary lacks, is a format of its own.
-func identityOf(s string) codecs.Identity {
-	if id, err := measure.ParseID(s); err == nil && id.Kind == measure.KindCodec {
-		if ident, ok := codecs.Identify(id.Name); ok {
-			return ident
-		}
+// formatOf is the wire format r's row speaks, as the run recorded it: a
+// peer's row, or one from before results recorded formats, is a format
+// of its own.
+func formatOf(r *measure.Result) string {
+	if r.Format != "" {
+		return r.Format
 	}
-	return codecs.Identity{Format: s}
+	return r.Stack
 }
 
 // libraryGap compares other with fastest, two rows of format.
 func libraryGap(format string, fastest, other *format.Row) LibraryGap {
 	gap := LibraryGap{
 		Format:  format,
-		Fastest: stackLabel(fastest.First.Stack), FastestLibrary: identityOf(fastest.First.Stack).Library,
-		Other: stackLabel(other.First.Stack), OtherLibrary: identityOf(other.First.Stack).Library,
+		Fastest: stackLabel(fastest.First.Stack), FastestLibrary: fastest.First.Library,
+		Other: stackLabel(other.First.Stack), OtherLibrary: other.First.Library,
 	}
 	for _, unit := range gapUnits {
 		if o := other.Medians[unit]; o > 0 {
