@@ -187,7 +187,7 @@ func (d *driver) watch(ctx context.Context, w *Window, calls int64) (stop func()
 				w.rows[0].progress(&last, n%10 == 0)
 				p := last
 				if calls > 0 {
-					p.Done = min(float64(w.rows[0].callsSoFar())/float64(calls), 1)
+					p.Done = min(float64(p.Calls)/float64(calls), 1) // progress counted them
 				} else {
 					p.Done = min(float64(now.Sub(w.start))/float64(w.end.Sub(w.start)), 1)
 				}

@@ -23,7 +23,6 @@ import (
 
 // An arrival is one call of the schedule.
 type arrival struct {
-	n      int64     // open loop: its place in the schedule, from 0
 	at     time.Time // when it is due; latency counts from here
 	queued bool      // it was overdue when claimed: no caller was free
 }
@@ -71,7 +70,7 @@ func (s *schedule) claim(now time.Time) (a arrival, ok bool) {
 	if !at.Before(s.end) {
 		return arrival{}, false
 	}
-	a = arrival{n: i, at: at, queued: now.Sub(at) > measure.LateSlack}
+	a = arrival{at: at, queued: now.Sub(at) > measure.LateSlack}
 	if a.queued {
 		s.rec.Queued(1)
 	}

@@ -38,6 +38,7 @@ func (c Codec) Identity() codecs.Identity {
 	id, _ := codecs.Identify(c.Name())
 	return id
 }
+
 func (Codec) Shared() bool { return true }
 
 // LogsIn reports whether every connection logs in first (Token), which
