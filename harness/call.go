@@ -88,6 +88,9 @@ func (c *caller) run(ctx context.Context) {
 	defer func() {
 		if c.timer != nil {
 			c.timer.Stop()
+			if st, ok := c.timer.(spinTimer); ok {
+				c.rec.Spun(st.Spun())
+			}
 		}
 	}()
 	for {
@@ -198,7 +201,11 @@ func (c *caller) drive(ctx context.Context, pl stack.Pipeline) (over bool) {
 // wake returns a channel that is ready after d.
 func (c *caller) wake(d time.Duration) <-chan time.Time {
 	if c.timer == nil {
-		c.timer = c.w.clock.NewTimer(d)
+		c.timer = c.w.clock.NewTimer(time.Hour)
+		if st, ok := c.timer.(spinTimer); ok {
+			st.SetSpin(c.s.spin)
+		}
+		c.timer.Reset(d)
 	} else {
 		c.timer.Reset(d)
 	}

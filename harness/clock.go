@@ -44,12 +44,21 @@ var clockBase = time.Now()
 
 func (realClock) NewTimer(d time.Duration) Timer { return precise.NewTimer(d) }
 
-// SleepUntil waits until t, or ctx's end, on the goroutine that asks.
-func (realClock) SleepUntil(ctx context.Context, t time.Time) error {
-	return precise.SleepUntilContext(ctx, t)
+// SleepUntil waits until t, or ctx's end, on the goroutine that asks,
+// spinning for the last spin of it (precise.SpinUntilContext).
+func (realClock) SleepUntil(ctx context.Context, t time.Time, spin time.Duration) (spun time.Duration, err error) {
+	return precise.SpinUntilContext(ctx, t, spin)
 }
 
-// A sleeper is a Clock that can wait on the caller's own goroutine.
+// A spinTimer is a Timer that spins for the last of its waits, as the
+// real clock's do (precise.Timer.SetSpin), and says how long it spun.
+type spinTimer interface {
+	SetSpin(margin time.Duration)
+	Spun() time.Duration
+}
+
+// A sleeper is a Clock that can wait on the caller's own goroutine, and
+// spin for the last spin of the wait, returning how long it spun.
 type sleeper interface {
-	SleepUntil(ctx context.Context, t time.Time) error
+	SleepUntil(ctx context.Context, t time.Time, spin time.Duration) (spun time.Duration, err error)
 }

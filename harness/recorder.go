@@ -23,6 +23,7 @@ type Recorder struct {
 	queued             atomic.Int64 // open loop: arrivals no caller was free for
 	lags               []lagShard   // open loop: the send lag; nil in closed loop
 	sets               atomic.Int64 // watch: Sets made
+	spun               atomic.Int64 // open loop: the generator's spin, in ns
 	firstErr           atomic.Pointer[error]
 
 	// ends are the instants the emulated link comes back from a
@@ -229,6 +230,13 @@ func (r *Recorder) SendLag(shard int, lag time.Duration) {
 	r.noteLag(lag)
 }
 
+// Spun counts d of the generator's spinning before an arrival.
+func (r *Recorder) Spun(d time.Duration) {
+	if r != nil && d > 0 {
+		r.spun.Add(int64(d))
+	}
+}
+
 // callsSoFar is the successes recorded until now.
 func (r *Recorder) callsSoFar() int64 {
 	if r == nil {
@@ -280,6 +288,7 @@ func (r *Recorder) fill(res *measure.Result, end time.Time) {
 		res.SummarizeSendLag()
 	}
 	res.Sets = r.sets.Load()
+	res.Spin = time.Duration(r.spun.Load())
 	res.MaxLag = time.Duration(r.maxLag.Load())
 	res.Intervals = res.Intervals[:0]
 	for sec, h := range r.intervals {

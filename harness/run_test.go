@@ -42,6 +42,27 @@ func TestTheOpenLoopTableSaysHowLatencyCounts(t *testing.T) {
 	}
 }
 
+func TestTheGeneratorsSpinIsCountedAndSaid(t *testing.T) {
+	cfg := config(t, stack.Floor{}, "arith")
+	cfg.Concurrency, cfg.Conns = 2, 2
+	cfg.Calls = 0
+	cfg.Duration = 300 * time.Millisecond
+	cfg.Rate = 200 // 60 arrivals, each with up to 200µs spun before it
+	r, err := harness.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A wake later than the whole margin spins nothing, but not all 60.
+	if most := 60 * 200 * time.Microsecond; r.Spin <= 0 || r.Spin > most+time.Millisecond {
+		t.Fatalf("spun %v over 60 arrivals at 200/s; want some, at most %v", r.Spin, most)
+	}
+	var out bytes.Buffer
+	format.Text(&out, format.Run{Results: []*measure.Result{r}})
+	if !strings.Contains(out.String(), " of a CPU") {
+		t.Errorf("the table does not say what the generator spun:\n%s", out.String())
+	}
+}
+
 func TestTheTableSaysTheGeneratorFellBehind(t *testing.T) {
 	cfg := config(t, stack.Floor{}, "arith")
 	cfg.Concurrency, cfg.Conns = 1, 1

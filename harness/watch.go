@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -238,6 +239,12 @@ func watchKey(ctx context.Context, w *Window, i int, key, tag string, serverTime
 			if from, ok := notified(value, tag, w.start); ok {
 				rec.Record(i, from, end)
 			}
+			// The other watchers this Set woke see their notification
+			// before this one re-arms: re-arming is the generator's
+			// work, not the notification's, and on a busy CPU it would
+			// stand in front of theirs (on the 2-core machine, p99
+			// 512-742µs without this yield, 277-342µs with it).
+			runtime.Gosched()
 			if done.Load() {
 				break
 			}

@@ -96,6 +96,10 @@ type Result struct {
 	SendLagP50 time.Duration `json:"send_lag_p50_ns,omitempty"`
 	SendLagP99 time.Duration `json:"send_lag_p99_ns,omitempty"`
 	SendLagMax time.Duration `json:"send_lag_max_ns,omitempty"`
+	// Spin is the CPU the generator burnt on purpose, open loop only: the
+	// last microseconds before an arrival, spun rather than slept so that
+	// the send is on time (DESIGN 11). CPU leaves it out.
+	Spin time.Duration `json:"spin_ns,omitempty"`
 
 	// TimedOut are the failed calls that outlived the call timeout, and
 	// Reconnects the broken connections the run replaced during the
@@ -287,6 +291,7 @@ func (r *Result) Merge(o *Result) error {
 	r.Recoveries = append(slices.Clone(r.Recoveries), o.Recoveries...)
 	r.Unrecovered += o.Unrecovered
 	r.Queued += o.Queued
+	r.Spin += o.Spin
 	switch {
 	case o.SendLag == nil:
 	case r.SendLag == nil:
@@ -309,7 +314,7 @@ func (r *Result) Merge(o *Result) error {
 	}
 	if r.LatencyOnly {
 		r.Errors, r.FirstError, r.Allocs, r.AllocB, r.CPU, r.WireBytes, r.Server, r.Late, r.MaxLag = 0, "", 0, 0, 0, 0, nil, 0, 0
-		r.Queued, r.SendLag, r.SendLagP50, r.SendLagP99, r.SendLagMax = 0, nil, 0, 0, 0
+		r.Queued, r.SendLag, r.SendLagP50, r.SendLagP99, r.SendLagMax, r.Spin = 0, nil, 0, 0, 0, 0
 		r.CtxSwitches, r.RWSyscalls = 0, 0
 	}
 	if err := r.mergeWindow(o); err != nil {

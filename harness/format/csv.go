@@ -62,6 +62,7 @@ var csvColumns = []column{
 	{"send_lag_p50_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.SendLagP50), 10) }},
 	{"send_lag_p99_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.SendLagP99), 10) }},
 	{"send_lag_max_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.SendLagMax), 10) }},
+	{"spin_ns", func(r *measure.Result) string { return strconv.FormatInt(int64(r.Spin), 10) }},
 	{"timed_out", func(r *measure.Result) string { return strconv.FormatInt(r.TimedOut, 10) }},
 	{"reconnects", func(r *measure.Result) string { return strconv.FormatInt(r.Reconnects, 10) }},
 	{"recovery_p50_ns", recovery(50)},

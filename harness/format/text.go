@@ -364,7 +364,7 @@ func recoveryOf(r *measure.Result) string {
 // short: its send lag, the arrivals that found no caller free (queued) and
 // the calls the generator itself sent late.
 func scheduleNotes(run Run, short func(string) string) []*note {
-	lag := &note{head: "send lag", why: "from each call's scheduled time to its hand-off to the connection: the generator's measure of itself"}
+	lag := &note{head: "send lag", why: "from each call's scheduled time to its hand-off to the connection: the generator's measure of itself (at low rates it spins the last microseconds before each send; cpu/op leaves that out)"}
 	queued := &note{head: "behind schedule", why: fmt.Sprintf("these arrivals found no caller free for over %v, so less than the rate was offered: raise --concurrency, --pipeline or --max-inflight; latency still counts from the schedule", measure.LateSlack)}
 	late := &note{head: "generator late", why: fmt.Sprintf("sent over %v after their time with a caller free: the generator's timer or this machine's CPU, not the server (rpcbench doctor measures both)", measure.LateSlack)}
 	for _, r := range run.Results {
@@ -374,7 +374,11 @@ func scheduleNotes(run Run, short func(string) string) []*note {
 			what, scheduled = "Sets", max(r.Rate*r.Elapsed.Seconds(), float64(r.Sets), 1)
 		}
 		if r.SendLag != nil && r.SendLag.TotalCount() > 0 {
-			lag.add(fmt.Sprintf("p50 %s, p99 %s, max %s", dur(float64(r.SendLagP50)), dur(float64(r.SendLagP99)), dur(float64(r.SendLagMax))), short(r.Name))
+			s := fmt.Sprintf("p50 %s, p99 %s, max %s", dur(float64(r.SendLagP50)), dur(float64(r.SendLagP99)), dur(float64(r.SendLagMax)))
+			if r.Spin > 0 && r.Elapsed > 0 {
+				s += ", spinning " + percent(r.Spin.Seconds()/r.Elapsed.Seconds()) + " of a CPU"
+			}
+			lag.add(s, short(r.Name))
 		}
 		if r.Queued > 0 {
 			queued.add(fmt.Sprintf("%d %s queued (%s of the schedule), worst send lag %s, at %s %s/s", r.Queued, what, percent(float64(r.Queued)/scheduled), dur(float64(r.MaxLag)), rate(r.Rate), what), short(r.Name))

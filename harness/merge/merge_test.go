@@ -180,8 +180,10 @@ func TestMergeSumsCountersOverTheUnionWindow(t *testing.T) {
 	a := result(name, 0, 2*time.Second, repeat(100, time.Millisecond)...)
 	a.Allocs, a.CPU, a.Errors, a.Late, a.MaxLag = 1000, 100*time.Millisecond, 1, 5, 3*time.Millisecond
 	a.FirstError = "connection reset"
+	a.Spin = 4 * time.Millisecond
 	b := result(name, time.Second, 3*time.Second, repeat(300, time.Millisecond)...)
 	b.Allocs, b.CPU, b.Errors, b.Late, b.MaxLag = 600, 20*time.Millisecond, 2, 7, 9*time.Millisecond
+	b.Spin = 3 * time.Millisecond
 	other := result(strings.Replace(name, "conc=16", "conc=1", 1), 0, time.Second, repeat(10, time.Millisecond)...)
 	run := mergeFiles(t,
 		write(t, dir, "a.json", format.Run{Env: env("a"), Results: []*measure.Result{a, other}}),
@@ -202,6 +204,7 @@ func TestMergeSumsCountersOverTheUnionWindow(t *testing.T) {
 		{"errors", float64(m.Errors), 3},
 		{"late", float64(m.Late), 12},
 		{"max lag", float64(m.MaxLag), float64(9 * time.Millisecond)},
+		{"the generator's spin", float64(m.Spin), float64(7 * time.Millisecond)},
 	}
 	for _, c := range checks {
 		if diff := c.got - c.want; diff > 1e-9*c.want || diff < -1e-9*c.want {

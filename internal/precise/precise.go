@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -78,10 +79,26 @@ func until(w waiter, deadline time.Time) (interrupted bool) {
 type Timer struct {
 	c chan time.Time
 
-	mu       sync.Mutex // guards w, deadline and sends on c
-	w        waiter     // the armed timer's; nil when stopped or fired
-	deadline time.Time  // when w's goroutine sends
+	mu       sync.Mutex    // guards w, deadline, spin and sends on c
+	w        waiter        // the armed timer's; nil when stopped or fired
+	deadline time.Time     // when w's goroutine sends
+	spin     time.Duration // the last of a wait spun (SetSpin)
+	spun     atomic.Int64  // ns spun, all told
+	changes  atomic.Int64  // Stops and Resets: each ends a spin under way
 }
+
+// SetSpin makes the Timer spin for the last margin of its waits from its
+// next Reset on, as SpinUntilContext does, on the goroutine that sends on
+// C; zero, the default, only sleeps.
+func (t *Timer) SetSpin(margin time.Duration) {
+	t.mu.Lock()
+	t.spin = max(margin, 0)
+	t.mu.Unlock()
+}
+
+// Spun is how long the Timer has spun so far, all told: CPU burnt on
+// purpose, for its user to count and say.
+func (t *Timer) Spun() time.Duration { return time.Duration(t.spun.Load()) }
 
 // NewTimer returns a Timer that sends the current time on C after at
 // least d.
@@ -100,6 +117,7 @@ func (t *Timer) C() <-chan time.Time { return t.c }
 func (t *Timer) Stop() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.changes.Add(1)
 	pending := t.w != nil
 	if pending {
 		t.w.interrupt() // its goroutine sees w changed and sends nothing
@@ -113,15 +131,16 @@ func (t *Timer) Stop() bool {
 func (t *Timer) Reset(d time.Duration) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.changes.Add(1)
 	t.deadline = time.Now().Add(d)
 	pending := t.drain() || t.w != nil
 	if t.w != nil {
-		t.w.arm(t.deadline) // the goroutine waits on, for the new deadline
+		t.w.arm(t.deadline.Add(-t.spin)) // the goroutine waits on, for the new deadline
 		return pending
 	}
 	w := get()
 	t.w = w
-	w.arm(t.deadline)
+	w.arm(t.deadline.Add(-t.spin))
 	go t.wait(w)
 	return pending
 }
@@ -143,13 +162,32 @@ func (t *Timer) wait(w waiter) {
 		w.wait()
 		now := time.Now()
 		t.mu.Lock()
+		if deadline := t.deadline; t.w == w && now.Before(deadline) && !now.Before(deadline.Add(-t.spin)) && spinning.CompareAndSwap(false, true) {
+			// In the spin: without the lock, so that Stop and Reset
+			// need not wait for it; either ends it.
+			changes := t.changes.Load()
+			t.mu.Unlock()
+			start := now
+			for now.Before(deadline) && t.changes.Load() == changes {
+				now = time.Now()
+			}
+			spinning.Store(false)
+			t.spun.Add(int64(now.Sub(start)))
+			t.mu.Lock()
+		}
 		switch {
 		case t.w != w: // stopped: w was interrupted, perhaps after it fired
 			t.mu.Unlock()
 			put(w, true)
 			return
-		case now.Before(t.deadline): // a Reset moved the deadline on
-			w.arm(t.deadline)
+		case now.Before(t.deadline):
+			// A Reset moved the deadline on, or another goroutine was
+			// spinning: sleep the rest.
+			at := t.deadline.Add(-t.spin)
+			if !now.Before(at) {
+				at = t.deadline
+			}
+			w.arm(at)
 			t.mu.Unlock()
 		default:
 			t.w = nil

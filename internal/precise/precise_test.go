@@ -237,3 +237,74 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("no samples: got %+v", got)
 	}
 }
+
+func TestSpinUntilEndsAtItsDeadline(t *testing.T) {
+	deadline := time.Now().Add(2 * time.Millisecond)
+	spun, err := SpinUntilContext(context.Background(), deadline, time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if now.Before(deadline) {
+		t.Fatalf("returned %v before its deadline", deadline.Sub(now))
+	}
+	// It slept until a millisecond before the deadline at the earliest,
+	// so it cannot have spun longer than since then.
+	if most := now.Sub(deadline.Add(-time.Millisecond)); spun < 0 || spun > most {
+		t.Errorf("spun %v, more than the %v since its sleep could end", spun, most)
+	}
+}
+
+func TestSpinUntilSpinsOneAtATime(t *testing.T) {
+	spinning.Store(true) // as if another goroutine spun
+	defer spinning.Store(false)
+	deadline := time.Now().Add(time.Millisecond)
+	spun, err := SpinUntilContext(context.Background(), deadline, time.Millisecond)
+	if err != nil || spun != 0 {
+		t.Fatalf("with another goroutine spinning: spun %v, err %v; want it to sleep, spinning 0", spun, err)
+	}
+	if time.Now().Before(deadline) {
+		t.Fatal("returned before its deadline")
+	}
+}
+
+func TestSpinUntilEndsWithItsContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := SpinUntilContext(ctx, time.Now().Add(time.Hour), time.Millisecond); err != context.Canceled {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+}
+
+func TestASpinningTimerFiresAtItsDeadline(t *testing.T) {
+	tm := NewTimer(time.Hour)
+	tm.SetSpin(time.Millisecond)
+	for range 5 {
+		start := time.Now()
+		tm.Reset(2 * time.Millisecond)
+		fired := <-tm.C()
+		if d := fired.Sub(start); d < 2*time.Millisecond {
+			t.Fatalf("fired after %v, before its 2ms", d)
+		}
+	}
+	tm.Stop()
+	// Five waits, each spinning at most the last millisecond of it.
+	if spun := tm.Spun(); spun < 0 || spun > 5*time.Millisecond+time.Millisecond {
+		t.Errorf("spun %v in five waits with a 1ms margin", spun)
+	}
+}
+
+func TestASpinningTimerStopsAndMovesInItsSpin(t *testing.T) {
+	tm := NewTimer(time.Hour)
+	tm.SetSpin(time.Hour) // every wait is all spin
+	tm.Reset(50 * time.Millisecond)
+	tm.Reset(time.Hour) // moved on while spinning: it must not fire at 50ms
+	select {
+	case <-tm.C():
+		t.Fatal("fired at its old deadline after a Reset moved it")
+	case <-time.After(100 * time.Millisecond): // sleeps on purpose: the old deadline passes
+	}
+	if !tm.Stop() {
+		t.Error("Stop of an armed timer returned false")
+	}
+}

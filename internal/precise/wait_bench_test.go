@@ -3,6 +3,7 @@
 package precise
 
 import (
+	"context"
 	"strings"
 	"syscall"
 	"testing"
@@ -24,6 +25,9 @@ func BenchmarkWait(b *testing.B) {
 	}{
 		{"precise.Sleep", Sleep},
 		{"precise.Timer", func(d time.Duration) { <-NewTimer(d).C() }},
+		{"precise.Spin", func(d time.Duration) {
+			SpinUntilContext(context.Background(), time.Now().Add(d), min(d, BenchSpinMargin))
+		}},
 		{"time.Sleep", time.Sleep},
 		{"time.Timer", func(d time.Duration) { <-time.NewTimer(d).C }},
 	}
@@ -40,6 +44,10 @@ func BenchmarkWait(b *testing.B) {
 		}
 	}
 }
+
+// BenchSpinMargin is the spin BenchmarkWait gives precise.Spin: the
+// generator's largest.
+const BenchSpinMargin = 200 * time.Microsecond
 
 // BenchmarkArm is the CPU an arming costs, fired or not: a Timer armed and
 // stopped before it fires, against a time.Timer's.
