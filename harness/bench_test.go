@@ -60,7 +60,9 @@ func BenchmarkRPC(b *testing.B) {
 
 // BenchmarkFloor compares the harness's floor with a bare, hand-written
 // ping-pong of the same bytes on one loopback TCP connection, so that the
-// harness's own cost per call can be read off:
+// harness's own cost per call can be read off; loop=transport is the
+// floor's own client in a plain loop over the tcp transport's connection,
+// what the harness adds its bookkeeping to:
 //
 //	go test ./harness -run '^$' -bench Floor -count 10 | benchstat -col /loop -
 func BenchmarkFloor(b *testing.B) {
@@ -86,6 +88,29 @@ func BenchmarkFloor(b *testing.B) {
 				b.Fatal(err)
 			}
 			if _, err := io.ReadFull(conn, in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("loop=transport", func(b *testing.B) {
+		l, caller, err := transports.Pair(context.Background(), tcp, transports.Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv := stack.Floor{}.Serve(l, nil)
+		defer srv.Close()
+		defer caller.Close()
+		conn, err := caller.Conn(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := stack.Floor{}.NewClient(conn, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		for b.Loop() {
+			if err := c.Call(context.Background(), false); err != nil {
 				b.Fatal(err)
 			}
 		}
