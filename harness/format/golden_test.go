@@ -150,3 +150,24 @@ func TestBehindScheduleIsOneShortLineBenchstatIgnores(t *testing.T) {
 }
 
 var _ = measure.LateSlack
+
+func TestTheSendLagLineSaysWhatTheGeneratorSpun(t *testing.T) {
+	for _, tt := range []struct {
+		share float64
+		want  string
+	}{
+		{0, "max 35.1ms ("},
+		{0.026, "max 35.1ms, spinning 2.6% of a CPU ("},
+		{0.0002, "max 35.1ms, spinning under 0.1% of a CPU ("},
+	} {
+		run := awkwardRun()
+		late := run.Results[len(run.Results)-2]
+		late.Spin = time.Duration(tt.share * float64(late.Elapsed))
+		var buf bytes.Buffer
+		format.Text(&buf, run)
+		line := regexp.MustCompile(`(?m)^send lag: .*$`).FindString(buf.String())
+		if !strings.Contains(line, tt.want) {
+			t.Errorf("spun %.2f%% of the window: send lag line %q, want it to contain %q", 100*tt.share, line, tt.want)
+		}
+	}
+}

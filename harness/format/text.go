@@ -376,7 +376,11 @@ func scheduleNotes(run Run, short func(string) string) []*note {
 		if r.SendLag != nil && r.SendLag.TotalCount() > 0 {
 			s := fmt.Sprintf("p50 %s, p99 %s, max %s", dur(float64(r.SendLagP50)), dur(float64(r.SendLagP99)), dur(float64(r.SendLagMax)))
 			if r.Spin > 0 && r.Elapsed > 0 {
-				s += ", spinning " + percent(r.Spin.Seconds()/r.Elapsed.Seconds()) + " of a CPU"
+				share := percent(r.Spin.Seconds() / r.Elapsed.Seconds())
+				if share == "0.0%" {
+					share = "under 0.1%"
+				}
+				s += ", spinning " + share + " of a CPU"
 			}
 			lag.add(s, short(r.Name))
 		}
