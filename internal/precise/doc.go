@@ -8,7 +8,9 @@
 // package arms a timerfd (CLOCK_MONOTONIC) for the deadline and reads it
 // through Go's netpoller, an os.File over the non-blocking fd: the
 // goroutine parks like one reading a socket, with no spinning and no locked
-// thread, and wakes tens of microseconds after the deadline. Elsewhere it
+// thread, and wakes tens of microseconds after the deadline. A caller that
+// must be on time to the microsecond can ask for the last of a wait to be
+// spun instead (SpinUntilContext, Timer.SetSpin), and count what it spun. Elsewhere it
 // falls back to Go's timers; Mechanism and Error say which is in use and
 // how late it is on this machine.
 //

@@ -162,17 +162,15 @@ func (t *Timer) wait(w waiter) {
 		w.wait()
 		now := time.Now()
 		t.mu.Lock()
-		if deadline := t.deadline; t.w == w && now.Before(deadline) && !now.Before(deadline.Add(-t.spin)) && spinning.CompareAndSwap(false, true) {
+		if deadline := t.deadline; t.w == w && now.Before(deadline) && !now.Before(deadline.Add(-t.spin)) {
 			// In the spin: without the lock, so that Stop and Reset
 			// need not wait for it; either ends it.
 			changes := t.changes.Load()
 			t.mu.Unlock()
-			start := now
-			for now.Before(deadline) && t.changes.Load() == changes {
-				now = time.Now()
+			if end, ok := spin(now, deadline, func() bool { return t.changes.Load() != changes }); ok {
+				t.spun.Add(int64(end.Sub(now)))
+				now = end
 			}
-			spinning.Store(false)
-			t.spun.Add(int64(now.Sub(start)))
 			t.mu.Lock()
 		}
 		switch {

@@ -24,16 +24,26 @@ func SpinUntilContext(ctx context.Context, t time.Time, margin time.Duration) (s
 	if err := SleepUntilContext(ctx, t.Add(-margin)); err != nil {
 		return 0, err
 	}
-	if !spinning.CompareAndSwap(false, true) {
+	start := time.Now()
+	end, ok := spin(start, t, func() bool { return false })
+	if !ok {
 		return 0, SleepUntilContext(ctx, t)
 	}
+	return end.Sub(start), nil
+}
+
+// spin reads the clock from now until deadline, or until stop says to
+// end, and returns the time it read last. It spins nothing, ok false,
+// when another goroutine is spinning.
+func spin(now, deadline time.Time, stop func() bool) (end time.Time, ok bool) {
+	if !spinning.CompareAndSwap(false, true) {
+		return now, false
+	}
 	defer spinning.Store(false)
-	start := time.Now()
-	now := start
-	for now.Before(t) {
+	for now.Before(deadline) && !stop() {
 		now = time.Now()
 	}
-	return now.Sub(start), nil
+	return now, true
 }
 
 // spinning is set while a goroutine spins.
