@@ -120,6 +120,11 @@ type caller struct {
 }
 
 func (c *caller) Conn(ctx context.Context) (net.Conn, error) {
+	// A select picks at random among ready cases, so a cancelled context
+	// is checked first: a waiting Accept must not win over it.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	listeners.Lock()
 	l := listeners.byName[string(c.addr)]
 	listeners.Unlock()

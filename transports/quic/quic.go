@@ -356,6 +356,9 @@ type caller struct {
 // Conn opens a stream on the QUIC connection, dialling it first when there
 // is none or it ended, and sends the stream's opening byte.
 func (c *caller) Conn(ctx context.Context) (net.Conn, error) {
+	if err := ctx.Err(); err != nil { // a select below could pick another ready case
+		return nil, fmt.Errorf("quic: connecting to %s: %w", c.addr, err)
+	}
 	qc, err := c.connection(ctx)
 	if err != nil {
 		return nil, err
