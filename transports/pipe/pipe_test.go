@@ -2,8 +2,10 @@ package pipe_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -40,4 +42,47 @@ func TestNamesMeetWithinTheProcess(t *testing.T) {
 		t.Fatalf("serving bench again: %v", err)
 	}
 	l.Close()
+}
+
+// TestConnWithACancelledContextFailsWhileAcceptWaits: Conn with a cancelled context
+// fails even while an Accept waits for it, each of 100 times. A select
+// picks at random among ready cases, so a Conn that left the choice to it
+// handed over a connection about half the time (CI failed on that).
+func TestConnWithACancelledContextFailsWhileAcceptWaits(t *testing.T) {
+	ctx := context.Background()
+	l, err := pipe.Transport{}.Serve(ctx, transports.Config{Addr: "cancelled"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	caller, err := pipe.Transport{}.Call(ctx, transports.Config{Addr: "cancelled"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+	accepted := make(chan error, 1)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return // the listener closed at the test's end
+			}
+			c.Close()
+			accepted <- errors.New("Accept yielded a connection")
+		}
+	}()
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	for i := range 100 {
+		time.Sleep(time.Millisecond) // for Accept to be waiting again
+		if c, err := caller.Conn(cancelled); err == nil {
+			c.Close()
+			t.Fatalf("try %d: Conn with a cancelled context yielded a connection", i)
+		}
+	}
+	select {
+	case err := <-accepted:
+		t.Fatal(err)
+	default:
+	}
 }
