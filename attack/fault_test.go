@@ -129,8 +129,11 @@ func TestRunOverReverseRedialsWhenItsServerRestarts(t *testing.T) {
 		t.Errorf("run completed %d calls, no more than the %d it could before the server was killed: it did not go on over the restarted server's connection (errors %d, first: %s)",
 			r.Calls, before, r.Errors, r.FirstError)
 	}
-	if worst := time.Duration(r.Latency.Max()); worst < gap {
-		t.Errorf("worst latency %v, want the restart's gap (%v) to show: in open loop the calls held up by the restart count from their scheduled time", worst, gap)
+	// The first call the restart held up was due up to one arrival after
+	// the kill, and the new server may answer it at once: at least the gap
+	// less one interval (CI saw 499.4ms against a 500ms gap).
+	if worst, least := time.Duration(r.Latency.Max()), gap-time.Second/rate; worst < least {
+		t.Errorf("worst latency %v, want the restart's gap (%v, less one arrival's %v) to show: in open loop the calls held up by the restart count from their scheduled time", worst, gap, time.Second/rate)
 	}
 }
 
