@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sys/cpu"
+
 	"github.com/rpcbench/rpcbench/measure"
 )
 
@@ -47,6 +49,7 @@ type recShard struct {
 	calls int64      // successes recorded here
 	sec   int        // the second cur holds
 	cur   *measure.Histogram
+	_     cpu.CacheLinePad // callers on other CPUs write to other cache lines
 }
 
 // maxShards bounds the shards a recorder splits into.
@@ -56,6 +59,7 @@ const maxShards = 64
 type lagShard struct {
 	mu sync.Mutex // guards h
 	h  *measure.Histogram
+	_  cpu.CacheLinePad // as recShard's
 }
 
 // maxLagShards bounds the send lag's shards: one call in each records
