@@ -149,8 +149,6 @@ func TestBehindScheduleIsOneShortLineBenchstatIgnores(t *testing.T) {
 	}
 }
 
-var _ = measure.LateSlack
-
 func TestTheSendLagLineSaysWhatTheGeneratorSpun(t *testing.T) {
 	for _, tt := range []struct {
 		share float64
