@@ -19,6 +19,7 @@ func AddValueSeeds(f *testing.F) {
 	f.Add(int64(-1), int64(1<<53+1), 1e21, false, "a\xffb\xed\xa0\x80c\x00\x1f\"\\/", bytes.Repeat([]byte{0xaa}, 1000))
 	f.Add(int64(1), int64(2), 5e-324, true, "k\x7f,k2\u00e9,\U0001F600,\xc3", []byte("\n\t"))
 	f.Add(int64(3), int64(-3), -0.0000001, false, "A,a,B,b,\u017f,s,K,\u212a", []byte(nil))
+	f.Add(int64(1e15), int64(-1e18), 123456789.5e3, false, "large", []byte("numbers")) // a float that 'g' formatting would write with an exponent
 	f.Add(int64(200), int64(-200), math.NaN(), true, strings.Repeat("x", 40)+","+strings.Repeat("y", 300), bytes.Repeat([]byte{1}, 70000))
 }
 
